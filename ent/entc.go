@@ -1,0 +1,42 @@
+//go:build ignore
+
+// Command entc generates the ent client and the GraphQL schema (graph/ent.graphqls).
+// It runs from the ent directory through `go generate ./...`.
+package main
+
+import (
+	"log"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent/entc"
+	"entgo.io/ent/entc/gen"
+)
+
+func main() {
+	ex, err := entgql.NewExtension(
+		entgql.WithConfigPath("../gqlgen.yml"),
+		entgql.WithSchemaGenerator(),
+		entgql.WithSchemaPath("../graph/ent.graphqls"),
+		entgql.WithWhereInputs(true),
+		entgql.WithNodeDescriptor(true),
+	)
+	if err != nil {
+		log.Fatalf("entc: creating entgql extension: %v", err)
+	}
+	err = entc.Generate("./schema", &gen.Config{
+		Features: []gen.Feature{
+			gen.FeatureGlobalID,
+			gen.FeatureVersionedMigration,
+			gen.FeatureLock,
+			gen.FeatureModifier,
+			gen.FeatureExecQuery,
+			gen.FeatureUpsert,
+			gen.FeatureIntercept,
+			gen.FeaturePrivacy,
+			gen.FeatureEntQL,
+		},
+	}, entc.Extensions(ex))
+	if err != nil {
+		log.Fatalf("entc: running ent codegen: %v", err)
+	}
+}

@@ -1,0 +1,95 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"launchgraph/internal/intl"
+)
+
+// Registrant is a person registered for a launch. It holds personal data and stays out of
+// the GraphQL schema until access control guards it.
+type Registrant struct {
+	ent.Schema
+}
+
+// Mixin adds createdAt/updatedAt.
+func (Registrant) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+// Fields of the Registrant.
+func (Registrant) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("launch_id").
+			Immutable(),
+		field.String("name").
+			NotEmpty().
+			MaxLen(200),
+		field.String("email").
+			NotEmpty().
+			MaxLen(254),
+		field.String("email_key").
+			NotEmpty().
+			MaxLen(254).
+			Comment("Lower-cased email: one live registration per launch and address."),
+		field.String("organisation").
+			Optional().
+			MaxLen(300),
+		field.String("job_title").
+			Optional().
+			MaxLen(300),
+		field.String("country").
+			Optional().
+			Validate(intl.ValidateCountry).
+			Comment("ISO 3166-1 alpha-2."),
+		field.Enum("stakeholder").
+			Values("GOVERNMENT", "INTERNATIONAL_ORGANISATION", "NGO", "ACADEMIA", "PRIVATE_SECTOR", "YOUTH", "MEDIA", "OTHER").
+			Default("OTHER"),
+		field.Enum("attendance").
+			Values("IN_PERSON", "ONLINE").
+			Default("ONLINE"),
+		field.Enum("status").
+			Values("PENDING", "CONFIRMED", "WAITLISTED", "CANCELLED", "REJECTED"),
+		field.Int("waitlist_position").
+			Optional().
+			Nillable().
+			Min(1),
+		field.Time("checked_in_at").
+			Optional().
+			Nillable(),
+		field.Time("consent_at"),
+	}
+}
+
+// Edges of the Registrant.
+func (Registrant) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("launch", Launch.Type).
+			Ref("registrants").
+			Field("launch_id").
+			Unique().
+			Required().
+			Immutable(),
+	}
+}
+
+// Indexes of the Registrant.
+func (Registrant) Indexes() []ent.Index {
+	return []ent.Index{
+		// One live registration per launch and address; a cancelled registrant may register again.
+		index.Fields("launch_id", "email_key").
+			Unique().
+			Annotations(entsql.IndexWhere("status <> 'CANCELLED'")),
+		index.Fields("launch_id", "status", "created_at"),
+		index.Fields("updated_at"),
+	}
+}
+
+// Annotations of the Registrant.
+func (Registrant) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+}

@@ -1,0 +1,91 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"launchgraph/internal/intl"
+)
+
+// Session is a programme item of a launch: an opening, a panel, a training block.
+type Session struct {
+	ent.Schema
+}
+
+// Mixin adds createdAt/updatedAt.
+func (Session) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+// Fields of the Session.
+func (Session) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("launch_id").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.String("title").
+			NotEmpty().
+			MaxLen(300).
+			Annotations(entgql.OrderField("TITLE")),
+		field.Text("description").
+			Optional().
+			MaxLen(20000),
+		field.Enum("kind").
+			Values("OPENING", "PANEL", "KEYNOTE", "TRAINING", "DIALOGUE", "BREAK", "CLOSING").
+			Annotations(entgql.OrderField("KIND")),
+		field.Time("starts_at").
+			Annotations(entgql.OrderField("STARTS_AT")),
+		field.Time("ends_at").
+			Comment("Not before startsAt."),
+		field.Bool("time_confirmed").
+			Default(true).
+			Comment("False when only the day is known."),
+		field.String("room").
+			Optional().
+			MaxLen(200),
+		field.String("channel").
+			Optional().
+			MaxLen(500).
+			Comment("Online channel, e.g. Zoom."),
+		field.Strings("interpretation_languages").
+			Default([]string{}).
+			Validate(intl.ValidateLanguages),
+		field.Int("position").
+			Default(0).
+			Annotations(entgql.OrderField("POSITION")),
+	}
+}
+
+// Edges of the Session.
+func (Session) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("launch", Launch.Type).
+			Ref("sessions").
+			Field("launch_id").
+			Unique().
+			Required(),
+		edge.To("speakers", Speaker.Type).
+			Annotations(entgql.RelayConnection()),
+		edge.To("guideline_sets", GuidelineSet.Type).
+			Annotations(entgql.RelayConnection()),
+	}
+}
+
+// Indexes of the Session.
+func (Session) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("launch_id", "starts_at"),
+		index.Fields("updated_at"),
+	}
+}
+
+// Annotations of the Session.
+func (Session) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.QueryField(),
+		entgql.RelayConnection(),
+		entgql.MultiOrder(),
+		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
+	}
+}
