@@ -1,0 +1,235 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"entgo.io/ent/dialect"
+
+	"launchgraph/ent"
+	"launchgraph/ent/format"
+	"launchgraph/ent/launch"
+	entmigrate "launchgraph/ent/migrate"
+	"launchgraph/ent/privacy"
+	"launchgraph/ent/session"
+	"launchgraph/internal/store"
+	"launchgraph/internal/store/storetest"
+)
+
+// allow lets the tests write whatever privacy policies ent/schema comes to have.
+func allow(t *testing.T) context.Context {
+	t.Helper()
+	return privacy.DecisionContext(testContext(t), privacy.Allow)
+}
+
+// fixtures creates a format, a region and a launch.
+func fixtures(ctx context.Context, t *testing.T, c *ent.Client, startsAt time.Time) (*ent.Format, *ent.Region, *ent.Launch) {
+	t.Helper()
+	f, err := c.Format.Create().SetKind(format.KindHIGH_LEVEL_PANEL).SetName("High-level panel").Save(ctx)
+	if err != nil {
+		t.Fatalf("create format: %v", err)
+	}
+	r, err := c.Region.Create().SetCode("AFR").SetName("Africa").SetDefaultTimezone("Africa/Addis_Ababa").Save(ctx)
+	if err != nil {
+		t.Fatalf("create region: %v", err)
+	}
+	l, err := c.Launch.Create().
+		SetSlug("africa").
+		SetTitle("Launch for Africa").
+		SetRegion(r).
+		SetFormat(f).
+		SetStartsAt(startsAt).
+		SetEndsAt(startsAt.Add(3 * time.Hour)).
+		SetTimezone("Africa/Addis_Ababa").
+		Save(ctx)
+	if err != nil {
+		t.Fatalf("create launch: %v", err)
+	}
+	return f, r, l
+}
+
+func TestTimeRoundTripUTC(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := allow(t)
+		// Microseconds: PostgreSQL's timestamptz resolution. A zone other than UTC and Local.
+		startsAt := time.Date(2025, time.March, 4, 9, 30, 15, 123456000, time.FixedZone("EAT", 3*60*60))
+		_, _, l := fixtures(ctx, t, db.Client, startsAt)
+
+		got, err := db.Client.Launch.Get(ctx, l.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, v := range map[string]struct{ got, want time.Time }{
+			"starts_at": {got.StartsAt, startsAt},
+			"ends_at":   {got.EndsAt, startsAt.Add(3 * time.Hour)},
+			// Save returns ent's default (time.Now, in nanoseconds); PostgreSQL rounds it.
+			"created_at": {got.CreatedAt, l.CreatedAt.Round(time.Microsecond)},
+		} {
+			if db.Dialect == dialect.SQLite && name == "created_at" {
+				v.want = l.CreatedAt // SQLite keeps nanoseconds
+			}
+			if !v.got.Equal(v.want) {
+				t.Errorf("%s = %v, want %v", name, v.got, v.want)
+			}
+			if v.got.Location() != time.UTC {
+				t.Errorf("%s location = %v, want UTC", name, v.got.Location())
+			}
+		}
+		if !got.StartsAt.Equal(startsAt.UTC()) || got.StartsAt != startsAt.UTC() {
+			t.Errorf("starts_at = %#v, want %#v", got.StartsAt, startsAt.UTC())
+		}
+
+		// Comparisons work on instants whatever zone the arguments are in (SQLite compares
+		// the stored text, so it must be normalised to UTC on the way in).
+		tokyo := time.FixedZone("JST", 9*60*60)
+		n, err := db.Client.Launch.Query().Where(
+			launch.StartsAtGT(startsAt.Add(-time.Second).In(tokyo)),
+			launch.StartsAtLT(startsAt.Add(time.Second).In(time.FixedZone("PST", -8*60*60))),
+		).Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			t.Errorf("range query found %d launches, want 1", n)
+		}
+	})
+}
+
+func TestForeignKeysEnforced(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := allow(t)
+		now := time.Now()
+		_, err := db.Client.Session.Create().
+			SetLaunchID(8589934592 + 12345). // in the launches range, but no such launch
+			SetTitle("Opening").
+			SetKind(session.KindOPENING).
+			SetStartsAt(now).
+			SetEndsAt(now.Add(time.Hour)).
+			Save(ctx)
+		if err == nil {
+			t.Fatal("session with a missing launch was saved")
+		}
+		if !ent.IsConstraintError(err) {
+			t.Errorf("err = %v, want a constraint error", err)
+		}
+	})
+}
+
+func TestGlobalIDs(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := allow(t)
+		f, r, l := fixtures(ctx, t, db.Client, time.Now())
+		if r.ID>>32 == l.ID>>32 || f.ID>>32 == l.ID>>32 || f.ID>>32 == r.ID>>32 {
+			t.Fatalf("ids share a 1<<32 range: format %d, region %d, launch %d", f.ID, r.ID, l.ID)
+		}
+		starts := incrementStarts(t)
+		for name, id := range map[string]int{"formats": f.ID, "regions": r.ID, "launches": l.ID} {
+			if start := starts[name]; id < start || id >= start+1<<32 {
+				t.Errorf("%s id %d outside its range [%d, %d)", name, id, start, start+1<<32)
+			}
+		}
+		for _, id := range []int{r.ID, l.ID, f.ID} {
+			n, err := db.Client.Noder(ctx, id)
+			if err != nil {
+				t.Fatalf("Noder(%d): %v", id, err)
+			}
+			switch n := n.(type) {
+			case *ent.Region:
+				if n.ID != r.ID {
+					t.Errorf("Noder(%d) = region %d", id, n.ID)
+				}
+			case *ent.Launch:
+				if n.ID != l.ID {
+					t.Errorf("Noder(%d) = launch %d", id, n.ID)
+				}
+			case *ent.Format:
+				if n.ID != f.ID {
+					t.Errorf("Noder(%d) = format %d", id, n.ID)
+				}
+			default:
+				t.Errorf("Noder(%d) = %T", id, n)
+			}
+		}
+	})
+}
+
+// incrementStarts maps each table to the start of its id range, as generated by ent.
+func incrementStarts(t *testing.T) map[string]int {
+	t.Helper()
+	m := make(map[string]int)
+	for _, tbl := range entmigrate.Tables {
+		if tbl.Annotation != nil && tbl.Annotation.IncrementStart != nil {
+			m[tbl.Name] = *tbl.Annotation.IncrementStart
+		}
+	}
+	if len(m) == 0 {
+		t.Fatal("ent/migrate has no increment starts: is FeatureGlobalID on?")
+	}
+	return m
+}
+
+// TestMigrationsSetIDRanges checks that the migration files, and the database they build,
+// start each table's ids at its global-id range.
+func TestMigrationsSetIDRanges(t *testing.T) {
+	starts := incrementStarts(t)
+	for d, pattern := range map[string]string{
+		"postgres": `CREATE TABLE "%s" \("id" bigint NOT NULL GENERATED BY DEFAULT AS IDENTITY \(START WITH %d\)`,
+		"sqlite":   `INSERT INTO sqlite_sequence \(name, seq\) VALUES \("%s", %d\)`,
+	} {
+		var all []byte
+		err := fs.WalkDir(os.DirFS(filepath.Join("migrations", d)), ".", func(path string, e fs.DirEntry, err error) error {
+			if err != nil || e.IsDir() || filepath.Ext(path) != ".sql" {
+				return err
+			}
+			b, err := os.ReadFile(filepath.Join("migrations", d, path))
+			all = append(all, b...)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for table, start := range starts {
+			if start == 0 {
+				continue // the default start
+			}
+			re := regexp.MustCompile(fmt.Sprintf(pattern, regexp.QuoteMeta(table), start))
+			if !re.Match(all) {
+				t.Errorf("%s migrations do not start %s ids at %d", d, table, start)
+			}
+		}
+	}
+
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := testContext(t)
+		for table, start := range starts {
+			var next string
+			var err error
+			switch db.Dialect {
+			case dialect.Postgres:
+				err = db.SQL.QueryRowContext(ctx, `SELECT s.seqstart FROM pg_sequence s
+					WHERE s.seqrelid = pg_get_serial_sequence($1, 'id')::regclass`, table).Scan(&next)
+			case dialect.SQLite:
+				err = db.SQL.QueryRowContext(ctx, `SELECT coalesce((SELECT seq + 1 FROM sqlite_sequence WHERE name = ?), 1)`, table).Scan(&next)
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", table, err)
+			}
+			// Identity columns start at their START WITH (default 1); SQLite's AUTOINCREMENT
+			// at the recorded sequence plus one.
+			want := strconv.Itoa(max(start, 1))
+			if db.Dialect == dialect.SQLite {
+				want = strconv.Itoa(start + 1)
+			}
+			if next != want {
+				t.Errorf("%s: first id %s, want %s", table, next, want)
+			}
+		}
+	})
+}

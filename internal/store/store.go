@@ -1,0 +1,240 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	_ "github.com/lib/pq" // registers the "postgres" database/sql driver
+	"modernc.org/sqlite"
+
+	"launchgraph/ent"
+)
+
+// DefaultSQLiteFile is the name of the embedded SQLite database created in Config.DataDir
+// when Config.URL is empty.
+const DefaultSQLiteFile = "launchgraph.db"
+
+// sqliteDriver is the database/sql driver name Open uses for SQLite: modernc's own
+// registration, so that a cgo "sqlite3" driver linked in elsewhere cannot take its place.
+const sqliteDriver = "sqlite"
+
+// init registers modernc.org/sqlite under "sqlite3" as well, the name ent's dialect and
+// atlas' sqlite:// URLs (used by the migration generator and the drift tests) look for.
+func init() {
+	if !slices.Contains(sql.Drivers(), dialect.SQLite) {
+		sql.Register(dialect.SQLite, &sqlite.Driver{})
+	}
+}
+
+// Config selects and sizes the store.
+type Config struct {
+	// URL selects the database:
+	//   - "" opens the embedded SQLite file launchgraph.db in DataDir;
+	//   - "postgres://…" or "postgresql://…" opens PostgreSQL through github.com/lib/pq
+	//     (sslmode and other parameters are passed through; timezone defaults to UTC);
+	//   - "sqlite://PATH" or "file:PATH" opens that SQLite file, a relative PATH being
+	//     relative to the working directory (query parameters are passed to
+	//     modernc.org/sqlite after the store's own).
+	// Anything else is an error.
+	URL string
+	// DataDir is where the embedded SQLite file lives; it is created if missing.
+	// Empty means the working directory.
+	DataDir string
+	// MaxOpenConns and MaxIdleConns size the connection pool. 0 picks a default sized
+	// for the machine: for PostgreSQL max(8, 4×NumCPU) open and max(2, NumCPU) idle; for
+	// SQLite max(4, NumCPU) open, all kept idle.
+	MaxOpenConns, MaxIdleConns int
+	// WrapDriver, when set, wraps the ent driver, e.g. to count or log statements.
+	WrapDriver func(dialect.Driver) dialect.Driver
+}
+
+// DB is an open store.
+type DB struct {
+	// Client is the ent client on top of SQL.
+	Client *ent.Client
+	// SQL is the underlying connection pool.
+	SQL *sql.DB
+	// Dialect is dialect.Postgres or dialect.SQLite.
+	Dialect string
+}
+
+// defaultPool returns the pool sizes used when Config leaves them at 0.
+//
+// PostgreSQL gets 4 connections per CPU (at least 8) and keeps one idle per CPU (at
+// least 2). SQLite in WAL mode has many readers and one writer at a time (writers wait
+// on busy_timeout), so it gets max(4, NumCPU) connections, all kept idle, since every
+// new connection re-runs the pragmas.
+func defaultPool(dialectName string) (maxOpen, maxIdle int) {
+	n := runtime.NumCPU()
+	if dialectName == dialect.Postgres {
+		return max(8, 4*n), max(2, n)
+	}
+	return max(4, n), max(4, n)
+}
+
+// Open opens and pings the database selected by cfg. It does not migrate: call Migrate.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	driverName, dsn, dialectName, err := dataSource(cfg)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open(driverName, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", dialectName, err)
+	}
+	maxOpen, maxIdle := defaultPool(dialectName)
+	if cfg.MaxOpenConns > 0 {
+		maxOpen = cfg.MaxOpenConns
+	}
+	if cfg.MaxIdleConns > 0 {
+		maxIdle = cfg.MaxIdleConns
+	}
+	db.SetMaxOpenConns(maxOpen)
+	db.SetMaxIdleConns(min(maxIdle, maxOpen))
+	if dialectName == dialect.Postgres {
+		db.SetConnMaxIdleTime(5 * time.Minute)
+		db.SetConnMaxLifetime(30 * time.Minute)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("store: ping %s: %w", dialectName, err), db.Close())
+	}
+	var drv dialect.Driver = entsql.OpenDB(dialectName, db)
+	if cfg.WrapDriver != nil {
+		drv = cfg.WrapDriver(drv)
+	}
+	return &DB{
+		Client:  ent.NewClient(ent.Driver(drv)),
+		SQL:     db,
+		Dialect: dialectName,
+	}, nil
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.SQL.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping %s: %w", db.Dialect, err)
+	}
+	return nil
+}
+
+// Close closes the ent client and the connection pool. Closing twice is harmless.
+func (db *DB) Close() error {
+	// The ent driver closes db.SQL too, unless a WrapDriver forgot to pass Close on;
+	// sql.DB.Close is idempotent.
+	if err := errors.Join(db.Client.Close(), db.SQL.Close()); err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}
+
+// dataSource maps cfg to a database/sql driver name, its DSN and the ent dialect.
+func dataSource(cfg Config) (driverName, dsn, dialectName string, err error) {
+	raw := strings.TrimSpace(cfg.URL)
+	lower := strings.ToLower(raw)
+	switch {
+	case raw == "":
+		dir := cfg.DataDir
+		if dir == "" {
+			dir = "."
+		}
+		dsn, err = sqliteDSN(filepath.Join(dir, DefaultSQLiteFile), "")
+		return sqliteDriver, dsn, dialect.SQLite, err
+	case strings.HasPrefix(lower, "postgres://"), strings.HasPrefix(lower, "postgresql://"):
+		dsn, err = postgresDSN(raw)
+		return "postgres", dsn, dialect.Postgres, err
+	case strings.HasPrefix(lower, "sqlite://"):
+		path, query, _ := strings.Cut(raw[len("sqlite://"):], "?")
+		dsn, err = sqliteDSN(path, query)
+		return sqliteDriver, dsn, dialect.SQLite, err
+	case strings.HasPrefix(lower, "file:"):
+		path, query, _ := strings.Cut(raw[len("file:"):], "?")
+		if strings.HasPrefix(path, "//") { // file:///abs/path.db
+			path = path[2:]
+		}
+		dsn, err = sqliteDSN(path, query)
+		return sqliteDriver, dsn, dialect.SQLite, err
+	default:
+		scheme, _, ok := strings.Cut(raw, "://")
+		if !ok {
+			scheme, _, _ = strings.Cut(raw, ":")
+		}
+		if len(scheme) > 20 || scheme == raw {
+			scheme = "" // not a scheme: do not echo what may be a secret
+		}
+		return "", "", "", fmt.Errorf("store: unsupported database URL scheme %q: want postgres://, postgresql://, sqlite:// or file:", scheme)
+	}
+}
+
+// postgresDSN returns the URL with timezone=UTC added unless it sets a time zone,
+// so that lib/pq returns timestamps in time.UTC. Everything else, sslmode included,
+// is passed through untouched.
+func postgresDSN(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		// url.Error quotes the whole URL, password included: report the cause only.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
+		return "", fmt.Errorf("store: parse postgres URL: %w", err)
+	}
+	q := u.Query()
+	for k := range q {
+		if strings.EqualFold(k, "timezone") {
+			return raw, nil
+		}
+	}
+	if u.RawQuery == "" {
+		u.RawQuery = "timezone=UTC"
+	} else {
+		u.RawQuery += "&timezone=UTC"
+	}
+	return u.String(), nil
+}
+
+// sqliteParams are set on every SQLite connection: foreign keys on, WAL, a 10 s busy
+// wait, synchronous=NORMAL (safe with WAL; a power loss may lose the last commits but
+// does not corrupt), times written in SQLite's format and read back in UTC, and
+// transactions that take the write lock at BEGIN so that concurrent writers wait on the
+// busy timeout instead of failing with SQLITE_BUSY when upgrading a read lock.
+const sqliteParams = "_pragma=foreign_keys(1)" +
+	"&_pragma=journal_mode(WAL)" +
+	"&_pragma=busy_timeout(10000)" +
+	"&_pragma=synchronous(NORMAL)" +
+	"&_time_format=sqlite" +
+	"&_timezone=UTC" +
+	"&_txlock=immediate"
+
+// sqliteDSN creates the directory of path and returns a modernc DSN for it, with the
+// store's pragmas followed by the caller's extra query parameters.
+func sqliteDSN(path, extra string) (string, error) {
+	if path == "" {
+		return "", errors.New("store: sqlite URL has no file path")
+	}
+	if strings.HasPrefix(path, ":memory:") || strings.Contains(extra, "mode=memory") {
+		return "", errors.New("store: in-memory SQLite is not supported: each pooled connection would get its own database")
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return "", fmt.Errorf("store: create data directory: %w", err)
+		}
+	}
+	// The DSN is an SQLite URI filename: escape the characters it gives a meaning to.
+	escaped := strings.NewReplacer("%", "%25", "#", "%23", "?", "%3f").Replace(path)
+	dsn := "file:" + escaped + "?" + sqliteParams
+	if extra != "" {
+		dsn += "&" + extra
+	}
+	return dsn, nil
+}
