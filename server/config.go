@@ -1,0 +1,99 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is everything the server reads from its environment and flags; nothing else
+// reads the environment.
+type config struct {
+	Addr           string
+	DatabaseURL    string
+	DataDir        string
+	Env            string
+	Introspection  bool
+	AllowedOrigins []string
+	LogLevel       string
+	LogFormat      string
+	MaxOpenConns   int
+	MaxIdleConns   int
+	ShutdownGrace  time.Duration
+	Migrate        bool
+	Seed           bool
+}
+
+// production reports whether safe production defaults apply.
+func (c config) production() bool { return c.Env == "production" }
+
+// loadConfig reads the environment, then flags of the same meaning (flags win).
+func loadConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	env := func(key, def string) string {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			return v
+		}
+		return def
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c config
+	var origins, introspection, maxOpen, maxIdle, grace string
+	fs.StringVar(&c.Addr, "addr", env("ADDR", ":8080"), "listen address (ADDR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "postgres://… or sqlite://PATH; empty: embedded SQLite in the data dir (DATABASE_URL)")
+	fs.StringVar(&c.DataDir, "data-dir", env("DATA_DIR", "."), "where the embedded store lives (DATA_DIR)")
+	fs.StringVar(&c.Env, "env", env("ENV", "development"), "development or production (ENV)")
+	fs.StringVar(&introspection, "introspection", env("INTROSPECTION", ""), "schema introspection for anonymous callers; default on in development (INTROSPECTION)")
+	fs.StringVar(&origins, "allowed-origins", env("ALLOWED_ORIGINS", ""), "comma-separated CORS and websocket origins (ALLOWED_ORIGINS)")
+	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", ""), "text or json; default text on a terminal, else json (LOG_FORMAT)")
+	fs.StringVar(&maxOpen, "db-max-open-conns", env("DB_MAX_OPEN_CONNS", "0"), "pool size; 0 sizes it for the machine (DB_MAX_OPEN_CONNS)")
+	fs.StringVar(&maxIdle, "db-max-idle-conns", env("DB_MAX_IDLE_CONNS", "0"), "idle pool size; 0 sizes it for the machine (DB_MAX_IDLE_CONNS)")
+	fs.StringVar(&grace, "shutdown-grace", env("SHUTDOWN_GRACE", "20s"), "graceful shutdown budget (SHUTDOWN_GRACE)")
+	fs.BoolVar(&c.Migrate, "migrate", true, "apply migrations at start")
+	fs.BoolVar(&c.Seed, "seed", true, "seed the COP 2020 data into an empty database at start")
+	if err := fs.Parse(args); err != nil {
+		return config{}, fmt.Errorf("config: %w", err)
+	}
+	if fs.NArg() > 0 {
+		return config{}, fmt.Errorf("config: unexpected argument %q", fs.Arg(0))
+	}
+	var err error
+	if c.Env != "development" && c.Env != "production" {
+		return config{}, fmt.Errorf("config: ENV must be development or production, not %q", c.Env)
+	}
+	c.Introspection = !c.production()
+	if introspection != "" {
+		if c.Introspection, err = strconv.ParseBool(introspection); err != nil {
+			return config{}, fmt.Errorf("config: INTROSPECTION: %w", err)
+		}
+	}
+	if c.MaxOpenConns, err = strconv.Atoi(maxOpen); err != nil || c.MaxOpenConns < 0 {
+		return config{}, fmt.Errorf("config: DB_MAX_OPEN_CONNS must be a whole number ≥ 0, not %q", maxOpen)
+	}
+	if c.MaxIdleConns, err = strconv.Atoi(maxIdle); err != nil || c.MaxIdleConns < 0 {
+		return config{}, fmt.Errorf("config: DB_MAX_IDLE_CONNS must be a whole number ≥ 0, not %q", maxIdle)
+	}
+	if c.ShutdownGrace, err = time.ParseDuration(grace); err != nil || c.ShutdownGrace <= 0 {
+		return config{}, fmt.Errorf("config: SHUTDOWN_GRACE must be a positive duration, not %q", grace)
+	}
+	for _, o := range strings.Split(origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.AllowedOrigins = append(c.AllowedOrigins, o)
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return config{}, fmt.Errorf("config: LOG_LEVEL must be debug, info, warn or error, not %q", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "", "text", "json":
+	default:
+		return config{}, fmt.Errorf("config: LOG_FORMAT must be text or json, not %q", c.LogFormat)
+	}
+	return c, nil
+}

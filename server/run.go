@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/mattn/go-isatty"
+
+	"launchgraph/internal/seed"
+	"launchgraph/internal/store"
+)
+
+const usage = `usage: server [serve|migrate|seed] [flags]
+
+  serve    run the HTTP server (default); migrates and seeds an empty store first
+  migrate  apply the database migrations and exit
+  seed     load the COP 2020 seed data (idempotent) and exit
+
+Run "server serve -h" for the flags; each flag has an environment variable.`
+
+// run is the whole program: main only wires the process to it, tests call it directly.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd, rest := "serve", args[1:]
+	if len(rest) > 0 && len(rest[0]) > 0 && rest[0][0] != '-' {
+		cmd, rest = rest[0], rest[1:]
+	}
+	switch cmd {
+	case "serve", "migrate", "seed":
+	case "help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	default:
+		fmt.Fprintln(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+	cfg, err := loadConfig(cmd, rest, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg, stderr)
+
+	db, err := store.Open(ctx, store.Config{
+		URL:          cfg.DatabaseURL,
+		DataDir:      cfg.DataDir,
+		MaxOpenConns: cfg.MaxOpenConns,
+		MaxIdleConns: cfg.MaxIdleConns,
+	})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	switch cmd {
+	case "migrate":
+		if err := db.Migrate(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "migrations applied")
+		return nil
+	case "seed":
+		res, err := seed.Load(ctx, db.Client)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "seed: %d created, %d updated\n", res.Created, res.Updated)
+		return nil
+	}
+	return serve(ctx, cfg, logger, db)
+}
+
+// serve prepares the store, then serves HTTP until ctx ends and shuts down gracefully.
+func serve(ctx context.Context, cfg config, logger *slog.Logger, db *store.DB) error {
+	if cfg.Migrate {
+		if err := db.Migrate(ctx); err != nil {
+			return err
+		}
+	}
+	if cfg.Seed {
+		empty, err := seed.Empty(ctx, db.Client)
+		if err != nil {
+			return err
+		}
+		if empty {
+			res, err := seed.Load(ctx, db.Client)
+			if err != nil {
+				return err
+			}
+			logger.Info("seeded the COP 2020 data into an empty store", "created", res.Created)
+		}
+	}
+
+	var shuttingDown atomic.Bool
+	srv := &http.Server{
+		Handler:           NewServer(logger, cfg, db, &shuttingDown),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	logger.Info("launchgraph listening", "addr", ln.Addr().String(), "store", db.Dialect)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+
+	logger.Info("shutting down", "grace", cfg.ShutdownGrace.String())
+	shuttingDown.Store(true)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("serve: shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// newLogger writes text on a terminal and JSON elsewhere, unless LOG_FORMAT says otherwise.
+func newLogger(cfg config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	format := cfg.LogFormat
+	if format == "" {
+		format = "json"
+		if f, ok := w.(*os.File); ok && isatty.IsTerminal(f.Fd()) && !cfg.production() {
+			format = "text"
+		}
+	}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"launchgraph/internal/store/storetest"
+)
+
+// freeAddr returns a loopback address with a free port.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startRun runs the program as `server` would, with env, until the test ends.
+func startRun(t *testing.T, env map[string]string, args ...string) string {
+	t.Helper()
+	addr := freeAddr(t)
+	env["ADDR"] = addr
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"server"}, args...), func(k string) string { return env[k] }, io.Discard, io.Discard)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("run returned %v after shutdown, want nil", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("run did not return after shutdown")
+		}
+	})
+	url := "http://" + addr
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		select {
+		case err := <-done:
+			t.Fatalf("run exited early: %v", err)
+		default:
+		}
+		resp, err := http.Get(url + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return url
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server at %s not ready: %v", url, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestRunServesSeededStore is the README's first command on a fresh machine: no
+// configuration, an embedded store created, migrated and seeded.
+func TestRunServesSeededStore(t *testing.T) {
+	dir := t.TempDir()
+	url := startRun(t, map[string]string{"DATA_DIR": dir})
+	var got launchesResult
+	mustData(t, url, launchesQuery, nil, &got)
+	if got.Regions.TotalCount != 6 || got.Launches.TotalCount != 5 {
+		t.Fatalf("regions %d launches %d, want 6 and 5", got.Regions.TotalCount, got.Launches.TotalCount)
+	}
+	var node struct{ Node struct{ ID, Title string } }
+	first := got.Launches.Edges[0].Node
+	mustData(t, url, `query($id: ID!) { node(id: $id) { id ... on Launch { title } } }`, map[string]any{"id": first.ID}, &node)
+	if node.Node.ID != first.ID || node.Node.Title != first.Title {
+		t.Fatalf("node = %+v, want %s %q", node.Node, first.ID, first.Title)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "launchgraph.db")); err != nil {
+		t.Fatalf("embedded store not created in DATA_DIR: %v", err)
+	}
+}
+
+// TestRunOnEmptyPostgres: DATABASE_URL at an empty database gets migrations and seed data.
+func TestRunOnEmptyPostgres(t *testing.T) {
+	dbURL := storetest.PostgresURL(t)
+	url := startRun(t, map[string]string{"DATABASE_URL": dbURL})
+	var got launchesResult
+	mustData(t, url, launchesQuery, nil, &got)
+	if got.Regions.TotalCount != 6 || got.Launches.TotalCount != 5 {
+		t.Fatalf("regions %d launches %d, want 6 and 5", got.Regions.TotalCount, got.Launches.TotalCount)
+	}
+}
+
+// TestSeedCommandIsIdempotent runs `migrate`, then `seed` twice.
+func TestSeedCommandIsIdempotent(t *testing.T) {
+	env := map[string]string{"DATA_DIR": t.TempDir()}
+	getenv := func(k string) string { return env[k] }
+	ctx := context.Background()
+	var out strings.Builder
+	for _, args := range [][]string{{"server", "migrate"}, {"server", "seed"}, {"server", "seed"}} {
+		if err := run(ctx, args, getenv, &out, io.Discard); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+	}
+	want := "migrations applied\nseed: 30 created, 0 updated\nseed: 0 created, 0 updated\n"
+	if out.String() != want {
+		t.Fatalf("output %q, want %q", out.String(), want)
+	}
+}
+
+func TestRunRejectsBadConfiguration(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"unknown command", []string{"server", "frobnicate"}, nil, `unknown command "frobnicate"`},
+		{"bad env", []string{"server"}, map[string]string{"ENV": "staging"}, "ENV must be development or production"},
+		{"bad grace", []string{"server"}, map[string]string{"SHUTDOWN_GRACE": "soon"}, "SHUTDOWN_GRACE"},
+		{"bad database url", []string{"server", "migrate"}, map[string]string{"DATABASE_URL": "mysql://x"}, "store:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := run(context.Background(), tt.args, func(k string) string { return tt.env[k] }, io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
