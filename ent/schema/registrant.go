@@ -62,6 +62,17 @@ func (Registrant) Fields() []ent.Field {
 			Optional().
 			Nillable(),
 		field.Time("consent_at"),
+		field.String("manage_token_hash").
+			Optional().
+			Unique().
+			Sensitive().
+			Comment("Hex SHA-256 of the registrant's manage token; the token itself is never stored."),
+		field.String("rejection_reason").
+			Optional().
+			MaxLen(1000),
+		field.String("language").
+			Optional().
+			Comment("Preferred language for messages: ar, zh, en, fr, ru or es."),
 	}
 }
 
