@@ -6,8 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"launchgraph/ent/apikey"
+	"launchgraph/ent/auditentry"
 	"launchgraph/ent/format"
 	"launchgraph/ent/guidelineset"
+	"launchgraph/ent/idempotencykey"
 	"launchgraph/ent/launch"
 	"launchgraph/ent/objective"
 	"launchgraph/ent/region"
@@ -80,14 +83,17 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			format.Table:       format.ValidColumn,
-			guidelineset.Table: guidelineset.ValidColumn,
-			launch.Table:       launch.ValidColumn,
-			objective.Table:    objective.ValidColumn,
-			region.Table:       region.ValidColumn,
-			registrant.Table:   registrant.ValidColumn,
-			session.Table:      session.ValidColumn,
-			speaker.Table:      speaker.ValidColumn,
+			apikey.Table:         apikey.ValidColumn,
+			auditentry.Table:     auditentry.ValidColumn,
+			format.Table:         format.ValidColumn,
+			guidelineset.Table:   guidelineset.ValidColumn,
+			idempotencykey.Table: idempotencykey.ValidColumn,
+			launch.Table:         launch.ValidColumn,
+			objective.Table:      objective.ValidColumn,
+			region.Table:         region.ValidColumn,
+			registrant.Table:     registrant.ValidColumn,
+			session.Table:        session.ValidColumn,
+			speaker.Table:        speaker.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

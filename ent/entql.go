@@ -3,8 +3,11 @@
 package ent
 
 import (
+	"launchgraph/ent/apikey"
+	"launchgraph/ent/auditentry"
 	"launchgraph/ent/format"
 	"launchgraph/ent/guidelineset"
+	"launchgraph/ent/idempotencykey"
 	"launchgraph/ent/launch"
 	"launchgraph/ent/objective"
 	"launchgraph/ent/predicate"
@@ -21,8 +24,51 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 8)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 11)}
 	graph.Nodes[0] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   apikey.Table,
+			Columns: apikey.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: apikey.FieldID,
+			},
+		},
+		Type: "APIKey",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			apikey.FieldCreatedAt:  {Type: field.TypeTime, Column: apikey.FieldCreatedAt},
+			apikey.FieldUpdatedAt:  {Type: field.TypeTime, Column: apikey.FieldUpdatedAt},
+			apikey.FieldName:       {Type: field.TypeString, Column: apikey.FieldName},
+			apikey.FieldRole:       {Type: field.TypeEnum, Column: apikey.FieldRole},
+			apikey.FieldPrefix:     {Type: field.TypeString, Column: apikey.FieldPrefix},
+			apikey.FieldSecretHash: {Type: field.TypeString, Column: apikey.FieldSecretHash},
+			apikey.FieldExpiresAt:  {Type: field.TypeTime, Column: apikey.FieldExpiresAt},
+			apikey.FieldRevokedAt:  {Type: field.TypeTime, Column: apikey.FieldRevokedAt},
+			apikey.FieldLastUsedAt: {Type: field.TypeTime, Column: apikey.FieldLastUsedAt},
+		},
+	}
+	graph.Nodes[1] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   auditentry.Table,
+			Columns: auditentry.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: auditentry.FieldID,
+			},
+		},
+		Type: "AuditEntry",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			auditentry.FieldCreatedAt:  {Type: field.TypeTime, Column: auditentry.FieldCreatedAt},
+			auditentry.FieldUpdatedAt:  {Type: field.TypeTime, Column: auditentry.FieldUpdatedAt},
+			auditentry.FieldActorKeyID: {Type: field.TypeInt, Column: auditentry.FieldActorKeyID},
+			auditentry.FieldActorName:  {Type: field.TypeString, Column: auditentry.FieldActorName},
+			auditentry.FieldOperation:  {Type: field.TypeString, Column: auditentry.FieldOperation},
+			auditentry.FieldEntityType: {Type: field.TypeString, Column: auditentry.FieldEntityType},
+			auditentry.FieldEntityID:   {Type: field.TypeInt, Column: auditentry.FieldEntityID},
+			auditentry.FieldChanges:    {Type: field.TypeJSON, Column: auditentry.FieldChanges},
+		},
+	}
+	graph.Nodes[2] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   format.Table,
 			Columns: format.Columns,
@@ -41,7 +87,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			format.FieldTypicalDurationDays: {Type: field.TypeInt, Column: format.FieldTypicalDurationDays},
 		},
 	}
-	graph.Nodes[1] = &sqlgraph.Node{
+	graph.Nodes[3] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   guidelineset.Table,
 			Columns: guidelineset.Columns,
@@ -60,7 +106,26 @@ var schemaGraph = func() *sqlgraph.Schema {
 			guidelineset.FieldURL:       {Type: field.TypeString, Column: guidelineset.FieldURL},
 		},
 	}
-	graph.Nodes[2] = &sqlgraph.Node{
+	graph.Nodes[4] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   idempotencykey.Table,
+			Columns: idempotencykey.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: idempotencykey.FieldID,
+			},
+		},
+		Type: "IdempotencyKey",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			idempotencykey.FieldCreatedAt:    {Type: field.TypeTime, Column: idempotencykey.FieldCreatedAt},
+			idempotencykey.FieldUpdatedAt:    {Type: field.TypeTime, Column: idempotencykey.FieldUpdatedAt},
+			idempotencykey.FieldKeyHash:      {Type: field.TypeString, Column: idempotencykey.FieldKeyHash},
+			idempotencykey.FieldRequestHash:  {Type: field.TypeString, Column: idempotencykey.FieldRequestHash},
+			idempotencykey.FieldRegistrantID: {Type: field.TypeInt, Column: idempotencykey.FieldRegistrantID},
+			idempotencykey.FieldSealedToken:  {Type: field.TypeBytes, Column: idempotencykey.FieldSealedToken},
+		},
+	}
+	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   launch.Table,
 			Columns: launch.Columns,
@@ -96,7 +161,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			launch.FieldSourceURL:            {Type: field.TypeString, Column: launch.FieldSourceURL},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   objective.Table,
 			Columns: objective.Columns,
@@ -114,7 +179,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			objective.FieldSeriesWide: {Type: field.TypeBool, Column: objective.FieldSeriesWide},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   region.Table,
 			Columns: region.Columns,
@@ -132,7 +197,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			region.FieldDefaultTimezone: {Type: field.TypeString, Column: region.FieldDefaultTimezone},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   registrant.Table,
 			Columns: registrant.Columns,
@@ -158,9 +223,12 @@ var schemaGraph = func() *sqlgraph.Schema {
 			registrant.FieldWaitlistPosition: {Type: field.TypeInt, Column: registrant.FieldWaitlistPosition},
 			registrant.FieldCheckedInAt:      {Type: field.TypeTime, Column: registrant.FieldCheckedInAt},
 			registrant.FieldConsentAt:        {Type: field.TypeTime, Column: registrant.FieldConsentAt},
+			registrant.FieldManageTokenHash:  {Type: field.TypeString, Column: registrant.FieldManageTokenHash},
+			registrant.FieldRejectionReason:  {Type: field.TypeString, Column: registrant.FieldRejectionReason},
+			registrant.FieldLanguage:         {Type: field.TypeString, Column: registrant.FieldLanguage},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -186,7 +254,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldPosition:                {Type: field.TypeInt, Column: session.FieldPosition},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   speaker.Table,
 			Columns: speaker.Columns,
@@ -407,6 +475,171 @@ type predicateAdder interface {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *APIKeyQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the APIKeyQuery builder.
+func (_q *APIKeyQuery) Filter() *APIKeyFilter {
+	return &APIKeyFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *APIKeyMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the APIKeyMutation builder.
+func (m *APIKeyMutation) Filter() *APIKeyFilter {
+	return &APIKeyFilter{config: m.config, predicateAdder: m}
+}
+
+// APIKeyFilter provides a generic filtering capability at runtime for APIKeyQuery.
+type APIKeyFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *APIKeyFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[0].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *APIKeyFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(apikey.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *APIKeyFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(apikey.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *APIKeyFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(apikey.FieldUpdatedAt))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *APIKeyFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(apikey.FieldName))
+}
+
+// WhereRole applies the entql string predicate on the role field.
+func (f *APIKeyFilter) WhereRole(p entql.StringP) {
+	f.Where(p.Field(apikey.FieldRole))
+}
+
+// WherePrefix applies the entql string predicate on the prefix field.
+func (f *APIKeyFilter) WherePrefix(p entql.StringP) {
+	f.Where(p.Field(apikey.FieldPrefix))
+}
+
+// WhereSecretHash applies the entql string predicate on the secret_hash field.
+func (f *APIKeyFilter) WhereSecretHash(p entql.StringP) {
+	f.Where(p.Field(apikey.FieldSecretHash))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *APIKeyFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(apikey.FieldExpiresAt))
+}
+
+// WhereRevokedAt applies the entql time.Time predicate on the revoked_at field.
+func (f *APIKeyFilter) WhereRevokedAt(p entql.TimeP) {
+	f.Where(p.Field(apikey.FieldRevokedAt))
+}
+
+// WhereLastUsedAt applies the entql time.Time predicate on the last_used_at field.
+func (f *APIKeyFilter) WhereLastUsedAt(p entql.TimeP) {
+	f.Where(p.Field(apikey.FieldLastUsedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *AuditEntryQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AuditEntryQuery builder.
+func (_q *AuditEntryQuery) Filter() *AuditEntryFilter {
+	return &AuditEntryFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AuditEntryMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AuditEntryMutation builder.
+func (m *AuditEntryMutation) Filter() *AuditEntryFilter {
+	return &AuditEntryFilter{config: m.config, predicateAdder: m}
+}
+
+// AuditEntryFilter provides a generic filtering capability at runtime for AuditEntryQuery.
+type AuditEntryFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AuditEntryFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *AuditEntryFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(auditentry.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AuditEntryFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(auditentry.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *AuditEntryFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(auditentry.FieldUpdatedAt))
+}
+
+// WhereActorKeyID applies the entql int predicate on the actor_key_id field.
+func (f *AuditEntryFilter) WhereActorKeyID(p entql.IntP) {
+	f.Where(p.Field(auditentry.FieldActorKeyID))
+}
+
+// WhereActorName applies the entql string predicate on the actor_name field.
+func (f *AuditEntryFilter) WhereActorName(p entql.StringP) {
+	f.Where(p.Field(auditentry.FieldActorName))
+}
+
+// WhereOperation applies the entql string predicate on the operation field.
+func (f *AuditEntryFilter) WhereOperation(p entql.StringP) {
+	f.Where(p.Field(auditentry.FieldOperation))
+}
+
+// WhereEntityType applies the entql string predicate on the entity_type field.
+func (f *AuditEntryFilter) WhereEntityType(p entql.StringP) {
+	f.Where(p.Field(auditentry.FieldEntityType))
+}
+
+// WhereEntityID applies the entql int predicate on the entity_id field.
+func (f *AuditEntryFilter) WhereEntityID(p entql.IntP) {
+	f.Where(p.Field(auditentry.FieldEntityID))
+}
+
+// WhereChanges applies the entql json.RawMessage predicate on the changes field.
+func (f *AuditEntryFilter) WhereChanges(p entql.BytesP) {
+	f.Where(p.Field(auditentry.FieldChanges))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *FormatQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -435,7 +668,7 @@ type FormatFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *FormatFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[0].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -519,7 +752,7 @@ type GuidelineSetFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *GuidelineSetFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -589,6 +822,76 @@ func (f *GuidelineSetFilter) WhereHasSessionsWith(preds ...predicate.Session) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *IdempotencyKeyQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the IdempotencyKeyQuery builder.
+func (_q *IdempotencyKeyQuery) Filter() *IdempotencyKeyFilter {
+	return &IdempotencyKeyFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *IdempotencyKeyMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the IdempotencyKeyMutation builder.
+func (m *IdempotencyKeyMutation) Filter() *IdempotencyKeyFilter {
+	return &IdempotencyKeyFilter{config: m.config, predicateAdder: m}
+}
+
+// IdempotencyKeyFilter provides a generic filtering capability at runtime for IdempotencyKeyQuery.
+type IdempotencyKeyFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *IdempotencyKeyFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *IdempotencyKeyFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(idempotencykey.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *IdempotencyKeyFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(idempotencykey.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *IdempotencyKeyFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(idempotencykey.FieldUpdatedAt))
+}
+
+// WhereKeyHash applies the entql string predicate on the key_hash field.
+func (f *IdempotencyKeyFilter) WhereKeyHash(p entql.StringP) {
+	f.Where(p.Field(idempotencykey.FieldKeyHash))
+}
+
+// WhereRequestHash applies the entql string predicate on the request_hash field.
+func (f *IdempotencyKeyFilter) WhereRequestHash(p entql.StringP) {
+	f.Where(p.Field(idempotencykey.FieldRequestHash))
+}
+
+// WhereRegistrantID applies the entql int predicate on the registrant_id field.
+func (f *IdempotencyKeyFilter) WhereRegistrantID(p entql.IntP) {
+	f.Where(p.Field(idempotencykey.FieldRegistrantID))
+}
+
+// WhereSealedToken applies the entql []byte predicate on the sealed_token field.
+func (f *IdempotencyKeyFilter) WhereSealedToken(p entql.BytesP) {
+	f.Where(p.Field(idempotencykey.FieldSealedToken))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *LaunchQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -617,7 +920,7 @@ type LaunchFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LaunchFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -856,7 +1159,7 @@ type ObjectiveFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ObjectiveFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -935,7 +1238,7 @@ type RegionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RegionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1014,7 +1317,7 @@ type RegistrantFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RegistrantFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1100,6 +1403,21 @@ func (f *RegistrantFilter) WhereConsentAt(p entql.TimeP) {
 	f.Where(p.Field(registrant.FieldConsentAt))
 }
 
+// WhereManageTokenHash applies the entql string predicate on the manage_token_hash field.
+func (f *RegistrantFilter) WhereManageTokenHash(p entql.StringP) {
+	f.Where(p.Field(registrant.FieldManageTokenHash))
+}
+
+// WhereRejectionReason applies the entql string predicate on the rejection_reason field.
+func (f *RegistrantFilter) WhereRejectionReason(p entql.StringP) {
+	f.Where(p.Field(registrant.FieldRejectionReason))
+}
+
+// WhereLanguage applies the entql string predicate on the language field.
+func (f *RegistrantFilter) WhereLanguage(p entql.StringP) {
+	f.Where(p.Field(registrant.FieldLanguage))
+}
+
 // WhereHasLaunch applies a predicate to check if query has an edge launch.
 func (f *RegistrantFilter) WhereHasLaunch() {
 	f.Where(entql.HasEdge("launch"))
@@ -1143,7 +1461,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1290,7 +1608,7 @@ type SpeakerFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SpeakerFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

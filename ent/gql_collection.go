@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
+	"launchgraph/ent/auditentry"
 	"launchgraph/ent/format"
 	"launchgraph/ent/guidelineset"
 	"launchgraph/ent/launch"
@@ -18,6 +19,136 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
 )
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *AuditEntryQuery) CollectFields(ctx context.Context, satisfies ...string) (*AuditEntryQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *AuditEntryQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(auditentry.Columns))
+		selectedFields = []string{auditentry.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[auditentry.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, auditentry.FieldCreatedAt)
+				fieldSeen[auditentry.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[auditentry.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, auditentry.FieldUpdatedAt)
+				fieldSeen[auditentry.FieldUpdatedAt] = struct{}{}
+			}
+		case "actorKeyID":
+			if _, ok := fieldSeen[auditentry.FieldActorKeyID]; !ok {
+				selectedFields = append(selectedFields, auditentry.FieldActorKeyID)
+				fieldSeen[auditentry.FieldActorKeyID] = struct{}{}
+			}
+		case "actorName":
+			if _, ok := fieldSeen[auditentry.FieldActorName]; !ok {
+				selectedFields = append(selectedFields, auditentry.FieldActorName)
+				fieldSeen[auditentry.FieldActorName] = struct{}{}
+			}
+		case "operation":
+			if _, ok := fieldSeen[auditentry.FieldOperation]; !ok {
+				selectedFields = append(selectedFields, auditentry.FieldOperation)
+				fieldSeen[auditentry.FieldOperation] = struct{}{}
+			}
+		case "entityType":
+			if _, ok := fieldSeen[auditentry.FieldEntityType]; !ok {
+				selectedFields = append(selectedFields, auditentry.FieldEntityType)
+				fieldSeen[auditentry.FieldEntityType] = struct{}{}
+			}
+		case "entityID":
+			if _, ok := fieldSeen[auditentry.FieldEntityID]; !ok {
+				selectedFields = append(selectedFields, auditentry.FieldEntityID)
+				fieldSeen[auditentry.FieldEntityID] = struct{}{}
+			}
+		case "changes":
+			if _, ok := fieldSeen[auditentry.FieldChanges]; !ok {
+				selectedFields = append(selectedFields, auditentry.FieldChanges)
+				fieldSeen[auditentry.FieldChanges] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type auditentryPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []AuditEntryPaginateOption
+}
+
+func newAuditEntryPaginateArgs(rv map[string]any) *auditentryPaginateArgs {
+	args := &auditentryPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*AuditEntryOrder:
+			args.opts = append(args.opts, WithAuditEntryOrder(v))
+		case []any:
+			var orders []*AuditEntryOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &AuditEntryOrder{Field: &AuditEntryOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithAuditEntryOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*AuditEntryWhereInput); ok {
+		args.opts = append(args.opts, WithAuditEntryFilter(v.Filter))
+	}
+	return args
+}
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *FormatQuery) CollectFields(ctx context.Context, satisfies ...string) (*FormatQuery, error) {

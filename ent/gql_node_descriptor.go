@@ -37,6 +37,82 @@ type Edge struct {
 }
 
 // Node implements Noder interface
+func (_m *AuditEntry) Node(ctx context.Context) (node *Node, err error) {
+	node = &Node{
+		ID:     _m.ID,
+		Type:   "AuditEntry",
+		Fields: make([]*Field, 8),
+		Edges:  make([]*Edge, 0),
+	}
+	var buf []byte
+	if buf, err = json.Marshal(_m.CreatedAt); err != nil {
+		return nil, err
+	}
+	node.Fields[0] = &Field{
+		Type:  "time.Time",
+		Name:  "created_at",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.UpdatedAt); err != nil {
+		return nil, err
+	}
+	node.Fields[1] = &Field{
+		Type:  "time.Time",
+		Name:  "updated_at",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.ActorKeyID); err != nil {
+		return nil, err
+	}
+	node.Fields[2] = &Field{
+		Type:  "int",
+		Name:  "actor_key_id",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.ActorName); err != nil {
+		return nil, err
+	}
+	node.Fields[3] = &Field{
+		Type:  "string",
+		Name:  "actor_name",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Operation); err != nil {
+		return nil, err
+	}
+	node.Fields[4] = &Field{
+		Type:  "string",
+		Name:  "operation",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.EntityType); err != nil {
+		return nil, err
+	}
+	node.Fields[5] = &Field{
+		Type:  "string",
+		Name:  "entity_type",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.EntityID); err != nil {
+		return nil, err
+	}
+	node.Fields[6] = &Field{
+		Type:  "int",
+		Name:  "entity_id",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Changes); err != nil {
+		return nil, err
+	}
+	node.Fields[7] = &Field{
+		Type:  "[]schematype.FieldChange",
+		Name:  "changes",
+		Value: string(buf),
+	}
+	return node, nil
+}
+
+// Node implements Noder interface
 func (_m *Format) Node(ctx context.Context) (node *Node, err error) {
 	node = &Node{
 		ID:     _m.ID,

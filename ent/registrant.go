@@ -48,6 +48,12 @@ type Registrant struct {
 	CheckedInAt *time.Time `json:"checked_in_at,omitempty"`
 	// ConsentAt holds the value of the "consent_at" field.
 	ConsentAt time.Time `json:"consent_at,omitempty"`
+	// Hex SHA-256 of the registrant's manage token; the token itself is never stored.
+	ManageTokenHash string `json:"-"`
+	// RejectionReason holds the value of the "rejection_reason" field.
+	RejectionReason string `json:"rejection_reason,omitempty"`
+	// Preferred language for messages: ar, zh, en, fr, ru or es.
+	Language string `json:"language,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the RegistrantQuery when eager-loading is set.
 	Edges        RegistrantEdges `json:"edges"`
@@ -83,7 +89,7 @@ func (*Registrant) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case registrant.FieldID, registrant.FieldLaunchID, registrant.FieldWaitlistPosition:
 			values[i] = new(sql.NullInt64)
-		case registrant.FieldName, registrant.FieldEmail, registrant.FieldEmailKey, registrant.FieldOrganisation, registrant.FieldJobTitle, registrant.FieldCountry, registrant.FieldStakeholder, registrant.FieldAttendance, registrant.FieldStatus:
+		case registrant.FieldName, registrant.FieldEmail, registrant.FieldEmailKey, registrant.FieldOrganisation, registrant.FieldJobTitle, registrant.FieldCountry, registrant.FieldStakeholder, registrant.FieldAttendance, registrant.FieldStatus, registrant.FieldManageTokenHash, registrant.FieldRejectionReason, registrant.FieldLanguage:
 			values[i] = new(sql.NullString)
 		case registrant.FieldCreatedAt, registrant.FieldUpdatedAt, registrant.FieldCheckedInAt, registrant.FieldConsentAt:
 			values[i] = new(sql.NullTime)
@@ -200,6 +206,24 @@ func (_m *Registrant) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ConsentAt = value.Time
 			}
+		case registrant.FieldManageTokenHash:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field manage_token_hash", values[i])
+			} else if value.Valid {
+				_m.ManageTokenHash = value.String
+			}
+		case registrant.FieldRejectionReason:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field rejection_reason", values[i])
+			} else if value.Valid {
+				_m.RejectionReason = value.String
+			}
+		case registrant.FieldLanguage:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field language", values[i])
+			} else if value.Valid {
+				_m.Language = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -289,6 +313,14 @@ func (_m *Registrant) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("consent_at=")
 	builder.WriteString(_m.ConsentAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("manage_token_hash=<sensitive>")
+	builder.WriteString(", ")
+	builder.WriteString("rejection_reason=")
+	builder.WriteString(_m.RejectionReason)
+	builder.WriteString(", ")
+	builder.WriteString("language=")
+	builder.WriteString(_m.Language)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -185,6 +185,48 @@ func (_c *RegistrantCreate) SetConsentAt(v time.Time) *RegistrantCreate {
 	return _c
 }
 
+// SetManageTokenHash sets the "manage_token_hash" field.
+func (_c *RegistrantCreate) SetManageTokenHash(v string) *RegistrantCreate {
+	_c.mutation.SetManageTokenHash(v)
+	return _c
+}
+
+// SetNillableManageTokenHash sets the "manage_token_hash" field if the given value is not nil.
+func (_c *RegistrantCreate) SetNillableManageTokenHash(v *string) *RegistrantCreate {
+	if v != nil {
+		_c.SetManageTokenHash(*v)
+	}
+	return _c
+}
+
+// SetRejectionReason sets the "rejection_reason" field.
+func (_c *RegistrantCreate) SetRejectionReason(v string) *RegistrantCreate {
+	_c.mutation.SetRejectionReason(v)
+	return _c
+}
+
+// SetNillableRejectionReason sets the "rejection_reason" field if the given value is not nil.
+func (_c *RegistrantCreate) SetNillableRejectionReason(v *string) *RegistrantCreate {
+	if v != nil {
+		_c.SetRejectionReason(*v)
+	}
+	return _c
+}
+
+// SetLanguage sets the "language" field.
+func (_c *RegistrantCreate) SetLanguage(v string) *RegistrantCreate {
+	_c.mutation.SetLanguage(v)
+	return _c
+}
+
+// SetNillableLanguage sets the "language" field if the given value is not nil.
+func (_c *RegistrantCreate) SetNillableLanguage(v *string) *RegistrantCreate {
+	if v != nil {
+		_c.SetLanguage(*v)
+	}
+	return _c
+}
+
 // SetLaunch sets the "launch" edge to the Launch entity.
 func (_c *RegistrantCreate) SetLaunch(v *Launch) *RegistrantCreate {
 	return _c.SetLaunchID(v.ID)
@@ -325,6 +367,11 @@ func (_c *RegistrantCreate) check() error {
 	if _, ok := _c.mutation.ConsentAt(); !ok {
 		return &ValidationError{Name: "consent_at", err: errors.New(`ent: missing required field "Registrant.consent_at"`)}
 	}
+	if v, ok := _c.mutation.RejectionReason(); ok {
+		if err := registrant.RejectionReasonValidator(v); err != nil {
+			return &ValidationError{Name: "rejection_reason", err: fmt.Errorf(`ent: validator failed for field "Registrant.rejection_reason": %w`, err)}
+		}
+	}
 	if len(_c.mutation.LaunchIDs()) == 0 {
 		return &ValidationError{Name: "launch", err: errors.New(`ent: missing required edge "Registrant.launch"`)}
 	}
@@ -410,6 +457,18 @@ func (_c *RegistrantCreate) createSpec() (*Registrant, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ConsentAt(); ok {
 		_spec.SetField(registrant.FieldConsentAt, field.TypeTime, value)
 		_node.ConsentAt = value
+	}
+	if value, ok := _c.mutation.ManageTokenHash(); ok {
+		_spec.SetField(registrant.FieldManageTokenHash, field.TypeString, value)
+		_node.ManageTokenHash = value
+	}
+	if value, ok := _c.mutation.RejectionReason(); ok {
+		_spec.SetField(registrant.FieldRejectionReason, field.TypeString, value)
+		_node.RejectionReason = value
+	}
+	if value, ok := _c.mutation.Language(); ok {
+		_spec.SetField(registrant.FieldLanguage, field.TypeString, value)
+		_node.Language = value
 	}
 	if nodes := _c.mutation.LaunchIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -669,6 +728,60 @@ func (u *RegistrantUpsert) SetConsentAt(v time.Time) *RegistrantUpsert {
 // UpdateConsentAt sets the "consent_at" field to the value that was provided on create.
 func (u *RegistrantUpsert) UpdateConsentAt() *RegistrantUpsert {
 	u.SetExcluded(registrant.FieldConsentAt)
+	return u
+}
+
+// SetManageTokenHash sets the "manage_token_hash" field.
+func (u *RegistrantUpsert) SetManageTokenHash(v string) *RegistrantUpsert {
+	u.Set(registrant.FieldManageTokenHash, v)
+	return u
+}
+
+// UpdateManageTokenHash sets the "manage_token_hash" field to the value that was provided on create.
+func (u *RegistrantUpsert) UpdateManageTokenHash() *RegistrantUpsert {
+	u.SetExcluded(registrant.FieldManageTokenHash)
+	return u
+}
+
+// ClearManageTokenHash clears the value of the "manage_token_hash" field.
+func (u *RegistrantUpsert) ClearManageTokenHash() *RegistrantUpsert {
+	u.SetNull(registrant.FieldManageTokenHash)
+	return u
+}
+
+// SetRejectionReason sets the "rejection_reason" field.
+func (u *RegistrantUpsert) SetRejectionReason(v string) *RegistrantUpsert {
+	u.Set(registrant.FieldRejectionReason, v)
+	return u
+}
+
+// UpdateRejectionReason sets the "rejection_reason" field to the value that was provided on create.
+func (u *RegistrantUpsert) UpdateRejectionReason() *RegistrantUpsert {
+	u.SetExcluded(registrant.FieldRejectionReason)
+	return u
+}
+
+// ClearRejectionReason clears the value of the "rejection_reason" field.
+func (u *RegistrantUpsert) ClearRejectionReason() *RegistrantUpsert {
+	u.SetNull(registrant.FieldRejectionReason)
+	return u
+}
+
+// SetLanguage sets the "language" field.
+func (u *RegistrantUpsert) SetLanguage(v string) *RegistrantUpsert {
+	u.Set(registrant.FieldLanguage, v)
+	return u
+}
+
+// UpdateLanguage sets the "language" field to the value that was provided on create.
+func (u *RegistrantUpsert) UpdateLanguage() *RegistrantUpsert {
+	u.SetExcluded(registrant.FieldLanguage)
+	return u
+}
+
+// ClearLanguage clears the value of the "language" field.
+func (u *RegistrantUpsert) ClearLanguage() *RegistrantUpsert {
+	u.SetNull(registrant.FieldLanguage)
 	return u
 }
 
@@ -941,6 +1054,69 @@ func (u *RegistrantUpsertOne) SetConsentAt(v time.Time) *RegistrantUpsertOne {
 func (u *RegistrantUpsertOne) UpdateConsentAt() *RegistrantUpsertOne {
 	return u.Update(func(s *RegistrantUpsert) {
 		s.UpdateConsentAt()
+	})
+}
+
+// SetManageTokenHash sets the "manage_token_hash" field.
+func (u *RegistrantUpsertOne) SetManageTokenHash(v string) *RegistrantUpsertOne {
+	return u.Update(func(s *RegistrantUpsert) {
+		s.SetManageTokenHash(v)
+	})
+}
+
+// UpdateManageTokenHash sets the "manage_token_hash" field to the value that was provided on create.
+func (u *RegistrantUpsertOne) UpdateManageTokenHash() *RegistrantUpsertOne {
+	return u.Update(func(s *RegistrantUpsert) {
+		s.UpdateManageTokenHash()
+	})
+}
+
+// ClearManageTokenHash clears the value of the "manage_token_hash" field.
+func (u *RegistrantUpsertOne) ClearManageTokenHash() *RegistrantUpsertOne {
+	return u.Update(func(s *RegistrantUpsert) {
+		s.ClearManageTokenHash()
+	})
+}
+
+// SetRejectionReason sets the "rejection_reason" field.
+func (u *RegistrantUpsertOne) SetRejectionReason(v string) *RegistrantUpsertOne {
+	return u.Update(func(s *RegistrantUpsert) {
+		s.SetRejectionReason(v)
+	})
+}
+
+// UpdateRejectionReason sets the "rejection_reason" field to the value that was provided on create.
+func (u *RegistrantUpsertOne) UpdateRejectionReason() *RegistrantUpsertOne {
+	return u.Update(func(s *RegistrantUpsert) {
+		s.UpdateRejectionReason()
+	})
+}
+
+// ClearRejectionReason clears the value of the "rejection_reason" field.
+func (u *RegistrantUpsertOne) ClearRejectionReason() *RegistrantUpsertOne {
+	return u.Update(func(s *RegistrantUpsert) {
+		s.ClearRejectionReason()
+	})
+}
+
+// SetLanguage sets the "language" field.
+func (u *RegistrantUpsertOne) SetLanguage(v string) *RegistrantUpsertOne {
+	return u.Update(func(s *RegistrantUpsert) {
+		s.SetLanguage(v)
+	})
+}
+
+// UpdateLanguage sets the "language" field to the value that was provided on create.
+func (u *RegistrantUpsertOne) UpdateLanguage() *RegistrantUpsertOne {
+	return u.Update(func(s *RegistrantUpsert) {
+		s.UpdateLanguage()
+	})
+}
+
+// ClearLanguage clears the value of the "language" field.
+func (u *RegistrantUpsertOne) ClearLanguage() *RegistrantUpsertOne {
+	return u.Update(func(s *RegistrantUpsert) {
+		s.ClearLanguage()
 	})
 }
 
@@ -1379,6 +1555,69 @@ func (u *RegistrantUpsertBulk) SetConsentAt(v time.Time) *RegistrantUpsertBulk {
 func (u *RegistrantUpsertBulk) UpdateConsentAt() *RegistrantUpsertBulk {
 	return u.Update(func(s *RegistrantUpsert) {
 		s.UpdateConsentAt()
+	})
+}
+
+// SetManageTokenHash sets the "manage_token_hash" field.
+func (u *RegistrantUpsertBulk) SetManageTokenHash(v string) *RegistrantUpsertBulk {
+	return u.Update(func(s *RegistrantUpsert) {
+		s.SetManageTokenHash(v)
+	})
+}
+
+// UpdateManageTokenHash sets the "manage_token_hash" field to the value that was provided on create.
+func (u *RegistrantUpsertBulk) UpdateManageTokenHash() *RegistrantUpsertBulk {
+	return u.Update(func(s *RegistrantUpsert) {
+		s.UpdateManageTokenHash()
+	})
+}
+
+// ClearManageTokenHash clears the value of the "manage_token_hash" field.
+func (u *RegistrantUpsertBulk) ClearManageTokenHash() *RegistrantUpsertBulk {
+	return u.Update(func(s *RegistrantUpsert) {
+		s.ClearManageTokenHash()
+	})
+}
+
+// SetRejectionReason sets the "rejection_reason" field.
+func (u *RegistrantUpsertBulk) SetRejectionReason(v string) *RegistrantUpsertBulk {
+	return u.Update(func(s *RegistrantUpsert) {
+		s.SetRejectionReason(v)
+	})
+}
+
+// UpdateRejectionReason sets the "rejection_reason" field to the value that was provided on create.
+func (u *RegistrantUpsertBulk) UpdateRejectionReason() *RegistrantUpsertBulk {
+	return u.Update(func(s *RegistrantUpsert) {
+		s.UpdateRejectionReason()
+	})
+}
+
+// ClearRejectionReason clears the value of the "rejection_reason" field.
+func (u *RegistrantUpsertBulk) ClearRejectionReason() *RegistrantUpsertBulk {
+	return u.Update(func(s *RegistrantUpsert) {
+		s.ClearRejectionReason()
+	})
+}
+
+// SetLanguage sets the "language" field.
+func (u *RegistrantUpsertBulk) SetLanguage(v string) *RegistrantUpsertBulk {
+	return u.Update(func(s *RegistrantUpsert) {
+		s.SetLanguage(v)
+	})
+}
+
+// UpdateLanguage sets the "language" field to the value that was provided on create.
+func (u *RegistrantUpsertBulk) UpdateLanguage() *RegistrantUpsertBulk {
+	return u.Update(func(s *RegistrantUpsert) {
+		s.UpdateLanguage()
+	})
+}
+
+// ClearLanguage clears the value of the "language" field.
+func (u *RegistrantUpsertBulk) ClearLanguage() *RegistrantUpsertBulk {
+	return u.Update(func(s *RegistrantUpsert) {
+		s.ClearLanguage()
 	})
 }
 

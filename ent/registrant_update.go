@@ -240,6 +240,66 @@ func (_u *RegistrantUpdate) SetNillableConsentAt(v *time.Time) *RegistrantUpdate
 	return _u
 }
 
+// SetManageTokenHash sets the "manage_token_hash" field.
+func (_u *RegistrantUpdate) SetManageTokenHash(v string) *RegistrantUpdate {
+	_u.mutation.SetManageTokenHash(v)
+	return _u
+}
+
+// SetNillableManageTokenHash sets the "manage_token_hash" field if the given value is not nil.
+func (_u *RegistrantUpdate) SetNillableManageTokenHash(v *string) *RegistrantUpdate {
+	if v != nil {
+		_u.SetManageTokenHash(*v)
+	}
+	return _u
+}
+
+// ClearManageTokenHash clears the value of the "manage_token_hash" field.
+func (_u *RegistrantUpdate) ClearManageTokenHash() *RegistrantUpdate {
+	_u.mutation.ClearManageTokenHash()
+	return _u
+}
+
+// SetRejectionReason sets the "rejection_reason" field.
+func (_u *RegistrantUpdate) SetRejectionReason(v string) *RegistrantUpdate {
+	_u.mutation.SetRejectionReason(v)
+	return _u
+}
+
+// SetNillableRejectionReason sets the "rejection_reason" field if the given value is not nil.
+func (_u *RegistrantUpdate) SetNillableRejectionReason(v *string) *RegistrantUpdate {
+	if v != nil {
+		_u.SetRejectionReason(*v)
+	}
+	return _u
+}
+
+// ClearRejectionReason clears the value of the "rejection_reason" field.
+func (_u *RegistrantUpdate) ClearRejectionReason() *RegistrantUpdate {
+	_u.mutation.ClearRejectionReason()
+	return _u
+}
+
+// SetLanguage sets the "language" field.
+func (_u *RegistrantUpdate) SetLanguage(v string) *RegistrantUpdate {
+	_u.mutation.SetLanguage(v)
+	return _u
+}
+
+// SetNillableLanguage sets the "language" field if the given value is not nil.
+func (_u *RegistrantUpdate) SetNillableLanguage(v *string) *RegistrantUpdate {
+	if v != nil {
+		_u.SetLanguage(*v)
+	}
+	return _u
+}
+
+// ClearLanguage clears the value of the "language" field.
+func (_u *RegistrantUpdate) ClearLanguage() *RegistrantUpdate {
+	_u.mutation.ClearLanguage()
+	return _u
+}
+
 // Mutation returns the RegistrantMutation object of the builder.
 func (_u *RegistrantUpdate) Mutation() *RegistrantMutation {
 	return _u.mutation
@@ -333,6 +393,11 @@ func (_u *RegistrantUpdate) check() error {
 			return &ValidationError{Name: "waitlist_position", err: fmt.Errorf(`ent: validator failed for field "Registrant.waitlist_position": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.RejectionReason(); ok {
+		if err := registrant.RejectionReasonValidator(v); err != nil {
+			return &ValidationError{Name: "rejection_reason", err: fmt.Errorf(`ent: validator failed for field "Registrant.rejection_reason": %w`, err)}
+		}
+	}
 	if _u.mutation.LaunchCleared() && len(_u.mutation.LaunchIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Registrant.launch"`)
 	}
@@ -413,6 +478,24 @@ func (_u *RegistrantUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if value, ok := _u.mutation.ConsentAt(); ok {
 		_spec.SetField(registrant.FieldConsentAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.ManageTokenHash(); ok {
+		_spec.SetField(registrant.FieldManageTokenHash, field.TypeString, value)
+	}
+	if _u.mutation.ManageTokenHashCleared() {
+		_spec.ClearField(registrant.FieldManageTokenHash, field.TypeString)
+	}
+	if value, ok := _u.mutation.RejectionReason(); ok {
+		_spec.SetField(registrant.FieldRejectionReason, field.TypeString, value)
+	}
+	if _u.mutation.RejectionReasonCleared() {
+		_spec.ClearField(registrant.FieldRejectionReason, field.TypeString)
+	}
+	if value, ok := _u.mutation.Language(); ok {
+		_spec.SetField(registrant.FieldLanguage, field.TypeString, value)
+	}
+	if _u.mutation.LanguageCleared() {
+		_spec.ClearField(registrant.FieldLanguage, field.TypeString)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -647,6 +730,66 @@ func (_u *RegistrantUpdateOne) SetNillableConsentAt(v *time.Time) *RegistrantUpd
 	return _u
 }
 
+// SetManageTokenHash sets the "manage_token_hash" field.
+func (_u *RegistrantUpdateOne) SetManageTokenHash(v string) *RegistrantUpdateOne {
+	_u.mutation.SetManageTokenHash(v)
+	return _u
+}
+
+// SetNillableManageTokenHash sets the "manage_token_hash" field if the given value is not nil.
+func (_u *RegistrantUpdateOne) SetNillableManageTokenHash(v *string) *RegistrantUpdateOne {
+	if v != nil {
+		_u.SetManageTokenHash(*v)
+	}
+	return _u
+}
+
+// ClearManageTokenHash clears the value of the "manage_token_hash" field.
+func (_u *RegistrantUpdateOne) ClearManageTokenHash() *RegistrantUpdateOne {
+	_u.mutation.ClearManageTokenHash()
+	return _u
+}
+
+// SetRejectionReason sets the "rejection_reason" field.
+func (_u *RegistrantUpdateOne) SetRejectionReason(v string) *RegistrantUpdateOne {
+	_u.mutation.SetRejectionReason(v)
+	return _u
+}
+
+// SetNillableRejectionReason sets the "rejection_reason" field if the given value is not nil.
+func (_u *RegistrantUpdateOne) SetNillableRejectionReason(v *string) *RegistrantUpdateOne {
+	if v != nil {
+		_u.SetRejectionReason(*v)
+	}
+	return _u
+}
+
+// ClearRejectionReason clears the value of the "rejection_reason" field.
+func (_u *RegistrantUpdateOne) ClearRejectionReason() *RegistrantUpdateOne {
+	_u.mutation.ClearRejectionReason()
+	return _u
+}
+
+// SetLanguage sets the "language" field.
+func (_u *RegistrantUpdateOne) SetLanguage(v string) *RegistrantUpdateOne {
+	_u.mutation.SetLanguage(v)
+	return _u
+}
+
+// SetNillableLanguage sets the "language" field if the given value is not nil.
+func (_u *RegistrantUpdateOne) SetNillableLanguage(v *string) *RegistrantUpdateOne {
+	if v != nil {
+		_u.SetLanguage(*v)
+	}
+	return _u
+}
+
+// ClearLanguage clears the value of the "language" field.
+func (_u *RegistrantUpdateOne) ClearLanguage() *RegistrantUpdateOne {
+	_u.mutation.ClearLanguage()
+	return _u
+}
+
 // Mutation returns the RegistrantMutation object of the builder.
 func (_u *RegistrantUpdateOne) Mutation() *RegistrantMutation {
 	return _u.mutation
@@ -753,6 +896,11 @@ func (_u *RegistrantUpdateOne) check() error {
 			return &ValidationError{Name: "waitlist_position", err: fmt.Errorf(`ent: validator failed for field "Registrant.waitlist_position": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.RejectionReason(); ok {
+		if err := registrant.RejectionReasonValidator(v); err != nil {
+			return &ValidationError{Name: "rejection_reason", err: fmt.Errorf(`ent: validator failed for field "Registrant.rejection_reason": %w`, err)}
+		}
+	}
 	if _u.mutation.LaunchCleared() && len(_u.mutation.LaunchIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Registrant.launch"`)
 	}
@@ -850,6 +998,24 @@ func (_u *RegistrantUpdateOne) sqlSave(ctx context.Context) (_node *Registrant, 
 	}
 	if value, ok := _u.mutation.ConsentAt(); ok {
 		_spec.SetField(registrant.FieldConsentAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.ManageTokenHash(); ok {
+		_spec.SetField(registrant.FieldManageTokenHash, field.TypeString, value)
+	}
+	if _u.mutation.ManageTokenHashCleared() {
+		_spec.ClearField(registrant.FieldManageTokenHash, field.TypeString)
+	}
+	if value, ok := _u.mutation.RejectionReason(); ok {
+		_spec.SetField(registrant.FieldRejectionReason, field.TypeString, value)
+	}
+	if _u.mutation.RejectionReasonCleared() {
+		_spec.ClearField(registrant.FieldRejectionReason, field.TypeString)
+	}
+	if value, ok := _u.mutation.Language(); ok {
+		_spec.SetField(registrant.FieldLanguage, field.TypeString, value)
+	}
+	if _u.mutation.LanguageCleared() {
+		_spec.ClearField(registrant.FieldLanguage, field.TypeString)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Registrant{config: _u.config}

@@ -14,10 +14,16 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// APIKey is the client for interacting with the APIKey builders.
+	APIKey *APIKeyClient
+	// AuditEntry is the client for interacting with the AuditEntry builders.
+	AuditEntry *AuditEntryClient
 	// Format is the client for interacting with the Format builders.
 	Format *FormatClient
 	// GuidelineSet is the client for interacting with the GuidelineSet builders.
 	GuidelineSet *GuidelineSetClient
+	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
+	IdempotencyKey *IdempotencyKeyClient
 	// Launch is the client for interacting with the Launch builders.
 	Launch *LaunchClient
 	// Objective is the client for interacting with the Objective builders.
@@ -161,8 +167,11 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.APIKey = NewAPIKeyClient(tx.config)
+	tx.AuditEntry = NewAuditEntryClient(tx.config)
 	tx.Format = NewFormatClient(tx.config)
 	tx.GuidelineSet = NewGuidelineSetClient(tx.config)
+	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.Launch = NewLaunchClient(tx.config)
 	tx.Objective = NewObjectiveClient(tx.config)
 	tx.Region = NewRegionClient(tx.config)
@@ -178,7 +187,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: Format.QueryXXX(), the query will be executed
+// applies a query, for example: APIKey.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

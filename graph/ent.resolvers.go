@@ -22,6 +22,15 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 	return r.client.Noders(ctx, ids)
 }
 
+// AuditEntries is the resolver for the auditEntries field.
+func (r *queryResolver) AuditEntries(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.AuditEntryOrder, where *ent.AuditEntryWhereInput) (*ent.AuditEntryConnection, error) {
+	return r.client.AuditEntry.Query().
+		Paginate(ctx, after, first, before, last,
+			ent.WithAuditEntryOrder(orderBy),
+			ent.WithAuditEntryFilter(where.Filter),
+		)
+}
+
 // Formats is the resolver for the formats field.
 func (r *queryResolver) Formats(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.FormatOrder, where *ent.FormatWhereInput) (*ent.FormatConnection, error) {
 	return r.client.Format.Query().

@@ -9,6 +9,55 @@ import (
 )
 
 var (
+	// APIKeysColumns holds the columns for the "api_keys" table.
+	APIKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "role", Type: field.TypeEnum, Enums: []string{"ADMIN", "PARTNER"}},
+		{Name: "prefix", Type: field.TypeString},
+		{Name: "secret_hash", Type: field.TypeString, Unique: true},
+		{Name: "expires_at", Type: field.TypeTime, Nullable: true},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "last_used_at", Type: field.TypeTime, Nullable: true},
+	}
+	// APIKeysTable holds the schema information for the "api_keys" table.
+	APIKeysTable = &schema.Table{
+		Name:       "api_keys",
+		Columns:    APIKeysColumns,
+		PrimaryKey: []*schema.Column{APIKeysColumns[0]},
+	}
+	// AuditEntriesColumns holds the columns for the "audit_entries" table.
+	AuditEntriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "actor_key_id", Type: field.TypeInt, Nullable: true},
+		{Name: "actor_name", Type: field.TypeString},
+		{Name: "operation", Type: field.TypeString},
+		{Name: "entity_type", Type: field.TypeString},
+		{Name: "entity_id", Type: field.TypeInt, Nullable: true},
+		{Name: "changes", Type: field.TypeJSON},
+	}
+	// AuditEntriesTable holds the schema information for the "audit_entries" table.
+	AuditEntriesTable = &schema.Table{
+		Name:       "audit_entries",
+		Columns:    AuditEntriesColumns,
+		PrimaryKey: []*schema.Column{AuditEntriesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "auditentry_entity_type_entity_id",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEntriesColumns[6], AuditEntriesColumns[7]},
+			},
+			{
+				Name:    "auditentry_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEntriesColumns[1]},
+			},
+		},
+	}
 	// FormatsColumns holds the columns for the "formats" table.
 	FormatsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -54,6 +103,22 @@ var (
 				Columns: []*schema.Column{GuidelineSetsColumns[3]},
 			},
 		},
+	}
+	// IdempotencyKeysColumns holds the columns for the "idempotency_keys" table.
+	IdempotencyKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "key_hash", Type: field.TypeString, Unique: true},
+		{Name: "request_hash", Type: field.TypeString},
+		{Name: "registrant_id", Type: field.TypeInt},
+		{Name: "sealed_token", Type: field.TypeBytes},
+	}
+	// IdempotencyKeysTable holds the schema information for the "idempotency_keys" table.
+	IdempotencyKeysTable = &schema.Table{
+		Name:       "idempotency_keys",
+		Columns:    IdempotencyKeysColumns,
+		PrimaryKey: []*schema.Column{IdempotencyKeysColumns[0]},
 	}
 	// LaunchesColumns holds the columns for the "launches" table.
 	LaunchesColumns = []*schema.Column{
@@ -183,6 +248,9 @@ var (
 		{Name: "waitlist_position", Type: field.TypeInt, Nullable: true},
 		{Name: "checked_in_at", Type: field.TypeTime, Nullable: true},
 		{Name: "consent_at", Type: field.TypeTime},
+		{Name: "manage_token_hash", Type: field.TypeString, Unique: true, Nullable: true},
+		{Name: "rejection_reason", Type: field.TypeString, Nullable: true, Size: 1000},
+		{Name: "language", Type: field.TypeString, Nullable: true},
 		{Name: "launch_id", Type: field.TypeInt},
 	}
 	// RegistrantsTable holds the schema information for the "registrants" table.
@@ -193,7 +261,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "registrants_launches_registrants",
-				Columns:    []*schema.Column{RegistrantsColumns[15]},
+				Columns:    []*schema.Column{RegistrantsColumns[18]},
 				RefColumns: []*schema.Column{LaunchesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -202,7 +270,7 @@ var (
 			{
 				Name:    "registrant_launch_id_email_key",
 				Unique:  true,
-				Columns: []*schema.Column{RegistrantsColumns[15], RegistrantsColumns[5]},
+				Columns: []*schema.Column{RegistrantsColumns[18], RegistrantsColumns[5]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "status <> 'CANCELLED'",
 				},
@@ -210,7 +278,7 @@ var (
 			{
 				Name:    "registrant_launch_id_status_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{RegistrantsColumns[15], RegistrantsColumns[11], RegistrantsColumns[1]},
+				Columns: []*schema.Column{RegistrantsColumns[18], RegistrantsColumns[11], RegistrantsColumns[1]},
 			},
 			{
 				Name:    "registrant_updated_at",
@@ -387,8 +455,11 @@ var (
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		APIKeysTable,
+		AuditEntriesTable,
 		FormatsTable,
 		GuidelineSetsTable,
+		IdempotencyKeysTable,
 		LaunchesTable,
 		ObjectivesTable,
 		RegionsTable,
@@ -403,11 +474,20 @@ var (
 )
 
 func init() {
+	APIKeysTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(34359738368),
+	}
+	AuditEntriesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(38654705664),
+	}
 	FormatsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(0),
 	}
 	GuidelineSetsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(4294967296),
+	}
+	IdempotencyKeysTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(42949672960),
 	}
 	LaunchesTable.ForeignKeys[0].RefTable = FormatsTable
 	LaunchesTable.ForeignKeys[1].RefTable = RegionsTable

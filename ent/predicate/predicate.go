@@ -6,11 +6,20 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// APIKey is the predicate function for apikey builders.
+type APIKey func(*sql.Selector)
+
+// AuditEntry is the predicate function for auditentry builders.
+type AuditEntry func(*sql.Selector)
+
 // Format is the predicate function for format builders.
 type Format func(*sql.Selector)
 
 // GuidelineSet is the predicate function for guidelineset builders.
 type GuidelineSet func(*sql.Selector)
+
+// IdempotencyKey is the predicate function for idempotencykey builders.
+type IdempotencyKey func(*sql.Selector)
 
 // Launch is the predicate function for launch builders.
 type Launch func(*sql.Selector)

@@ -47,6 +47,12 @@ const (
 	FieldCheckedInAt = "checked_in_at"
 	// FieldConsentAt holds the string denoting the consent_at field in the database.
 	FieldConsentAt = "consent_at"
+	// FieldManageTokenHash holds the string denoting the manage_token_hash field in the database.
+	FieldManageTokenHash = "manage_token_hash"
+	// FieldRejectionReason holds the string denoting the rejection_reason field in the database.
+	FieldRejectionReason = "rejection_reason"
+	// FieldLanguage holds the string denoting the language field in the database.
+	FieldLanguage = "language"
 	// EdgeLaunch holds the string denoting the launch edge name in mutations.
 	EdgeLaunch = "launch"
 	// Table holds the table name of the registrant in the database.
@@ -78,6 +84,9 @@ var Columns = []string{
 	FieldWaitlistPosition,
 	FieldCheckedInAt,
 	FieldConsentAt,
+	FieldManageTokenHash,
+	FieldRejectionReason,
+	FieldLanguage,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -111,6 +120,8 @@ var (
 	CountryValidator func(string) error
 	// WaitlistPositionValidator is a validator for the "waitlist_position" field. It is called by the builders before save.
 	WaitlistPositionValidator func(int) error
+	// RejectionReasonValidator is a validator for the "rejection_reason" field. It is called by the builders before save.
+	RejectionReasonValidator func(string) error
 )
 
 // Stakeholder defines the type for the "stakeholder" enum field.
@@ -278,6 +289,21 @@ func ByCheckedInAt(opts ...sql.OrderTermOption) OrderOption {
 // ByConsentAt orders the results by the consent_at field.
 func ByConsentAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldConsentAt, opts...).ToFunc()
+}
+
+// ByManageTokenHash orders the results by the manage_token_hash field.
+func ByManageTokenHash(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldManageTokenHash, opts...).ToFunc()
+}
+
+// ByRejectionReason orders the results by the rejection_reason field.
+func ByRejectionReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRejectionReason, opts...).ToFunc()
+}
+
+// ByLanguage orders the results by the language field.
+func ByLanguage(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLanguage, opts...).ToFunc()
 }
 
 // ByLaunchField orders the results by launch field.

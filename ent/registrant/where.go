@@ -115,6 +115,21 @@ func ConsentAt(v time.Time) predicate.Registrant {
 	return predicate.Registrant(sql.FieldEQ(FieldConsentAt, v))
 }
 
+// ManageTokenHash applies equality check predicate on the "manage_token_hash" field. It's identical to ManageTokenHashEQ.
+func ManageTokenHash(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldEQ(FieldManageTokenHash, v))
+}
+
+// RejectionReason applies equality check predicate on the "rejection_reason" field. It's identical to RejectionReasonEQ.
+func RejectionReason(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldEQ(FieldRejectionReason, v))
+}
+
+// Language applies equality check predicate on the "language" field. It's identical to LanguageEQ.
+func Language(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldEQ(FieldLanguage, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Registrant {
 	return predicate.Registrant(sql.FieldEQ(FieldCreatedAt, v))
@@ -833,6 +848,231 @@ func ConsentAtLT(v time.Time) predicate.Registrant {
 // ConsentAtLTE applies the LTE predicate on the "consent_at" field.
 func ConsentAtLTE(v time.Time) predicate.Registrant {
 	return predicate.Registrant(sql.FieldLTE(FieldConsentAt, v))
+}
+
+// ManageTokenHashEQ applies the EQ predicate on the "manage_token_hash" field.
+func ManageTokenHashEQ(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldEQ(FieldManageTokenHash, v))
+}
+
+// ManageTokenHashNEQ applies the NEQ predicate on the "manage_token_hash" field.
+func ManageTokenHashNEQ(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldNEQ(FieldManageTokenHash, v))
+}
+
+// ManageTokenHashIn applies the In predicate on the "manage_token_hash" field.
+func ManageTokenHashIn(vs ...string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldIn(FieldManageTokenHash, vs...))
+}
+
+// ManageTokenHashNotIn applies the NotIn predicate on the "manage_token_hash" field.
+func ManageTokenHashNotIn(vs ...string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldNotIn(FieldManageTokenHash, vs...))
+}
+
+// ManageTokenHashGT applies the GT predicate on the "manage_token_hash" field.
+func ManageTokenHashGT(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldGT(FieldManageTokenHash, v))
+}
+
+// ManageTokenHashGTE applies the GTE predicate on the "manage_token_hash" field.
+func ManageTokenHashGTE(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldGTE(FieldManageTokenHash, v))
+}
+
+// ManageTokenHashLT applies the LT predicate on the "manage_token_hash" field.
+func ManageTokenHashLT(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldLT(FieldManageTokenHash, v))
+}
+
+// ManageTokenHashLTE applies the LTE predicate on the "manage_token_hash" field.
+func ManageTokenHashLTE(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldLTE(FieldManageTokenHash, v))
+}
+
+// ManageTokenHashContains applies the Contains predicate on the "manage_token_hash" field.
+func ManageTokenHashContains(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldContains(FieldManageTokenHash, v))
+}
+
+// ManageTokenHashHasPrefix applies the HasPrefix predicate on the "manage_token_hash" field.
+func ManageTokenHashHasPrefix(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldHasPrefix(FieldManageTokenHash, v))
+}
+
+// ManageTokenHashHasSuffix applies the HasSuffix predicate on the "manage_token_hash" field.
+func ManageTokenHashHasSuffix(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldHasSuffix(FieldManageTokenHash, v))
+}
+
+// ManageTokenHashIsNil applies the IsNil predicate on the "manage_token_hash" field.
+func ManageTokenHashIsNil() predicate.Registrant {
+	return predicate.Registrant(sql.FieldIsNull(FieldManageTokenHash))
+}
+
+// ManageTokenHashNotNil applies the NotNil predicate on the "manage_token_hash" field.
+func ManageTokenHashNotNil() predicate.Registrant {
+	return predicate.Registrant(sql.FieldNotNull(FieldManageTokenHash))
+}
+
+// ManageTokenHashEqualFold applies the EqualFold predicate on the "manage_token_hash" field.
+func ManageTokenHashEqualFold(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldEqualFold(FieldManageTokenHash, v))
+}
+
+// ManageTokenHashContainsFold applies the ContainsFold predicate on the "manage_token_hash" field.
+func ManageTokenHashContainsFold(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldContainsFold(FieldManageTokenHash, v))
+}
+
+// RejectionReasonEQ applies the EQ predicate on the "rejection_reason" field.
+func RejectionReasonEQ(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldEQ(FieldRejectionReason, v))
+}
+
+// RejectionReasonNEQ applies the NEQ predicate on the "rejection_reason" field.
+func RejectionReasonNEQ(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldNEQ(FieldRejectionReason, v))
+}
+
+// RejectionReasonIn applies the In predicate on the "rejection_reason" field.
+func RejectionReasonIn(vs ...string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldIn(FieldRejectionReason, vs...))
+}
+
+// RejectionReasonNotIn applies the NotIn predicate on the "rejection_reason" field.
+func RejectionReasonNotIn(vs ...string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldNotIn(FieldRejectionReason, vs...))
+}
+
+// RejectionReasonGT applies the GT predicate on the "rejection_reason" field.
+func RejectionReasonGT(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldGT(FieldRejectionReason, v))
+}
+
+// RejectionReasonGTE applies the GTE predicate on the "rejection_reason" field.
+func RejectionReasonGTE(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldGTE(FieldRejectionReason, v))
+}
+
+// RejectionReasonLT applies the LT predicate on the "rejection_reason" field.
+func RejectionReasonLT(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldLT(FieldRejectionReason, v))
+}
+
+// RejectionReasonLTE applies the LTE predicate on the "rejection_reason" field.
+func RejectionReasonLTE(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldLTE(FieldRejectionReason, v))
+}
+
+// RejectionReasonContains applies the Contains predicate on the "rejection_reason" field.
+func RejectionReasonContains(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldContains(FieldRejectionReason, v))
+}
+
+// RejectionReasonHasPrefix applies the HasPrefix predicate on the "rejection_reason" field.
+func RejectionReasonHasPrefix(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldHasPrefix(FieldRejectionReason, v))
+}
+
+// RejectionReasonHasSuffix applies the HasSuffix predicate on the "rejection_reason" field.
+func RejectionReasonHasSuffix(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldHasSuffix(FieldRejectionReason, v))
+}
+
+// RejectionReasonIsNil applies the IsNil predicate on the "rejection_reason" field.
+func RejectionReasonIsNil() predicate.Registrant {
+	return predicate.Registrant(sql.FieldIsNull(FieldRejectionReason))
+}
+
+// RejectionReasonNotNil applies the NotNil predicate on the "rejection_reason" field.
+func RejectionReasonNotNil() predicate.Registrant {
+	return predicate.Registrant(sql.FieldNotNull(FieldRejectionReason))
+}
+
+// RejectionReasonEqualFold applies the EqualFold predicate on the "rejection_reason" field.
+func RejectionReasonEqualFold(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldEqualFold(FieldRejectionReason, v))
+}
+
+// RejectionReasonContainsFold applies the ContainsFold predicate on the "rejection_reason" field.
+func RejectionReasonContainsFold(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldContainsFold(FieldRejectionReason, v))
+}
+
+// LanguageEQ applies the EQ predicate on the "language" field.
+func LanguageEQ(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldEQ(FieldLanguage, v))
+}
+
+// LanguageNEQ applies the NEQ predicate on the "language" field.
+func LanguageNEQ(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldNEQ(FieldLanguage, v))
+}
+
+// LanguageIn applies the In predicate on the "language" field.
+func LanguageIn(vs ...string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldIn(FieldLanguage, vs...))
+}
+
+// LanguageNotIn applies the NotIn predicate on the "language" field.
+func LanguageNotIn(vs ...string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldNotIn(FieldLanguage, vs...))
+}
+
+// LanguageGT applies the GT predicate on the "language" field.
+func LanguageGT(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldGT(FieldLanguage, v))
+}
+
+// LanguageGTE applies the GTE predicate on the "language" field.
+func LanguageGTE(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldGTE(FieldLanguage, v))
+}
+
+// LanguageLT applies the LT predicate on the "language" field.
+func LanguageLT(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldLT(FieldLanguage, v))
+}
+
+// LanguageLTE applies the LTE predicate on the "language" field.
+func LanguageLTE(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldLTE(FieldLanguage, v))
+}
+
+// LanguageContains applies the Contains predicate on the "language" field.
+func LanguageContains(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldContains(FieldLanguage, v))
+}
+
+// LanguageHasPrefix applies the HasPrefix predicate on the "language" field.
+func LanguageHasPrefix(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldHasPrefix(FieldLanguage, v))
+}
+
+// LanguageHasSuffix applies the HasSuffix predicate on the "language" field.
+func LanguageHasSuffix(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldHasSuffix(FieldLanguage, v))
+}
+
+// LanguageIsNil applies the IsNil predicate on the "language" field.
+func LanguageIsNil() predicate.Registrant {
+	return predicate.Registrant(sql.FieldIsNull(FieldLanguage))
+}
+
+// LanguageNotNil applies the NotNil predicate on the "language" field.
+func LanguageNotNil() predicate.Registrant {
+	return predicate.Registrant(sql.FieldNotNull(FieldLanguage))
+}
+
+// LanguageEqualFold applies the EqualFold predicate on the "language" field.
+func LanguageEqualFold(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldEqualFold(FieldLanguage, v))
+}
+
+// LanguageContainsFold applies the ContainsFold predicate on the "language" field.
+func LanguageContainsFold(v string) predicate.Registrant {
+	return predicate.Registrant(sql.FieldContainsFold(FieldLanguage, v))
 }
 
 // HasLaunch applies the HasEdge predicate on the "launch" edge.
