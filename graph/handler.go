@@ -1,9 +1,11 @@
 package graph
 
 import (
+	"context"
 	"log/slog"
 
 	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -11,6 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"launchgraph/ent"
+	"launchgraph/internal/audit"
 )
 
 // HandlerConfig configures the GraphQL endpoint.
@@ -19,6 +22,14 @@ type HandlerConfig struct {
 	Introspection bool
 	// QueryCacheSize is the number of parsed queries kept (LRU).
 	QueryCacheSize int
+}
+
+// nameAuditedOperation tells the audit log which mutation field made a change.
+func nameAuditedOperation(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+	if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation == ast.Mutation {
+		ctx = audit.WithOperation(ctx, graphql.GetRootFieldContext(ctx).Field.Name)
+	}
+	return next(ctx)
 }
 
 // NewHandler returns the GraphQL HTTP handler over client: POST (JSON) and GET for
@@ -39,6 +50,7 @@ func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *han
 	}
 	srv.Use(PageLimit{})
 	srv.Use(entgql.Transactioner{TxOpener: client})
+	srv.AroundRootFields(nameAuditedOperation)
 	srv.SetErrorPresenter(NewErrorPresenter(logger))
 	srv.SetRecoverFunc(NewRecoverFunc(logger))
 	return srv

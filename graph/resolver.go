@@ -14,5 +14,8 @@ type Resolver struct {
 
 // NewSchema returns the executable schema over an ent client.
 func NewSchema(client *ent.Client) graphql.ExecutableSchema {
-	return NewExecutableSchema(Config{Resolvers: &Resolver{client: client}})
+	return NewExecutableSchema(Config{
+		Resolvers:  &Resolver{client: client},
+		Directives: DirectiveRoot{Admin: adminDirective},
+	})
 }

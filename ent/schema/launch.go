@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"launchgraph/ent/hook"
 	"launchgraph/internal/intl"
 )
 
@@ -128,6 +129,11 @@ func (Launch) Indexes() []ent.Index {
 		index.Fields("status", "starts_at"),
 		index.Fields("updated_at"),
 	}
+}
+
+// Hooks of the Launch: schedule checks on create and update-one.
+func (Launch) Hooks() []ent.Hook {
+	return []ent.Hook{hook.On(launchScheduleHook, ent.OpCreate|ent.OpUpdateOne)}
 }
 
 // Annotations of the Launch.

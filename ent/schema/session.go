@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"launchgraph/ent/hook"
 	"launchgraph/internal/intl"
 )
 
@@ -78,6 +79,11 @@ func (Session) Indexes() []ent.Index {
 		index.Fields("launch_id", "starts_at"),
 		index.Fields("updated_at"),
 	}
+}
+
+// Hooks of the Session: schedule checks on create and update-one.
+func (Session) Hooks() []ent.Hook {
+	return []ent.Hook{hook.On(sessionScheduleHook, ent.OpCreate|ent.OpUpdateOne)}
 }
 
 // Annotations of the Session.

@@ -19,6 +19,8 @@ import (
 	"modernc.org/sqlite"
 
 	"launchgraph/ent"
+	_ "launchgraph/ent/runtime" // schema defaults, hooks and policies
+	"launchgraph/internal/audit"
 )
 
 // DefaultSQLiteFile is the name of the embedded SQLite database created in Config.DataDir
@@ -113,8 +115,11 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if cfg.WrapDriver != nil {
 		drv = cfg.WrapDriver(drv)
 	}
+	client := ent.NewClient(ent.Driver(drv))
+	// Every admin mutation is audited in its own transaction, whichever path makes it.
+	client.Use(audit.Hook())
 	return &DB{
-		Client:  ent.NewClient(ent.Driver(drv)),
+		Client:  client,
 		SQL:     db,
 		Dialect: dialectName,
 	}, nil
