@@ -1209,7 +1209,8 @@ func (c *LaunchClient) QueryRegistrants(_m *Launch) *RegistrantQuery {
 
 // Hooks returns the client hooks.
 func (c *LaunchClient) Hooks() []Hook {
-	return c.hooks.Launch
+	hooks := c.hooks.Launch
+	return append(hooks[:len(hooks):len(hooks)], launch.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1837,7 +1838,8 @@ func (c *SessionClient) QueryGuidelineSets(_m *Session) *GuidelineSetQuery {
 
 // Hooks returns the client hooks.
 func (c *SessionClient) Hooks() []Hook {
-	return c.hooks.Session
+	hooks := c.hooks.Session
+	return append(hooks[:len(hooks):len(hooks)], session.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.

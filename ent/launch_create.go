@@ -355,7 +355,9 @@ func (_c *LaunchCreate) Mutation() *LaunchMutation {
 
 // Save creates the Launch in the database.
 func (_c *LaunchCreate) Save(ctx context.Context) (*Launch, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -382,12 +384,18 @@ func (_c *LaunchCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *LaunchCreate) defaults() {
+func (_c *LaunchCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if launch.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized launch.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := launch.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if launch.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized launch.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := launch.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -419,6 +427,7 @@ func (_c *LaunchCreate) defaults() {
 		v := launch.DefaultRequiresApproval
 		_c.mutation.SetRequiresApproval(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -554,7 +554,9 @@ func (_u *LaunchUpdate) RemoveRegistrants(v ...*Registrant) *LaunchUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *LaunchUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -581,11 +583,15 @@ func (_u *LaunchUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *LaunchUpdate) defaults() {
+func (_u *LaunchUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if launch.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized launch.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := launch.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -1552,7 +1558,9 @@ func (_u *LaunchUpdateOne) Select(field string, fields ...string) *LaunchUpdateO
 
 // Save executes the query and returns the updated Launch entity.
 func (_u *LaunchUpdateOne) Save(ctx context.Context) (*Launch, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -1579,11 +1587,15 @@ func (_u *LaunchUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *LaunchUpdateOne) defaults() {
+func (_u *LaunchUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if launch.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized launch.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := launch.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -2,7 +2,598 @@
 
 package runtime
 
-// The schema-stitching logic is generated in launchgraph/ent/runtime.go
+import (
+	"launchgraph/ent/apikey"
+	"launchgraph/ent/auditentry"
+	"launchgraph/ent/format"
+	"launchgraph/ent/guidelineset"
+	"launchgraph/ent/idempotencykey"
+	"launchgraph/ent/launch"
+	"launchgraph/ent/objective"
+	"launchgraph/ent/region"
+	"launchgraph/ent/registrant"
+	"launchgraph/ent/schema"
+	"launchgraph/ent/session"
+	"launchgraph/ent/speaker"
+	"time"
+)
+
+// The init function reads all schema descriptors with runtime code
+// (default values, validators, hooks and policies) and stitches it
+// to their package variables.
+func init() {
+	apikeyMixin := schema.APIKey{}.Mixin()
+	apikeyMixinFields0 := apikeyMixin[0].Fields()
+	_ = apikeyMixinFields0
+	apikeyFields := schema.APIKey{}.Fields()
+	_ = apikeyFields
+	// apikeyDescCreatedAt is the schema descriptor for created_at field.
+	apikeyDescCreatedAt := apikeyMixinFields0[0].Descriptor()
+	// apikey.DefaultCreatedAt holds the default value on creation for the created_at field.
+	apikey.DefaultCreatedAt = apikeyDescCreatedAt.Default.(func() time.Time)
+	// apikeyDescUpdatedAt is the schema descriptor for updated_at field.
+	apikeyDescUpdatedAt := apikeyMixinFields0[1].Descriptor()
+	// apikey.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	apikey.DefaultUpdatedAt = apikeyDescUpdatedAt.Default.(func() time.Time)
+	// apikey.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	apikey.UpdateDefaultUpdatedAt = apikeyDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// apikeyDescName is the schema descriptor for name field.
+	apikeyDescName := apikeyFields[0].Descriptor()
+	// apikey.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	apikey.NameValidator = func() func(string) error {
+		validators := apikeyDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// apikeyDescPrefix is the schema descriptor for prefix field.
+	apikeyDescPrefix := apikeyFields[2].Descriptor()
+	// apikey.PrefixValidator is a validator for the "prefix" field. It is called by the builders before save.
+	apikey.PrefixValidator = apikeyDescPrefix.Validators[0].(func(string) error)
+	auditentryMixin := schema.AuditEntry{}.Mixin()
+	auditentryMixinFields0 := auditentryMixin[0].Fields()
+	_ = auditentryMixinFields0
+	auditentryFields := schema.AuditEntry{}.Fields()
+	_ = auditentryFields
+	// auditentryDescCreatedAt is the schema descriptor for created_at field.
+	auditentryDescCreatedAt := auditentryMixinFields0[0].Descriptor()
+	// auditentry.DefaultCreatedAt holds the default value on creation for the created_at field.
+	auditentry.DefaultCreatedAt = auditentryDescCreatedAt.Default.(func() time.Time)
+	// auditentryDescUpdatedAt is the schema descriptor for updated_at field.
+	auditentryDescUpdatedAt := auditentryMixinFields0[1].Descriptor()
+	// auditentry.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	auditentry.DefaultUpdatedAt = auditentryDescUpdatedAt.Default.(func() time.Time)
+	// auditentry.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	auditentry.UpdateDefaultUpdatedAt = auditentryDescUpdatedAt.UpdateDefault.(func() time.Time)
+	formatMixin := schema.Format{}.Mixin()
+	formatMixinFields0 := formatMixin[0].Fields()
+	_ = formatMixinFields0
+	formatFields := schema.Format{}.Fields()
+	_ = formatFields
+	// formatDescCreatedAt is the schema descriptor for created_at field.
+	formatDescCreatedAt := formatMixinFields0[0].Descriptor()
+	// format.DefaultCreatedAt holds the default value on creation for the created_at field.
+	format.DefaultCreatedAt = formatDescCreatedAt.Default.(func() time.Time)
+	// formatDescUpdatedAt is the schema descriptor for updated_at field.
+	formatDescUpdatedAt := formatMixinFields0[1].Descriptor()
+	// format.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	format.DefaultUpdatedAt = formatDescUpdatedAt.Default.(func() time.Time)
+	// format.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	format.UpdateDefaultUpdatedAt = formatDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// formatDescName is the schema descriptor for name field.
+	formatDescName := formatFields[1].Descriptor()
+	// format.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	format.NameValidator = func() func(string) error {
+		validators := formatDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// formatDescDescription is the schema descriptor for description field.
+	formatDescDescription := formatFields[2].Descriptor()
+	// format.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	format.DescriptionValidator = formatDescDescription.Validators[0].(func(string) error)
+	// formatDescTypicalDurationDays is the schema descriptor for typical_duration_days field.
+	formatDescTypicalDurationDays := formatFields[3].Descriptor()
+	// format.TypicalDurationDaysValidator is a validator for the "typical_duration_days" field. It is called by the builders before save.
+	format.TypicalDurationDaysValidator = formatDescTypicalDurationDays.Validators[0].(func(int) error)
+	guidelinesetMixin := schema.GuidelineSet{}.Mixin()
+	guidelinesetMixinFields0 := guidelinesetMixin[0].Fields()
+	_ = guidelinesetMixinFields0
+	guidelinesetFields := schema.GuidelineSet{}.Fields()
+	_ = guidelinesetFields
+	// guidelinesetDescCreatedAt is the schema descriptor for created_at field.
+	guidelinesetDescCreatedAt := guidelinesetMixinFields0[0].Descriptor()
+	// guidelineset.DefaultCreatedAt holds the default value on creation for the created_at field.
+	guidelineset.DefaultCreatedAt = guidelinesetDescCreatedAt.Default.(func() time.Time)
+	// guidelinesetDescUpdatedAt is the schema descriptor for updated_at field.
+	guidelinesetDescUpdatedAt := guidelinesetMixinFields0[1].Descriptor()
+	// guidelineset.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	guidelineset.DefaultUpdatedAt = guidelinesetDescUpdatedAt.Default.(func() time.Time)
+	// guidelineset.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	guidelineset.UpdateDefaultUpdatedAt = guidelinesetDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// guidelinesetDescTitle is the schema descriptor for title field.
+	guidelinesetDescTitle := guidelinesetFields[1].Descriptor()
+	// guidelineset.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	guidelineset.TitleValidator = func() func(string) error {
+		validators := guidelinesetDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// guidelinesetDescSummary is the schema descriptor for summary field.
+	guidelinesetDescSummary := guidelinesetFields[2].Descriptor()
+	// guidelineset.SummaryValidator is a validator for the "summary" field. It is called by the builders before save.
+	guidelineset.SummaryValidator = guidelinesetDescSummary.Validators[0].(func(string) error)
+	// guidelinesetDescURL is the schema descriptor for url field.
+	guidelinesetDescURL := guidelinesetFields[3].Descriptor()
+	// guidelineset.URLValidator is a validator for the "url" field. It is called by the builders before save.
+	guidelineset.URLValidator = func() func(string) error {
+		validators := guidelinesetDescURL.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(url string) error {
+			for _, fn := range fns {
+				if err := fn(url); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	idempotencykeyMixin := schema.IdempotencyKey{}.Mixin()
+	idempotencykeyMixinFields0 := idempotencykeyMixin[0].Fields()
+	_ = idempotencykeyMixinFields0
+	idempotencykeyFields := schema.IdempotencyKey{}.Fields()
+	_ = idempotencykeyFields
+	// idempotencykeyDescCreatedAt is the schema descriptor for created_at field.
+	idempotencykeyDescCreatedAt := idempotencykeyMixinFields0[0].Descriptor()
+	// idempotencykey.DefaultCreatedAt holds the default value on creation for the created_at field.
+	idempotencykey.DefaultCreatedAt = idempotencykeyDescCreatedAt.Default.(func() time.Time)
+	// idempotencykeyDescUpdatedAt is the schema descriptor for updated_at field.
+	idempotencykeyDescUpdatedAt := idempotencykeyMixinFields0[1].Descriptor()
+	// idempotencykey.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	idempotencykey.DefaultUpdatedAt = idempotencykeyDescUpdatedAt.Default.(func() time.Time)
+	// idempotencykey.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	idempotencykey.UpdateDefaultUpdatedAt = idempotencykeyDescUpdatedAt.UpdateDefault.(func() time.Time)
+	launchMixin := schema.Launch{}.Mixin()
+	launchHooks := schema.Launch{}.Hooks()
+	launch.Hooks[0] = launchHooks[0]
+	launchMixinFields0 := launchMixin[0].Fields()
+	_ = launchMixinFields0
+	launchFields := schema.Launch{}.Fields()
+	_ = launchFields
+	// launchDescCreatedAt is the schema descriptor for created_at field.
+	launchDescCreatedAt := launchMixinFields0[0].Descriptor()
+	// launch.DefaultCreatedAt holds the default value on creation for the created_at field.
+	launch.DefaultCreatedAt = launchDescCreatedAt.Default.(func() time.Time)
+	// launchDescUpdatedAt is the schema descriptor for updated_at field.
+	launchDescUpdatedAt := launchMixinFields0[1].Descriptor()
+	// launch.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	launch.DefaultUpdatedAt = launchDescUpdatedAt.Default.(func() time.Time)
+	// launch.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	launch.UpdateDefaultUpdatedAt = launchDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// launchDescSlug is the schema descriptor for slug field.
+	launchDescSlug := launchFields[0].Descriptor()
+	// launch.SlugValidator is a validator for the "slug" field. It is called by the builders before save.
+	launch.SlugValidator = func() func(string) error {
+		validators := launchDescSlug.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(slug string) error {
+			for _, fn := range fns {
+				if err := fn(slug); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// launchDescTitle is the schema descriptor for title field.
+	launchDescTitle := launchFields[1].Descriptor()
+	// launch.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	launch.TitleValidator = func() func(string) error {
+		validators := launchDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// launchDescDescription is the schema descriptor for description field.
+	launchDescDescription := launchFields[2].Descriptor()
+	// launch.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	launch.DescriptionValidator = launchDescDescription.Validators[0].(func(string) error)
+	// launchDescTimezone is the schema descriptor for timezone field.
+	launchDescTimezone := launchFields[8].Descriptor()
+	// launch.TimezoneValidator is a validator for the "timezone" field. It is called by the builders before save.
+	launch.TimezoneValidator = launchDescTimezone.Validators[0].(func(string) error)
+	// launchDescTimeConfirmed is the schema descriptor for time_confirmed field.
+	launchDescTimeConfirmed := launchFields[9].Descriptor()
+	// launch.DefaultTimeConfirmed holds the default value on creation for the time_confirmed field.
+	launch.DefaultTimeConfirmed = launchDescTimeConfirmed.Default.(bool)
+	// launchDescVenue is the schema descriptor for venue field.
+	launchDescVenue := launchFields[10].Descriptor()
+	// launch.VenueValidator is a validator for the "venue" field. It is called by the builders before save.
+	launch.VenueValidator = launchDescVenue.Validators[0].(func(string) error)
+	// launchDescOnline is the schema descriptor for online field.
+	launchDescOnline := launchFields[11].Descriptor()
+	// launch.DefaultOnline holds the default value on creation for the online field.
+	launch.DefaultOnline = launchDescOnline.Default.(bool)
+	// launchDescOnlineURL is the schema descriptor for online_url field.
+	launchDescOnlineURL := launchFields[12].Descriptor()
+	// launch.OnlineURLValidator is a validator for the "online_url" field. It is called by the builders before save.
+	launch.OnlineURLValidator = func() func(string) error {
+		validators := launchDescOnlineURL.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(online_url string) error {
+			for _, fn := range fns {
+				if err := fn(online_url); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// launchDescLanguages is the schema descriptor for languages field.
+	launchDescLanguages := launchFields[13].Descriptor()
+	// launch.DefaultLanguages holds the default value on creation for the languages field.
+	launch.DefaultLanguages = launchDescLanguages.Default.([]string)
+	// launch.LanguagesValidator is a validator for the "languages" field. It is called by the builders before save.
+	launch.LanguagesValidator = launchDescLanguages.Validators[0].(func([]string) error)
+	// launchDescHosts is the schema descriptor for hosts field.
+	launchDescHosts := launchFields[14].Descriptor()
+	// launch.DefaultHosts holds the default value on creation for the hosts field.
+	launch.DefaultHosts = launchDescHosts.Default.([]string)
+	// launchDescCapacity is the schema descriptor for capacity field.
+	launchDescCapacity := launchFields[15].Descriptor()
+	// launch.CapacityValidator is a validator for the "capacity" field. It is called by the builders before save.
+	launch.CapacityValidator = launchDescCapacity.Validators[0].(func(int) error)
+	// launchDescWaitlistEnabled is the schema descriptor for waitlist_enabled field.
+	launchDescWaitlistEnabled := launchFields[16].Descriptor()
+	// launch.DefaultWaitlistEnabled holds the default value on creation for the waitlist_enabled field.
+	launch.DefaultWaitlistEnabled = launchDescWaitlistEnabled.Default.(bool)
+	// launchDescRequiresApproval is the schema descriptor for requires_approval field.
+	launchDescRequiresApproval := launchFields[17].Descriptor()
+	// launch.DefaultRequiresApproval holds the default value on creation for the requires_approval field.
+	launch.DefaultRequiresApproval = launchDescRequiresApproval.Default.(bool)
+	// launchDescSourceURL is the schema descriptor for source_url field.
+	launchDescSourceURL := launchFields[20].Descriptor()
+	// launch.SourceURLValidator is a validator for the "source_url" field. It is called by the builders before save.
+	launch.SourceURLValidator = func() func(string) error {
+		validators := launchDescSourceURL.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(source_url string) error {
+			for _, fn := range fns {
+				if err := fn(source_url); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	objectiveMixin := schema.Objective{}.Mixin()
+	objectiveMixinFields0 := objectiveMixin[0].Fields()
+	_ = objectiveMixinFields0
+	objectiveFields := schema.Objective{}.Fields()
+	_ = objectiveFields
+	// objectiveDescCreatedAt is the schema descriptor for created_at field.
+	objectiveDescCreatedAt := objectiveMixinFields0[0].Descriptor()
+	// objective.DefaultCreatedAt holds the default value on creation for the created_at field.
+	objective.DefaultCreatedAt = objectiveDescCreatedAt.Default.(func() time.Time)
+	// objectiveDescUpdatedAt is the schema descriptor for updated_at field.
+	objectiveDescUpdatedAt := objectiveMixinFields0[1].Descriptor()
+	// objective.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	objective.DefaultUpdatedAt = objectiveDescUpdatedAt.Default.(func() time.Time)
+	// objective.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	objective.UpdateDefaultUpdatedAt = objectiveDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// objectiveDescText is the schema descriptor for text field.
+	objectiveDescText := objectiveFields[0].Descriptor()
+	// objective.TextValidator is a validator for the "text" field. It is called by the builders before save.
+	objective.TextValidator = func() func(string) error {
+		validators := objectiveDescText.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(text string) error {
+			for _, fn := range fns {
+				if err := fn(text); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// objectiveDescPosition is the schema descriptor for position field.
+	objectiveDescPosition := objectiveFields[1].Descriptor()
+	// objective.DefaultPosition holds the default value on creation for the position field.
+	objective.DefaultPosition = objectiveDescPosition.Default.(int)
+	// objectiveDescSeriesWide is the schema descriptor for series_wide field.
+	objectiveDescSeriesWide := objectiveFields[2].Descriptor()
+	// objective.DefaultSeriesWide holds the default value on creation for the series_wide field.
+	objective.DefaultSeriesWide = objectiveDescSeriesWide.Default.(bool)
+	regionMixin := schema.Region{}.Mixin()
+	regionMixinFields0 := regionMixin[0].Fields()
+	_ = regionMixinFields0
+	regionFields := schema.Region{}.Fields()
+	_ = regionFields
+	// regionDescCreatedAt is the schema descriptor for created_at field.
+	regionDescCreatedAt := regionMixinFields0[0].Descriptor()
+	// region.DefaultCreatedAt holds the default value on creation for the created_at field.
+	region.DefaultCreatedAt = regionDescCreatedAt.Default.(func() time.Time)
+	// regionDescUpdatedAt is the schema descriptor for updated_at field.
+	regionDescUpdatedAt := regionMixinFields0[1].Descriptor()
+	// region.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	region.DefaultUpdatedAt = regionDescUpdatedAt.Default.(func() time.Time)
+	// region.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	region.UpdateDefaultUpdatedAt = regionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// regionDescCode is the schema descriptor for code field.
+	regionDescCode := regionFields[0].Descriptor()
+	// region.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	region.CodeValidator = regionDescCode.Validators[0].(func(string) error)
+	// regionDescName is the schema descriptor for name field.
+	regionDescName := regionFields[1].Descriptor()
+	// region.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	region.NameValidator = func() func(string) error {
+		validators := regionDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// regionDescDefaultTimezone is the schema descriptor for default_timezone field.
+	regionDescDefaultTimezone := regionFields[2].Descriptor()
+	// region.DefaultTimezoneValidator is a validator for the "default_timezone" field. It is called by the builders before save.
+	region.DefaultTimezoneValidator = regionDescDefaultTimezone.Validators[0].(func(string) error)
+	registrantMixin := schema.Registrant{}.Mixin()
+	registrantMixinFields0 := registrantMixin[0].Fields()
+	_ = registrantMixinFields0
+	registrantFields := schema.Registrant{}.Fields()
+	_ = registrantFields
+	// registrantDescCreatedAt is the schema descriptor for created_at field.
+	registrantDescCreatedAt := registrantMixinFields0[0].Descriptor()
+	// registrant.DefaultCreatedAt holds the default value on creation for the created_at field.
+	registrant.DefaultCreatedAt = registrantDescCreatedAt.Default.(func() time.Time)
+	// registrantDescUpdatedAt is the schema descriptor for updated_at field.
+	registrantDescUpdatedAt := registrantMixinFields0[1].Descriptor()
+	// registrant.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	registrant.DefaultUpdatedAt = registrantDescUpdatedAt.Default.(func() time.Time)
+	// registrant.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	registrant.UpdateDefaultUpdatedAt = registrantDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// registrantDescName is the schema descriptor for name field.
+	registrantDescName := registrantFields[1].Descriptor()
+	// registrant.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	registrant.NameValidator = func() func(string) error {
+		validators := registrantDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// registrantDescEmail is the schema descriptor for email field.
+	registrantDescEmail := registrantFields[2].Descriptor()
+	// registrant.EmailValidator is a validator for the "email" field. It is called by the builders before save.
+	registrant.EmailValidator = func() func(string) error {
+		validators := registrantDescEmail.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(email string) error {
+			for _, fn := range fns {
+				if err := fn(email); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// registrantDescEmailKey is the schema descriptor for email_key field.
+	registrantDescEmailKey := registrantFields[3].Descriptor()
+	// registrant.EmailKeyValidator is a validator for the "email_key" field. It is called by the builders before save.
+	registrant.EmailKeyValidator = func() func(string) error {
+		validators := registrantDescEmailKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(email_key string) error {
+			for _, fn := range fns {
+				if err := fn(email_key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// registrantDescOrganisation is the schema descriptor for organisation field.
+	registrantDescOrganisation := registrantFields[4].Descriptor()
+	// registrant.OrganisationValidator is a validator for the "organisation" field. It is called by the builders before save.
+	registrant.OrganisationValidator = registrantDescOrganisation.Validators[0].(func(string) error)
+	// registrantDescJobTitle is the schema descriptor for job_title field.
+	registrantDescJobTitle := registrantFields[5].Descriptor()
+	// registrant.JobTitleValidator is a validator for the "job_title" field. It is called by the builders before save.
+	registrant.JobTitleValidator = registrantDescJobTitle.Validators[0].(func(string) error)
+	// registrantDescCountry is the schema descriptor for country field.
+	registrantDescCountry := registrantFields[6].Descriptor()
+	// registrant.CountryValidator is a validator for the "country" field. It is called by the builders before save.
+	registrant.CountryValidator = registrantDescCountry.Validators[0].(func(string) error)
+	// registrantDescWaitlistPosition is the schema descriptor for waitlist_position field.
+	registrantDescWaitlistPosition := registrantFields[10].Descriptor()
+	// registrant.WaitlistPositionValidator is a validator for the "waitlist_position" field. It is called by the builders before save.
+	registrant.WaitlistPositionValidator = registrantDescWaitlistPosition.Validators[0].(func(int) error)
+	// registrantDescRejectionReason is the schema descriptor for rejection_reason field.
+	registrantDescRejectionReason := registrantFields[14].Descriptor()
+	// registrant.RejectionReasonValidator is a validator for the "rejection_reason" field. It is called by the builders before save.
+	registrant.RejectionReasonValidator = registrantDescRejectionReason.Validators[0].(func(string) error)
+	sessionMixin := schema.Session{}.Mixin()
+	sessionHooks := schema.Session{}.Hooks()
+	session.Hooks[0] = sessionHooks[0]
+	sessionMixinFields0 := sessionMixin[0].Fields()
+	_ = sessionMixinFields0
+	sessionFields := schema.Session{}.Fields()
+	_ = sessionFields
+	// sessionDescCreatedAt is the schema descriptor for created_at field.
+	sessionDescCreatedAt := sessionMixinFields0[0].Descriptor()
+	// session.DefaultCreatedAt holds the default value on creation for the created_at field.
+	session.DefaultCreatedAt = sessionDescCreatedAt.Default.(func() time.Time)
+	// sessionDescUpdatedAt is the schema descriptor for updated_at field.
+	sessionDescUpdatedAt := sessionMixinFields0[1].Descriptor()
+	// session.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	session.DefaultUpdatedAt = sessionDescUpdatedAt.Default.(func() time.Time)
+	// session.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	session.UpdateDefaultUpdatedAt = sessionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// sessionDescTitle is the schema descriptor for title field.
+	sessionDescTitle := sessionFields[1].Descriptor()
+	// session.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	session.TitleValidator = func() func(string) error {
+		validators := sessionDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// sessionDescDescription is the schema descriptor for description field.
+	sessionDescDescription := sessionFields[2].Descriptor()
+	// session.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	session.DescriptionValidator = sessionDescDescription.Validators[0].(func(string) error)
+	// sessionDescTimeConfirmed is the schema descriptor for time_confirmed field.
+	sessionDescTimeConfirmed := sessionFields[6].Descriptor()
+	// session.DefaultTimeConfirmed holds the default value on creation for the time_confirmed field.
+	session.DefaultTimeConfirmed = sessionDescTimeConfirmed.Default.(bool)
+	// sessionDescRoom is the schema descriptor for room field.
+	sessionDescRoom := sessionFields[7].Descriptor()
+	// session.RoomValidator is a validator for the "room" field. It is called by the builders before save.
+	session.RoomValidator = sessionDescRoom.Validators[0].(func(string) error)
+	// sessionDescChannel is the schema descriptor for channel field.
+	sessionDescChannel := sessionFields[8].Descriptor()
+	// session.ChannelValidator is a validator for the "channel" field. It is called by the builders before save.
+	session.ChannelValidator = sessionDescChannel.Validators[0].(func(string) error)
+	// sessionDescInterpretationLanguages is the schema descriptor for interpretation_languages field.
+	sessionDescInterpretationLanguages := sessionFields[9].Descriptor()
+	// session.DefaultInterpretationLanguages holds the default value on creation for the interpretation_languages field.
+	session.DefaultInterpretationLanguages = sessionDescInterpretationLanguages.Default.([]string)
+	// session.InterpretationLanguagesValidator is a validator for the "interpretation_languages" field. It is called by the builders before save.
+	session.InterpretationLanguagesValidator = sessionDescInterpretationLanguages.Validators[0].(func([]string) error)
+	// sessionDescPosition is the schema descriptor for position field.
+	sessionDescPosition := sessionFields[10].Descriptor()
+	// session.DefaultPosition holds the default value on creation for the position field.
+	session.DefaultPosition = sessionDescPosition.Default.(int)
+	speakerMixin := schema.Speaker{}.Mixin()
+	speakerMixinFields0 := speakerMixin[0].Fields()
+	_ = speakerMixinFields0
+	speakerFields := schema.Speaker{}.Fields()
+	_ = speakerFields
+	// speakerDescCreatedAt is the schema descriptor for created_at field.
+	speakerDescCreatedAt := speakerMixinFields0[0].Descriptor()
+	// speaker.DefaultCreatedAt holds the default value on creation for the created_at field.
+	speaker.DefaultCreatedAt = speakerDescCreatedAt.Default.(func() time.Time)
+	// speakerDescUpdatedAt is the schema descriptor for updated_at field.
+	speakerDescUpdatedAt := speakerMixinFields0[1].Descriptor()
+	// speaker.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	speaker.DefaultUpdatedAt = speakerDescUpdatedAt.Default.(func() time.Time)
+	// speaker.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	speaker.UpdateDefaultUpdatedAt = speakerDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// speakerDescName is the schema descriptor for name field.
+	speakerDescName := speakerFields[0].Descriptor()
+	// speaker.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	speaker.NameValidator = func() func(string) error {
+		validators := speakerDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// speakerDescTitle is the schema descriptor for title field.
+	speakerDescTitle := speakerFields[1].Descriptor()
+	// speaker.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	speaker.TitleValidator = speakerDescTitle.Validators[0].(func(string) error)
+	// speakerDescAffiliation is the schema descriptor for affiliation field.
+	speakerDescAffiliation := speakerFields[2].Descriptor()
+	// speaker.AffiliationValidator is a validator for the "affiliation" field. It is called by the builders before save.
+	speaker.AffiliationValidator = speakerDescAffiliation.Validators[0].(func(string) error)
+	// speakerDescBio is the schema descriptor for bio field.
+	speakerDescBio := speakerFields[3].Descriptor()
+	// speaker.BioValidator is a validator for the "bio" field. It is called by the builders before save.
+	speaker.BioValidator = speakerDescBio.Validators[0].(func(string) error)
+}
 
 const (
 	Version = "v0.14.5"                                         // Version of ent codegen.
