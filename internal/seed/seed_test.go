@@ -2,16 +2,11 @@ package seed_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
-	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
-	"modernc.org/sqlite"
 
 	"launchgraph/ent"
 	"launchgraph/ent/format"
@@ -21,28 +16,13 @@ import (
 	"launchgraph/ent/region"
 	"launchgraph/ent/session"
 	"launchgraph/internal/seed"
+	"launchgraph/internal/store/storetest"
 )
 
-var registerOnce sync.Once
-
-// openClient opens a fresh SQLite database (modernc driver) with the schema auto-migrated.
+// openClient opens a fresh, migrated embedded store.
 func openClient(t *testing.T) *ent.Client {
 	t.Helper()
-	registerOnce.Do(func() {
-		if !slices.Contains(sql.Drivers(), "sqlite3") {
-			sql.Register("sqlite3", &sqlite.Driver{})
-		}
-	})
-	db, err := sql.Open("sqlite3", "file:"+t.TempDir()+"/t.db?_pragma=foreign_keys(1)&_time_format=sqlite")
-	if err != nil {
-		t.Fatalf("open sqlite: %v", err)
-	}
-	client := ent.NewClient(ent.Driver(entsql.OpenDB(dialect.SQLite, db)))
-	t.Cleanup(func() { client.Close() })
-	if err := client.Schema.Create(context.Background()); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	return client
+	return storetest.SQLite(t).Client
 }
 
 func load(t *testing.T, client *ent.Client) seed.Result {
