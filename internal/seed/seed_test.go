@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-
 	"launchgraph/ent"
 	"launchgraph/ent/format"
 	"launchgraph/ent/guidelineset"
