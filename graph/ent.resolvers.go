@@ -58,6 +58,15 @@ func (r *queryResolver) Launches(ctx context.Context, after *entgql.Cursor[int],
 		)
 }
 
+// Notifications is the resolver for the notifications field.
+func (r *queryResolver) Notifications(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.NotificationOrder, where *ent.NotificationWhereInput) (*ent.NotificationConnection, error) {
+	return r.client.Notification.Query().
+		Paginate(ctx, after, first, before, last,
+			ent.WithNotificationOrder(orderBy),
+			ent.WithNotificationFilter(where.Filter),
+		)
+}
+
 // Objectives is the resolver for the objectives field.
 func (r *queryResolver) Objectives(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ObjectiveOrder, where *ent.ObjectiveWhereInput) (*ent.ObjectiveConnection, error) {
 	return r.client.Objective.Query().

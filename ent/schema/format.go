@@ -14,8 +14,8 @@ type Format struct {
 	ent.Schema
 }
 
-// Mixin adds createdAt/updatedAt.
-func (Format) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+// Mixin adds createdAt/updatedAt and translations.
+func (Format) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, TranslatableMixin{}} }
 
 // Fields of the Format.
 func (Format) Fields() []ent.Field {

@@ -14,8 +14,8 @@ type GuidelineSet struct {
 	ent.Schema
 }
 
-// Mixin adds createdAt/updatedAt.
-func (GuidelineSet) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+// Mixin adds createdAt/updatedAt and translations.
+func (GuidelineSet) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, TranslatableMixin{}} }
 
 // Fields of the GuidelineSet.
 func (GuidelineSet) Fields() []ent.Field {

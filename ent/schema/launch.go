@@ -20,8 +20,8 @@ type Launch struct {
 	ent.Schema
 }
 
-// Mixin adds createdAt/updatedAt.
-func (Launch) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+// Mixin adds createdAt/updatedAt and translations.
+func (Launch) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, TranslatableMixin{}} }
 
 // Fields of the Launch.
 func (Launch) Fields() []ent.Field {
@@ -93,6 +93,10 @@ func (Launch) Fields() []ent.Field {
 			MaxLen(2000).
 			Match(httpURL).
 			Comment("Public page the facts were taken from."),
+		field.Int("revision").
+			Default(0).
+			Comment("Counts updates; calendar feeds publish it as SEQUENCE.").
+			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 	}
 }
 
@@ -115,8 +119,10 @@ func (Launch) Edges() []ent.Edge {
 			Annotations(entgql.RelayConnection()),
 		edge.To("sessions", Session.Type).
 			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+		// No hasRegistrants(With) in LaunchWhereInput: a filter on registrants would be an
+		// oracle on personal data (its subquery bypasses the registrant policy).
 		edge.To("registrants", Registrant.Type).
-			Annotations(entgql.Skip(entgql.SkipAll)),
+			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 	}
 }
 
@@ -131,9 +137,12 @@ func (Launch) Indexes() []ent.Index {
 	}
 }
 
-// Hooks of the Launch: schedule checks on create and update-one.
+// Hooks of the Launch: schedule checks on create and update-one; a revision count on update.
 func (Launch) Hooks() []ent.Hook {
-	return []ent.Hook{hook.On(launchScheduleHook, ent.OpCreate|ent.OpUpdateOne)}
+	return []ent.Hook{
+		hook.On(launchScheduleHook, ent.OpCreate|ent.OpUpdateOne),
+		hook.On(launchRevisionHook, ent.OpUpdate|ent.OpUpdateOne),
+	}
 }
 
 // Annotations of the Launch.

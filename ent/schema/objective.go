@@ -15,8 +15,8 @@ type Objective struct {
 	ent.Schema
 }
 
-// Mixin adds createdAt/updatedAt.
-func (Objective) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+// Mixin adds createdAt/updatedAt and translations.
+func (Objective) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, TranslatableMixin{}} }
 
 // Fields of the Objective.
 func (Objective) Fields() []ent.Field {

@@ -15,8 +15,8 @@ type Region struct {
 	ent.Schema
 }
 
-// Mixin adds createdAt/updatedAt.
-func (Region) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+// Mixin adds createdAt/updatedAt and translations.
+func (Region) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, TranslatableMixin{}} }
 
 // Fields of the Region.
 func (Region) Fields() []ent.Field {

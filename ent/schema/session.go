@@ -17,8 +17,8 @@ type Session struct {
 	ent.Schema
 }
 
-// Mixin adds createdAt/updatedAt.
-func (Session) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+// Mixin adds createdAt/updatedAt and translations.
+func (Session) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, TranslatableMixin{}} }
 
 // Fields of the Session.
 func (Session) Fields() []ent.Field {
@@ -55,6 +55,10 @@ func (Session) Fields() []ent.Field {
 		field.Int("position").
 			Default(0).
 			Annotations(entgql.OrderField("POSITION")),
+		field.Int("revision").
+			Default(0).
+			Comment("Counts updates; calendar feeds publish it as SEQUENCE.").
+			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 	}
 }
 
@@ -81,9 +85,12 @@ func (Session) Indexes() []ent.Index {
 	}
 }
 
-// Hooks of the Session: schedule checks on create and update-one.
+// Hooks of the Session: schedule checks on create and update-one; a revision count on update.
 func (Session) Hooks() []ent.Hook {
-	return []ent.Hook{hook.On(sessionScheduleHook, ent.OpCreate|ent.OpUpdateOne)}
+	return []ent.Hook{
+		hook.On(sessionScheduleHook, ent.OpCreate|ent.OpUpdateOne),
+		hook.On(sessionRevisionHook, ent.OpUpdate|ent.OpUpdateOne),
+	}
 }
 
 // Annotations of the Session.

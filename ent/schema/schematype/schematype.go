@@ -8,3 +8,13 @@ type FieldChange struct {
 	Before *string `json:"before,omitempty"`
 	After  *string `json:"after,omitempty"`
 }
+
+// Translation holds one language's versions of an entity's texts; a nil field falls back
+// to the default (English) text.
+type Translation struct {
+	Name        *string `json:"name,omitempty"`
+	Title       *string `json:"title,omitempty"`
+	Description *string `json:"description,omitempty"`
+	Summary     *string `json:"summary,omitempty"`
+	Text        *string `json:"text,omitempty"`
+}

@@ -1,0 +1,71 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// Notification is an email in the transactional outbox, written in the same transaction as
+// the registration change it reports. Its body is erased once it is sent or has failed.
+type Notification struct {
+	ent.Schema
+}
+
+// Mixin adds createdAt/updatedAt.
+func (Notification) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+// Fields of the Notification.
+func (Notification) Fields() []ent.Field {
+	return []ent.Field{
+		field.Enum("kind").
+			Values("REGISTERED", "PENDING", "WAITLISTED", "PROMOTED", "APPROVED", "REJECTED", "CANCELLED").
+			Annotations(entgql.OrderField("KIND")),
+		field.String("recipient").
+			Annotations(entgql.OrderField("RECIPIENT")),
+		field.String("subject"),
+		field.String("language").
+			Default("en"),
+		field.Int("registrant_id").
+			Optional().
+			Nillable().
+			Annotations(entgql.Type("ID")),
+		field.Bytes("message").
+			Optional().
+			Nillable().
+			Sensitive().
+			Comment("The rendered MIME message; erased once sent or failed.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Enum("status").
+			Values("PENDING", "SENT", "FAILED").
+			Default("PENDING").
+			Annotations(entgql.OrderField("STATUS")),
+		field.Int("attempts").
+			Default(0),
+		field.String("last_error").
+			Optional(),
+		field.Time("next_attempt_at").
+			Annotations(entgql.OrderField("NEXT_ATTEMPT_AT")),
+		field.Time("sent_at").
+			Optional().
+			Nillable(),
+	}
+}
+
+// Indexes of the Notification.
+func (Notification) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("status", "next_attempt_at"),
+	}
+}
+
+// Annotations of the Notification.
+func (Notification) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.QueryField("notifications"),
+		entgql.RelayConnection(),
+		entgql.MultiOrder(),
+	}
+}
