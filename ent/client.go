@@ -17,11 +17,13 @@ import (
 	"launchgraph/ent/guidelineset"
 	"launchgraph/ent/idempotencykey"
 	"launchgraph/ent/launch"
+	"launchgraph/ent/notification"
 	"launchgraph/ent/objective"
 	"launchgraph/ent/region"
 	"launchgraph/ent/registrant"
 	"launchgraph/ent/session"
 	"launchgraph/ent/speaker"
+	"launchgraph/ent/tombstone"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
@@ -48,6 +50,8 @@ type Client struct {
 	IdempotencyKey *IdempotencyKeyClient
 	// Launch is the client for interacting with the Launch builders.
 	Launch *LaunchClient
+	// Notification is the client for interacting with the Notification builders.
+	Notification *NotificationClient
 	// Objective is the client for interacting with the Objective builders.
 	Objective *ObjectiveClient
 	// Region is the client for interacting with the Region builders.
@@ -58,6 +62,8 @@ type Client struct {
 	Session *SessionClient
 	// Speaker is the client for interacting with the Speaker builders.
 	Speaker *SpeakerClient
+	// Tombstone is the client for interacting with the Tombstone builders.
+	Tombstone *TombstoneClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -75,11 +81,13 @@ func (c *Client) init() {
 	c.GuidelineSet = NewGuidelineSetClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
 	c.Launch = NewLaunchClient(c.config)
+	c.Notification = NewNotificationClient(c.config)
 	c.Objective = NewObjectiveClient(c.config)
 	c.Region = NewRegionClient(c.config)
 	c.Registrant = NewRegistrantClient(c.config)
 	c.Session = NewSessionClient(c.config)
 	c.Speaker = NewSpeakerClient(c.config)
+	c.Tombstone = NewTombstoneClient(c.config)
 }
 
 type (
@@ -178,11 +186,13 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		GuidelineSet:   NewGuidelineSetClient(cfg),
 		IdempotencyKey: NewIdempotencyKeyClient(cfg),
 		Launch:         NewLaunchClient(cfg),
+		Notification:   NewNotificationClient(cfg),
 		Objective:      NewObjectiveClient(cfg),
 		Region:         NewRegionClient(cfg),
 		Registrant:     NewRegistrantClient(cfg),
 		Session:        NewSessionClient(cfg),
 		Speaker:        NewSpeakerClient(cfg),
+		Tombstone:      NewTombstoneClient(cfg),
 	}, nil
 }
 
@@ -208,11 +218,13 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		GuidelineSet:   NewGuidelineSetClient(cfg),
 		IdempotencyKey: NewIdempotencyKeyClient(cfg),
 		Launch:         NewLaunchClient(cfg),
+		Notification:   NewNotificationClient(cfg),
 		Objective:      NewObjectiveClient(cfg),
 		Region:         NewRegionClient(cfg),
 		Registrant:     NewRegistrantClient(cfg),
 		Session:        NewSessionClient(cfg),
 		Speaker:        NewSpeakerClient(cfg),
+		Tombstone:      NewTombstoneClient(cfg),
 	}, nil
 }
 
@@ -243,7 +255,8 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.AuditEntry, c.Format, c.GuidelineSet, c.IdempotencyKey, c.Launch,
-		c.Objective, c.Region, c.Registrant, c.Session, c.Speaker,
+		c.Notification, c.Objective, c.Region, c.Registrant, c.Session, c.Speaker,
+		c.Tombstone,
 	} {
 		n.Use(hooks...)
 	}
@@ -254,7 +267,8 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.AuditEntry, c.Format, c.GuidelineSet, c.IdempotencyKey, c.Launch,
-		c.Objective, c.Region, c.Registrant, c.Session, c.Speaker,
+		c.Notification, c.Objective, c.Region, c.Registrant, c.Session, c.Speaker,
+		c.Tombstone,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -275,6 +289,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.IdempotencyKey.mutate(ctx, m)
 	case *LaunchMutation:
 		return c.Launch.mutate(ctx, m)
+	case *NotificationMutation:
+		return c.Notification.mutate(ctx, m)
 	case *ObjectiveMutation:
 		return c.Objective.mutate(ctx, m)
 	case *RegionMutation:
@@ -285,6 +301,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Session.mutate(ctx, m)
 	case *SpeakerMutation:
 		return c.Speaker.mutate(ctx, m)
+	case *TombstoneMutation:
+		return c.Tombstone.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -1233,6 +1251,139 @@ func (c *LaunchClient) mutate(ctx context.Context, m *LaunchMutation) (Value, er
 	}
 }
 
+// NotificationClient is a client for the Notification schema.
+type NotificationClient struct {
+	config
+}
+
+// NewNotificationClient returns a client for the Notification from the given config.
+func NewNotificationClient(c config) *NotificationClient {
+	return &NotificationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `notification.Hooks(f(g(h())))`.
+func (c *NotificationClient) Use(hooks ...Hook) {
+	c.hooks.Notification = append(c.hooks.Notification, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `notification.Intercept(f(g(h())))`.
+func (c *NotificationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Notification = append(c.inters.Notification, interceptors...)
+}
+
+// Create returns a builder for creating a Notification entity.
+func (c *NotificationClient) Create() *NotificationCreate {
+	mutation := newNotificationMutation(c.config, OpCreate)
+	return &NotificationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Notification entities.
+func (c *NotificationClient) CreateBulk(builders ...*NotificationCreate) *NotificationCreateBulk {
+	return &NotificationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *NotificationClient) MapCreateBulk(slice any, setFunc func(*NotificationCreate, int)) *NotificationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &NotificationCreateBulk{err: fmt.Errorf("calling to NotificationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*NotificationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &NotificationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Notification.
+func (c *NotificationClient) Update() *NotificationUpdate {
+	mutation := newNotificationMutation(c.config, OpUpdate)
+	return &NotificationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *NotificationClient) UpdateOne(_m *Notification) *NotificationUpdateOne {
+	mutation := newNotificationMutation(c.config, OpUpdateOne, withNotification(_m))
+	return &NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *NotificationClient) UpdateOneID(id int) *NotificationUpdateOne {
+	mutation := newNotificationMutation(c.config, OpUpdateOne, withNotificationID(id))
+	return &NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Notification.
+func (c *NotificationClient) Delete() *NotificationDelete {
+	mutation := newNotificationMutation(c.config, OpDelete)
+	return &NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *NotificationClient) DeleteOne(_m *Notification) *NotificationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *NotificationClient) DeleteOneID(id int) *NotificationDeleteOne {
+	builder := c.Delete().Where(notification.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &NotificationDeleteOne{builder}
+}
+
+// Query returns a query builder for Notification.
+func (c *NotificationClient) Query() *NotificationQuery {
+	return &NotificationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeNotification},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Notification entity by its id.
+func (c *NotificationClient) Get(ctx context.Context, id int) (*Notification, error) {
+	return c.Query().Where(notification.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *NotificationClient) GetX(ctx context.Context, id int) *Notification {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *NotificationClient) Hooks() []Hook {
+	return c.hooks.Notification
+}
+
+// Interceptors returns the client interceptors.
+func (c *NotificationClient) Interceptors() []Interceptor {
+	return c.inters.Notification
+}
+
+func (c *NotificationClient) mutate(ctx context.Context, m *NotificationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&NotificationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&NotificationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Notification mutation op: %q", m.Op())
+	}
+}
+
 // ObjectiveClient is a client for the Objective schema.
 type ObjectiveClient struct {
 	config
@@ -2011,15 +2162,148 @@ func (c *SpeakerClient) mutate(ctx context.Context, m *SpeakerMutation) (Value, 
 	}
 }
 
+// TombstoneClient is a client for the Tombstone schema.
+type TombstoneClient struct {
+	config
+}
+
+// NewTombstoneClient returns a client for the Tombstone from the given config.
+func NewTombstoneClient(c config) *TombstoneClient {
+	return &TombstoneClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `tombstone.Hooks(f(g(h())))`.
+func (c *TombstoneClient) Use(hooks ...Hook) {
+	c.hooks.Tombstone = append(c.hooks.Tombstone, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `tombstone.Intercept(f(g(h())))`.
+func (c *TombstoneClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Tombstone = append(c.inters.Tombstone, interceptors...)
+}
+
+// Create returns a builder for creating a Tombstone entity.
+func (c *TombstoneClient) Create() *TombstoneCreate {
+	mutation := newTombstoneMutation(c.config, OpCreate)
+	return &TombstoneCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Tombstone entities.
+func (c *TombstoneClient) CreateBulk(builders ...*TombstoneCreate) *TombstoneCreateBulk {
+	return &TombstoneCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *TombstoneClient) MapCreateBulk(slice any, setFunc func(*TombstoneCreate, int)) *TombstoneCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &TombstoneCreateBulk{err: fmt.Errorf("calling to TombstoneClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*TombstoneCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &TombstoneCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Tombstone.
+func (c *TombstoneClient) Update() *TombstoneUpdate {
+	mutation := newTombstoneMutation(c.config, OpUpdate)
+	return &TombstoneUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *TombstoneClient) UpdateOne(_m *Tombstone) *TombstoneUpdateOne {
+	mutation := newTombstoneMutation(c.config, OpUpdateOne, withTombstone(_m))
+	return &TombstoneUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *TombstoneClient) UpdateOneID(id int) *TombstoneUpdateOne {
+	mutation := newTombstoneMutation(c.config, OpUpdateOne, withTombstoneID(id))
+	return &TombstoneUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Tombstone.
+func (c *TombstoneClient) Delete() *TombstoneDelete {
+	mutation := newTombstoneMutation(c.config, OpDelete)
+	return &TombstoneDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *TombstoneClient) DeleteOne(_m *Tombstone) *TombstoneDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *TombstoneClient) DeleteOneID(id int) *TombstoneDeleteOne {
+	builder := c.Delete().Where(tombstone.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &TombstoneDeleteOne{builder}
+}
+
+// Query returns a query builder for Tombstone.
+func (c *TombstoneClient) Query() *TombstoneQuery {
+	return &TombstoneQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeTombstone},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Tombstone entity by its id.
+func (c *TombstoneClient) Get(ctx context.Context, id int) (*Tombstone, error) {
+	return c.Query().Where(tombstone.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *TombstoneClient) GetX(ctx context.Context, id int) *Tombstone {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *TombstoneClient) Hooks() []Hook {
+	return c.hooks.Tombstone
+}
+
+// Interceptors returns the client interceptors.
+func (c *TombstoneClient) Interceptors() []Interceptor {
+	return c.inters.Tombstone
+}
+
+func (c *TombstoneClient) mutate(ctx context.Context, m *TombstoneMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&TombstoneCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&TombstoneUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&TombstoneUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&TombstoneDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Tombstone mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, AuditEntry, Format, GuidelineSet, IdempotencyKey, Launch, Objective,
-		Region, Registrant, Session, Speaker []ent.Hook
+		APIKey, AuditEntry, Format, GuidelineSet, IdempotencyKey, Launch, Notification,
+		Objective, Region, Registrant, Session, Speaker, Tombstone []ent.Hook
 	}
 	inters struct {
-		APIKey, AuditEntry, Format, GuidelineSet, IdempotencyKey, Launch, Objective,
-		Region, Registrant, Session, Speaker []ent.Interceptor
+		APIKey, AuditEntry, Format, GuidelineSet, IdempotencyKey, Launch, Notification,
+		Objective, Region, Registrant, Session, Speaker, Tombstone []ent.Interceptor
 	}
 )
 

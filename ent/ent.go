@@ -12,11 +12,13 @@ import (
 	"launchgraph/ent/guidelineset"
 	"launchgraph/ent/idempotencykey"
 	"launchgraph/ent/launch"
+	"launchgraph/ent/notification"
 	"launchgraph/ent/objective"
 	"launchgraph/ent/region"
 	"launchgraph/ent/registrant"
 	"launchgraph/ent/session"
 	"launchgraph/ent/speaker"
+	"launchgraph/ent/tombstone"
 	"reflect"
 	"sync"
 
@@ -89,11 +91,13 @@ func checkColumn(t, c string) error {
 			guidelineset.Table:   guidelineset.ValidColumn,
 			idempotencykey.Table: idempotencykey.ValidColumn,
 			launch.Table:         launch.ValidColumn,
+			notification.Table:   notification.ValidColumn,
 			objective.Table:      objective.ValidColumn,
 			region.Table:         region.ValidColumn,
 			registrant.Table:     registrant.ValidColumn,
 			session.Table:        session.ValidColumn,
 			speaker.Table:        speaker.ValidColumn,
+			tombstone.Table:      tombstone.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -9,12 +9,14 @@ import (
 	"launchgraph/ent/guidelineset"
 	"launchgraph/ent/idempotencykey"
 	"launchgraph/ent/launch"
+	"launchgraph/ent/notification"
 	"launchgraph/ent/objective"
 	"launchgraph/ent/predicate"
 	"launchgraph/ent/region"
 	"launchgraph/ent/registrant"
 	"launchgraph/ent/session"
 	"launchgraph/ent/speaker"
+	"launchgraph/ent/tombstone"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -24,7 +26,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 11)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 13)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -81,6 +83,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 		Fields: map[string]*sqlgraph.FieldSpec{
 			format.FieldCreatedAt:           {Type: field.TypeTime, Column: format.FieldCreatedAt},
 			format.FieldUpdatedAt:           {Type: field.TypeTime, Column: format.FieldUpdatedAt},
+			format.FieldTranslations:        {Type: field.TypeJSON, Column: format.FieldTranslations},
 			format.FieldKind:                {Type: field.TypeEnum, Column: format.FieldKind},
 			format.FieldName:                {Type: field.TypeString, Column: format.FieldName},
 			format.FieldDescription:         {Type: field.TypeString, Column: format.FieldDescription},
@@ -98,12 +101,13 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "GuidelineSet",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			guidelineset.FieldCreatedAt: {Type: field.TypeTime, Column: guidelineset.FieldCreatedAt},
-			guidelineset.FieldUpdatedAt: {Type: field.TypeTime, Column: guidelineset.FieldUpdatedAt},
-			guidelineset.FieldAudience:  {Type: field.TypeEnum, Column: guidelineset.FieldAudience},
-			guidelineset.FieldTitle:     {Type: field.TypeString, Column: guidelineset.FieldTitle},
-			guidelineset.FieldSummary:   {Type: field.TypeString, Column: guidelineset.FieldSummary},
-			guidelineset.FieldURL:       {Type: field.TypeString, Column: guidelineset.FieldURL},
+			guidelineset.FieldCreatedAt:    {Type: field.TypeTime, Column: guidelineset.FieldCreatedAt},
+			guidelineset.FieldUpdatedAt:    {Type: field.TypeTime, Column: guidelineset.FieldUpdatedAt},
+			guidelineset.FieldTranslations: {Type: field.TypeJSON, Column: guidelineset.FieldTranslations},
+			guidelineset.FieldAudience:     {Type: field.TypeEnum, Column: guidelineset.FieldAudience},
+			guidelineset.FieldTitle:        {Type: field.TypeString, Column: guidelineset.FieldTitle},
+			guidelineset.FieldSummary:      {Type: field.TypeString, Column: guidelineset.FieldSummary},
+			guidelineset.FieldURL:          {Type: field.TypeString, Column: guidelineset.FieldURL},
 		},
 	}
 	graph.Nodes[4] = &sqlgraph.Node{
@@ -138,6 +142,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 		Fields: map[string]*sqlgraph.FieldSpec{
 			launch.FieldCreatedAt:            {Type: field.TypeTime, Column: launch.FieldCreatedAt},
 			launch.FieldUpdatedAt:            {Type: field.TypeTime, Column: launch.FieldUpdatedAt},
+			launch.FieldTranslations:         {Type: field.TypeJSON, Column: launch.FieldTranslations},
 			launch.FieldSlug:                 {Type: field.TypeString, Column: launch.FieldSlug},
 			launch.FieldTitle:                {Type: field.TypeString, Column: launch.FieldTitle},
 			launch.FieldDescription:          {Type: field.TypeString, Column: launch.FieldDescription},
@@ -159,9 +164,36 @@ var schemaGraph = func() *sqlgraph.Schema {
 			launch.FieldRegistrationOpensAt:  {Type: field.TypeTime, Column: launch.FieldRegistrationOpensAt},
 			launch.FieldRegistrationClosesAt: {Type: field.TypeTime, Column: launch.FieldRegistrationClosesAt},
 			launch.FieldSourceURL:            {Type: field.TypeString, Column: launch.FieldSourceURL},
+			launch.FieldRevision:             {Type: field.TypeInt, Column: launch.FieldRevision},
 		},
 	}
 	graph.Nodes[6] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   notification.Table,
+			Columns: notification.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: notification.FieldID,
+			},
+		},
+		Type: "Notification",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			notification.FieldCreatedAt:     {Type: field.TypeTime, Column: notification.FieldCreatedAt},
+			notification.FieldUpdatedAt:     {Type: field.TypeTime, Column: notification.FieldUpdatedAt},
+			notification.FieldKind:          {Type: field.TypeEnum, Column: notification.FieldKind},
+			notification.FieldRecipient:     {Type: field.TypeString, Column: notification.FieldRecipient},
+			notification.FieldSubject:       {Type: field.TypeString, Column: notification.FieldSubject},
+			notification.FieldLanguage:      {Type: field.TypeString, Column: notification.FieldLanguage},
+			notification.FieldRegistrantID:  {Type: field.TypeInt, Column: notification.FieldRegistrantID},
+			notification.FieldMessage:       {Type: field.TypeBytes, Column: notification.FieldMessage},
+			notification.FieldStatus:        {Type: field.TypeEnum, Column: notification.FieldStatus},
+			notification.FieldAttempts:      {Type: field.TypeInt, Column: notification.FieldAttempts},
+			notification.FieldLastError:     {Type: field.TypeString, Column: notification.FieldLastError},
+			notification.FieldNextAttemptAt: {Type: field.TypeTime, Column: notification.FieldNextAttemptAt},
+			notification.FieldSentAt:        {Type: field.TypeTime, Column: notification.FieldSentAt},
+		},
+	}
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   objective.Table,
 			Columns: objective.Columns,
@@ -172,14 +204,15 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Objective",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			objective.FieldCreatedAt:  {Type: field.TypeTime, Column: objective.FieldCreatedAt},
-			objective.FieldUpdatedAt:  {Type: field.TypeTime, Column: objective.FieldUpdatedAt},
-			objective.FieldText:       {Type: field.TypeString, Column: objective.FieldText},
-			objective.FieldPosition:   {Type: field.TypeInt, Column: objective.FieldPosition},
-			objective.FieldSeriesWide: {Type: field.TypeBool, Column: objective.FieldSeriesWide},
+			objective.FieldCreatedAt:    {Type: field.TypeTime, Column: objective.FieldCreatedAt},
+			objective.FieldUpdatedAt:    {Type: field.TypeTime, Column: objective.FieldUpdatedAt},
+			objective.FieldTranslations: {Type: field.TypeJSON, Column: objective.FieldTranslations},
+			objective.FieldText:         {Type: field.TypeString, Column: objective.FieldText},
+			objective.FieldPosition:     {Type: field.TypeInt, Column: objective.FieldPosition},
+			objective.FieldSeriesWide:   {Type: field.TypeBool, Column: objective.FieldSeriesWide},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   region.Table,
 			Columns: region.Columns,
@@ -192,12 +225,13 @@ var schemaGraph = func() *sqlgraph.Schema {
 		Fields: map[string]*sqlgraph.FieldSpec{
 			region.FieldCreatedAt:       {Type: field.TypeTime, Column: region.FieldCreatedAt},
 			region.FieldUpdatedAt:       {Type: field.TypeTime, Column: region.FieldUpdatedAt},
+			region.FieldTranslations:    {Type: field.TypeJSON, Column: region.FieldTranslations},
 			region.FieldCode:            {Type: field.TypeString, Column: region.FieldCode},
 			region.FieldName:            {Type: field.TypeString, Column: region.FieldName},
 			region.FieldDefaultTimezone: {Type: field.TypeString, Column: region.FieldDefaultTimezone},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   registrant.Table,
 			Columns: registrant.Columns,
@@ -228,7 +262,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			registrant.FieldLanguage:         {Type: field.TypeString, Column: registrant.FieldLanguage},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -241,6 +275,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 		Fields: map[string]*sqlgraph.FieldSpec{
 			session.FieldCreatedAt:               {Type: field.TypeTime, Column: session.FieldCreatedAt},
 			session.FieldUpdatedAt:               {Type: field.TypeTime, Column: session.FieldUpdatedAt},
+			session.FieldTranslations:            {Type: field.TypeJSON, Column: session.FieldTranslations},
 			session.FieldLaunchID:                {Type: field.TypeInt, Column: session.FieldLaunchID},
 			session.FieldTitle:                   {Type: field.TypeString, Column: session.FieldTitle},
 			session.FieldDescription:             {Type: field.TypeString, Column: session.FieldDescription},
@@ -252,9 +287,10 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldChannel:                 {Type: field.TypeString, Column: session.FieldChannel},
 			session.FieldInterpretationLanguages: {Type: field.TypeJSON, Column: session.FieldInterpretationLanguages},
 			session.FieldPosition:                {Type: field.TypeInt, Column: session.FieldPosition},
+			session.FieldRevision:                {Type: field.TypeInt, Column: session.FieldRevision},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   speaker.Table,
 			Columns: speaker.Columns,
@@ -271,6 +307,22 @@ var schemaGraph = func() *sqlgraph.Schema {
 			speaker.FieldTitle:       {Type: field.TypeString, Column: speaker.FieldTitle},
 			speaker.FieldAffiliation: {Type: field.TypeString, Column: speaker.FieldAffiliation},
 			speaker.FieldBio:         {Type: field.TypeString, Column: speaker.FieldBio},
+		},
+	}
+	graph.Nodes[12] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   tombstone.Table,
+			Columns: tombstone.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: tombstone.FieldID,
+			},
+		},
+		Type: "Tombstone",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			tombstone.FieldEntityID:   {Type: field.TypeInt, Column: tombstone.FieldEntityID},
+			tombstone.FieldEntityType: {Type: field.TypeString, Column: tombstone.FieldEntityType},
+			tombstone.FieldDeletedAt:  {Type: field.TypeTime, Column: tombstone.FieldDeletedAt},
 		},
 	}
 	graph.MustAddE(
@@ -689,6 +741,11 @@ func (f *FormatFilter) WhereUpdatedAt(p entql.TimeP) {
 	f.Where(p.Field(format.FieldUpdatedAt))
 }
 
+// WhereTranslations applies the entql json.RawMessage predicate on the translations field.
+func (f *FormatFilter) WhereTranslations(p entql.BytesP) {
+	f.Where(p.Field(format.FieldTranslations))
+}
+
 // WhereKind applies the entql string predicate on the kind field.
 func (f *FormatFilter) WhereKind(p entql.StringP) {
 	f.Where(p.Field(format.FieldKind))
@@ -771,6 +828,11 @@ func (f *GuidelineSetFilter) WhereCreatedAt(p entql.TimeP) {
 // WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
 func (f *GuidelineSetFilter) WhereUpdatedAt(p entql.TimeP) {
 	f.Where(p.Field(guidelineset.FieldUpdatedAt))
+}
+
+// WhereTranslations applies the entql json.RawMessage predicate on the translations field.
+func (f *GuidelineSetFilter) WhereTranslations(p entql.BytesP) {
+	f.Where(p.Field(guidelineset.FieldTranslations))
 }
 
 // WhereAudience applies the entql string predicate on the audience field.
@@ -941,6 +1003,11 @@ func (f *LaunchFilter) WhereUpdatedAt(p entql.TimeP) {
 	f.Where(p.Field(launch.FieldUpdatedAt))
 }
 
+// WhereTranslations applies the entql json.RawMessage predicate on the translations field.
+func (f *LaunchFilter) WhereTranslations(p entql.BytesP) {
+	f.Where(p.Field(launch.FieldTranslations))
+}
+
 // WhereSlug applies the entql string predicate on the slug field.
 func (f *LaunchFilter) WhereSlug(p entql.StringP) {
 	f.Where(p.Field(launch.FieldSlug))
@@ -1046,6 +1113,11 @@ func (f *LaunchFilter) WhereSourceURL(p entql.StringP) {
 	f.Where(p.Field(launch.FieldSourceURL))
 }
 
+// WhereRevision applies the entql int predicate on the revision field.
+func (f *LaunchFilter) WhereRevision(p entql.IntP) {
+	f.Where(p.Field(launch.FieldRevision))
+}
+
 // WhereHasRegion applies a predicate to check if query has an edge region.
 func (f *LaunchFilter) WhereHasRegion() {
 	f.Where(entql.HasEdge("region"))
@@ -1131,6 +1203,111 @@ func (f *LaunchFilter) WhereHasRegistrantsWith(preds ...predicate.Registrant) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *NotificationQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the NotificationQuery builder.
+func (_q *NotificationQuery) Filter() *NotificationFilter {
+	return &NotificationFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *NotificationMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the NotificationMutation builder.
+func (m *NotificationMutation) Filter() *NotificationFilter {
+	return &NotificationFilter{config: m.config, predicateAdder: m}
+}
+
+// NotificationFilter provides a generic filtering capability at runtime for NotificationQuery.
+type NotificationFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *NotificationFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *NotificationFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(notification.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *NotificationFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(notification.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *NotificationFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(notification.FieldUpdatedAt))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *NotificationFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(notification.FieldKind))
+}
+
+// WhereRecipient applies the entql string predicate on the recipient field.
+func (f *NotificationFilter) WhereRecipient(p entql.StringP) {
+	f.Where(p.Field(notification.FieldRecipient))
+}
+
+// WhereSubject applies the entql string predicate on the subject field.
+func (f *NotificationFilter) WhereSubject(p entql.StringP) {
+	f.Where(p.Field(notification.FieldSubject))
+}
+
+// WhereLanguage applies the entql string predicate on the language field.
+func (f *NotificationFilter) WhereLanguage(p entql.StringP) {
+	f.Where(p.Field(notification.FieldLanguage))
+}
+
+// WhereRegistrantID applies the entql int predicate on the registrant_id field.
+func (f *NotificationFilter) WhereRegistrantID(p entql.IntP) {
+	f.Where(p.Field(notification.FieldRegistrantID))
+}
+
+// WhereMessage applies the entql []byte predicate on the message field.
+func (f *NotificationFilter) WhereMessage(p entql.BytesP) {
+	f.Where(p.Field(notification.FieldMessage))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *NotificationFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(notification.FieldStatus))
+}
+
+// WhereAttempts applies the entql int predicate on the attempts field.
+func (f *NotificationFilter) WhereAttempts(p entql.IntP) {
+	f.Where(p.Field(notification.FieldAttempts))
+}
+
+// WhereLastError applies the entql string predicate on the last_error field.
+func (f *NotificationFilter) WhereLastError(p entql.StringP) {
+	f.Where(p.Field(notification.FieldLastError))
+}
+
+// WhereNextAttemptAt applies the entql time.Time predicate on the next_attempt_at field.
+func (f *NotificationFilter) WhereNextAttemptAt(p entql.TimeP) {
+	f.Where(p.Field(notification.FieldNextAttemptAt))
+}
+
+// WhereSentAt applies the entql time.Time predicate on the sent_at field.
+func (f *NotificationFilter) WhereSentAt(p entql.TimeP) {
+	f.Where(p.Field(notification.FieldSentAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *ObjectiveQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1159,7 +1336,7 @@ type ObjectiveFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ObjectiveFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1178,6 +1355,11 @@ func (f *ObjectiveFilter) WhereCreatedAt(p entql.TimeP) {
 // WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
 func (f *ObjectiveFilter) WhereUpdatedAt(p entql.TimeP) {
 	f.Where(p.Field(objective.FieldUpdatedAt))
+}
+
+// WhereTranslations applies the entql json.RawMessage predicate on the translations field.
+func (f *ObjectiveFilter) WhereTranslations(p entql.BytesP) {
+	f.Where(p.Field(objective.FieldTranslations))
 }
 
 // WhereText applies the entql string predicate on the text field.
@@ -1238,7 +1420,7 @@ type RegionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RegionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1257,6 +1439,11 @@ func (f *RegionFilter) WhereCreatedAt(p entql.TimeP) {
 // WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
 func (f *RegionFilter) WhereUpdatedAt(p entql.TimeP) {
 	f.Where(p.Field(region.FieldUpdatedAt))
+}
+
+// WhereTranslations applies the entql json.RawMessage predicate on the translations field.
+func (f *RegionFilter) WhereTranslations(p entql.BytesP) {
+	f.Where(p.Field(region.FieldTranslations))
 }
 
 // WhereCode applies the entql string predicate on the code field.
@@ -1317,7 +1504,7 @@ type RegistrantFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RegistrantFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1461,7 +1648,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1480,6 +1667,11 @@ func (f *SessionFilter) WhereCreatedAt(p entql.TimeP) {
 // WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
 func (f *SessionFilter) WhereUpdatedAt(p entql.TimeP) {
 	f.Where(p.Field(session.FieldUpdatedAt))
+}
+
+// WhereTranslations applies the entql json.RawMessage predicate on the translations field.
+func (f *SessionFilter) WhereTranslations(p entql.BytesP) {
+	f.Where(p.Field(session.FieldTranslations))
 }
 
 // WhereLaunchID applies the entql int predicate on the launch_id field.
@@ -1535,6 +1727,11 @@ func (f *SessionFilter) WhereInterpretationLanguages(p entql.BytesP) {
 // WherePosition applies the entql int predicate on the position field.
 func (f *SessionFilter) WherePosition(p entql.IntP) {
 	f.Where(p.Field(session.FieldPosition))
+}
+
+// WhereRevision applies the entql int predicate on the revision field.
+func (f *SessionFilter) WhereRevision(p entql.IntP) {
+	f.Where(p.Field(session.FieldRevision))
 }
 
 // WhereHasLaunch applies a predicate to check if query has an edge launch.
@@ -1608,7 +1805,7 @@ type SpeakerFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SpeakerFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1661,4 +1858,59 @@ func (f *SpeakerFilter) WhereHasSessionsWith(preds ...predicate.Session) {
 			p(s)
 		}
 	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *TombstoneQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the TombstoneQuery builder.
+func (_q *TombstoneQuery) Filter() *TombstoneFilter {
+	return &TombstoneFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *TombstoneMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the TombstoneMutation builder.
+func (m *TombstoneMutation) Filter() *TombstoneFilter {
+	return &TombstoneFilter{config: m.config, predicateAdder: m}
+}
+
+// TombstoneFilter provides a generic filtering capability at runtime for TombstoneQuery.
+type TombstoneFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *TombstoneFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *TombstoneFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(tombstone.FieldID))
+}
+
+// WhereEntityID applies the entql int predicate on the entity_id field.
+func (f *TombstoneFilter) WhereEntityID(p entql.IntP) {
+	f.Where(p.Field(tombstone.FieldEntityID))
+}
+
+// WhereEntityType applies the entql string predicate on the entity_type field.
+func (f *TombstoneFilter) WhereEntityType(p entql.StringP) {
+	f.Where(p.Field(tombstone.FieldEntityType))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *TombstoneFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(tombstone.FieldDeletedAt))
 }

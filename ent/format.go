@@ -3,8 +3,10 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"launchgraph/ent/format"
+	"launchgraph/ent/schema/schematype"
 	"strings"
 	"time"
 
@@ -21,6 +23,8 @@ type Format struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Translations holds the value of the "translations" field.
+	Translations map[string]schematype.Translation `json:"translations,omitempty"`
 	// Kind holds the value of the "kind" field.
 	Kind format.Kind `json:"kind,omitempty"`
 	// Name holds the value of the "name" field.
@@ -62,6 +66,8 @@ func (*Format) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case format.FieldTranslations:
+			values[i] = new([]byte)
 		case format.FieldID, format.FieldTypicalDurationDays:
 			values[i] = new(sql.NullInt64)
 		case format.FieldKind, format.FieldName, format.FieldDescription:
@@ -100,6 +106,14 @@ func (_m *Format) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case format.FieldTranslations:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field translations", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Translations); err != nil {
+					return fmt.Errorf("unmarshal field translations: %w", err)
+				}
 			}
 		case format.FieldKind:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -172,6 +186,9 @@ func (_m *Format) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("translations=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Translations))
 	builder.WriteString(", ")
 	builder.WriteString("kind=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Kind))

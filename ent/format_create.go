@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"launchgraph/ent/format"
 	"launchgraph/ent/launch"
+	"launchgraph/ent/schema/schematype"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -48,6 +49,12 @@ func (_c *FormatCreate) SetNillableUpdatedAt(v *time.Time) *FormatCreate {
 	if v != nil {
 		_c.SetUpdatedAt(*v)
 	}
+	return _c
+}
+
+// SetTranslations sets the "translations" field.
+func (_c *FormatCreate) SetTranslations(v map[string]schematype.Translation) *FormatCreate {
+	_c.mutation.SetTranslations(v)
 	return _c
 }
 
@@ -220,6 +227,10 @@ func (_c *FormatCreate) createSpec() (*Format, *sqlgraph.CreateSpec) {
 		_spec.SetField(format.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
 	}
+	if value, ok := _c.mutation.Translations(); ok {
+		_spec.SetField(format.FieldTranslations, field.TypeJSON, value)
+		_node.Translations = value
+	}
 	if value, ok := _c.mutation.Kind(); ok {
 		_spec.SetField(format.FieldKind, field.TypeEnum, value)
 		_node.Kind = value
@@ -313,6 +324,24 @@ func (u *FormatUpsert) SetUpdatedAt(v time.Time) *FormatUpsert {
 // UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
 func (u *FormatUpsert) UpdateUpdatedAt() *FormatUpsert {
 	u.SetExcluded(format.FieldUpdatedAt)
+	return u
+}
+
+// SetTranslations sets the "translations" field.
+func (u *FormatUpsert) SetTranslations(v map[string]schematype.Translation) *FormatUpsert {
+	u.Set(format.FieldTranslations, v)
+	return u
+}
+
+// UpdateTranslations sets the "translations" field to the value that was provided on create.
+func (u *FormatUpsert) UpdateTranslations() *FormatUpsert {
+	u.SetExcluded(format.FieldTranslations)
+	return u
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (u *FormatUpsert) ClearTranslations() *FormatUpsert {
+	u.SetNull(format.FieldTranslations)
 	return u
 }
 
@@ -438,6 +467,27 @@ func (u *FormatUpsertOne) SetUpdatedAt(v time.Time) *FormatUpsertOne {
 func (u *FormatUpsertOne) UpdateUpdatedAt() *FormatUpsertOne {
 	return u.Update(func(s *FormatUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetTranslations sets the "translations" field.
+func (u *FormatUpsertOne) SetTranslations(v map[string]schematype.Translation) *FormatUpsertOne {
+	return u.Update(func(s *FormatUpsert) {
+		s.SetTranslations(v)
+	})
+}
+
+// UpdateTranslations sets the "translations" field to the value that was provided on create.
+func (u *FormatUpsertOne) UpdateTranslations() *FormatUpsertOne {
+	return u.Update(func(s *FormatUpsert) {
+		s.UpdateTranslations()
+	})
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (u *FormatUpsertOne) ClearTranslations() *FormatUpsertOne {
+	return u.Update(func(s *FormatUpsert) {
+		s.ClearTranslations()
 	})
 }
 
@@ -740,6 +790,27 @@ func (u *FormatUpsertBulk) SetUpdatedAt(v time.Time) *FormatUpsertBulk {
 func (u *FormatUpsertBulk) UpdateUpdatedAt() *FormatUpsertBulk {
 	return u.Update(func(s *FormatUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetTranslations sets the "translations" field.
+func (u *FormatUpsertBulk) SetTranslations(v map[string]schematype.Translation) *FormatUpsertBulk {
+	return u.Update(func(s *FormatUpsert) {
+		s.SetTranslations(v)
+	})
+}
+
+// UpdateTranslations sets the "translations" field to the value that was provided on create.
+func (u *FormatUpsertBulk) UpdateTranslations() *FormatUpsertBulk {
+	return u.Update(func(s *FormatUpsert) {
+		s.UpdateTranslations()
+	})
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (u *FormatUpsertBulk) ClearTranslations() *FormatUpsertBulk {
+	return u.Update(func(s *FormatUpsert) {
+		s.ClearTranslations()
 	})
 }
 

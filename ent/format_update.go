@@ -9,6 +9,7 @@ import (
 	"launchgraph/ent/format"
 	"launchgraph/ent/launch"
 	"launchgraph/ent/predicate"
+	"launchgraph/ent/schema/schematype"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -33,6 +34,18 @@ func (_u *FormatUpdate) Where(ps ...predicate.Format) *FormatUpdate {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *FormatUpdate) SetUpdatedAt(v time.Time) *FormatUpdate {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetTranslations sets the "translations" field.
+func (_u *FormatUpdate) SetTranslations(v map[string]schematype.Translation) *FormatUpdate {
+	_u.mutation.SetTranslations(v)
+	return _u
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (_u *FormatUpdate) ClearTranslations() *FormatUpdate {
+	_u.mutation.ClearTranslations()
 	return _u
 }
 
@@ -234,6 +247,12 @@ func (_u *FormatUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(format.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.Translations(); ok {
+		_spec.SetField(format.FieldTranslations, field.TypeJSON, value)
+	}
+	if _u.mutation.TranslationsCleared() {
+		_spec.ClearField(format.FieldTranslations, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.Kind(); ok {
 		_spec.SetField(format.FieldKind, field.TypeEnum, value)
 	}
@@ -325,6 +344,18 @@ type FormatUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *FormatUpdateOne) SetUpdatedAt(v time.Time) *FormatUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetTranslations sets the "translations" field.
+func (_u *FormatUpdateOne) SetTranslations(v map[string]schematype.Translation) *FormatUpdateOne {
+	_u.mutation.SetTranslations(v)
+	return _u
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (_u *FormatUpdateOne) ClearTranslations() *FormatUpdateOne {
+	_u.mutation.ClearTranslations()
 	return _u
 }
 
@@ -555,6 +586,12 @@ func (_u *FormatUpdateOne) sqlSave(ctx context.Context) (_node *Format, err erro
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(format.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Translations(); ok {
+		_spec.SetField(format.FieldTranslations, field.TypeJSON, value)
+	}
+	if _u.mutation.TranslationsCleared() {
+		_spec.ClearField(format.FieldTranslations, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Kind(); ok {
 		_spec.SetField(format.FieldKind, field.TypeEnum, value)

@@ -10,6 +10,7 @@ import (
 	"launchgraph/ent/format"
 	"launchgraph/ent/guidelineset"
 	"launchgraph/ent/launch"
+	"launchgraph/ent/notification"
 	"launchgraph/ent/objective"
 	"launchgraph/ent/region"
 	"launchgraph/ent/session"
@@ -1096,6 +1097,11 @@ func (_q *LaunchQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				selectedFields = append(selectedFields, launch.FieldSourceURL)
 				fieldSeen[launch.FieldSourceURL] = struct{}{}
 			}
+		case "revision":
+			if _, ok := fieldSeen[launch.FieldRevision]; !ok {
+				selectedFields = append(selectedFields, launch.FieldRevision)
+				fieldSeen[launch.FieldRevision] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -1161,6 +1167,156 @@ func newLaunchPaginateArgs(rv map[string]any) *launchPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*LaunchWhereInput); ok {
 		args.opts = append(args.opts, WithLaunchFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *NotificationQuery) CollectFields(ctx context.Context, satisfies ...string) (*NotificationQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *NotificationQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(notification.Columns))
+		selectedFields = []string{notification.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[notification.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, notification.FieldCreatedAt)
+				fieldSeen[notification.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[notification.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, notification.FieldUpdatedAt)
+				fieldSeen[notification.FieldUpdatedAt] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[notification.FieldKind]; !ok {
+				selectedFields = append(selectedFields, notification.FieldKind)
+				fieldSeen[notification.FieldKind] = struct{}{}
+			}
+		case "recipient":
+			if _, ok := fieldSeen[notification.FieldRecipient]; !ok {
+				selectedFields = append(selectedFields, notification.FieldRecipient)
+				fieldSeen[notification.FieldRecipient] = struct{}{}
+			}
+		case "subject":
+			if _, ok := fieldSeen[notification.FieldSubject]; !ok {
+				selectedFields = append(selectedFields, notification.FieldSubject)
+				fieldSeen[notification.FieldSubject] = struct{}{}
+			}
+		case "language":
+			if _, ok := fieldSeen[notification.FieldLanguage]; !ok {
+				selectedFields = append(selectedFields, notification.FieldLanguage)
+				fieldSeen[notification.FieldLanguage] = struct{}{}
+			}
+		case "registrantID":
+			if _, ok := fieldSeen[notification.FieldRegistrantID]; !ok {
+				selectedFields = append(selectedFields, notification.FieldRegistrantID)
+				fieldSeen[notification.FieldRegistrantID] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[notification.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, notification.FieldStatus)
+				fieldSeen[notification.FieldStatus] = struct{}{}
+			}
+		case "attempts":
+			if _, ok := fieldSeen[notification.FieldAttempts]; !ok {
+				selectedFields = append(selectedFields, notification.FieldAttempts)
+				fieldSeen[notification.FieldAttempts] = struct{}{}
+			}
+		case "lastError":
+			if _, ok := fieldSeen[notification.FieldLastError]; !ok {
+				selectedFields = append(selectedFields, notification.FieldLastError)
+				fieldSeen[notification.FieldLastError] = struct{}{}
+			}
+		case "nextAttemptAt":
+			if _, ok := fieldSeen[notification.FieldNextAttemptAt]; !ok {
+				selectedFields = append(selectedFields, notification.FieldNextAttemptAt)
+				fieldSeen[notification.FieldNextAttemptAt] = struct{}{}
+			}
+		case "sentAt":
+			if _, ok := fieldSeen[notification.FieldSentAt]; !ok {
+				selectedFields = append(selectedFields, notification.FieldSentAt)
+				fieldSeen[notification.FieldSentAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type notificationPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []NotificationPaginateOption
+}
+
+func newNotificationPaginateArgs(rv map[string]any) *notificationPaginateArgs {
+	args := &notificationPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*NotificationOrder:
+			args.opts = append(args.opts, WithNotificationOrder(v))
+		case []any:
+			var orders []*NotificationOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &NotificationOrder{Field: &NotificationOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithNotificationOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*NotificationWhereInput); ok {
+		args.opts = append(args.opts, WithNotificationFilter(v.Filter))
 	}
 	return args
 }
@@ -1858,6 +2014,11 @@ func (_q *SessionQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if _, ok := fieldSeen[session.FieldPosition]; !ok {
 				selectedFields = append(selectedFields, session.FieldPosition)
 				fieldSeen[session.FieldPosition] = struct{}{}
+			}
+		case "revision":
+			if _, ok := fieldSeen[session.FieldRevision]; !ok {
+				selectedFields = append(selectedFields, session.FieldRevision)
+				fieldSeen[session.FieldRevision] = struct{}{}
 			}
 		case "id":
 		case "__typename":

@@ -267,7 +267,7 @@ func (_m *Launch) Node(ctx context.Context) (node *Node, err error) {
 	node = &Node{
 		ID:     _m.ID,
 		Type:   "Launch",
-		Fields: make([]*Field, 21),
+		Fields: make([]*Field, 22),
 		Edges:  make([]*Edge, 5),
 	}
 	var buf []byte
@@ -439,6 +439,14 @@ func (_m *Launch) Node(ctx context.Context) (node *Node, err error) {
 		Name:  "source_url",
 		Value: string(buf),
 	}
+	if buf, err = json.Marshal(_m.Revision); err != nil {
+		return nil, err
+	}
+	node.Fields[21] = &Field{
+		Type:  "int",
+		Name:  "revision",
+		Value: string(buf),
+	}
 	node.Edges[0] = &Edge{
 		Type: "Region",
 		Name: "region",
@@ -488,6 +496,114 @@ func (_m *Launch) Node(ctx context.Context) (node *Node, err error) {
 		Scan(ctx, &node.Edges[4].IDs)
 	if err != nil {
 		return nil, err
+	}
+	return node, nil
+}
+
+// Node implements Noder interface
+func (_m *Notification) Node(ctx context.Context) (node *Node, err error) {
+	node = &Node{
+		ID:     _m.ID,
+		Type:   "Notification",
+		Fields: make([]*Field, 12),
+		Edges:  make([]*Edge, 0),
+	}
+	var buf []byte
+	if buf, err = json.Marshal(_m.CreatedAt); err != nil {
+		return nil, err
+	}
+	node.Fields[0] = &Field{
+		Type:  "time.Time",
+		Name:  "created_at",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.UpdatedAt); err != nil {
+		return nil, err
+	}
+	node.Fields[1] = &Field{
+		Type:  "time.Time",
+		Name:  "updated_at",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Kind); err != nil {
+		return nil, err
+	}
+	node.Fields[2] = &Field{
+		Type:  "notification.Kind",
+		Name:  "kind",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Recipient); err != nil {
+		return nil, err
+	}
+	node.Fields[3] = &Field{
+		Type:  "string",
+		Name:  "recipient",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Subject); err != nil {
+		return nil, err
+	}
+	node.Fields[4] = &Field{
+		Type:  "string",
+		Name:  "subject",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Language); err != nil {
+		return nil, err
+	}
+	node.Fields[5] = &Field{
+		Type:  "string",
+		Name:  "language",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.RegistrantID); err != nil {
+		return nil, err
+	}
+	node.Fields[6] = &Field{
+		Type:  "int",
+		Name:  "registrant_id",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Status); err != nil {
+		return nil, err
+	}
+	node.Fields[7] = &Field{
+		Type:  "notification.Status",
+		Name:  "status",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Attempts); err != nil {
+		return nil, err
+	}
+	node.Fields[8] = &Field{
+		Type:  "int",
+		Name:  "attempts",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.LastError); err != nil {
+		return nil, err
+	}
+	node.Fields[9] = &Field{
+		Type:  "string",
+		Name:  "last_error",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.NextAttemptAt); err != nil {
+		return nil, err
+	}
+	node.Fields[10] = &Field{
+		Type:  "time.Time",
+		Name:  "next_attempt_at",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.SentAt); err != nil {
+		return nil, err
+	}
+	node.Fields[11] = &Field{
+		Type:  "time.Time",
+		Name:  "sent_at",
+		Value: string(buf),
 	}
 	return node, nil
 }
@@ -621,7 +737,7 @@ func (_m *Session) Node(ctx context.Context) (node *Node, err error) {
 	node = &Node{
 		ID:     _m.ID,
 		Type:   "Session",
-		Fields: make([]*Field, 12),
+		Fields: make([]*Field, 13),
 		Edges:  make([]*Edge, 3),
 	}
 	var buf []byte
@@ -719,6 +835,14 @@ func (_m *Session) Node(ctx context.Context) (node *Node, err error) {
 	node.Fields[11] = &Field{
 		Type:  "int",
 		Name:  "position",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Revision); err != nil {
+		return nil, err
+	}
+	node.Fields[12] = &Field{
+		Type:  "int",
+		Name:  "revision",
 		Value: string(buf),
 	}
 	node.Edges[0] = &Edge{

@@ -3,8 +3,10 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"launchgraph/ent/guidelineset"
+	"launchgraph/ent/schema/schematype"
 	"strings"
 	"time"
 
@@ -21,6 +23,8 @@ type GuidelineSet struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Translations holds the value of the "translations" field.
+	Translations map[string]schematype.Translation `json:"translations,omitempty"`
 	// Audience holds the value of the "audience" field.
 	Audience guidelineset.Audience `json:"audience,omitempty"`
 	// Title holds the value of the "title" field.
@@ -74,6 +78,8 @@ func (*GuidelineSet) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case guidelineset.FieldTranslations:
+			values[i] = new([]byte)
 		case guidelineset.FieldID:
 			values[i] = new(sql.NullInt64)
 		case guidelineset.FieldAudience, guidelineset.FieldTitle, guidelineset.FieldSummary, guidelineset.FieldURL:
@@ -112,6 +118,14 @@ func (_m *GuidelineSet) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case guidelineset.FieldTranslations:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field translations", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Translations); err != nil {
+					return fmt.Errorf("unmarshal field translations: %w", err)
+				}
 			}
 		case guidelineset.FieldAudience:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -188,6 +202,9 @@ func (_m *GuidelineSet) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("translations=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Translations))
 	builder.WriteString(", ")
 	builder.WriteString("audience=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Audience))

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"launchgraph/ent/guidelineset"
 	"launchgraph/ent/launch"
+	"launchgraph/ent/schema/schematype"
 	"launchgraph/ent/session"
 	"time"
 
@@ -49,6 +50,12 @@ func (_c *GuidelineSetCreate) SetNillableUpdatedAt(v *time.Time) *GuidelineSetCr
 	if v != nil {
 		_c.SetUpdatedAt(*v)
 	}
+	return _c
+}
+
+// SetTranslations sets the "translations" field.
+func (_c *GuidelineSetCreate) SetTranslations(v map[string]schematype.Translation) *GuidelineSetCreate {
+	_c.mutation.SetTranslations(v)
 	return _c
 }
 
@@ -236,6 +243,10 @@ func (_c *GuidelineSetCreate) createSpec() (*GuidelineSet, *sqlgraph.CreateSpec)
 		_spec.SetField(guidelineset.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
 	}
+	if value, ok := _c.mutation.Translations(); ok {
+		_spec.SetField(guidelineset.FieldTranslations, field.TypeJSON, value)
+		_node.Translations = value
+	}
 	if value, ok := _c.mutation.Audience(); ok {
 		_spec.SetField(guidelineset.FieldAudience, field.TypeEnum, value)
 		_node.Audience = value
@@ -345,6 +356,24 @@ func (u *GuidelineSetUpsert) SetUpdatedAt(v time.Time) *GuidelineSetUpsert {
 // UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
 func (u *GuidelineSetUpsert) UpdateUpdatedAt() *GuidelineSetUpsert {
 	u.SetExcluded(guidelineset.FieldUpdatedAt)
+	return u
+}
+
+// SetTranslations sets the "translations" field.
+func (u *GuidelineSetUpsert) SetTranslations(v map[string]schematype.Translation) *GuidelineSetUpsert {
+	u.Set(guidelineset.FieldTranslations, v)
+	return u
+}
+
+// UpdateTranslations sets the "translations" field to the value that was provided on create.
+func (u *GuidelineSetUpsert) UpdateTranslations() *GuidelineSetUpsert {
+	u.SetExcluded(guidelineset.FieldTranslations)
+	return u
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (u *GuidelineSetUpsert) ClearTranslations() *GuidelineSetUpsert {
+	u.SetNull(guidelineset.FieldTranslations)
 	return u
 }
 
@@ -464,6 +493,27 @@ func (u *GuidelineSetUpsertOne) SetUpdatedAt(v time.Time) *GuidelineSetUpsertOne
 func (u *GuidelineSetUpsertOne) UpdateUpdatedAt() *GuidelineSetUpsertOne {
 	return u.Update(func(s *GuidelineSetUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetTranslations sets the "translations" field.
+func (u *GuidelineSetUpsertOne) SetTranslations(v map[string]schematype.Translation) *GuidelineSetUpsertOne {
+	return u.Update(func(s *GuidelineSetUpsert) {
+		s.SetTranslations(v)
+	})
+}
+
+// UpdateTranslations sets the "translations" field to the value that was provided on create.
+func (u *GuidelineSetUpsertOne) UpdateTranslations() *GuidelineSetUpsertOne {
+	return u.Update(func(s *GuidelineSetUpsert) {
+		s.UpdateTranslations()
+	})
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (u *GuidelineSetUpsertOne) ClearTranslations() *GuidelineSetUpsertOne {
+	return u.Update(func(s *GuidelineSetUpsert) {
+		s.ClearTranslations()
 	})
 }
 
@@ -759,6 +809,27 @@ func (u *GuidelineSetUpsertBulk) SetUpdatedAt(v time.Time) *GuidelineSetUpsertBu
 func (u *GuidelineSetUpsertBulk) UpdateUpdatedAt() *GuidelineSetUpsertBulk {
 	return u.Update(func(s *GuidelineSetUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetTranslations sets the "translations" field.
+func (u *GuidelineSetUpsertBulk) SetTranslations(v map[string]schematype.Translation) *GuidelineSetUpsertBulk {
+	return u.Update(func(s *GuidelineSetUpsert) {
+		s.SetTranslations(v)
+	})
+}
+
+// UpdateTranslations sets the "translations" field to the value that was provided on create.
+func (u *GuidelineSetUpsertBulk) UpdateTranslations() *GuidelineSetUpsertBulk {
+	return u.Update(func(s *GuidelineSetUpsert) {
+		s.UpdateTranslations()
+	})
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (u *GuidelineSetUpsertBulk) ClearTranslations() *GuidelineSetUpsertBulk {
+	return u.Update(func(s *GuidelineSetUpsert) {
+		s.ClearTranslations()
 	})
 }
 

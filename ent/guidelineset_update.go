@@ -9,6 +9,7 @@ import (
 	"launchgraph/ent/guidelineset"
 	"launchgraph/ent/launch"
 	"launchgraph/ent/predicate"
+	"launchgraph/ent/schema/schematype"
 	"launchgraph/ent/session"
 	"time"
 
@@ -34,6 +35,18 @@ func (_u *GuidelineSetUpdate) Where(ps ...predicate.GuidelineSet) *GuidelineSetU
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *GuidelineSetUpdate) SetUpdatedAt(v time.Time) *GuidelineSetUpdate {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetTranslations sets the "translations" field.
+func (_u *GuidelineSetUpdate) SetTranslations(v map[string]schematype.Translation) *GuidelineSetUpdate {
+	_u.mutation.SetTranslations(v)
+	return _u
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (_u *GuidelineSetUpdate) ClearTranslations() *GuidelineSetUpdate {
+	_u.mutation.ClearTranslations()
 	return _u
 }
 
@@ -264,6 +277,12 @@ func (_u *GuidelineSetUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(guidelineset.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.Translations(); ok {
+		_spec.SetField(guidelineset.FieldTranslations, field.TypeJSON, value)
+	}
+	if _u.mutation.TranslationsCleared() {
+		_spec.ClearField(guidelineset.FieldTranslations, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.Audience(); ok {
 		_spec.SetField(guidelineset.FieldAudience, field.TypeEnum, value)
 	}
@@ -397,6 +416,18 @@ type GuidelineSetUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *GuidelineSetUpdateOne) SetUpdatedAt(v time.Time) *GuidelineSetUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetTranslations sets the "translations" field.
+func (_u *GuidelineSetUpdateOne) SetTranslations(v map[string]schematype.Translation) *GuidelineSetUpdateOne {
+	_u.mutation.SetTranslations(v)
+	return _u
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (_u *GuidelineSetUpdateOne) ClearTranslations() *GuidelineSetUpdateOne {
+	_u.mutation.ClearTranslations()
 	return _u
 }
 
@@ -656,6 +687,12 @@ func (_u *GuidelineSetUpdateOne) sqlSave(ctx context.Context) (_node *GuidelineS
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(guidelineset.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Translations(); ok {
+		_spec.SetField(guidelineset.FieldTranslations, field.TypeJSON, value)
+	}
+	if _u.mutation.TranslationsCleared() {
+		_spec.ClearField(guidelineset.FieldTranslations, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Audience(); ok {
 		_spec.SetField(guidelineset.FieldAudience, field.TypeEnum, value)

@@ -8,6 +8,7 @@ import (
 	"launchgraph/ent/format"
 	"launchgraph/ent/launch"
 	"launchgraph/ent/region"
+	"launchgraph/ent/schema/schematype"
 	"strings"
 	"time"
 
@@ -24,6 +25,8 @@ type Launch struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Translations holds the value of the "translations" field.
+	Translations map[string]schematype.Translation `json:"translations,omitempty"`
 	// Slug holds the value of the "slug" field.
 	Slug string `json:"slug,omitempty"`
 	// Title holds the value of the "title" field.
@@ -66,6 +69,8 @@ type Launch struct {
 	RegistrationClosesAt *time.Time `json:"registration_closes_at,omitempty"`
 	// Public page the facts were taken from.
 	SourceURL string `json:"source_url,omitempty"`
+	// Counts updates; calendar feeds publish it as SEQUENCE.
+	Revision int `json:"revision,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the LaunchQuery when eager-loading is set.
 	Edges        LaunchEdges `json:"edges"`
@@ -161,11 +166,11 @@ func (*Launch) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case launch.FieldLanguages, launch.FieldHosts:
+		case launch.FieldTranslations, launch.FieldLanguages, launch.FieldHosts:
 			values[i] = new([]byte)
 		case launch.FieldTimeConfirmed, launch.FieldOnline, launch.FieldWaitlistEnabled, launch.FieldRequiresApproval:
 			values[i] = new(sql.NullBool)
-		case launch.FieldID, launch.FieldRegionID, launch.FieldFormatID, launch.FieldCapacity:
+		case launch.FieldID, launch.FieldRegionID, launch.FieldFormatID, launch.FieldCapacity, launch.FieldRevision:
 			values[i] = new(sql.NullInt64)
 		case launch.FieldSlug, launch.FieldTitle, launch.FieldDescription, launch.FieldStatus, launch.FieldTimezone, launch.FieldVenue, launch.FieldOnlineURL, launch.FieldSourceURL:
 			values[i] = new(sql.NullString)
@@ -203,6 +208,14 @@ func (_m *Launch) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case launch.FieldTranslations:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field translations", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Translations); err != nil {
+					return fmt.Errorf("unmarshal field translations: %w", err)
+				}
 			}
 		case launch.FieldSlug:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -337,6 +350,12 @@ func (_m *Launch) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.SourceURL = value.String
 			}
+		case launch.FieldRevision:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field revision", values[i])
+			} else if value.Valid {
+				_m.Revision = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -409,6 +428,9 @@ func (_m *Launch) String() string {
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
 	builder.WriteString(", ")
+	builder.WriteString("translations=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Translations))
+	builder.WriteString(", ")
 	builder.WriteString("slug=")
 	builder.WriteString(_m.Slug)
 	builder.WriteString(", ")
@@ -477,6 +499,9 @@ func (_m *Launch) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("source_url=")
 	builder.WriteString(_m.SourceURL)
+	builder.WriteString(", ")
+	builder.WriteString("revision=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Revision))
 	builder.WriteByte(')')
 	return builder.String()
 }

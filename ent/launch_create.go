@@ -12,6 +12,7 @@ import (
 	"launchgraph/ent/objective"
 	"launchgraph/ent/region"
 	"launchgraph/ent/registrant"
+	"launchgraph/ent/schema/schematype"
 	"launchgraph/ent/session"
 	"time"
 
@@ -53,6 +54,12 @@ func (_c *LaunchCreate) SetNillableUpdatedAt(v *time.Time) *LaunchCreate {
 	if v != nil {
 		_c.SetUpdatedAt(*v)
 	}
+	return _c
+}
+
+// SetTranslations sets the "translations" field.
+func (_c *LaunchCreate) SetTranslations(v map[string]schematype.Translation) *LaunchCreate {
+	_c.mutation.SetTranslations(v)
 	return _c
 }
 
@@ -278,6 +285,20 @@ func (_c *LaunchCreate) SetNillableSourceURL(v *string) *LaunchCreate {
 	return _c
 }
 
+// SetRevision sets the "revision" field.
+func (_c *LaunchCreate) SetRevision(v int) *LaunchCreate {
+	_c.mutation.SetRevision(v)
+	return _c
+}
+
+// SetNillableRevision sets the "revision" field if the given value is not nil.
+func (_c *LaunchCreate) SetNillableRevision(v *int) *LaunchCreate {
+	if v != nil {
+		_c.SetRevision(*v)
+	}
+	return _c
+}
+
 // SetRegion sets the "region" edge to the Region entity.
 func (_c *LaunchCreate) SetRegion(v *Region) *LaunchCreate {
 	return _c.SetRegionID(v.ID)
@@ -427,6 +448,10 @@ func (_c *LaunchCreate) defaults() error {
 		v := launch.DefaultRequiresApproval
 		_c.mutation.SetRequiresApproval(v)
 	}
+	if _, ok := _c.mutation.Revision(); !ok {
+		v := launch.DefaultRevision
+		_c.mutation.SetRevision(v)
+	}
 	return nil
 }
 
@@ -530,6 +555,9 @@ func (_c *LaunchCreate) check() error {
 			return &ValidationError{Name: "source_url", err: fmt.Errorf(`ent: validator failed for field "Launch.source_url": %w`, err)}
 		}
 	}
+	if _, ok := _c.mutation.Revision(); !ok {
+		return &ValidationError{Name: "revision", err: errors.New(`ent: missing required field "Launch.revision"`)}
+	}
 	if len(_c.mutation.RegionIDs()) == 0 {
 		return &ValidationError{Name: "region", err: errors.New(`ent: missing required edge "Launch.region"`)}
 	}
@@ -570,6 +598,10 @@ func (_c *LaunchCreate) createSpec() (*Launch, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.UpdatedAt(); ok {
 		_spec.SetField(launch.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.Translations(); ok {
+		_spec.SetField(launch.FieldTranslations, field.TypeJSON, value)
+		_node.Translations = value
 	}
 	if value, ok := _c.mutation.Slug(); ok {
 		_spec.SetField(launch.FieldSlug, field.TypeString, value)
@@ -646,6 +678,10 @@ func (_c *LaunchCreate) createSpec() (*Launch, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.SourceURL(); ok {
 		_spec.SetField(launch.FieldSourceURL, field.TypeString, value)
 		_node.SourceURL = value
+	}
+	if value, ok := _c.mutation.Revision(); ok {
+		_spec.SetField(launch.FieldRevision, field.TypeInt, value)
+		_node.Revision = value
 	}
 	if nodes := _c.mutation.RegionIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -806,6 +842,24 @@ func (u *LaunchUpsert) SetUpdatedAt(v time.Time) *LaunchUpsert {
 // UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
 func (u *LaunchUpsert) UpdateUpdatedAt() *LaunchUpsert {
 	u.SetExcluded(launch.FieldUpdatedAt)
+	return u
+}
+
+// SetTranslations sets the "translations" field.
+func (u *LaunchUpsert) SetTranslations(v map[string]schematype.Translation) *LaunchUpsert {
+	u.Set(launch.FieldTranslations, v)
+	return u
+}
+
+// UpdateTranslations sets the "translations" field to the value that was provided on create.
+func (u *LaunchUpsert) UpdateTranslations() *LaunchUpsert {
+	u.SetExcluded(launch.FieldTranslations)
+	return u
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (u *LaunchUpsert) ClearTranslations() *LaunchUpsert {
+	u.SetNull(launch.FieldTranslations)
 	return u
 }
 
@@ -1109,6 +1163,24 @@ func (u *LaunchUpsert) ClearSourceURL() *LaunchUpsert {
 	return u
 }
 
+// SetRevision sets the "revision" field.
+func (u *LaunchUpsert) SetRevision(v int) *LaunchUpsert {
+	u.Set(launch.FieldRevision, v)
+	return u
+}
+
+// UpdateRevision sets the "revision" field to the value that was provided on create.
+func (u *LaunchUpsert) UpdateRevision() *LaunchUpsert {
+	u.SetExcluded(launch.FieldRevision)
+	return u
+}
+
+// AddRevision adds v to the "revision" field.
+func (u *LaunchUpsert) AddRevision(v int) *LaunchUpsert {
+	u.Add(launch.FieldRevision, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -1165,6 +1237,27 @@ func (u *LaunchUpsertOne) SetUpdatedAt(v time.Time) *LaunchUpsertOne {
 func (u *LaunchUpsertOne) UpdateUpdatedAt() *LaunchUpsertOne {
 	return u.Update(func(s *LaunchUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetTranslations sets the "translations" field.
+func (u *LaunchUpsertOne) SetTranslations(v map[string]schematype.Translation) *LaunchUpsertOne {
+	return u.Update(func(s *LaunchUpsert) {
+		s.SetTranslations(v)
+	})
+}
+
+// UpdateTranslations sets the "translations" field to the value that was provided on create.
+func (u *LaunchUpsertOne) UpdateTranslations() *LaunchUpsertOne {
+	return u.Update(func(s *LaunchUpsert) {
+		s.UpdateTranslations()
+	})
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (u *LaunchUpsertOne) ClearTranslations() *LaunchUpsertOne {
+	return u.Update(func(s *LaunchUpsert) {
+		s.ClearTranslations()
 	})
 }
 
@@ -1518,6 +1611,27 @@ func (u *LaunchUpsertOne) ClearSourceURL() *LaunchUpsertOne {
 	})
 }
 
+// SetRevision sets the "revision" field.
+func (u *LaunchUpsertOne) SetRevision(v int) *LaunchUpsertOne {
+	return u.Update(func(s *LaunchUpsert) {
+		s.SetRevision(v)
+	})
+}
+
+// AddRevision adds v to the "revision" field.
+func (u *LaunchUpsertOne) AddRevision(v int) *LaunchUpsertOne {
+	return u.Update(func(s *LaunchUpsert) {
+		s.AddRevision(v)
+	})
+}
+
+// UpdateRevision sets the "revision" field to the value that was provided on create.
+func (u *LaunchUpsertOne) UpdateRevision() *LaunchUpsertOne {
+	return u.Update(func(s *LaunchUpsert) {
+		s.UpdateRevision()
+	})
+}
+
 // Exec executes the query.
 func (u *LaunchUpsertOne) Exec(ctx context.Context) error {
 	if len(u.create.conflict) == 0 {
@@ -1740,6 +1854,27 @@ func (u *LaunchUpsertBulk) SetUpdatedAt(v time.Time) *LaunchUpsertBulk {
 func (u *LaunchUpsertBulk) UpdateUpdatedAt() *LaunchUpsertBulk {
 	return u.Update(func(s *LaunchUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetTranslations sets the "translations" field.
+func (u *LaunchUpsertBulk) SetTranslations(v map[string]schematype.Translation) *LaunchUpsertBulk {
+	return u.Update(func(s *LaunchUpsert) {
+		s.SetTranslations(v)
+	})
+}
+
+// UpdateTranslations sets the "translations" field to the value that was provided on create.
+func (u *LaunchUpsertBulk) UpdateTranslations() *LaunchUpsertBulk {
+	return u.Update(func(s *LaunchUpsert) {
+		s.UpdateTranslations()
+	})
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (u *LaunchUpsertBulk) ClearTranslations() *LaunchUpsertBulk {
+	return u.Update(func(s *LaunchUpsert) {
+		s.ClearTranslations()
 	})
 }
 
@@ -2090,6 +2225,27 @@ func (u *LaunchUpsertBulk) UpdateSourceURL() *LaunchUpsertBulk {
 func (u *LaunchUpsertBulk) ClearSourceURL() *LaunchUpsertBulk {
 	return u.Update(func(s *LaunchUpsert) {
 		s.ClearSourceURL()
+	})
+}
+
+// SetRevision sets the "revision" field.
+func (u *LaunchUpsertBulk) SetRevision(v int) *LaunchUpsertBulk {
+	return u.Update(func(s *LaunchUpsert) {
+		s.SetRevision(v)
+	})
+}
+
+// AddRevision adds v to the "revision" field.
+func (u *LaunchUpsertBulk) AddRevision(v int) *LaunchUpsertBulk {
+	return u.Update(func(s *LaunchUpsert) {
+		s.AddRevision(v)
+	})
+}
+
+// UpdateRevision sets the "revision" field to the value that was provided on create.
+func (u *LaunchUpsertBulk) UpdateRevision() *LaunchUpsertBulk {
+	return u.Update(func(s *LaunchUpsert) {
+		s.UpdateRevision()
 	})
 }
 

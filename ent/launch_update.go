@@ -13,6 +13,7 @@ import (
 	"launchgraph/ent/predicate"
 	"launchgraph/ent/region"
 	"launchgraph/ent/registrant"
+	"launchgraph/ent/schema/schematype"
 	"launchgraph/ent/session"
 	"time"
 
@@ -39,6 +40,18 @@ func (_u *LaunchUpdate) Where(ps ...predicate.Launch) *LaunchUpdate {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *LaunchUpdate) SetUpdatedAt(v time.Time) *LaunchUpdate {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetTranslations sets the "translations" field.
+func (_u *LaunchUpdate) SetTranslations(v map[string]schematype.Translation) *LaunchUpdate {
+	_u.mutation.SetTranslations(v)
+	return _u
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (_u *LaunchUpdate) ClearTranslations() *LaunchUpdate {
+	_u.mutation.ClearTranslations()
 	return _u
 }
 
@@ -381,6 +394,27 @@ func (_u *LaunchUpdate) ClearSourceURL() *LaunchUpdate {
 	return _u
 }
 
+// SetRevision sets the "revision" field.
+func (_u *LaunchUpdate) SetRevision(v int) *LaunchUpdate {
+	_u.mutation.ResetRevision()
+	_u.mutation.SetRevision(v)
+	return _u
+}
+
+// SetNillableRevision sets the "revision" field if the given value is not nil.
+func (_u *LaunchUpdate) SetNillableRevision(v *int) *LaunchUpdate {
+	if v != nil {
+		_u.SetRevision(*v)
+	}
+	return _u
+}
+
+// AddRevision adds value to the "revision" field.
+func (_u *LaunchUpdate) AddRevision(v int) *LaunchUpdate {
+	_u.mutation.AddRevision(v)
+	return _u
+}
+
 // SetRegion sets the "region" edge to the Region entity.
 func (_u *LaunchUpdate) SetRegion(v *Region) *LaunchUpdate {
 	return _u.SetRegionID(v.ID)
@@ -676,6 +710,12 @@ func (_u *LaunchUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(launch.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.Translations(); ok {
+		_spec.SetField(launch.FieldTranslations, field.TypeJSON, value)
+	}
+	if _u.mutation.TranslationsCleared() {
+		_spec.ClearField(launch.FieldTranslations, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.Slug(); ok {
 		_spec.SetField(launch.FieldSlug, field.TypeString, value)
 	}
@@ -766,6 +806,12 @@ func (_u *LaunchUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.SourceURLCleared() {
 		_spec.ClearField(launch.FieldSourceURL, field.TypeString)
+	}
+	if value, ok := _u.mutation.Revision(); ok {
+		_spec.SetField(launch.FieldRevision, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedRevision(); ok {
+		_spec.AddField(launch.FieldRevision, field.TypeInt, value)
 	}
 	if _u.mutation.RegionCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1030,6 +1076,18 @@ type LaunchUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *LaunchUpdateOne) SetUpdatedAt(v time.Time) *LaunchUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetTranslations sets the "translations" field.
+func (_u *LaunchUpdateOne) SetTranslations(v map[string]schematype.Translation) *LaunchUpdateOne {
+	_u.mutation.SetTranslations(v)
+	return _u
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (_u *LaunchUpdateOne) ClearTranslations() *LaunchUpdateOne {
+	_u.mutation.ClearTranslations()
 	return _u
 }
 
@@ -1372,6 +1430,27 @@ func (_u *LaunchUpdateOne) ClearSourceURL() *LaunchUpdateOne {
 	return _u
 }
 
+// SetRevision sets the "revision" field.
+func (_u *LaunchUpdateOne) SetRevision(v int) *LaunchUpdateOne {
+	_u.mutation.ResetRevision()
+	_u.mutation.SetRevision(v)
+	return _u
+}
+
+// SetNillableRevision sets the "revision" field if the given value is not nil.
+func (_u *LaunchUpdateOne) SetNillableRevision(v *int) *LaunchUpdateOne {
+	if v != nil {
+		_u.SetRevision(*v)
+	}
+	return _u
+}
+
+// AddRevision adds value to the "revision" field.
+func (_u *LaunchUpdateOne) AddRevision(v int) *LaunchUpdateOne {
+	_u.mutation.AddRevision(v)
+	return _u
+}
+
 // SetRegion sets the "region" edge to the Region entity.
 func (_u *LaunchUpdateOne) SetRegion(v *Region) *LaunchUpdateOne {
 	return _u.SetRegionID(v.ID)
@@ -1697,6 +1776,12 @@ func (_u *LaunchUpdateOne) sqlSave(ctx context.Context) (_node *Launch, err erro
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(launch.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.Translations(); ok {
+		_spec.SetField(launch.FieldTranslations, field.TypeJSON, value)
+	}
+	if _u.mutation.TranslationsCleared() {
+		_spec.ClearField(launch.FieldTranslations, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.Slug(); ok {
 		_spec.SetField(launch.FieldSlug, field.TypeString, value)
 	}
@@ -1787,6 +1872,12 @@ func (_u *LaunchUpdateOne) sqlSave(ctx context.Context) (_node *Launch, err erro
 	}
 	if _u.mutation.SourceURLCleared() {
 		_spec.ClearField(launch.FieldSourceURL, field.TypeString)
+	}
+	if value, ok := _u.mutation.Revision(); ok {
+		_spec.SetField(launch.FieldRevision, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedRevision(); ok {
+		_spec.AddField(launch.FieldRevision, field.TypeInt, value)
 	}
 	if _u.mutation.RegionCleared() {
 		edge := &sqlgraph.EdgeSpec{

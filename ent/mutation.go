@@ -12,6 +12,7 @@ import (
 	"launchgraph/ent/guidelineset"
 	"launchgraph/ent/idempotencykey"
 	"launchgraph/ent/launch"
+	"launchgraph/ent/notification"
 	"launchgraph/ent/objective"
 	"launchgraph/ent/predicate"
 	"launchgraph/ent/region"
@@ -19,6 +20,7 @@ import (
 	"launchgraph/ent/schema/schematype"
 	"launchgraph/ent/session"
 	"launchgraph/ent/speaker"
+	"launchgraph/ent/tombstone"
 	"sync"
 	"time"
 
@@ -41,11 +43,13 @@ const (
 	TypeGuidelineSet   = "GuidelineSet"
 	TypeIdempotencyKey = "IdempotencyKey"
 	TypeLaunch         = "Launch"
+	TypeNotification   = "Notification"
 	TypeObjective      = "Objective"
 	TypeRegion         = "Region"
 	TypeRegistrant     = "Registrant"
 	TypeSession        = "Session"
 	TypeSpeaker        = "Speaker"
+	TypeTombstone      = "Tombstone"
 )
 
 // APIKeyMutation represents an operation that mutates the APIKey nodes in the graph.
@@ -1706,6 +1710,7 @@ type FormatMutation struct {
 	id                       *int
 	created_at               *time.Time
 	updated_at               *time.Time
+	translations             *map[string]schematype.Translation
 	kind                     *format.Kind
 	name                     *string
 	description              *string
@@ -1888,6 +1893,55 @@ func (m *FormatMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err err
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *FormatMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetTranslations sets the "translations" field.
+func (m *FormatMutation) SetTranslations(value map[string]schematype.Translation) {
+	m.translations = &value
+}
+
+// Translations returns the value of the "translations" field in the mutation.
+func (m *FormatMutation) Translations() (r map[string]schematype.Translation, exists bool) {
+	v := m.translations
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTranslations returns the old "translations" field's value of the Format entity.
+// If the Format object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FormatMutation) OldTranslations(ctx context.Context) (v map[string]schematype.Translation, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTranslations is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTranslations requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTranslations: %w", err)
+	}
+	return oldValue.Translations, nil
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (m *FormatMutation) ClearTranslations() {
+	m.translations = nil
+	m.clearedFields[format.FieldTranslations] = struct{}{}
+}
+
+// TranslationsCleared returns if the "translations" field was cleared in this mutation.
+func (m *FormatMutation) TranslationsCleared() bool {
+	_, ok := m.clearedFields[format.FieldTranslations]
+	return ok
+}
+
+// ResetTranslations resets all changes to the "translations" field.
+func (m *FormatMutation) ResetTranslations() {
+	m.translations = nil
+	delete(m.clearedFields, format.FieldTranslations)
 }
 
 // SetKind sets the "kind" field.
@@ -2169,12 +2223,15 @@ func (m *FormatMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *FormatMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 7)
 	if m.created_at != nil {
 		fields = append(fields, format.FieldCreatedAt)
 	}
 	if m.updated_at != nil {
 		fields = append(fields, format.FieldUpdatedAt)
+	}
+	if m.translations != nil {
+		fields = append(fields, format.FieldTranslations)
 	}
 	if m.kind != nil {
 		fields = append(fields, format.FieldKind)
@@ -2200,6 +2257,8 @@ func (m *FormatMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case format.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case format.FieldTranslations:
+		return m.Translations()
 	case format.FieldKind:
 		return m.Kind()
 	case format.FieldName:
@@ -2221,6 +2280,8 @@ func (m *FormatMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldCreatedAt(ctx)
 	case format.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case format.FieldTranslations:
+		return m.OldTranslations(ctx)
 	case format.FieldKind:
 		return m.OldKind(ctx)
 	case format.FieldName:
@@ -2251,6 +2312,13 @@ func (m *FormatMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case format.FieldTranslations:
+		v, ok := value.(map[string]schematype.Translation)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTranslations(v)
 		return nil
 	case format.FieldKind:
 		v, ok := value.(format.Kind)
@@ -2325,6 +2393,9 @@ func (m *FormatMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *FormatMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(format.FieldTranslations) {
+		fields = append(fields, format.FieldTranslations)
+	}
 	if m.FieldCleared(format.FieldDescription) {
 		fields = append(fields, format.FieldDescription)
 	}
@@ -2345,6 +2416,9 @@ func (m *FormatMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *FormatMutation) ClearField(name string) error {
 	switch name {
+	case format.FieldTranslations:
+		m.ClearTranslations()
+		return nil
 	case format.FieldDescription:
 		m.ClearDescription()
 		return nil
@@ -2364,6 +2438,9 @@ func (m *FormatMutation) ResetField(name string) error {
 		return nil
 	case format.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case format.FieldTranslations:
+		m.ResetTranslations()
 		return nil
 	case format.FieldKind:
 		m.ResetKind()
@@ -2473,6 +2550,7 @@ type GuidelineSetMutation struct {
 	id              *int
 	created_at      *time.Time
 	updated_at      *time.Time
+	translations    *map[string]schematype.Translation
 	audience        *guidelineset.Audience
 	title           *string
 	summary         *string
@@ -2657,6 +2735,55 @@ func (m *GuidelineSetMutation) OldUpdatedAt(ctx context.Context) (v time.Time, e
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *GuidelineSetMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetTranslations sets the "translations" field.
+func (m *GuidelineSetMutation) SetTranslations(value map[string]schematype.Translation) {
+	m.translations = &value
+}
+
+// Translations returns the value of the "translations" field in the mutation.
+func (m *GuidelineSetMutation) Translations() (r map[string]schematype.Translation, exists bool) {
+	v := m.translations
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTranslations returns the old "translations" field's value of the GuidelineSet entity.
+// If the GuidelineSet object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GuidelineSetMutation) OldTranslations(ctx context.Context) (v map[string]schematype.Translation, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTranslations is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTranslations requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTranslations: %w", err)
+	}
+	return oldValue.Translations, nil
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (m *GuidelineSetMutation) ClearTranslations() {
+	m.translations = nil
+	m.clearedFields[guidelineset.FieldTranslations] = struct{}{}
+}
+
+// TranslationsCleared returns if the "translations" field was cleared in this mutation.
+func (m *GuidelineSetMutation) TranslationsCleared() bool {
+	_, ok := m.clearedFields[guidelineset.FieldTranslations]
+	return ok
+}
+
+// ResetTranslations resets all changes to the "translations" field.
+func (m *GuidelineSetMutation) ResetTranslations() {
+	m.translations = nil
+	delete(m.clearedFields, guidelineset.FieldTranslations)
 }
 
 // SetAudience sets the "audience" field.
@@ -2971,12 +3098,15 @@ func (m *GuidelineSetMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *GuidelineSetMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 7)
 	if m.created_at != nil {
 		fields = append(fields, guidelineset.FieldCreatedAt)
 	}
 	if m.updated_at != nil {
 		fields = append(fields, guidelineset.FieldUpdatedAt)
+	}
+	if m.translations != nil {
+		fields = append(fields, guidelineset.FieldTranslations)
 	}
 	if m.audience != nil {
 		fields = append(fields, guidelineset.FieldAudience)
@@ -3002,6 +3132,8 @@ func (m *GuidelineSetMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case guidelineset.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case guidelineset.FieldTranslations:
+		return m.Translations()
 	case guidelineset.FieldAudience:
 		return m.Audience()
 	case guidelineset.FieldTitle:
@@ -3023,6 +3155,8 @@ func (m *GuidelineSetMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldCreatedAt(ctx)
 	case guidelineset.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case guidelineset.FieldTranslations:
+		return m.OldTranslations(ctx)
 	case guidelineset.FieldAudience:
 		return m.OldAudience(ctx)
 	case guidelineset.FieldTitle:
@@ -3053,6 +3187,13 @@ func (m *GuidelineSetMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case guidelineset.FieldTranslations:
+		v, ok := value.(map[string]schematype.Translation)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTranslations(v)
 		return nil
 	case guidelineset.FieldAudience:
 		v, ok := value.(guidelineset.Audience)
@@ -3112,6 +3253,9 @@ func (m *GuidelineSetMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *GuidelineSetMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(guidelineset.FieldTranslations) {
+		fields = append(fields, guidelineset.FieldTranslations)
+	}
 	if m.FieldCleared(guidelineset.FieldSummary) {
 		fields = append(fields, guidelineset.FieldSummary)
 	}
@@ -3132,6 +3276,9 @@ func (m *GuidelineSetMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *GuidelineSetMutation) ClearField(name string) error {
 	switch name {
+	case guidelineset.FieldTranslations:
+		m.ClearTranslations()
+		return nil
 	case guidelineset.FieldSummary:
 		m.ClearSummary()
 		return nil
@@ -3151,6 +3298,9 @@ func (m *GuidelineSetMutation) ResetField(name string) error {
 		return nil
 	case guidelineset.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case guidelineset.FieldTranslations:
+		m.ResetTranslations()
 		return nil
 	case guidelineset.FieldAudience:
 		m.ResetAudience()
@@ -3918,6 +4068,7 @@ type LaunchMutation struct {
 	id                     *int
 	created_at             *time.Time
 	updated_at             *time.Time
+	translations           *map[string]schematype.Translation
 	slug                   *string
 	title                  *string
 	description            *string
@@ -3940,6 +4091,8 @@ type LaunchMutation struct {
 	registration_opens_at  *time.Time
 	registration_closes_at *time.Time
 	source_url             *string
+	revision               *int
+	addrevision            *int
 	clearedFields          map[string]struct{}
 	region                 *int
 	clearedregion          bool
@@ -4130,6 +4283,55 @@ func (m *LaunchMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err err
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *LaunchMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetTranslations sets the "translations" field.
+func (m *LaunchMutation) SetTranslations(value map[string]schematype.Translation) {
+	m.translations = &value
+}
+
+// Translations returns the value of the "translations" field in the mutation.
+func (m *LaunchMutation) Translations() (r map[string]schematype.Translation, exists bool) {
+	v := m.translations
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTranslations returns the old "translations" field's value of the Launch entity.
+// If the Launch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LaunchMutation) OldTranslations(ctx context.Context) (v map[string]schematype.Translation, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTranslations is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTranslations requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTranslations: %w", err)
+	}
+	return oldValue.Translations, nil
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (m *LaunchMutation) ClearTranslations() {
+	m.translations = nil
+	m.clearedFields[launch.FieldTranslations] = struct{}{}
+}
+
+// TranslationsCleared returns if the "translations" field was cleared in this mutation.
+func (m *LaunchMutation) TranslationsCleared() bool {
+	_, ok := m.clearedFields[launch.FieldTranslations]
+	return ok
+}
+
+// ResetTranslations resets all changes to the "translations" field.
+func (m *LaunchMutation) ResetTranslations() {
+	m.translations = nil
+	delete(m.clearedFields, launch.FieldTranslations)
 }
 
 // SetSlug sets the "slug" field.
@@ -5030,6 +5232,62 @@ func (m *LaunchMutation) ResetSourceURL() {
 	delete(m.clearedFields, launch.FieldSourceURL)
 }
 
+// SetRevision sets the "revision" field.
+func (m *LaunchMutation) SetRevision(i int) {
+	m.revision = &i
+	m.addrevision = nil
+}
+
+// Revision returns the value of the "revision" field in the mutation.
+func (m *LaunchMutation) Revision() (r int, exists bool) {
+	v := m.revision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevision returns the old "revision" field's value of the Launch entity.
+// If the Launch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LaunchMutation) OldRevision(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevision is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevision requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevision: %w", err)
+	}
+	return oldValue.Revision, nil
+}
+
+// AddRevision adds i to the "revision" field.
+func (m *LaunchMutation) AddRevision(i int) {
+	if m.addrevision != nil {
+		*m.addrevision += i
+	} else {
+		m.addrevision = &i
+	}
+}
+
+// AddedRevision returns the value that was added to the "revision" field in this mutation.
+func (m *LaunchMutation) AddedRevision() (r int, exists bool) {
+	v := m.addrevision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRevision resets all changes to the "revision" field.
+func (m *LaunchMutation) ResetRevision() {
+	m.revision = nil
+	m.addrevision = nil
+}
+
 // ClearRegion clears the "region" edge to the Region entity.
 func (m *LaunchMutation) ClearRegion() {
 	m.clearedregion = true
@@ -5334,12 +5592,15 @@ func (m *LaunchMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *LaunchMutation) Fields() []string {
-	fields := make([]string, 0, 23)
+	fields := make([]string, 0, 25)
 	if m.created_at != nil {
 		fields = append(fields, launch.FieldCreatedAt)
 	}
 	if m.updated_at != nil {
 		fields = append(fields, launch.FieldUpdatedAt)
+	}
+	if m.translations != nil {
+		fields = append(fields, launch.FieldTranslations)
 	}
 	if m.slug != nil {
 		fields = append(fields, launch.FieldSlug)
@@ -5404,6 +5665,9 @@ func (m *LaunchMutation) Fields() []string {
 	if m.source_url != nil {
 		fields = append(fields, launch.FieldSourceURL)
 	}
+	if m.revision != nil {
+		fields = append(fields, launch.FieldRevision)
+	}
 	return fields
 }
 
@@ -5416,6 +5680,8 @@ func (m *LaunchMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case launch.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case launch.FieldTranslations:
+		return m.Translations()
 	case launch.FieldSlug:
 		return m.Slug()
 	case launch.FieldTitle:
@@ -5458,6 +5724,8 @@ func (m *LaunchMutation) Field(name string) (ent.Value, bool) {
 		return m.RegistrationClosesAt()
 	case launch.FieldSourceURL:
 		return m.SourceURL()
+	case launch.FieldRevision:
+		return m.Revision()
 	}
 	return nil, false
 }
@@ -5471,6 +5739,8 @@ func (m *LaunchMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldCreatedAt(ctx)
 	case launch.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case launch.FieldTranslations:
+		return m.OldTranslations(ctx)
 	case launch.FieldSlug:
 		return m.OldSlug(ctx)
 	case launch.FieldTitle:
@@ -5513,6 +5783,8 @@ func (m *LaunchMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldRegistrationClosesAt(ctx)
 	case launch.FieldSourceURL:
 		return m.OldSourceURL(ctx)
+	case launch.FieldRevision:
+		return m.OldRevision(ctx)
 	}
 	return nil, fmt.Errorf("unknown Launch field %s", name)
 }
@@ -5535,6 +5807,13 @@ func (m *LaunchMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case launch.FieldTranslations:
+		v, ok := value.(map[string]schematype.Translation)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTranslations(v)
 		return nil
 	case launch.FieldSlug:
 		v, ok := value.(string)
@@ -5683,6 +5962,13 @@ func (m *LaunchMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetSourceURL(v)
 		return nil
+	case launch.FieldRevision:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevision(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Launch field %s", name)
 }
@@ -5694,6 +5980,9 @@ func (m *LaunchMutation) AddedFields() []string {
 	if m.addcapacity != nil {
 		fields = append(fields, launch.FieldCapacity)
 	}
+	if m.addrevision != nil {
+		fields = append(fields, launch.FieldRevision)
+	}
 	return fields
 }
 
@@ -5704,6 +5993,8 @@ func (m *LaunchMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case launch.FieldCapacity:
 		return m.AddedCapacity()
+	case launch.FieldRevision:
+		return m.AddedRevision()
 	}
 	return nil, false
 }
@@ -5720,6 +6011,13 @@ func (m *LaunchMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddCapacity(v)
 		return nil
+	case launch.FieldRevision:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRevision(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Launch numeric field %s", name)
 }
@@ -5728,6 +6026,9 @@ func (m *LaunchMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *LaunchMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(launch.FieldTranslations) {
+		fields = append(fields, launch.FieldTranslations)
+	}
 	if m.FieldCleared(launch.FieldDescription) {
 		fields = append(fields, launch.FieldDescription)
 	}
@@ -5763,6 +6064,9 @@ func (m *LaunchMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *LaunchMutation) ClearField(name string) error {
 	switch name {
+	case launch.FieldTranslations:
+		m.ClearTranslations()
+		return nil
 	case launch.FieldDescription:
 		m.ClearDescription()
 		return nil
@@ -5797,6 +6101,9 @@ func (m *LaunchMutation) ResetField(name string) error {
 		return nil
 	case launch.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case launch.FieldTranslations:
+		m.ResetTranslations()
 		return nil
 	case launch.FieldSlug:
 		m.ResetSlug()
@@ -5860,6 +6167,9 @@ func (m *LaunchMutation) ResetField(name string) error {
 		return nil
 	case launch.FieldSourceURL:
 		m.ResetSourceURL()
+		return nil
+	case launch.FieldRevision:
+		m.ResetRevision()
 		return nil
 	}
 	return fmt.Errorf("unknown Launch field %s", name)
@@ -6063,6 +6373,1129 @@ func (m *LaunchMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Launch edge %s", name)
 }
 
+// NotificationMutation represents an operation that mutates the Notification nodes in the graph.
+type NotificationMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *int
+	created_at       *time.Time
+	updated_at       *time.Time
+	kind             *notification.Kind
+	recipient        *string
+	subject          *string
+	language         *string
+	registrant_id    *int
+	addregistrant_id *int
+	message          *[]byte
+	status           *notification.Status
+	attempts         *int
+	addattempts      *int
+	last_error       *string
+	next_attempt_at  *time.Time
+	sent_at          *time.Time
+	clearedFields    map[string]struct{}
+	done             bool
+	oldValue         func(context.Context) (*Notification, error)
+	predicates       []predicate.Notification
+}
+
+var _ ent.Mutation = (*NotificationMutation)(nil)
+
+// notificationOption allows management of the mutation configuration using functional options.
+type notificationOption func(*NotificationMutation)
+
+// newNotificationMutation creates new mutation for the Notification entity.
+func newNotificationMutation(c config, op Op, opts ...notificationOption) *NotificationMutation {
+	m := &NotificationMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeNotification,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withNotificationID sets the ID field of the mutation.
+func withNotificationID(id int) notificationOption {
+	return func(m *NotificationMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Notification
+		)
+		m.oldValue = func(ctx context.Context) (*Notification, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Notification.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withNotification sets the old Notification of the mutation.
+func withNotification(node *Notification) notificationOption {
+	return func(m *NotificationMutation) {
+		m.oldValue = func(context.Context) (*Notification, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m NotificationMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m NotificationMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *NotificationMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *NotificationMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Notification.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *NotificationMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *NotificationMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *NotificationMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *NotificationMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *NotificationMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *NotificationMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *NotificationMutation) SetKind(n notification.Kind) {
+	m.kind = &n
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *NotificationMutation) Kind() (r notification.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldKind(ctx context.Context) (v notification.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *NotificationMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetRecipient sets the "recipient" field.
+func (m *NotificationMutation) SetRecipient(s string) {
+	m.recipient = &s
+}
+
+// Recipient returns the value of the "recipient" field in the mutation.
+func (m *NotificationMutation) Recipient() (r string, exists bool) {
+	v := m.recipient
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecipient returns the old "recipient" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldRecipient(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecipient is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecipient requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecipient: %w", err)
+	}
+	return oldValue.Recipient, nil
+}
+
+// ResetRecipient resets all changes to the "recipient" field.
+func (m *NotificationMutation) ResetRecipient() {
+	m.recipient = nil
+}
+
+// SetSubject sets the "subject" field.
+func (m *NotificationMutation) SetSubject(s string) {
+	m.subject = &s
+}
+
+// Subject returns the value of the "subject" field in the mutation.
+func (m *NotificationMutation) Subject() (r string, exists bool) {
+	v := m.subject
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubject returns the old "subject" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldSubject(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubject is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubject requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubject: %w", err)
+	}
+	return oldValue.Subject, nil
+}
+
+// ResetSubject resets all changes to the "subject" field.
+func (m *NotificationMutation) ResetSubject() {
+	m.subject = nil
+}
+
+// SetLanguage sets the "language" field.
+func (m *NotificationMutation) SetLanguage(s string) {
+	m.language = &s
+}
+
+// Language returns the value of the "language" field in the mutation.
+func (m *NotificationMutation) Language() (r string, exists bool) {
+	v := m.language
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLanguage returns the old "language" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldLanguage(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLanguage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLanguage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLanguage: %w", err)
+	}
+	return oldValue.Language, nil
+}
+
+// ResetLanguage resets all changes to the "language" field.
+func (m *NotificationMutation) ResetLanguage() {
+	m.language = nil
+}
+
+// SetRegistrantID sets the "registrant_id" field.
+func (m *NotificationMutation) SetRegistrantID(i int) {
+	m.registrant_id = &i
+	m.addregistrant_id = nil
+}
+
+// RegistrantID returns the value of the "registrant_id" field in the mutation.
+func (m *NotificationMutation) RegistrantID() (r int, exists bool) {
+	v := m.registrant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegistrantID returns the old "registrant_id" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldRegistrantID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegistrantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegistrantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegistrantID: %w", err)
+	}
+	return oldValue.RegistrantID, nil
+}
+
+// AddRegistrantID adds i to the "registrant_id" field.
+func (m *NotificationMutation) AddRegistrantID(i int) {
+	if m.addregistrant_id != nil {
+		*m.addregistrant_id += i
+	} else {
+		m.addregistrant_id = &i
+	}
+}
+
+// AddedRegistrantID returns the value that was added to the "registrant_id" field in this mutation.
+func (m *NotificationMutation) AddedRegistrantID() (r int, exists bool) {
+	v := m.addregistrant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearRegistrantID clears the value of the "registrant_id" field.
+func (m *NotificationMutation) ClearRegistrantID() {
+	m.registrant_id = nil
+	m.addregistrant_id = nil
+	m.clearedFields[notification.FieldRegistrantID] = struct{}{}
+}
+
+// RegistrantIDCleared returns if the "registrant_id" field was cleared in this mutation.
+func (m *NotificationMutation) RegistrantIDCleared() bool {
+	_, ok := m.clearedFields[notification.FieldRegistrantID]
+	return ok
+}
+
+// ResetRegistrantID resets all changes to the "registrant_id" field.
+func (m *NotificationMutation) ResetRegistrantID() {
+	m.registrant_id = nil
+	m.addregistrant_id = nil
+	delete(m.clearedFields, notification.FieldRegistrantID)
+}
+
+// SetMessage sets the "message" field.
+func (m *NotificationMutation) SetMessage(b []byte) {
+	m.message = &b
+}
+
+// Message returns the value of the "message" field in the mutation.
+func (m *NotificationMutation) Message() (r []byte, exists bool) {
+	v := m.message
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMessage returns the old "message" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldMessage(ctx context.Context) (v *[]byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMessage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMessage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMessage: %w", err)
+	}
+	return oldValue.Message, nil
+}
+
+// ClearMessage clears the value of the "message" field.
+func (m *NotificationMutation) ClearMessage() {
+	m.message = nil
+	m.clearedFields[notification.FieldMessage] = struct{}{}
+}
+
+// MessageCleared returns if the "message" field was cleared in this mutation.
+func (m *NotificationMutation) MessageCleared() bool {
+	_, ok := m.clearedFields[notification.FieldMessage]
+	return ok
+}
+
+// ResetMessage resets all changes to the "message" field.
+func (m *NotificationMutation) ResetMessage() {
+	m.message = nil
+	delete(m.clearedFields, notification.FieldMessage)
+}
+
+// SetStatus sets the "status" field.
+func (m *NotificationMutation) SetStatus(n notification.Status) {
+	m.status = &n
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *NotificationMutation) Status() (r notification.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldStatus(ctx context.Context) (v notification.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *NotificationMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetAttempts sets the "attempts" field.
+func (m *NotificationMutation) SetAttempts(i int) {
+	m.attempts = &i
+	m.addattempts = nil
+}
+
+// Attempts returns the value of the "attempts" field in the mutation.
+func (m *NotificationMutation) Attempts() (r int, exists bool) {
+	v := m.attempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttempts returns the old "attempts" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldAttempts(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttempts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttempts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttempts: %w", err)
+	}
+	return oldValue.Attempts, nil
+}
+
+// AddAttempts adds i to the "attempts" field.
+func (m *NotificationMutation) AddAttempts(i int) {
+	if m.addattempts != nil {
+		*m.addattempts += i
+	} else {
+		m.addattempts = &i
+	}
+}
+
+// AddedAttempts returns the value that was added to the "attempts" field in this mutation.
+func (m *NotificationMutation) AddedAttempts() (r int, exists bool) {
+	v := m.addattempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAttempts resets all changes to the "attempts" field.
+func (m *NotificationMutation) ResetAttempts() {
+	m.attempts = nil
+	m.addattempts = nil
+}
+
+// SetLastError sets the "last_error" field.
+func (m *NotificationMutation) SetLastError(s string) {
+	m.last_error = &s
+}
+
+// LastError returns the value of the "last_error" field in the mutation.
+func (m *NotificationMutation) LastError() (r string, exists bool) {
+	v := m.last_error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastError returns the old "last_error" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldLastError(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastError: %w", err)
+	}
+	return oldValue.LastError, nil
+}
+
+// ClearLastError clears the value of the "last_error" field.
+func (m *NotificationMutation) ClearLastError() {
+	m.last_error = nil
+	m.clearedFields[notification.FieldLastError] = struct{}{}
+}
+
+// LastErrorCleared returns if the "last_error" field was cleared in this mutation.
+func (m *NotificationMutation) LastErrorCleared() bool {
+	_, ok := m.clearedFields[notification.FieldLastError]
+	return ok
+}
+
+// ResetLastError resets all changes to the "last_error" field.
+func (m *NotificationMutation) ResetLastError() {
+	m.last_error = nil
+	delete(m.clearedFields, notification.FieldLastError)
+}
+
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (m *NotificationMutation) SetNextAttemptAt(t time.Time) {
+	m.next_attempt_at = &t
+}
+
+// NextAttemptAt returns the value of the "next_attempt_at" field in the mutation.
+func (m *NotificationMutation) NextAttemptAt() (r time.Time, exists bool) {
+	v := m.next_attempt_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNextAttemptAt returns the old "next_attempt_at" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldNextAttemptAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNextAttemptAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNextAttemptAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNextAttemptAt: %w", err)
+	}
+	return oldValue.NextAttemptAt, nil
+}
+
+// ResetNextAttemptAt resets all changes to the "next_attempt_at" field.
+func (m *NotificationMutation) ResetNextAttemptAt() {
+	m.next_attempt_at = nil
+}
+
+// SetSentAt sets the "sent_at" field.
+func (m *NotificationMutation) SetSentAt(t time.Time) {
+	m.sent_at = &t
+}
+
+// SentAt returns the value of the "sent_at" field in the mutation.
+func (m *NotificationMutation) SentAt() (r time.Time, exists bool) {
+	v := m.sent_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSentAt returns the old "sent_at" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldSentAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSentAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSentAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSentAt: %w", err)
+	}
+	return oldValue.SentAt, nil
+}
+
+// ClearSentAt clears the value of the "sent_at" field.
+func (m *NotificationMutation) ClearSentAt() {
+	m.sent_at = nil
+	m.clearedFields[notification.FieldSentAt] = struct{}{}
+}
+
+// SentAtCleared returns if the "sent_at" field was cleared in this mutation.
+func (m *NotificationMutation) SentAtCleared() bool {
+	_, ok := m.clearedFields[notification.FieldSentAt]
+	return ok
+}
+
+// ResetSentAt resets all changes to the "sent_at" field.
+func (m *NotificationMutation) ResetSentAt() {
+	m.sent_at = nil
+	delete(m.clearedFields, notification.FieldSentAt)
+}
+
+// Where appends a list predicates to the NotificationMutation builder.
+func (m *NotificationMutation) Where(ps ...predicate.Notification) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the NotificationMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *NotificationMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Notification, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *NotificationMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *NotificationMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Notification).
+func (m *NotificationMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *NotificationMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.created_at != nil {
+		fields = append(fields, notification.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, notification.FieldUpdatedAt)
+	}
+	if m.kind != nil {
+		fields = append(fields, notification.FieldKind)
+	}
+	if m.recipient != nil {
+		fields = append(fields, notification.FieldRecipient)
+	}
+	if m.subject != nil {
+		fields = append(fields, notification.FieldSubject)
+	}
+	if m.language != nil {
+		fields = append(fields, notification.FieldLanguage)
+	}
+	if m.registrant_id != nil {
+		fields = append(fields, notification.FieldRegistrantID)
+	}
+	if m.message != nil {
+		fields = append(fields, notification.FieldMessage)
+	}
+	if m.status != nil {
+		fields = append(fields, notification.FieldStatus)
+	}
+	if m.attempts != nil {
+		fields = append(fields, notification.FieldAttempts)
+	}
+	if m.last_error != nil {
+		fields = append(fields, notification.FieldLastError)
+	}
+	if m.next_attempt_at != nil {
+		fields = append(fields, notification.FieldNextAttemptAt)
+	}
+	if m.sent_at != nil {
+		fields = append(fields, notification.FieldSentAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *NotificationMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case notification.FieldCreatedAt:
+		return m.CreatedAt()
+	case notification.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case notification.FieldKind:
+		return m.Kind()
+	case notification.FieldRecipient:
+		return m.Recipient()
+	case notification.FieldSubject:
+		return m.Subject()
+	case notification.FieldLanguage:
+		return m.Language()
+	case notification.FieldRegistrantID:
+		return m.RegistrantID()
+	case notification.FieldMessage:
+		return m.Message()
+	case notification.FieldStatus:
+		return m.Status()
+	case notification.FieldAttempts:
+		return m.Attempts()
+	case notification.FieldLastError:
+		return m.LastError()
+	case notification.FieldNextAttemptAt:
+		return m.NextAttemptAt()
+	case notification.FieldSentAt:
+		return m.SentAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *NotificationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case notification.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case notification.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case notification.FieldKind:
+		return m.OldKind(ctx)
+	case notification.FieldRecipient:
+		return m.OldRecipient(ctx)
+	case notification.FieldSubject:
+		return m.OldSubject(ctx)
+	case notification.FieldLanguage:
+		return m.OldLanguage(ctx)
+	case notification.FieldRegistrantID:
+		return m.OldRegistrantID(ctx)
+	case notification.FieldMessage:
+		return m.OldMessage(ctx)
+	case notification.FieldStatus:
+		return m.OldStatus(ctx)
+	case notification.FieldAttempts:
+		return m.OldAttempts(ctx)
+	case notification.FieldLastError:
+		return m.OldLastError(ctx)
+	case notification.FieldNextAttemptAt:
+		return m.OldNextAttemptAt(ctx)
+	case notification.FieldSentAt:
+		return m.OldSentAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Notification field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NotificationMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case notification.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case notification.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case notification.FieldKind:
+		v, ok := value.(notification.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case notification.FieldRecipient:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecipient(v)
+		return nil
+	case notification.FieldSubject:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubject(v)
+		return nil
+	case notification.FieldLanguage:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLanguage(v)
+		return nil
+	case notification.FieldRegistrantID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegistrantID(v)
+		return nil
+	case notification.FieldMessage:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMessage(v)
+		return nil
+	case notification.FieldStatus:
+		v, ok := value.(notification.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case notification.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttempts(v)
+		return nil
+	case notification.FieldLastError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastError(v)
+		return nil
+	case notification.FieldNextAttemptAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNextAttemptAt(v)
+		return nil
+	case notification.FieldSentAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSentAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Notification field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *NotificationMutation) AddedFields() []string {
+	var fields []string
+	if m.addregistrant_id != nil {
+		fields = append(fields, notification.FieldRegistrantID)
+	}
+	if m.addattempts != nil {
+		fields = append(fields, notification.FieldAttempts)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *NotificationMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case notification.FieldRegistrantID:
+		return m.AddedRegistrantID()
+	case notification.FieldAttempts:
+		return m.AddedAttempts()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NotificationMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case notification.FieldRegistrantID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRegistrantID(v)
+		return nil
+	case notification.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAttempts(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Notification numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *NotificationMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(notification.FieldRegistrantID) {
+		fields = append(fields, notification.FieldRegistrantID)
+	}
+	if m.FieldCleared(notification.FieldMessage) {
+		fields = append(fields, notification.FieldMessage)
+	}
+	if m.FieldCleared(notification.FieldLastError) {
+		fields = append(fields, notification.FieldLastError)
+	}
+	if m.FieldCleared(notification.FieldSentAt) {
+		fields = append(fields, notification.FieldSentAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *NotificationMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *NotificationMutation) ClearField(name string) error {
+	switch name {
+	case notification.FieldRegistrantID:
+		m.ClearRegistrantID()
+		return nil
+	case notification.FieldMessage:
+		m.ClearMessage()
+		return nil
+	case notification.FieldLastError:
+		m.ClearLastError()
+		return nil
+	case notification.FieldSentAt:
+		m.ClearSentAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Notification nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *NotificationMutation) ResetField(name string) error {
+	switch name {
+	case notification.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case notification.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case notification.FieldKind:
+		m.ResetKind()
+		return nil
+	case notification.FieldRecipient:
+		m.ResetRecipient()
+		return nil
+	case notification.FieldSubject:
+		m.ResetSubject()
+		return nil
+	case notification.FieldLanguage:
+		m.ResetLanguage()
+		return nil
+	case notification.FieldRegistrantID:
+		m.ResetRegistrantID()
+		return nil
+	case notification.FieldMessage:
+		m.ResetMessage()
+		return nil
+	case notification.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case notification.FieldAttempts:
+		m.ResetAttempts()
+		return nil
+	case notification.FieldLastError:
+		m.ResetLastError()
+		return nil
+	case notification.FieldNextAttemptAt:
+		m.ResetNextAttemptAt()
+		return nil
+	case notification.FieldSentAt:
+		m.ResetSentAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Notification field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *NotificationMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *NotificationMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *NotificationMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *NotificationMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *NotificationMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *NotificationMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *NotificationMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Notification unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *NotificationMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Notification edge %s", name)
+}
+
 // ObjectiveMutation represents an operation that mutates the Objective nodes in the graph.
 type ObjectiveMutation struct {
 	config
@@ -6071,6 +7504,7 @@ type ObjectiveMutation struct {
 	id              *int
 	created_at      *time.Time
 	updated_at      *time.Time
+	translations    *map[string]schematype.Translation
 	text            *string
 	position        *int
 	addposition     *int
@@ -6252,6 +7686,55 @@ func (m *ObjectiveMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err 
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *ObjectiveMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetTranslations sets the "translations" field.
+func (m *ObjectiveMutation) SetTranslations(value map[string]schematype.Translation) {
+	m.translations = &value
+}
+
+// Translations returns the value of the "translations" field in the mutation.
+func (m *ObjectiveMutation) Translations() (r map[string]schematype.Translation, exists bool) {
+	v := m.translations
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTranslations returns the old "translations" field's value of the Objective entity.
+// If the Objective object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ObjectiveMutation) OldTranslations(ctx context.Context) (v map[string]schematype.Translation, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTranslations is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTranslations requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTranslations: %w", err)
+	}
+	return oldValue.Translations, nil
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (m *ObjectiveMutation) ClearTranslations() {
+	m.translations = nil
+	m.clearedFields[objective.FieldTranslations] = struct{}{}
+}
+
+// TranslationsCleared returns if the "translations" field was cleared in this mutation.
+func (m *ObjectiveMutation) TranslationsCleared() bool {
+	_, ok := m.clearedFields[objective.FieldTranslations]
+	return ok
+}
+
+// ResetTranslations resets all changes to the "translations" field.
+func (m *ObjectiveMutation) ResetTranslations() {
+	m.translations = nil
+	delete(m.clearedFields, objective.FieldTranslations)
 }
 
 // SetText sets the "text" field.
@@ -6470,12 +7953,15 @@ func (m *ObjectiveMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ObjectiveMutation) Fields() []string {
-	fields := make([]string, 0, 5)
+	fields := make([]string, 0, 6)
 	if m.created_at != nil {
 		fields = append(fields, objective.FieldCreatedAt)
 	}
 	if m.updated_at != nil {
 		fields = append(fields, objective.FieldUpdatedAt)
+	}
+	if m.translations != nil {
+		fields = append(fields, objective.FieldTranslations)
 	}
 	if m.text != nil {
 		fields = append(fields, objective.FieldText)
@@ -6498,6 +7984,8 @@ func (m *ObjectiveMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case objective.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case objective.FieldTranslations:
+		return m.Translations()
 	case objective.FieldText:
 		return m.Text()
 	case objective.FieldPosition:
@@ -6517,6 +8005,8 @@ func (m *ObjectiveMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldCreatedAt(ctx)
 	case objective.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case objective.FieldTranslations:
+		return m.OldTranslations(ctx)
 	case objective.FieldText:
 		return m.OldText(ctx)
 	case objective.FieldPosition:
@@ -6545,6 +8035,13 @@ func (m *ObjectiveMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case objective.FieldTranslations:
+		v, ok := value.(map[string]schematype.Translation)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTranslations(v)
 		return nil
 	case objective.FieldText:
 		v, ok := value.(string)
@@ -6611,7 +8108,11 @@ func (m *ObjectiveMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *ObjectiveMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(objective.FieldTranslations) {
+		fields = append(fields, objective.FieldTranslations)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -6624,6 +8125,11 @@ func (m *ObjectiveMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *ObjectiveMutation) ClearField(name string) error {
+	switch name {
+	case objective.FieldTranslations:
+		m.ClearTranslations()
+		return nil
+	}
 	return fmt.Errorf("unknown Objective nullable field %s", name)
 }
 
@@ -6636,6 +8142,9 @@ func (m *ObjectiveMutation) ResetField(name string) error {
 		return nil
 	case objective.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case objective.FieldTranslations:
+		m.ResetTranslations()
 		return nil
 	case objective.FieldText:
 		m.ResetText()
@@ -6742,6 +8251,7 @@ type RegionMutation struct {
 	id               *int
 	created_at       *time.Time
 	updated_at       *time.Time
+	translations     *map[string]schematype.Translation
 	code             *string
 	name             *string
 	default_timezone *string
@@ -6922,6 +8432,55 @@ func (m *RegionMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err err
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *RegionMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetTranslations sets the "translations" field.
+func (m *RegionMutation) SetTranslations(value map[string]schematype.Translation) {
+	m.translations = &value
+}
+
+// Translations returns the value of the "translations" field in the mutation.
+func (m *RegionMutation) Translations() (r map[string]schematype.Translation, exists bool) {
+	v := m.translations
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTranslations returns the old "translations" field's value of the Region entity.
+// If the Region object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RegionMutation) OldTranslations(ctx context.Context) (v map[string]schematype.Translation, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTranslations is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTranslations requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTranslations: %w", err)
+	}
+	return oldValue.Translations, nil
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (m *RegionMutation) ClearTranslations() {
+	m.translations = nil
+	m.clearedFields[region.FieldTranslations] = struct{}{}
+}
+
+// TranslationsCleared returns if the "translations" field was cleared in this mutation.
+func (m *RegionMutation) TranslationsCleared() bool {
+	_, ok := m.clearedFields[region.FieldTranslations]
+	return ok
+}
+
+// ResetTranslations resets all changes to the "translations" field.
+func (m *RegionMutation) ResetTranslations() {
+	m.translations = nil
+	delete(m.clearedFields, region.FieldTranslations)
 }
 
 // SetCode sets the "code" field.
@@ -7120,12 +8679,15 @@ func (m *RegionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *RegionMutation) Fields() []string {
-	fields := make([]string, 0, 5)
+	fields := make([]string, 0, 6)
 	if m.created_at != nil {
 		fields = append(fields, region.FieldCreatedAt)
 	}
 	if m.updated_at != nil {
 		fields = append(fields, region.FieldUpdatedAt)
+	}
+	if m.translations != nil {
+		fields = append(fields, region.FieldTranslations)
 	}
 	if m.code != nil {
 		fields = append(fields, region.FieldCode)
@@ -7148,6 +8710,8 @@ func (m *RegionMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case region.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case region.FieldTranslations:
+		return m.Translations()
 	case region.FieldCode:
 		return m.Code()
 	case region.FieldName:
@@ -7167,6 +8731,8 @@ func (m *RegionMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldCreatedAt(ctx)
 	case region.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case region.FieldTranslations:
+		return m.OldTranslations(ctx)
 	case region.FieldCode:
 		return m.OldCode(ctx)
 	case region.FieldName:
@@ -7195,6 +8761,13 @@ func (m *RegionMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case region.FieldTranslations:
+		v, ok := value.(map[string]schematype.Translation)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTranslations(v)
 		return nil
 	case region.FieldCode:
 		v, ok := value.(string)
@@ -7246,7 +8819,11 @@ func (m *RegionMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *RegionMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(region.FieldTranslations) {
+		fields = append(fields, region.FieldTranslations)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -7259,6 +8836,11 @@ func (m *RegionMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *RegionMutation) ClearField(name string) error {
+	switch name {
+	case region.FieldTranslations:
+		m.ClearTranslations()
+		return nil
+	}
 	return fmt.Errorf("unknown Region nullable field %s", name)
 }
 
@@ -7271,6 +8853,9 @@ func (m *RegionMutation) ResetField(name string) error {
 		return nil
 	case region.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case region.FieldTranslations:
+		m.ResetTranslations()
 		return nil
 	case region.FieldCode:
 		m.ResetCode()
@@ -8867,6 +10452,7 @@ type SessionMutation struct {
 	id                             *int
 	created_at                     *time.Time
 	updated_at                     *time.Time
+	translations                   *map[string]schematype.Translation
 	title                          *string
 	description                    *string
 	kind                           *session.Kind
@@ -8879,6 +10465,8 @@ type SessionMutation struct {
 	appendinterpretation_languages []string
 	position                       *int
 	addposition                    *int
+	revision                       *int
+	addrevision                    *int
 	clearedFields                  map[string]struct{}
 	launch                         *int
 	clearedlaunch                  bool
@@ -9061,6 +10649,55 @@ func (m *SessionMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err er
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *SessionMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetTranslations sets the "translations" field.
+func (m *SessionMutation) SetTranslations(value map[string]schematype.Translation) {
+	m.translations = &value
+}
+
+// Translations returns the value of the "translations" field in the mutation.
+func (m *SessionMutation) Translations() (r map[string]schematype.Translation, exists bool) {
+	v := m.translations
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTranslations returns the old "translations" field's value of the Session entity.
+// If the Session object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SessionMutation) OldTranslations(ctx context.Context) (v map[string]schematype.Translation, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTranslations is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTranslations requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTranslations: %w", err)
+	}
+	return oldValue.Translations, nil
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (m *SessionMutation) ClearTranslations() {
+	m.translations = nil
+	m.clearedFields[session.FieldTranslations] = struct{}{}
+}
+
+// TranslationsCleared returns if the "translations" field was cleared in this mutation.
+func (m *SessionMutation) TranslationsCleared() bool {
+	_, ok := m.clearedFields[session.FieldTranslations]
+	return ok
+}
+
+// ResetTranslations resets all changes to the "translations" field.
+func (m *SessionMutation) ResetTranslations() {
+	m.translations = nil
+	delete(m.clearedFields, session.FieldTranslations)
 }
 
 // SetLaunchID sets the "launch_id" field.
@@ -9533,6 +11170,62 @@ func (m *SessionMutation) ResetPosition() {
 	m.addposition = nil
 }
 
+// SetRevision sets the "revision" field.
+func (m *SessionMutation) SetRevision(i int) {
+	m.revision = &i
+	m.addrevision = nil
+}
+
+// Revision returns the value of the "revision" field in the mutation.
+func (m *SessionMutation) Revision() (r int, exists bool) {
+	v := m.revision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevision returns the old "revision" field's value of the Session entity.
+// If the Session object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SessionMutation) OldRevision(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevision is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevision requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevision: %w", err)
+	}
+	return oldValue.Revision, nil
+}
+
+// AddRevision adds i to the "revision" field.
+func (m *SessionMutation) AddRevision(i int) {
+	if m.addrevision != nil {
+		*m.addrevision += i
+	} else {
+		m.addrevision = &i
+	}
+}
+
+// AddedRevision returns the value that was added to the "revision" field in this mutation.
+func (m *SessionMutation) AddedRevision() (r int, exists bool) {
+	v := m.addrevision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRevision resets all changes to the "revision" field.
+func (m *SessionMutation) ResetRevision() {
+	m.revision = nil
+	m.addrevision = nil
+}
+
 // ClearLaunch clears the "launch" edge to the Launch entity.
 func (m *SessionMutation) ClearLaunch() {
 	m.clearedlaunch = true
@@ -9702,12 +11395,15 @@ func (m *SessionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SessionMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 15)
 	if m.created_at != nil {
 		fields = append(fields, session.FieldCreatedAt)
 	}
 	if m.updated_at != nil {
 		fields = append(fields, session.FieldUpdatedAt)
+	}
+	if m.translations != nil {
+		fields = append(fields, session.FieldTranslations)
 	}
 	if m.launch != nil {
 		fields = append(fields, session.FieldLaunchID)
@@ -9742,6 +11438,9 @@ func (m *SessionMutation) Fields() []string {
 	if m.position != nil {
 		fields = append(fields, session.FieldPosition)
 	}
+	if m.revision != nil {
+		fields = append(fields, session.FieldRevision)
+	}
 	return fields
 }
 
@@ -9754,6 +11453,8 @@ func (m *SessionMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case session.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case session.FieldTranslations:
+		return m.Translations()
 	case session.FieldLaunchID:
 		return m.LaunchID()
 	case session.FieldTitle:
@@ -9776,6 +11477,8 @@ func (m *SessionMutation) Field(name string) (ent.Value, bool) {
 		return m.InterpretationLanguages()
 	case session.FieldPosition:
 		return m.Position()
+	case session.FieldRevision:
+		return m.Revision()
 	}
 	return nil, false
 }
@@ -9789,6 +11492,8 @@ func (m *SessionMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldCreatedAt(ctx)
 	case session.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case session.FieldTranslations:
+		return m.OldTranslations(ctx)
 	case session.FieldLaunchID:
 		return m.OldLaunchID(ctx)
 	case session.FieldTitle:
@@ -9811,6 +11516,8 @@ func (m *SessionMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldInterpretationLanguages(ctx)
 	case session.FieldPosition:
 		return m.OldPosition(ctx)
+	case session.FieldRevision:
+		return m.OldRevision(ctx)
 	}
 	return nil, fmt.Errorf("unknown Session field %s", name)
 }
@@ -9833,6 +11540,13 @@ func (m *SessionMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case session.FieldTranslations:
+		v, ok := value.(map[string]schematype.Translation)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTranslations(v)
 		return nil
 	case session.FieldLaunchID:
 		v, ok := value.(int)
@@ -9911,6 +11625,13 @@ func (m *SessionMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPosition(v)
 		return nil
+	case session.FieldRevision:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevision(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Session field %s", name)
 }
@@ -9922,6 +11643,9 @@ func (m *SessionMutation) AddedFields() []string {
 	if m.addposition != nil {
 		fields = append(fields, session.FieldPosition)
 	}
+	if m.addrevision != nil {
+		fields = append(fields, session.FieldRevision)
+	}
 	return fields
 }
 
@@ -9932,6 +11656,8 @@ func (m *SessionMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case session.FieldPosition:
 		return m.AddedPosition()
+	case session.FieldRevision:
+		return m.AddedRevision()
 	}
 	return nil, false
 }
@@ -9948,6 +11674,13 @@ func (m *SessionMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddPosition(v)
 		return nil
+	case session.FieldRevision:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRevision(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Session numeric field %s", name)
 }
@@ -9956,6 +11689,9 @@ func (m *SessionMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *SessionMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(session.FieldTranslations) {
+		fields = append(fields, session.FieldTranslations)
+	}
 	if m.FieldCleared(session.FieldDescription) {
 		fields = append(fields, session.FieldDescription)
 	}
@@ -9979,6 +11715,9 @@ func (m *SessionMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *SessionMutation) ClearField(name string) error {
 	switch name {
+	case session.FieldTranslations:
+		m.ClearTranslations()
+		return nil
 	case session.FieldDescription:
 		m.ClearDescription()
 		return nil
@@ -10001,6 +11740,9 @@ func (m *SessionMutation) ResetField(name string) error {
 		return nil
 	case session.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case session.FieldTranslations:
+		m.ResetTranslations()
 		return nil
 	case session.FieldLaunchID:
 		m.ResetLaunchID()
@@ -10034,6 +11776,9 @@ func (m *SessionMutation) ResetField(name string) error {
 		return nil
 	case session.FieldPosition:
 		m.ResetPosition()
+		return nil
+	case session.FieldRevision:
+		m.ResetRevision()
 		return nil
 	}
 	return fmt.Errorf("unknown Session field %s", name)
@@ -10914,4 +12659,474 @@ func (m *SpeakerMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Speaker edge %s", name)
+}
+
+// TombstoneMutation represents an operation that mutates the Tombstone nodes in the graph.
+type TombstoneMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	entity_id     *int
+	addentity_id  *int
+	entity_type   *string
+	deleted_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*Tombstone, error)
+	predicates    []predicate.Tombstone
+}
+
+var _ ent.Mutation = (*TombstoneMutation)(nil)
+
+// tombstoneOption allows management of the mutation configuration using functional options.
+type tombstoneOption func(*TombstoneMutation)
+
+// newTombstoneMutation creates new mutation for the Tombstone entity.
+func newTombstoneMutation(c config, op Op, opts ...tombstoneOption) *TombstoneMutation {
+	m := &TombstoneMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTombstone,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withTombstoneID sets the ID field of the mutation.
+func withTombstoneID(id int) tombstoneOption {
+	return func(m *TombstoneMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Tombstone
+		)
+		m.oldValue = func(ctx context.Context) (*Tombstone, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Tombstone.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTombstone sets the old Tombstone of the mutation.
+func withTombstone(node *Tombstone) tombstoneOption {
+	return func(m *TombstoneMutation) {
+		m.oldValue = func(context.Context) (*Tombstone, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m TombstoneMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m TombstoneMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *TombstoneMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *TombstoneMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Tombstone.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetEntityID sets the "entity_id" field.
+func (m *TombstoneMutation) SetEntityID(i int) {
+	m.entity_id = &i
+	m.addentity_id = nil
+}
+
+// EntityID returns the value of the "entity_id" field in the mutation.
+func (m *TombstoneMutation) EntityID() (r int, exists bool) {
+	v := m.entity_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEntityID returns the old "entity_id" field's value of the Tombstone entity.
+// If the Tombstone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TombstoneMutation) OldEntityID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEntityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEntityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEntityID: %w", err)
+	}
+	return oldValue.EntityID, nil
+}
+
+// AddEntityID adds i to the "entity_id" field.
+func (m *TombstoneMutation) AddEntityID(i int) {
+	if m.addentity_id != nil {
+		*m.addentity_id += i
+	} else {
+		m.addentity_id = &i
+	}
+}
+
+// AddedEntityID returns the value that was added to the "entity_id" field in this mutation.
+func (m *TombstoneMutation) AddedEntityID() (r int, exists bool) {
+	v := m.addentity_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetEntityID resets all changes to the "entity_id" field.
+func (m *TombstoneMutation) ResetEntityID() {
+	m.entity_id = nil
+	m.addentity_id = nil
+}
+
+// SetEntityType sets the "entity_type" field.
+func (m *TombstoneMutation) SetEntityType(s string) {
+	m.entity_type = &s
+}
+
+// EntityType returns the value of the "entity_type" field in the mutation.
+func (m *TombstoneMutation) EntityType() (r string, exists bool) {
+	v := m.entity_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEntityType returns the old "entity_type" field's value of the Tombstone entity.
+// If the Tombstone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TombstoneMutation) OldEntityType(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEntityType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEntityType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEntityType: %w", err)
+	}
+	return oldValue.EntityType, nil
+}
+
+// ResetEntityType resets all changes to the "entity_type" field.
+func (m *TombstoneMutation) ResetEntityType() {
+	m.entity_type = nil
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (m *TombstoneMutation) SetDeletedAt(t time.Time) {
+	m.deleted_at = &t
+}
+
+// DeletedAt returns the value of the "deleted_at" field in the mutation.
+func (m *TombstoneMutation) DeletedAt() (r time.Time, exists bool) {
+	v := m.deleted_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeletedAt returns the old "deleted_at" field's value of the Tombstone entity.
+// If the Tombstone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TombstoneMutation) OldDeletedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeletedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeletedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeletedAt: %w", err)
+	}
+	return oldValue.DeletedAt, nil
+}
+
+// ResetDeletedAt resets all changes to the "deleted_at" field.
+func (m *TombstoneMutation) ResetDeletedAt() {
+	m.deleted_at = nil
+}
+
+// Where appends a list predicates to the TombstoneMutation builder.
+func (m *TombstoneMutation) Where(ps ...predicate.Tombstone) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the TombstoneMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *TombstoneMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Tombstone, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *TombstoneMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *TombstoneMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Tombstone).
+func (m *TombstoneMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *TombstoneMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.entity_id != nil {
+		fields = append(fields, tombstone.FieldEntityID)
+	}
+	if m.entity_type != nil {
+		fields = append(fields, tombstone.FieldEntityType)
+	}
+	if m.deleted_at != nil {
+		fields = append(fields, tombstone.FieldDeletedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *TombstoneMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case tombstone.FieldEntityID:
+		return m.EntityID()
+	case tombstone.FieldEntityType:
+		return m.EntityType()
+	case tombstone.FieldDeletedAt:
+		return m.DeletedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *TombstoneMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case tombstone.FieldEntityID:
+		return m.OldEntityID(ctx)
+	case tombstone.FieldEntityType:
+		return m.OldEntityType(ctx)
+	case tombstone.FieldDeletedAt:
+		return m.OldDeletedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Tombstone field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TombstoneMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case tombstone.FieldEntityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEntityID(v)
+		return nil
+	case tombstone.FieldEntityType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEntityType(v)
+		return nil
+	case tombstone.FieldDeletedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeletedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Tombstone field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *TombstoneMutation) AddedFields() []string {
+	var fields []string
+	if m.addentity_id != nil {
+		fields = append(fields, tombstone.FieldEntityID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *TombstoneMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case tombstone.FieldEntityID:
+		return m.AddedEntityID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TombstoneMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case tombstone.FieldEntityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddEntityID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Tombstone numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *TombstoneMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *TombstoneMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *TombstoneMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown Tombstone nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *TombstoneMutation) ResetField(name string) error {
+	switch name {
+	case tombstone.FieldEntityID:
+		m.ResetEntityID()
+		return nil
+	case tombstone.FieldEntityType:
+		m.ResetEntityType()
+		return nil
+	case tombstone.FieldDeletedAt:
+		m.ResetDeletedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Tombstone field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *TombstoneMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *TombstoneMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *TombstoneMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *TombstoneMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *TombstoneMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *TombstoneMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *TombstoneMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Tombstone unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *TombstoneMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Tombstone edge %s", name)
 }

@@ -3,8 +3,10 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"launchgraph/ent/objective"
+	"launchgraph/ent/schema/schematype"
 	"strings"
 	"time"
 
@@ -21,6 +23,8 @@ type Objective struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Translations holds the value of the "translations" field.
+	Translations map[string]schematype.Translation `json:"translations,omitempty"`
 	// Text holds the value of the "text" field.
 	Text string `json:"text,omitempty"`
 	// Order within the list, ascending.
@@ -60,6 +64,8 @@ func (*Objective) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case objective.FieldTranslations:
+			values[i] = new([]byte)
 		case objective.FieldSeriesWide:
 			values[i] = new(sql.NullBool)
 		case objective.FieldID, objective.FieldPosition:
@@ -100,6 +106,14 @@ func (_m *Objective) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case objective.FieldTranslations:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field translations", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Translations); err != nil {
+					return fmt.Errorf("unmarshal field translations: %w", err)
+				}
 			}
 		case objective.FieldText:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -165,6 +179,9 @@ func (_m *Objective) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("translations=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Translations))
 	builder.WriteString(", ")
 	builder.WriteString("text=")
 	builder.WriteString(_m.Text)

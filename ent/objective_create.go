@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"launchgraph/ent/launch"
 	"launchgraph/ent/objective"
+	"launchgraph/ent/schema/schematype"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -48,6 +49,12 @@ func (_c *ObjectiveCreate) SetNillableUpdatedAt(v *time.Time) *ObjectiveCreate {
 	if v != nil {
 		_c.SetUpdatedAt(*v)
 	}
+	return _c
+}
+
+// SetTranslations sets the "translations" field.
+func (_c *ObjectiveCreate) SetTranslations(v map[string]schematype.Translation) *ObjectiveCreate {
+	_c.mutation.SetTranslations(v)
 	return _c
 }
 
@@ -210,6 +217,10 @@ func (_c *ObjectiveCreate) createSpec() (*Objective, *sqlgraph.CreateSpec) {
 		_spec.SetField(objective.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
 	}
+	if value, ok := _c.mutation.Translations(); ok {
+		_spec.SetField(objective.FieldTranslations, field.TypeJSON, value)
+		_node.Translations = value
+	}
 	if value, ok := _c.mutation.Text(); ok {
 		_spec.SetField(objective.FieldText, field.TypeString, value)
 		_node.Text = value
@@ -299,6 +310,24 @@ func (u *ObjectiveUpsert) SetUpdatedAt(v time.Time) *ObjectiveUpsert {
 // UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
 func (u *ObjectiveUpsert) UpdateUpdatedAt() *ObjectiveUpsert {
 	u.SetExcluded(objective.FieldUpdatedAt)
+	return u
+}
+
+// SetTranslations sets the "translations" field.
+func (u *ObjectiveUpsert) SetTranslations(v map[string]schematype.Translation) *ObjectiveUpsert {
+	u.Set(objective.FieldTranslations, v)
+	return u
+}
+
+// UpdateTranslations sets the "translations" field to the value that was provided on create.
+func (u *ObjectiveUpsert) UpdateTranslations() *ObjectiveUpsert {
+	u.SetExcluded(objective.FieldTranslations)
+	return u
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (u *ObjectiveUpsert) ClearTranslations() *ObjectiveUpsert {
+	u.SetNull(objective.FieldTranslations)
 	return u
 }
 
@@ -400,6 +429,27 @@ func (u *ObjectiveUpsertOne) SetUpdatedAt(v time.Time) *ObjectiveUpsertOne {
 func (u *ObjectiveUpsertOne) UpdateUpdatedAt() *ObjectiveUpsertOne {
 	return u.Update(func(s *ObjectiveUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetTranslations sets the "translations" field.
+func (u *ObjectiveUpsertOne) SetTranslations(v map[string]schematype.Translation) *ObjectiveUpsertOne {
+	return u.Update(func(s *ObjectiveUpsert) {
+		s.SetTranslations(v)
+	})
+}
+
+// UpdateTranslations sets the "translations" field to the value that was provided on create.
+func (u *ObjectiveUpsertOne) UpdateTranslations() *ObjectiveUpsertOne {
+	return u.Update(func(s *ObjectiveUpsert) {
+		s.UpdateTranslations()
+	})
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (u *ObjectiveUpsertOne) ClearTranslations() *ObjectiveUpsertOne {
+	return u.Update(func(s *ObjectiveUpsert) {
+		s.ClearTranslations()
 	})
 }
 
@@ -674,6 +724,27 @@ func (u *ObjectiveUpsertBulk) SetUpdatedAt(v time.Time) *ObjectiveUpsertBulk {
 func (u *ObjectiveUpsertBulk) UpdateUpdatedAt() *ObjectiveUpsertBulk {
 	return u.Update(func(s *ObjectiveUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetTranslations sets the "translations" field.
+func (u *ObjectiveUpsertBulk) SetTranslations(v map[string]schematype.Translation) *ObjectiveUpsertBulk {
+	return u.Update(func(s *ObjectiveUpsert) {
+		s.SetTranslations(v)
+	})
+}
+
+// UpdateTranslations sets the "translations" field to the value that was provided on create.
+func (u *ObjectiveUpsertBulk) UpdateTranslations() *ObjectiveUpsertBulk {
+	return u.Update(func(s *ObjectiveUpsert) {
+		s.UpdateTranslations()
+	})
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (u *ObjectiveUpsertBulk) ClearTranslations() *ObjectiveUpsertBulk {
+	return u.Update(func(s *ObjectiveUpsert) {
+		s.ClearTranslations()
 	})
 }
 

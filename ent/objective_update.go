@@ -9,6 +9,7 @@ import (
 	"launchgraph/ent/launch"
 	"launchgraph/ent/objective"
 	"launchgraph/ent/predicate"
+	"launchgraph/ent/schema/schematype"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -33,6 +34,18 @@ func (_u *ObjectiveUpdate) Where(ps ...predicate.Objective) *ObjectiveUpdate {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *ObjectiveUpdate) SetUpdatedAt(v time.Time) *ObjectiveUpdate {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetTranslations sets the "translations" field.
+func (_u *ObjectiveUpdate) SetTranslations(v map[string]schematype.Translation) *ObjectiveUpdate {
+	_u.mutation.SetTranslations(v)
+	return _u
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (_u *ObjectiveUpdate) ClearTranslations() *ObjectiveUpdate {
+	_u.mutation.ClearTranslations()
 	return _u
 }
 
@@ -193,6 +206,12 @@ func (_u *ObjectiveUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(objective.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.Translations(); ok {
+		_spec.SetField(objective.FieldTranslations, field.TypeJSON, value)
+	}
+	if _u.mutation.TranslationsCleared() {
+		_spec.ClearField(objective.FieldTranslations, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.Text(); ok {
 		_spec.SetField(objective.FieldText, field.TypeString, value)
 	}
@@ -275,6 +294,18 @@ type ObjectiveUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *ObjectiveUpdateOne) SetUpdatedAt(v time.Time) *ObjectiveUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetTranslations sets the "translations" field.
+func (_u *ObjectiveUpdateOne) SetTranslations(v map[string]schematype.Translation) *ObjectiveUpdateOne {
+	_u.mutation.SetTranslations(v)
+	return _u
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (_u *ObjectiveUpdateOne) ClearTranslations() *ObjectiveUpdateOne {
+	_u.mutation.ClearTranslations()
 	return _u
 }
 
@@ -464,6 +495,12 @@ func (_u *ObjectiveUpdateOne) sqlSave(ctx context.Context) (_node *Objective, er
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(objective.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Translations(); ok {
+		_spec.SetField(objective.FieldTranslations, field.TypeJSON, value)
+	}
+	if _u.mutation.TranslationsCleared() {
+		_spec.ClearField(objective.FieldTranslations, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Text(); ok {
 		_spec.SetField(objective.FieldText, field.TypeString, value)

@@ -3,8 +3,10 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"launchgraph/ent/region"
+	"launchgraph/ent/schema/schematype"
 	"strings"
 	"time"
 
@@ -21,6 +23,8 @@ type Region struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Translations holds the value of the "translations" field.
+	Translations map[string]schematype.Translation `json:"translations,omitempty"`
 	// ITU region code: AFR, AMS, ARB, ASP, CIS or EUR.
 	Code string `json:"code,omitempty"`
 	// Name holds the value of the "name" field.
@@ -60,6 +64,8 @@ func (*Region) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case region.FieldTranslations:
+			values[i] = new([]byte)
 		case region.FieldID:
 			values[i] = new(sql.NullInt64)
 		case region.FieldCode, region.FieldName, region.FieldDefaultTimezone:
@@ -98,6 +104,14 @@ func (_m *Region) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case region.FieldTranslations:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field translations", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Translations); err != nil {
+					return fmt.Errorf("unmarshal field translations: %w", err)
+				}
 			}
 		case region.FieldCode:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -163,6 +177,9 @@ func (_m *Region) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("translations=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Translations))
 	builder.WriteString(", ")
 	builder.WriteString("code=")
 	builder.WriteString(_m.Code)

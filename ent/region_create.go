@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"launchgraph/ent/launch"
 	"launchgraph/ent/region"
+	"launchgraph/ent/schema/schematype"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -48,6 +49,12 @@ func (_c *RegionCreate) SetNillableUpdatedAt(v *time.Time) *RegionCreate {
 	if v != nil {
 		_c.SetUpdatedAt(*v)
 	}
+	return _c
+}
+
+// SetTranslations sets the "translations" field.
+func (_c *RegionCreate) SetTranslations(v map[string]schematype.Translation) *RegionCreate {
+	_c.mutation.SetTranslations(v)
 	return _c
 }
 
@@ -196,6 +203,10 @@ func (_c *RegionCreate) createSpec() (*Region, *sqlgraph.CreateSpec) {
 		_spec.SetField(region.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
 	}
+	if value, ok := _c.mutation.Translations(); ok {
+		_spec.SetField(region.FieldTranslations, field.TypeJSON, value)
+		_node.Translations = value
+	}
 	if value, ok := _c.mutation.Code(); ok {
 		_spec.SetField(region.FieldCode, field.TypeString, value)
 		_node.Code = value
@@ -285,6 +296,24 @@ func (u *RegionUpsert) SetUpdatedAt(v time.Time) *RegionUpsert {
 // UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
 func (u *RegionUpsert) UpdateUpdatedAt() *RegionUpsert {
 	u.SetExcluded(region.FieldUpdatedAt)
+	return u
+}
+
+// SetTranslations sets the "translations" field.
+func (u *RegionUpsert) SetTranslations(v map[string]schematype.Translation) *RegionUpsert {
+	u.Set(region.FieldTranslations, v)
+	return u
+}
+
+// UpdateTranslations sets the "translations" field to the value that was provided on create.
+func (u *RegionUpsert) UpdateTranslations() *RegionUpsert {
+	u.SetExcluded(region.FieldTranslations)
+	return u
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (u *RegionUpsert) ClearTranslations() *RegionUpsert {
+	u.SetNull(region.FieldTranslations)
 	return u
 }
 
@@ -380,6 +409,27 @@ func (u *RegionUpsertOne) SetUpdatedAt(v time.Time) *RegionUpsertOne {
 func (u *RegionUpsertOne) UpdateUpdatedAt() *RegionUpsertOne {
 	return u.Update(func(s *RegionUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetTranslations sets the "translations" field.
+func (u *RegionUpsertOne) SetTranslations(v map[string]schematype.Translation) *RegionUpsertOne {
+	return u.Update(func(s *RegionUpsert) {
+		s.SetTranslations(v)
+	})
+}
+
+// UpdateTranslations sets the "translations" field to the value that was provided on create.
+func (u *RegionUpsertOne) UpdateTranslations() *RegionUpsertOne {
+	return u.Update(func(s *RegionUpsert) {
+		s.UpdateTranslations()
+	})
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (u *RegionUpsertOne) ClearTranslations() *RegionUpsertOne {
+	return u.Update(func(s *RegionUpsert) {
+		s.ClearTranslations()
 	})
 }
 
@@ -647,6 +697,27 @@ func (u *RegionUpsertBulk) SetUpdatedAt(v time.Time) *RegionUpsertBulk {
 func (u *RegionUpsertBulk) UpdateUpdatedAt() *RegionUpsertBulk {
 	return u.Update(func(s *RegionUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetTranslations sets the "translations" field.
+func (u *RegionUpsertBulk) SetTranslations(v map[string]schematype.Translation) *RegionUpsertBulk {
+	return u.Update(func(s *RegionUpsert) {
+		s.SetTranslations(v)
+	})
+}
+
+// UpdateTranslations sets the "translations" field to the value that was provided on create.
+func (u *RegionUpsertBulk) UpdateTranslations() *RegionUpsertBulk {
+	return u.Update(func(s *RegionUpsert) {
+		s.UpdateTranslations()
+	})
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (u *RegionUpsertBulk) ClearTranslations() *RegionUpsertBulk {
+	return u.Update(func(s *RegionUpsert) {
+		s.ClearTranslations()
 	})
 }
 

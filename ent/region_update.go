@@ -9,6 +9,7 @@ import (
 	"launchgraph/ent/launch"
 	"launchgraph/ent/predicate"
 	"launchgraph/ent/region"
+	"launchgraph/ent/schema/schematype"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -33,6 +34,18 @@ func (_u *RegionUpdate) Where(ps ...predicate.Region) *RegionUpdate {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *RegionUpdate) SetUpdatedAt(v time.Time) *RegionUpdate {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetTranslations sets the "translations" field.
+func (_u *RegionUpdate) SetTranslations(v map[string]schematype.Translation) *RegionUpdate {
+	_u.mutation.SetTranslations(v)
+	return _u
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (_u *RegionUpdate) ClearTranslations() *RegionUpdate {
+	_u.mutation.ClearTranslations()
 	return _u
 }
 
@@ -196,6 +209,12 @@ func (_u *RegionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(region.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.Translations(); ok {
+		_spec.SetField(region.FieldTranslations, field.TypeJSON, value)
+	}
+	if _u.mutation.TranslationsCleared() {
+		_spec.ClearField(region.FieldTranslations, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.Code(); ok {
 		_spec.SetField(region.FieldCode, field.TypeString, value)
 	}
@@ -275,6 +294,18 @@ type RegionUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *RegionUpdateOne) SetUpdatedAt(v time.Time) *RegionUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetTranslations sets the "translations" field.
+func (_u *RegionUpdateOne) SetTranslations(v map[string]schematype.Translation) *RegionUpdateOne {
+	_u.mutation.SetTranslations(v)
+	return _u
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (_u *RegionUpdateOne) ClearTranslations() *RegionUpdateOne {
+	_u.mutation.ClearTranslations()
 	return _u
 }
 
@@ -467,6 +498,12 @@ func (_u *RegionUpdateOne) sqlSave(ctx context.Context) (_node *Region, err erro
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(region.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Translations(); ok {
+		_spec.SetField(region.FieldTranslations, field.TypeJSON, value)
+	}
+	if _u.mutation.TranslationsCleared() {
+		_spec.ClearField(region.FieldTranslations, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Code(); ok {
 		_spec.SetField(region.FieldCode, field.TypeString, value)

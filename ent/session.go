@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"launchgraph/ent/launch"
+	"launchgraph/ent/schema/schematype"
 	"launchgraph/ent/session"
 	"strings"
 	"time"
@@ -23,6 +24,8 @@ type Session struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Translations holds the value of the "translations" field.
+	Translations map[string]schematype.Translation `json:"translations,omitempty"`
 	// LaunchID holds the value of the "launch_id" field.
 	LaunchID int `json:"launch_id,omitempty"`
 	// Title holds the value of the "title" field.
@@ -45,6 +48,8 @@ type Session struct {
 	InterpretationLanguages []string `json:"interpretation_languages,omitempty"`
 	// Position holds the value of the "position" field.
 	Position int `json:"position,omitempty"`
+	// Counts updates; calendar feeds publish it as SEQUENCE.
+	Revision int `json:"revision,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the SessionQuery when eager-loading is set.
 	Edges        SessionEdges `json:"edges"`
@@ -103,11 +108,11 @@ func (*Session) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case session.FieldInterpretationLanguages:
+		case session.FieldTranslations, session.FieldInterpretationLanguages:
 			values[i] = new([]byte)
 		case session.FieldTimeConfirmed:
 			values[i] = new(sql.NullBool)
-		case session.FieldID, session.FieldLaunchID, session.FieldPosition:
+		case session.FieldID, session.FieldLaunchID, session.FieldPosition, session.FieldRevision:
 			values[i] = new(sql.NullInt64)
 		case session.FieldTitle, session.FieldDescription, session.FieldKind, session.FieldRoom, session.FieldChannel:
 			values[i] = new(sql.NullString)
@@ -145,6 +150,14 @@ func (_m *Session) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case session.FieldTranslations:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field translations", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Translations); err != nil {
+					return fmt.Errorf("unmarshal field translations: %w", err)
+				}
 			}
 		case session.FieldLaunchID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -214,6 +227,12 @@ func (_m *Session) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Position = int(value.Int64)
 			}
+		case session.FieldRevision:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field revision", values[i])
+			} else if value.Valid {
+				_m.Revision = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -271,6 +290,9 @@ func (_m *Session) String() string {
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
 	builder.WriteString(", ")
+	builder.WriteString("translations=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Translations))
+	builder.WriteString(", ")
 	builder.WriteString("launch_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.LaunchID))
 	builder.WriteString(", ")
@@ -303,6 +325,9 @@ func (_m *Session) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("position=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Position))
+	builder.WriteString(", ")
+	builder.WriteString("revision=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Revision))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"launchgraph/ent/guidelineset"
 	"launchgraph/ent/launch"
+	"launchgraph/ent/schema/schematype"
 	"launchgraph/ent/session"
 	"launchgraph/ent/speaker"
 	"time"
@@ -50,6 +51,12 @@ func (_c *SessionCreate) SetNillableUpdatedAt(v *time.Time) *SessionCreate {
 	if v != nil {
 		_c.SetUpdatedAt(*v)
 	}
+	return _c
+}
+
+// SetTranslations sets the "translations" field.
+func (_c *SessionCreate) SetTranslations(v map[string]schematype.Translation) *SessionCreate {
+	_c.mutation.SetTranslations(v)
 	return _c
 }
 
@@ -159,6 +166,20 @@ func (_c *SessionCreate) SetNillablePosition(v *int) *SessionCreate {
 	return _c
 }
 
+// SetRevision sets the "revision" field.
+func (_c *SessionCreate) SetRevision(v int) *SessionCreate {
+	_c.mutation.SetRevision(v)
+	return _c
+}
+
+// SetNillableRevision sets the "revision" field if the given value is not nil.
+func (_c *SessionCreate) SetNillableRevision(v *int) *SessionCreate {
+	if v != nil {
+		_c.SetRevision(*v)
+	}
+	return _c
+}
+
 // SetLaunch sets the "launch" edge to the Launch entity.
 func (_c *SessionCreate) SetLaunch(v *Launch) *SessionCreate {
 	return _c.SetLaunchID(v.ID)
@@ -257,6 +278,10 @@ func (_c *SessionCreate) defaults() error {
 		v := session.DefaultPosition
 		_c.mutation.SetPosition(v)
 	}
+	if _, ok := _c.mutation.Revision(); !ok {
+		v := session.DefaultRevision
+		_c.mutation.SetRevision(v)
+	}
 	return nil
 }
 
@@ -322,6 +347,9 @@ func (_c *SessionCreate) check() error {
 	if _, ok := _c.mutation.Position(); !ok {
 		return &ValidationError{Name: "position", err: errors.New(`ent: missing required field "Session.position"`)}
 	}
+	if _, ok := _c.mutation.Revision(); !ok {
+		return &ValidationError{Name: "revision", err: errors.New(`ent: missing required field "Session.revision"`)}
+	}
 	if len(_c.mutation.LaunchIDs()) == 0 {
 		return &ValidationError{Name: "launch", err: errors.New(`ent: missing required edge "Session.launch"`)}
 	}
@@ -359,6 +387,10 @@ func (_c *SessionCreate) createSpec() (*Session, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.UpdatedAt(); ok {
 		_spec.SetField(session.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.Translations(); ok {
+		_spec.SetField(session.FieldTranslations, field.TypeJSON, value)
+		_node.Translations = value
 	}
 	if value, ok := _c.mutation.Title(); ok {
 		_spec.SetField(session.FieldTitle, field.TypeString, value)
@@ -399,6 +431,10 @@ func (_c *SessionCreate) createSpec() (*Session, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Position(); ok {
 		_spec.SetField(session.FieldPosition, field.TypeInt, value)
 		_node.Position = value
+	}
+	if value, ok := _c.mutation.Revision(); ok {
+		_spec.SetField(session.FieldRevision, field.TypeInt, value)
+		_node.Revision = value
 	}
 	if nodes := _c.mutation.LaunchIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -510,6 +546,24 @@ func (u *SessionUpsert) SetUpdatedAt(v time.Time) *SessionUpsert {
 // UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
 func (u *SessionUpsert) UpdateUpdatedAt() *SessionUpsert {
 	u.SetExcluded(session.FieldUpdatedAt)
+	return u
+}
+
+// SetTranslations sets the "translations" field.
+func (u *SessionUpsert) SetTranslations(v map[string]schematype.Translation) *SessionUpsert {
+	u.Set(session.FieldTranslations, v)
+	return u
+}
+
+// UpdateTranslations sets the "translations" field to the value that was provided on create.
+func (u *SessionUpsert) UpdateTranslations() *SessionUpsert {
+	u.SetExcluded(session.FieldTranslations)
+	return u
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (u *SessionUpsert) ClearTranslations() *SessionUpsert {
+	u.SetNull(session.FieldTranslations)
 	return u
 }
 
@@ -669,6 +723,24 @@ func (u *SessionUpsert) AddPosition(v int) *SessionUpsert {
 	return u
 }
 
+// SetRevision sets the "revision" field.
+func (u *SessionUpsert) SetRevision(v int) *SessionUpsert {
+	u.Set(session.FieldRevision, v)
+	return u
+}
+
+// UpdateRevision sets the "revision" field to the value that was provided on create.
+func (u *SessionUpsert) UpdateRevision() *SessionUpsert {
+	u.SetExcluded(session.FieldRevision)
+	return u
+}
+
+// AddRevision adds v to the "revision" field.
+func (u *SessionUpsert) AddRevision(v int) *SessionUpsert {
+	u.Add(session.FieldRevision, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -725,6 +797,27 @@ func (u *SessionUpsertOne) SetUpdatedAt(v time.Time) *SessionUpsertOne {
 func (u *SessionUpsertOne) UpdateUpdatedAt() *SessionUpsertOne {
 	return u.Update(func(s *SessionUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetTranslations sets the "translations" field.
+func (u *SessionUpsertOne) SetTranslations(v map[string]schematype.Translation) *SessionUpsertOne {
+	return u.Update(func(s *SessionUpsert) {
+		s.SetTranslations(v)
+	})
+}
+
+// UpdateTranslations sets the "translations" field to the value that was provided on create.
+func (u *SessionUpsertOne) UpdateTranslations() *SessionUpsertOne {
+	return u.Update(func(s *SessionUpsert) {
+		s.UpdateTranslations()
+	})
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (u *SessionUpsertOne) ClearTranslations() *SessionUpsertOne {
+	return u.Update(func(s *SessionUpsert) {
+		s.ClearTranslations()
 	})
 }
 
@@ -907,6 +1000,27 @@ func (u *SessionUpsertOne) AddPosition(v int) *SessionUpsertOne {
 func (u *SessionUpsertOne) UpdatePosition() *SessionUpsertOne {
 	return u.Update(func(s *SessionUpsert) {
 		s.UpdatePosition()
+	})
+}
+
+// SetRevision sets the "revision" field.
+func (u *SessionUpsertOne) SetRevision(v int) *SessionUpsertOne {
+	return u.Update(func(s *SessionUpsert) {
+		s.SetRevision(v)
+	})
+}
+
+// AddRevision adds v to the "revision" field.
+func (u *SessionUpsertOne) AddRevision(v int) *SessionUpsertOne {
+	return u.Update(func(s *SessionUpsert) {
+		s.AddRevision(v)
+	})
+}
+
+// UpdateRevision sets the "revision" field to the value that was provided on create.
+func (u *SessionUpsertOne) UpdateRevision() *SessionUpsertOne {
+	return u.Update(func(s *SessionUpsert) {
+		s.UpdateRevision()
 	})
 }
 
@@ -1135,6 +1249,27 @@ func (u *SessionUpsertBulk) UpdateUpdatedAt() *SessionUpsertBulk {
 	})
 }
 
+// SetTranslations sets the "translations" field.
+func (u *SessionUpsertBulk) SetTranslations(v map[string]schematype.Translation) *SessionUpsertBulk {
+	return u.Update(func(s *SessionUpsert) {
+		s.SetTranslations(v)
+	})
+}
+
+// UpdateTranslations sets the "translations" field to the value that was provided on create.
+func (u *SessionUpsertBulk) UpdateTranslations() *SessionUpsertBulk {
+	return u.Update(func(s *SessionUpsert) {
+		s.UpdateTranslations()
+	})
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (u *SessionUpsertBulk) ClearTranslations() *SessionUpsertBulk {
+	return u.Update(func(s *SessionUpsert) {
+		s.ClearTranslations()
+	})
+}
+
 // SetLaunchID sets the "launch_id" field.
 func (u *SessionUpsertBulk) SetLaunchID(v int) *SessionUpsertBulk {
 	return u.Update(func(s *SessionUpsert) {
@@ -1314,6 +1449,27 @@ func (u *SessionUpsertBulk) AddPosition(v int) *SessionUpsertBulk {
 func (u *SessionUpsertBulk) UpdatePosition() *SessionUpsertBulk {
 	return u.Update(func(s *SessionUpsert) {
 		s.UpdatePosition()
+	})
+}
+
+// SetRevision sets the "revision" field.
+func (u *SessionUpsertBulk) SetRevision(v int) *SessionUpsertBulk {
+	return u.Update(func(s *SessionUpsert) {
+		s.SetRevision(v)
+	})
+}
+
+// AddRevision adds v to the "revision" field.
+func (u *SessionUpsertBulk) AddRevision(v int) *SessionUpsertBulk {
+	return u.Update(func(s *SessionUpsert) {
+		s.AddRevision(v)
+	})
+}
+
+// UpdateRevision sets the "revision" field to the value that was provided on create.
+func (u *SessionUpsertBulk) UpdateRevision() *SessionUpsertBulk {
+	return u.Update(func(s *SessionUpsert) {
+		s.UpdateRevision()
 	})
 }
 

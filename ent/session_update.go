@@ -9,6 +9,7 @@ import (
 	"launchgraph/ent/guidelineset"
 	"launchgraph/ent/launch"
 	"launchgraph/ent/predicate"
+	"launchgraph/ent/schema/schematype"
 	"launchgraph/ent/session"
 	"launchgraph/ent/speaker"
 	"time"
@@ -36,6 +37,18 @@ func (_u *SessionUpdate) Where(ps ...predicate.Session) *SessionUpdate {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *SessionUpdate) SetUpdatedAt(v time.Time) *SessionUpdate {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetTranslations sets the "translations" field.
+func (_u *SessionUpdate) SetTranslations(v map[string]schematype.Translation) *SessionUpdate {
+	_u.mutation.SetTranslations(v)
+	return _u
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (_u *SessionUpdate) ClearTranslations() *SessionUpdate {
+	_u.mutation.ClearTranslations()
 	return _u
 }
 
@@ -213,6 +226,27 @@ func (_u *SessionUpdate) SetNillablePosition(v *int) *SessionUpdate {
 // AddPosition adds value to the "position" field.
 func (_u *SessionUpdate) AddPosition(v int) *SessionUpdate {
 	_u.mutation.AddPosition(v)
+	return _u
+}
+
+// SetRevision sets the "revision" field.
+func (_u *SessionUpdate) SetRevision(v int) *SessionUpdate {
+	_u.mutation.ResetRevision()
+	_u.mutation.SetRevision(v)
+	return _u
+}
+
+// SetNillableRevision sets the "revision" field if the given value is not nil.
+func (_u *SessionUpdate) SetNillableRevision(v *int) *SessionUpdate {
+	if v != nil {
+		_u.SetRevision(*v)
+	}
+	return _u
+}
+
+// AddRevision adds value to the "revision" field.
+func (_u *SessionUpdate) AddRevision(v int) *SessionUpdate {
+	_u.mutation.AddRevision(v)
 	return _u
 }
 
@@ -405,6 +439,12 @@ func (_u *SessionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(session.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.Translations(); ok {
+		_spec.SetField(session.FieldTranslations, field.TypeJSON, value)
+	}
+	if _u.mutation.TranslationsCleared() {
+		_spec.ClearField(session.FieldTranslations, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.Title(); ok {
 		_spec.SetField(session.FieldTitle, field.TypeString, value)
 	}
@@ -451,6 +491,12 @@ func (_u *SessionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedPosition(); ok {
 		_spec.AddField(session.FieldPosition, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Revision(); ok {
+		_spec.SetField(session.FieldRevision, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedRevision(); ok {
+		_spec.AddField(session.FieldRevision, field.TypeInt, value)
 	}
 	if _u.mutation.LaunchCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -596,6 +642,18 @@ type SessionUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *SessionUpdateOne) SetUpdatedAt(v time.Time) *SessionUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetTranslations sets the "translations" field.
+func (_u *SessionUpdateOne) SetTranslations(v map[string]schematype.Translation) *SessionUpdateOne {
+	_u.mutation.SetTranslations(v)
+	return _u
+}
+
+// ClearTranslations clears the value of the "translations" field.
+func (_u *SessionUpdateOne) ClearTranslations() *SessionUpdateOne {
+	_u.mutation.ClearTranslations()
 	return _u
 }
 
@@ -773,6 +831,27 @@ func (_u *SessionUpdateOne) SetNillablePosition(v *int) *SessionUpdateOne {
 // AddPosition adds value to the "position" field.
 func (_u *SessionUpdateOne) AddPosition(v int) *SessionUpdateOne {
 	_u.mutation.AddPosition(v)
+	return _u
+}
+
+// SetRevision sets the "revision" field.
+func (_u *SessionUpdateOne) SetRevision(v int) *SessionUpdateOne {
+	_u.mutation.ResetRevision()
+	_u.mutation.SetRevision(v)
+	return _u
+}
+
+// SetNillableRevision sets the "revision" field if the given value is not nil.
+func (_u *SessionUpdateOne) SetNillableRevision(v *int) *SessionUpdateOne {
+	if v != nil {
+		_u.SetRevision(*v)
+	}
+	return _u
+}
+
+// AddRevision adds value to the "revision" field.
+func (_u *SessionUpdateOne) AddRevision(v int) *SessionUpdateOne {
+	_u.mutation.AddRevision(v)
 	return _u
 }
 
@@ -995,6 +1074,12 @@ func (_u *SessionUpdateOne) sqlSave(ctx context.Context) (_node *Session, err er
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(session.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.Translations(); ok {
+		_spec.SetField(session.FieldTranslations, field.TypeJSON, value)
+	}
+	if _u.mutation.TranslationsCleared() {
+		_spec.ClearField(session.FieldTranslations, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.Title(); ok {
 		_spec.SetField(session.FieldTitle, field.TypeString, value)
 	}
@@ -1041,6 +1126,12 @@ func (_u *SessionUpdateOne) sqlSave(ctx context.Context) (_node *Session, err er
 	}
 	if value, ok := _u.mutation.AddedPosition(); ok {
 		_spec.AddField(session.FieldPosition, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Revision(); ok {
+		_spec.SetField(session.FieldRevision, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedRevision(); ok {
+		_spec.AddField(session.FieldRevision, field.TypeInt, value)
 	}
 	if _u.mutation.LaunchCleared() {
 		edge := &sqlgraph.EdgeSpec{

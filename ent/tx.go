@@ -26,6 +26,8 @@ type Tx struct {
 	IdempotencyKey *IdempotencyKeyClient
 	// Launch is the client for interacting with the Launch builders.
 	Launch *LaunchClient
+	// Notification is the client for interacting with the Notification builders.
+	Notification *NotificationClient
 	// Objective is the client for interacting with the Objective builders.
 	Objective *ObjectiveClient
 	// Region is the client for interacting with the Region builders.
@@ -36,6 +38,8 @@ type Tx struct {
 	Session *SessionClient
 	// Speaker is the client for interacting with the Speaker builders.
 	Speaker *SpeakerClient
+	// Tombstone is the client for interacting with the Tombstone builders.
+	Tombstone *TombstoneClient
 
 	// lazily loaded.
 	client     *Client
@@ -173,11 +177,13 @@ func (tx *Tx) init() {
 	tx.GuidelineSet = NewGuidelineSetClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.Launch = NewLaunchClient(tx.config)
+	tx.Notification = NewNotificationClient(tx.config)
 	tx.Objective = NewObjectiveClient(tx.config)
 	tx.Region = NewRegionClient(tx.config)
 	tx.Registrant = NewRegistrantClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
 	tx.Speaker = NewSpeakerClient(tx.config)
+	tx.Tombstone = NewTombstoneClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

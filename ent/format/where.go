@@ -160,6 +160,16 @@ func UpdatedAtLTE(v time.Time) predicate.Format {
 	return predicate.Format(sql.FieldLTE(FieldUpdatedAt, v))
 }
 
+// TranslationsIsNil applies the IsNil predicate on the "translations" field.
+func TranslationsIsNil() predicate.Format {
+	return predicate.Format(sql.FieldIsNull(FieldTranslations))
+}
+
+// TranslationsNotNil applies the NotNil predicate on the "translations" field.
+func TranslationsNotNil() predicate.Format {
+	return predicate.Format(sql.FieldNotNull(FieldTranslations))
+}
+
 // KindEQ applies the EQ predicate on the "kind" field.
 func KindEQ(v Kind) predicate.Format {
 	return predicate.Format(sql.FieldEQ(FieldKind, v))

@@ -21,6 +21,8 @@ const (
 	FieldCreatedAt = "created_at"
 	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
 	FieldUpdatedAt = "updated_at"
+	// FieldTranslations holds the string denoting the translations field in the database.
+	FieldTranslations = "translations"
 	// FieldAudience holds the string denoting the audience field in the database.
 	FieldAudience = "audience"
 	// FieldTitle holds the string denoting the title field in the database.
@@ -52,6 +54,7 @@ var Columns = []string{
 	FieldID,
 	FieldCreatedAt,
 	FieldUpdatedAt,
+	FieldTranslations,
 	FieldAudience,
 	FieldTitle,
 	FieldSummary,

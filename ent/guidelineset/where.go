@@ -160,6 +160,16 @@ func UpdatedAtLTE(v time.Time) predicate.GuidelineSet {
 	return predicate.GuidelineSet(sql.FieldLTE(FieldUpdatedAt, v))
 }
 
+// TranslationsIsNil applies the IsNil predicate on the "translations" field.
+func TranslationsIsNil() predicate.GuidelineSet {
+	return predicate.GuidelineSet(sql.FieldIsNull(FieldTranslations))
+}
+
+// TranslationsNotNil applies the NotNil predicate on the "translations" field.
+func TranslationsNotNil() predicate.GuidelineSet {
+	return predicate.GuidelineSet(sql.FieldNotNull(FieldTranslations))
+}
+
 // AudienceEQ applies the EQ predicate on the "audience" field.
 func AudienceEQ(v Audience) predicate.GuidelineSet {
 	return predicate.GuidelineSet(sql.FieldEQ(FieldAudience, v))

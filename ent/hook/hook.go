@@ -80,6 +80,18 @@ func (f LaunchFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LaunchMutation", m)
 }
 
+// The NotificationFunc type is an adapter to allow the use of ordinary
+// function as Notification mutator.
+type NotificationFunc func(context.Context, *ent.NotificationMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f NotificationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.NotificationMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NotificationMutation", m)
+}
+
 // The ObjectiveFunc type is an adapter to allow the use of ordinary
 // function as Objective mutator.
 type ObjectiveFunc func(context.Context, *ent.ObjectiveMutation) (ent.Value, error)
@@ -138,6 +150,18 @@ func (f SpeakerFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SpeakerMutation", m)
+}
+
+// The TombstoneFunc type is an adapter to allow the use of ordinary
+// function as Tombstone mutator.
+type TombstoneFunc func(context.Context, *ent.TombstoneMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f TombstoneFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.TombstoneMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.TombstoneMutation", m)
 }
 
 // Condition is a hook condition function.

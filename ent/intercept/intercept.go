@@ -13,12 +13,14 @@ import (
 	"launchgraph/ent/guidelineset"
 	"launchgraph/ent/idempotencykey"
 	"launchgraph/ent/launch"
+	"launchgraph/ent/notification"
 	"launchgraph/ent/objective"
 	"launchgraph/ent/predicate"
 	"launchgraph/ent/region"
 	"launchgraph/ent/registrant"
 	"launchgraph/ent/session"
 	"launchgraph/ent/speaker"
+	"launchgraph/ent/tombstone"
 
 	"entgo.io/ent/dialect/sql"
 )
@@ -241,6 +243,33 @@ func (f TraverseLaunch) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.LaunchQuery", q)
 }
 
+// The NotificationFunc type is an adapter to allow the use of ordinary function as a Querier.
+type NotificationFunc func(context.Context, *ent.NotificationQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f NotificationFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.NotificationQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.NotificationQuery", q)
+}
+
+// The TraverseNotification type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseNotification func(context.Context, *ent.NotificationQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseNotification) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseNotification) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.NotificationQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.NotificationQuery", q)
+}
+
 // The ObjectiveFunc type is an adapter to allow the use of ordinary function as a Querier.
 type ObjectiveFunc func(context.Context, *ent.ObjectiveQuery) (ent.Value, error)
 
@@ -376,6 +405,33 @@ func (f TraverseSpeaker) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.SpeakerQuery", q)
 }
 
+// The TombstoneFunc type is an adapter to allow the use of ordinary function as a Querier.
+type TombstoneFunc func(context.Context, *ent.TombstoneQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f TombstoneFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.TombstoneQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.TombstoneQuery", q)
+}
+
+// The TraverseTombstone type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseTombstone func(context.Context, *ent.TombstoneQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseTombstone) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseTombstone) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TombstoneQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.TombstoneQuery", q)
+}
+
 // NewQuery returns the generic Query interface for the given typed query.
 func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
@@ -391,6 +447,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.IdempotencyKeyQuery, predicate.IdempotencyKey, idempotencykey.OrderOption]{typ: ent.TypeIdempotencyKey, tq: q}, nil
 	case *ent.LaunchQuery:
 		return &query[*ent.LaunchQuery, predicate.Launch, launch.OrderOption]{typ: ent.TypeLaunch, tq: q}, nil
+	case *ent.NotificationQuery:
+		return &query[*ent.NotificationQuery, predicate.Notification, notification.OrderOption]{typ: ent.TypeNotification, tq: q}, nil
 	case *ent.ObjectiveQuery:
 		return &query[*ent.ObjectiveQuery, predicate.Objective, objective.OrderOption]{typ: ent.TypeObjective, tq: q}, nil
 	case *ent.RegionQuery:
@@ -401,6 +459,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.SessionQuery, predicate.Session, session.OrderOption]{typ: ent.TypeSession, tq: q}, nil
 	case *ent.SpeakerQuery:
 		return &query[*ent.SpeakerQuery, predicate.Speaker, speaker.OrderOption]{typ: ent.TypeSpeaker, tq: q}, nil
+	case *ent.TombstoneQuery:
+		return &query[*ent.TombstoneQuery, predicate.Tombstone, tombstone.OrderOption]{typ: ent.TypeTombstone, tq: q}, nil
 	default:
 		return nil, fmt.Errorf("unknown query type %T", q)
 	}

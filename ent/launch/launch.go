@@ -22,6 +22,8 @@ const (
 	FieldCreatedAt = "created_at"
 	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
 	FieldUpdatedAt = "updated_at"
+	// FieldTranslations holds the string denoting the translations field in the database.
+	FieldTranslations = "translations"
 	// FieldSlug holds the string denoting the slug field in the database.
 	FieldSlug = "slug"
 	// FieldTitle holds the string denoting the title field in the database.
@@ -64,6 +66,8 @@ const (
 	FieldRegistrationClosesAt = "registration_closes_at"
 	// FieldSourceURL holds the string denoting the source_url field in the database.
 	FieldSourceURL = "source_url"
+	// FieldRevision holds the string denoting the revision field in the database.
+	FieldRevision = "revision"
 	// EdgeRegion holds the string denoting the region edge name in mutations.
 	EdgeRegion = "region"
 	// EdgeFormat holds the string denoting the format edge name in mutations.
@@ -123,6 +127,7 @@ var Columns = []string{
 	FieldID,
 	FieldCreatedAt,
 	FieldUpdatedAt,
+	FieldTranslations,
 	FieldSlug,
 	FieldTitle,
 	FieldDescription,
@@ -144,6 +149,7 @@ var Columns = []string{
 	FieldRegistrationOpensAt,
 	FieldRegistrationClosesAt,
 	FieldSourceURL,
+	FieldRevision,
 }
 
 var (
@@ -171,7 +177,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "launchgraph/ent/runtime"
 var (
-	Hooks [1]ent.Hook
+	Hooks [2]ent.Hook
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
 	// DefaultUpdatedAt holds the default value on creation for the "updated_at" field.
@@ -208,6 +214,8 @@ var (
 	DefaultRequiresApproval bool
 	// SourceURLValidator is a validator for the "source_url" field. It is called by the builders before save.
 	SourceURLValidator func(string) error
+	// DefaultRevision holds the default value on creation for the "revision" field.
+	DefaultRevision int
 )
 
 // Status defines the type for the "status" enum field.
@@ -349,6 +357,11 @@ func ByRegistrationClosesAt(opts ...sql.OrderTermOption) OrderOption {
 // BySourceURL orders the results by the source_url field.
 func BySourceURL(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSourceURL, opts...).ToFunc()
+}
+
+// ByRevision orders the results by the revision field.
+func ByRevision(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRevision, opts...).ToFunc()
 }
 
 // ByRegionField orders the results by region field.

@@ -155,6 +155,11 @@ func SourceURL(v string) predicate.Launch {
 	return predicate.Launch(sql.FieldEQ(FieldSourceURL, v))
 }
 
+// Revision applies equality check predicate on the "revision" field. It's identical to RevisionEQ.
+func Revision(v int) predicate.Launch {
+	return predicate.Launch(sql.FieldEQ(FieldRevision, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Launch {
 	return predicate.Launch(sql.FieldEQ(FieldCreatedAt, v))
@@ -233,6 +238,16 @@ func UpdatedAtLT(v time.Time) predicate.Launch {
 // UpdatedAtLTE applies the LTE predicate on the "updated_at" field.
 func UpdatedAtLTE(v time.Time) predicate.Launch {
 	return predicate.Launch(sql.FieldLTE(FieldUpdatedAt, v))
+}
+
+// TranslationsIsNil applies the IsNil predicate on the "translations" field.
+func TranslationsIsNil() predicate.Launch {
+	return predicate.Launch(sql.FieldIsNull(FieldTranslations))
+}
+
+// TranslationsNotNil applies the NotNil predicate on the "translations" field.
+func TranslationsNotNil() predicate.Launch {
+	return predicate.Launch(sql.FieldNotNull(FieldTranslations))
 }
 
 // SlugEQ applies the EQ predicate on the "slug" field.
@@ -1058,6 +1073,46 @@ func SourceURLEqualFold(v string) predicate.Launch {
 // SourceURLContainsFold applies the ContainsFold predicate on the "source_url" field.
 func SourceURLContainsFold(v string) predicate.Launch {
 	return predicate.Launch(sql.FieldContainsFold(FieldSourceURL, v))
+}
+
+// RevisionEQ applies the EQ predicate on the "revision" field.
+func RevisionEQ(v int) predicate.Launch {
+	return predicate.Launch(sql.FieldEQ(FieldRevision, v))
+}
+
+// RevisionNEQ applies the NEQ predicate on the "revision" field.
+func RevisionNEQ(v int) predicate.Launch {
+	return predicate.Launch(sql.FieldNEQ(FieldRevision, v))
+}
+
+// RevisionIn applies the In predicate on the "revision" field.
+func RevisionIn(vs ...int) predicate.Launch {
+	return predicate.Launch(sql.FieldIn(FieldRevision, vs...))
+}
+
+// RevisionNotIn applies the NotIn predicate on the "revision" field.
+func RevisionNotIn(vs ...int) predicate.Launch {
+	return predicate.Launch(sql.FieldNotIn(FieldRevision, vs...))
+}
+
+// RevisionGT applies the GT predicate on the "revision" field.
+func RevisionGT(v int) predicate.Launch {
+	return predicate.Launch(sql.FieldGT(FieldRevision, v))
+}
+
+// RevisionGTE applies the GTE predicate on the "revision" field.
+func RevisionGTE(v int) predicate.Launch {
+	return predicate.Launch(sql.FieldGTE(FieldRevision, v))
+}
+
+// RevisionLT applies the LT predicate on the "revision" field.
+func RevisionLT(v int) predicate.Launch {
+	return predicate.Launch(sql.FieldLT(FieldRevision, v))
+}
+
+// RevisionLTE applies the LTE predicate on the "revision" field.
+func RevisionLTE(v int) predicate.Launch {
+	return predicate.Launch(sql.FieldLTE(FieldRevision, v))
 }
 
 // HasRegion applies the HasEdge predicate on the "region" edge.

@@ -63,6 +63,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "translations", Type: field.TypeJSON, Nullable: true},
 		{Name: "kind", Type: field.TypeEnum, Enums: []string{"HIGH_LEVEL_PANEL", "ONE_DAY_FORUM", "TRAINING", "ONLINE_DIALOGUE", "REGIONAL_LAUNCH"}},
 		{Name: "name", Type: field.TypeString, Size: 200},
 		{Name: "description", Type: field.TypeString, Nullable: true, Size: 4000},
@@ -77,7 +78,7 @@ var (
 			{
 				Name:    "format_kind",
 				Unique:  true,
-				Columns: []*schema.Column{FormatsColumns[3]},
+				Columns: []*schema.Column{FormatsColumns[4]},
 			},
 		},
 	}
@@ -86,6 +87,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "translations", Type: field.TypeJSON, Nullable: true},
 		{Name: "audience", Type: field.TypeEnum, Enums: []string{"CHILDREN", "PARENTS_EDUCATORS", "INDUSTRY", "POLICY_MAKERS"}},
 		{Name: "title", Type: field.TypeString, Size: 300},
 		{Name: "summary", Type: field.TypeString, Nullable: true, Size: 4000},
@@ -100,7 +102,7 @@ var (
 			{
 				Name:    "guidelineset_audience",
 				Unique:  true,
-				Columns: []*schema.Column{GuidelineSetsColumns[3]},
+				Columns: []*schema.Column{GuidelineSetsColumns[4]},
 			},
 		},
 	}
@@ -125,6 +127,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "translations", Type: field.TypeJSON, Nullable: true},
 		{Name: "slug", Type: field.TypeString, Unique: true, Size: 100},
 		{Name: "title", Type: field.TypeString, Size: 300},
 		{Name: "description", Type: field.TypeString, Nullable: true, Size: 20000},
@@ -144,6 +147,7 @@ var (
 		{Name: "registration_opens_at", Type: field.TypeTime, Nullable: true},
 		{Name: "registration_closes_at", Type: field.TypeTime, Nullable: true},
 		{Name: "source_url", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "revision", Type: field.TypeInt, Default: 0},
 		{Name: "format_id", Type: field.TypeInt},
 		{Name: "region_id", Type: field.TypeInt},
 	}
@@ -155,13 +159,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "launches_formats_launches",
-				Columns:    []*schema.Column{LaunchesColumns[22]},
+				Columns:    []*schema.Column{LaunchesColumns[24]},
 				RefColumns: []*schema.Column{FormatsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "launches_regions_launches",
-				Columns:    []*schema.Column{LaunchesColumns[23]},
+				Columns:    []*schema.Column{LaunchesColumns[25]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -170,22 +174,22 @@ var (
 			{
 				Name:    "launch_region_id",
 				Unique:  false,
-				Columns: []*schema.Column{LaunchesColumns[23]},
+				Columns: []*schema.Column{LaunchesColumns[25]},
 			},
 			{
 				Name:    "launch_format_id",
 				Unique:  false,
-				Columns: []*schema.Column{LaunchesColumns[22]},
+				Columns: []*schema.Column{LaunchesColumns[24]},
 			},
 			{
 				Name:    "launch_starts_at",
 				Unique:  false,
-				Columns: []*schema.Column{LaunchesColumns[7]},
+				Columns: []*schema.Column{LaunchesColumns[8]},
 			},
 			{
 				Name:    "launch_status_starts_at",
 				Unique:  false,
-				Columns: []*schema.Column{LaunchesColumns[6], LaunchesColumns[7]},
+				Columns: []*schema.Column{LaunchesColumns[7], LaunchesColumns[8]},
 			},
 			{
 				Name:    "launch_updated_at",
@@ -194,11 +198,42 @@ var (
 			},
 		},
 	}
+	// NotificationsColumns holds the columns for the "notifications" table.
+	NotificationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"REGISTERED", "PENDING", "WAITLISTED", "PROMOTED", "APPROVED", "REJECTED", "CANCELLED"}},
+		{Name: "recipient", Type: field.TypeString},
+		{Name: "subject", Type: field.TypeString},
+		{Name: "language", Type: field.TypeString, Default: "en"},
+		{Name: "registrant_id", Type: field.TypeInt, Nullable: true},
+		{Name: "message", Type: field.TypeBytes, Nullable: true},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING", "SENT", "FAILED"}, Default: "PENDING"},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "last_error", Type: field.TypeString, Nullable: true},
+		{Name: "next_attempt_at", Type: field.TypeTime},
+		{Name: "sent_at", Type: field.TypeTime, Nullable: true},
+	}
+	// NotificationsTable holds the schema information for the "notifications" table.
+	NotificationsTable = &schema.Table{
+		Name:       "notifications",
+		Columns:    NotificationsColumns,
+		PrimaryKey: []*schema.Column{NotificationsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "notification_status_next_attempt_at",
+				Unique:  false,
+				Columns: []*schema.Column{NotificationsColumns[9], NotificationsColumns[12]},
+			},
+		},
+	}
 	// ObjectivesColumns holds the columns for the "objectives" table.
 	ObjectivesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "translations", Type: field.TypeJSON, Nullable: true},
 		{Name: "text", Type: field.TypeString, Size: 2000},
 		{Name: "position", Type: field.TypeInt, Default: 0},
 		{Name: "series_wide", Type: field.TypeBool, Default: false},
@@ -221,6 +256,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "translations", Type: field.TypeJSON, Nullable: true},
 		{Name: "code", Type: field.TypeString, Unique: true},
 		{Name: "name", Type: field.TypeString, Size: 200},
 		{Name: "default_timezone", Type: field.TypeString},
@@ -292,6 +328,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "translations", Type: field.TypeJSON, Nullable: true},
 		{Name: "title", Type: field.TypeString, Size: 300},
 		{Name: "description", Type: field.TypeString, Nullable: true, Size: 20000},
 		{Name: "kind", Type: field.TypeEnum, Enums: []string{"OPENING", "PANEL", "KEYNOTE", "TRAINING", "DIALOGUE", "BREAK", "CLOSING"}},
@@ -302,6 +339,7 @@ var (
 		{Name: "channel", Type: field.TypeString, Nullable: true, Size: 500},
 		{Name: "interpretation_languages", Type: field.TypeJSON},
 		{Name: "position", Type: field.TypeInt, Default: 0},
+		{Name: "revision", Type: field.TypeInt, Default: 0},
 		{Name: "launch_id", Type: field.TypeInt},
 	}
 	// SessionsTable holds the schema information for the "sessions" table.
@@ -312,7 +350,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "sessions_launches_sessions",
-				Columns:    []*schema.Column{SessionsColumns[13]},
+				Columns:    []*schema.Column{SessionsColumns[15]},
 				RefColumns: []*schema.Column{LaunchesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -321,7 +359,7 @@ var (
 			{
 				Name:    "session_launch_id_starts_at",
 				Unique:  false,
-				Columns: []*schema.Column{SessionsColumns[13], SessionsColumns[6]},
+				Columns: []*schema.Column{SessionsColumns[15], SessionsColumns[7]},
 			},
 			{
 				Name:    "session_updated_at",
@@ -350,6 +388,26 @@ var (
 				Name:    "speaker_updated_at",
 				Unique:  false,
 				Columns: []*schema.Column{SpeakersColumns[2]},
+			},
+		},
+	}
+	// TombstonesColumns holds the columns for the "tombstones" table.
+	TombstonesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "entity_id", Type: field.TypeInt},
+		{Name: "entity_type", Type: field.TypeString},
+		{Name: "deleted_at", Type: field.TypeTime},
+	}
+	// TombstonesTable holds the schema information for the "tombstones" table.
+	TombstonesTable = &schema.Table{
+		Name:       "tombstones",
+		Columns:    TombstonesColumns,
+		PrimaryKey: []*schema.Column{TombstonesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "tombstone_deleted_at",
+				Unique:  false,
+				Columns: []*schema.Column{TombstonesColumns[3]},
 			},
 		},
 	}
@@ -461,11 +519,13 @@ var (
 		GuidelineSetsTable,
 		IdempotencyKeysTable,
 		LaunchesTable,
+		NotificationsTable,
 		ObjectivesTable,
 		RegionsTable,
 		RegistrantsTable,
 		SessionsTable,
 		SpeakersTable,
+		TombstonesTable,
 		LaunchObjectivesTable,
 		LaunchGuidelineSetsTable,
 		SessionSpeakersTable,
@@ -494,6 +554,9 @@ func init() {
 	LaunchesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(8589934592),
 	}
+	NotificationsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(47244640256),
+	}
 	ObjectivesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(12884901888),
 	}
@@ -510,6 +573,9 @@ func init() {
 	}
 	SpeakersTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(30064771072),
+	}
+	TombstonesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(51539607552),
 	}
 	LaunchObjectivesTable.ForeignKeys[0].RefTable = LaunchesTable
 	LaunchObjectivesTable.ForeignKeys[1].RefTable = ObjectivesTable

@@ -18,6 +18,8 @@ const (
 	FieldCreatedAt = "created_at"
 	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
 	FieldUpdatedAt = "updated_at"
+	// FieldTranslations holds the string denoting the translations field in the database.
+	FieldTranslations = "translations"
 	// FieldText holds the string denoting the text field in the database.
 	FieldText = "text"
 	// FieldPosition holds the string denoting the position field in the database.
@@ -40,6 +42,7 @@ var Columns = []string{
 	FieldID,
 	FieldCreatedAt,
 	FieldUpdatedAt,
+	FieldTranslations,
 	FieldText,
 	FieldPosition,
 	FieldSeriesWide,

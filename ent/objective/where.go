@@ -160,6 +160,16 @@ func UpdatedAtLTE(v time.Time) predicate.Objective {
 	return predicate.Objective(sql.FieldLTE(FieldUpdatedAt, v))
 }
 
+// TranslationsIsNil applies the IsNil predicate on the "translations" field.
+func TranslationsIsNil() predicate.Objective {
+	return predicate.Objective(sql.FieldIsNull(FieldTranslations))
+}
+
+// TranslationsNotNil applies the NotNil predicate on the "translations" field.
+func TranslationsNotNil() predicate.Objective {
+	return predicate.Objective(sql.FieldNotNull(FieldTranslations))
+}
+
 // TextEQ applies the EQ predicate on the "text" field.
 func TextEQ(v string) predicate.Objective {
 	return predicate.Objective(sql.FieldEQ(FieldText, v))

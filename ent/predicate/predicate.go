@@ -24,6 +24,9 @@ type IdempotencyKey func(*sql.Selector)
 // Launch is the predicate function for launch builders.
 type Launch func(*sql.Selector)
 
+// Notification is the predicate function for notification builders.
+type Notification func(*sql.Selector)
+
 // Objective is the predicate function for objective builders.
 type Objective func(*sql.Selector)
 
@@ -38,3 +41,6 @@ type Session func(*sql.Selector)
 
 // Speaker is the predicate function for speaker builders.
 type Speaker func(*sql.Selector)
+
+// Tombstone is the predicate function for tombstone builders.
+type Tombstone func(*sql.Selector)

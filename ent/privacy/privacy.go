@@ -255,6 +255,30 @@ func (f LaunchMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.LaunchMutation", m)
 }
 
+// The NotificationQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type NotificationQueryRuleFunc func(context.Context, *ent.NotificationQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f NotificationQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.NotificationQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.NotificationQuery", q)
+}
+
+// The NotificationMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type NotificationMutationRuleFunc func(context.Context, *ent.NotificationMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f NotificationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.NotificationMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.NotificationMutation", m)
+}
+
 // The ObjectiveQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type ObjectiveQueryRuleFunc func(context.Context, *ent.ObjectiveQuery) error
@@ -375,6 +399,30 @@ func (f SpeakerMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SpeakerMutation", m)
 }
 
+// The TombstoneQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type TombstoneQueryRuleFunc func(context.Context, *ent.TombstoneQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f TombstoneQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TombstoneQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.TombstoneQuery", q)
+}
+
+// The TombstoneMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type TombstoneMutationRuleFunc func(context.Context, *ent.TombstoneMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f TombstoneMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.TombstoneMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.TombstoneMutation", m)
+}
+
 type (
 	// Filter is the interface that wraps the Where function
 	// for filtering nodes in queries and mutations.
@@ -422,6 +470,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.LaunchQuery:
 		return q.Filter(), nil
+	case *ent.NotificationQuery:
+		return q.Filter(), nil
 	case *ent.ObjectiveQuery:
 		return q.Filter(), nil
 	case *ent.RegionQuery:
@@ -431,6 +481,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.SessionQuery:
 		return q.Filter(), nil
 	case *ent.SpeakerQuery:
+		return q.Filter(), nil
+	case *ent.TombstoneQuery:
 		return q.Filter(), nil
 	default:
 		return nil, Denyf("ent/privacy: unexpected query type %T for query filter", q)
@@ -451,6 +503,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.LaunchMutation:
 		return m.Filter(), nil
+	case *ent.NotificationMutation:
+		return m.Filter(), nil
 	case *ent.ObjectiveMutation:
 		return m.Filter(), nil
 	case *ent.RegionMutation:
@@ -460,6 +514,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.SessionMutation:
 		return m.Filter(), nil
 	case *ent.SpeakerMutation:
+		return m.Filter(), nil
+	case *ent.TombstoneMutation:
 		return m.Filter(), nil
 	default:
 		return nil, Denyf("ent/privacy: unexpected mutation type %T for mutation filter", m)

@@ -160,6 +160,16 @@ func UpdatedAtLTE(v time.Time) predicate.Region {
 	return predicate.Region(sql.FieldLTE(FieldUpdatedAt, v))
 }
 
+// TranslationsIsNil applies the IsNil predicate on the "translations" field.
+func TranslationsIsNil() predicate.Region {
+	return predicate.Region(sql.FieldIsNull(FieldTranslations))
+}
+
+// TranslationsNotNil applies the NotNil predicate on the "translations" field.
+func TranslationsNotNil() predicate.Region {
+	return predicate.Region(sql.FieldNotNull(FieldTranslations))
+}
+
 // CodeEQ applies the EQ predicate on the "code" field.
 func CodeEQ(v string) predicate.Region {
 	return predicate.Region(sql.FieldEQ(FieldCode, v))

@@ -9,12 +9,14 @@ import (
 	"launchgraph/ent/guidelineset"
 	"launchgraph/ent/idempotencykey"
 	"launchgraph/ent/launch"
+	"launchgraph/ent/notification"
 	"launchgraph/ent/objective"
 	"launchgraph/ent/region"
 	"launchgraph/ent/registrant"
 	"launchgraph/ent/schema"
 	"launchgraph/ent/session"
 	"launchgraph/ent/speaker"
+	"launchgraph/ent/tombstone"
 	"time"
 )
 
@@ -188,6 +190,7 @@ func init() {
 	launchMixin := schema.Launch{}.Mixin()
 	launchHooks := schema.Launch{}.Hooks()
 	launch.Hooks[0] = launchHooks[0]
+	launch.Hooks[1] = launchHooks[1]
 	launchMixinFields0 := launchMixin[0].Fields()
 	_ = launchMixinFields0
 	launchFields := schema.Launch{}.Fields()
@@ -316,6 +319,33 @@ func init() {
 			return nil
 		}
 	}()
+	// launchDescRevision is the schema descriptor for revision field.
+	launchDescRevision := launchFields[21].Descriptor()
+	// launch.DefaultRevision holds the default value on creation for the revision field.
+	launch.DefaultRevision = launchDescRevision.Default.(int)
+	notificationMixin := schema.Notification{}.Mixin()
+	notificationMixinFields0 := notificationMixin[0].Fields()
+	_ = notificationMixinFields0
+	notificationFields := schema.Notification{}.Fields()
+	_ = notificationFields
+	// notificationDescCreatedAt is the schema descriptor for created_at field.
+	notificationDescCreatedAt := notificationMixinFields0[0].Descriptor()
+	// notification.DefaultCreatedAt holds the default value on creation for the created_at field.
+	notification.DefaultCreatedAt = notificationDescCreatedAt.Default.(func() time.Time)
+	// notificationDescUpdatedAt is the schema descriptor for updated_at field.
+	notificationDescUpdatedAt := notificationMixinFields0[1].Descriptor()
+	// notification.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	notification.DefaultUpdatedAt = notificationDescUpdatedAt.Default.(func() time.Time)
+	// notification.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	notification.UpdateDefaultUpdatedAt = notificationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// notificationDescLanguage is the schema descriptor for language field.
+	notificationDescLanguage := notificationFields[3].Descriptor()
+	// notification.DefaultLanguage holds the default value on creation for the language field.
+	notification.DefaultLanguage = notificationDescLanguage.Default.(string)
+	// notificationDescAttempts is the schema descriptor for attempts field.
+	notificationDescAttempts := notificationFields[7].Descriptor()
+	// notification.DefaultAttempts holds the default value on creation for the attempts field.
+	notification.DefaultAttempts = notificationDescAttempts.Default.(int)
 	objectiveMixin := schema.Objective{}.Mixin()
 	objectiveMixinFields0 := objectiveMixin[0].Fields()
 	_ = objectiveMixinFields0
@@ -490,6 +520,7 @@ func init() {
 	sessionMixin := schema.Session{}.Mixin()
 	sessionHooks := schema.Session{}.Hooks()
 	session.Hooks[0] = sessionHooks[0]
+	session.Hooks[1] = sessionHooks[1]
 	sessionMixinFields0 := sessionMixin[0].Fields()
 	_ = sessionMixinFields0
 	sessionFields := schema.Session{}.Fields()
@@ -548,6 +579,10 @@ func init() {
 	sessionDescPosition := sessionFields[10].Descriptor()
 	// session.DefaultPosition holds the default value on creation for the position field.
 	session.DefaultPosition = sessionDescPosition.Default.(int)
+	// sessionDescRevision is the schema descriptor for revision field.
+	sessionDescRevision := sessionFields[11].Descriptor()
+	// session.DefaultRevision holds the default value on creation for the revision field.
+	session.DefaultRevision = sessionDescRevision.Default.(int)
 	speakerMixin := schema.Speaker{}.Mixin()
 	speakerMixinFields0 := speakerMixin[0].Fields()
 	_ = speakerMixinFields0
@@ -593,6 +628,12 @@ func init() {
 	speakerDescBio := speakerFields[3].Descriptor()
 	// speaker.BioValidator is a validator for the "bio" field. It is called by the builders before save.
 	speaker.BioValidator = speakerDescBio.Validators[0].(func(string) error)
+	tombstoneFields := schema.Tombstone{}.Fields()
+	_ = tombstoneFields
+	// tombstoneDescDeletedAt is the schema descriptor for deleted_at field.
+	tombstoneDescDeletedAt := tombstoneFields[2].Descriptor()
+	// tombstone.DefaultDeletedAt holds the default value on creation for the deleted_at field.
+	tombstone.DefaultDeletedAt = tombstoneDescDeletedAt.Default.(func() time.Time)
 }
 
 const (

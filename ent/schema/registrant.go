@@ -12,8 +12,8 @@ import (
 	"launchgraph/internal/intl"
 )
 
-// Registrant is a person registered for a launch. It holds personal data and stays out of
-// the GraphQL schema until access control guards it.
+// Registrant is a person registered for a launch. It holds personal data: its policy
+// (policy.go) shows a registrant to admins and to the holder of its manage token only.
 type Registrant struct {
 	ent.Schema
 }
@@ -25,17 +25,20 @@ func (Registrant) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 func (Registrant) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int("launch_id").
-			Immutable(),
+			Immutable().
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("name").
 			NotEmpty().
-			MaxLen(200),
+			MaxLen(200).
+			Annotations(entgql.OrderField("NAME")),
 		field.String("email").
 			NotEmpty().
 			MaxLen(254),
 		field.String("email_key").
 			NotEmpty().
 			MaxLen(254).
-			Comment("Lower-cased email: one live registration per launch and address."),
+			Comment("Lower-cased email: one live registration per launch and address.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("organisation").
 			Optional().
 			MaxLen(300),
@@ -53,11 +56,13 @@ func (Registrant) Fields() []ent.Field {
 			Values("IN_PERSON", "ONLINE").
 			Default("ONLINE"),
 		field.Enum("status").
-			Values("PENDING", "CONFIRMED", "WAITLISTED", "CANCELLED", "REJECTED"),
+			Values("PENDING", "CONFIRMED", "WAITLISTED", "CANCELLED", "REJECTED").
+			Annotations(entgql.OrderField("STATUS")),
 		field.Int("waitlist_position").
 			Optional().
 			Nillable().
-			Min(1),
+			Min(1).
+			Annotations(entgql.OrderField("WAITLIST_POSITION")),
 		field.Time("checked_in_at").
 			Optional().
 			Nillable(),
@@ -66,7 +71,8 @@ func (Registrant) Fields() []ent.Field {
 			Optional().
 			Unique().
 			Sensitive().
-			Comment("Hex SHA-256 of the registrant's manage token; the token itself is never stored."),
+			Comment("Hex SHA-256 of the registrant's manage token; the token itself is never stored.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("rejection_reason").
 			Optional().
 			MaxLen(1000),
@@ -102,5 +108,9 @@ func (Registrant) Indexes() []ent.Index {
 
 // Annotations of the Registrant.
 func (Registrant) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+	return []schema.Annotation{
+		entgql.QueryField("registrants"),
+		entgql.RelayConnection(),
+		entgql.MultiOrder(),
+	}
 }

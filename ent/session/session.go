@@ -22,6 +22,8 @@ const (
 	FieldCreatedAt = "created_at"
 	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
 	FieldUpdatedAt = "updated_at"
+	// FieldTranslations holds the string denoting the translations field in the database.
+	FieldTranslations = "translations"
 	// FieldLaunchID holds the string denoting the launch_id field in the database.
 	FieldLaunchID = "launch_id"
 	// FieldTitle holds the string denoting the title field in the database.
@@ -44,6 +46,8 @@ const (
 	FieldInterpretationLanguages = "interpretation_languages"
 	// FieldPosition holds the string denoting the position field in the database.
 	FieldPosition = "position"
+	// FieldRevision holds the string denoting the revision field in the database.
+	FieldRevision = "revision"
 	// EdgeLaunch holds the string denoting the launch edge name in mutations.
 	EdgeLaunch = "launch"
 	// EdgeSpeakers holds the string denoting the speakers edge name in mutations.
@@ -76,6 +80,7 @@ var Columns = []string{
 	FieldID,
 	FieldCreatedAt,
 	FieldUpdatedAt,
+	FieldTranslations,
 	FieldLaunchID,
 	FieldTitle,
 	FieldDescription,
@@ -87,6 +92,7 @@ var Columns = []string{
 	FieldChannel,
 	FieldInterpretationLanguages,
 	FieldPosition,
+	FieldRevision,
 }
 
 var (
@@ -114,7 +120,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "launchgraph/ent/runtime"
 var (
-	Hooks [1]ent.Hook
+	Hooks [2]ent.Hook
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
 	// DefaultUpdatedAt holds the default value on creation for the "updated_at" field.
@@ -137,6 +143,8 @@ var (
 	InterpretationLanguagesValidator func([]string) error
 	// DefaultPosition holds the default value on creation for the "position" field.
 	DefaultPosition int
+	// DefaultRevision holds the default value on creation for the "revision" field.
+	DefaultRevision int
 )
 
 // Kind defines the type for the "kind" enum field.
@@ -233,6 +241,11 @@ func ByChannel(opts ...sql.OrderTermOption) OrderOption {
 // ByPosition orders the results by the position field.
 func ByPosition(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPosition, opts...).ToFunc()
+}
+
+// ByRevision orders the results by the revision field.
+func ByRevision(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRevision, opts...).ToFunc()
 }
 
 // ByLaunchField orders the results by launch field.

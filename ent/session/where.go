@@ -110,6 +110,11 @@ func Position(v int) predicate.Session {
 	return predicate.Session(sql.FieldEQ(FieldPosition, v))
 }
 
+// Revision applies equality check predicate on the "revision" field. It's identical to RevisionEQ.
+func Revision(v int) predicate.Session {
+	return predicate.Session(sql.FieldEQ(FieldRevision, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Session {
 	return predicate.Session(sql.FieldEQ(FieldCreatedAt, v))
@@ -188,6 +193,16 @@ func UpdatedAtLT(v time.Time) predicate.Session {
 // UpdatedAtLTE applies the LTE predicate on the "updated_at" field.
 func UpdatedAtLTE(v time.Time) predicate.Session {
 	return predicate.Session(sql.FieldLTE(FieldUpdatedAt, v))
+}
+
+// TranslationsIsNil applies the IsNil predicate on the "translations" field.
+func TranslationsIsNil() predicate.Session {
+	return predicate.Session(sql.FieldIsNull(FieldTranslations))
+}
+
+// TranslationsNotNil applies the NotNil predicate on the "translations" field.
+func TranslationsNotNil() predicate.Session {
+	return predicate.Session(sql.FieldNotNull(FieldTranslations))
 }
 
 // LaunchIDEQ applies the EQ predicate on the "launch_id" field.
@@ -648,6 +663,46 @@ func PositionLT(v int) predicate.Session {
 // PositionLTE applies the LTE predicate on the "position" field.
 func PositionLTE(v int) predicate.Session {
 	return predicate.Session(sql.FieldLTE(FieldPosition, v))
+}
+
+// RevisionEQ applies the EQ predicate on the "revision" field.
+func RevisionEQ(v int) predicate.Session {
+	return predicate.Session(sql.FieldEQ(FieldRevision, v))
+}
+
+// RevisionNEQ applies the NEQ predicate on the "revision" field.
+func RevisionNEQ(v int) predicate.Session {
+	return predicate.Session(sql.FieldNEQ(FieldRevision, v))
+}
+
+// RevisionIn applies the In predicate on the "revision" field.
+func RevisionIn(vs ...int) predicate.Session {
+	return predicate.Session(sql.FieldIn(FieldRevision, vs...))
+}
+
+// RevisionNotIn applies the NotIn predicate on the "revision" field.
+func RevisionNotIn(vs ...int) predicate.Session {
+	return predicate.Session(sql.FieldNotIn(FieldRevision, vs...))
+}
+
+// RevisionGT applies the GT predicate on the "revision" field.
+func RevisionGT(v int) predicate.Session {
+	return predicate.Session(sql.FieldGT(FieldRevision, v))
+}
+
+// RevisionGTE applies the GTE predicate on the "revision" field.
+func RevisionGTE(v int) predicate.Session {
+	return predicate.Session(sql.FieldGTE(FieldRevision, v))
+}
+
+// RevisionLT applies the LT predicate on the "revision" field.
+func RevisionLT(v int) predicate.Session {
+	return predicate.Session(sql.FieldLT(FieldRevision, v))
+}
+
+// RevisionLTE applies the LTE predicate on the "revision" field.
+func RevisionLTE(v int) predicate.Session {
+	return predicate.Session(sql.FieldLTE(FieldRevision, v))
 }
 
 // HasLaunch applies the HasEdge predicate on the "launch" edge.
