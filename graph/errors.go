@@ -17,6 +17,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"launchgraph/ent"
+	"launchgraph/ent/privacy"
 	"launchgraph/internal/apperr"
 	"launchgraph/internal/requestid"
 )
@@ -46,36 +47,37 @@ func NewRecoverFunc(logger *slog.Logger) graphql.RecoverFunc {
 
 func presentError(ctx context.Context, err error) *gqlerror.Error {
 	path := graphql.GetPath(ctx)
+	var gqlErr *gqlerror.Error
+	if errors.As(err, &gqlErr) {
+		if len(gqlErr.Path) > 0 {
+			path = gqlErr.Path
+		}
+		if _, ok := gqlErr.Extensions["code"]; ok {
+			return gqlErr // gqlgen's and our own coded errors (validation, limits, NOT_FOUND nodes)
+		}
+		inner := gqlErr.Unwrap()
+		if inner == nil || isArgumentError(ctx, gqlErr) {
+			// A document-level error without a code (entgql's pagination checks) or a bad
+			// argument value (cursor, id, time, enum): the caller's input, reported as is
+			// unless a coded error says more.
+			if e, ok := apperr.As(inner); ok {
+				return coded(path, e)
+			}
+			out := *gqlErr
+			out.Path = path
+			out.Extensions = map[string]any{"code": string(apperr.BadUserInput)}
+			return &out
+		}
+		// A resolver's error, wrapped with its path by gqlgen: classify the cause.
+		err = inner
+	}
 	if e, ok := apperr.As(err); ok {
 		return coded(path, e)
 	}
-	var gqlErr *gqlerror.Error
-	if errors.As(err, &gqlErr) {
-		if inner := gqlErr.Unwrap(); inner != nil {
-			if e, ok := apperr.As(inner); ok {
-				out := coded(gqlErr.Path, e)
-				if len(out.Path) == 0 {
-					out.Path = path
-				}
-				return out
-			}
-		}
-		if _, ok := gqlErr.Extensions["code"]; ok {
-			return gqlErr
-		}
-		// gqlparser and gqlgen report bad arguments (cursors, ids, enum values) and
-		// entgql reports bad pagination as *gqlerror.Error: all are the caller's input.
-		if gqlErr.Unwrap() == nil || !isInfrastructure(gqlErr.Unwrap()) {
-			out := *gqlErr
-			out.Extensions = map[string]any{"code": string(apperr.BadUserInput)}
-			if len(out.Path) == 0 {
-				out.Path = path
-			}
-			return &out
-		}
-		err = gqlErr.Unwrap()
-	}
 	switch {
+	case errors.Is(err, privacy.Deny):
+		// A policy decision without a code of its own (authz rules carry FORBIDDEN already).
+		return coded(path, apperr.Errorf(apperr.Forbidden, "not allowed"))
 	case ent.IsNotFound(err):
 		return coded(path, apperr.Errorf(apperr.NotFound, "not found"))
 	case ent.IsValidationError(err):
@@ -83,9 +85,11 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		errors.As(err, &ve)
 		return coded(path, apperr.Invalid(lowerCamel(ve.Name), "%s", validationMessage(ve)))
 	case ent.IsConstraintError(err):
-		return coded(path, apperr.Errorf(apperr.Conflict, "the change conflicts with existing data"))
+		return coded(path, apperr.Errorf(apperr.Conflict, "the change conflicts with existing data (a unique value is taken, or a referenced row is missing)"))
 	case isInfrastructure(err):
 		return coded(path, apperr.Errorf(apperr.Unavailable, "the database is unavailable, try again later"))
+	case errors.Is(err, context.DeadlineExceeded):
+		return coded(path, apperr.Errorf(apperr.Unavailable, "the operation took too long"))
 	}
 	return &gqlerror.Error{
 		Message: "internal error",
@@ -95,6 +99,23 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 			"requestId": requestid.From(ctx),
 		},
 	}
+}
+
+// isArgumentError reports whether gqlgen raised e while reading an argument of the current
+// field: its path then continues past the field with an argument's name ([launches,
+// where, startsAtGT]); a resolver's error ends at the field.
+func isArgumentError(ctx context.Context, e *gqlerror.Error) bool {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Definition == nil {
+		return false
+	}
+	for i := len(e.Path) - 2; i >= 0; i-- {
+		if name, ok := e.Path[i].(ast.PathName); ok && string(name) == fc.Field.Alias {
+			arg, ok := e.Path[i+1].(ast.PathName)
+			return ok && fc.Field.Definition.Arguments.ForName(string(arg)) != nil
+		}
+	}
+	return false
 }
 
 func coded(path ast.Path, e *apperr.Error) *gqlerror.Error {

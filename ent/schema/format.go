@@ -26,10 +26,11 @@ func (Format) Fields() []ent.Field {
 		field.String("name").
 			NotEmpty().
 			MaxLen(200).
-			Annotations(entgql.OrderField("NAME")),
+			Annotations(entgql.OrderField("NAME"), entgql.Skip(entgql.SkipType)),
 		field.Text("description").
 			Optional().
-			MaxLen(4000),
+			MaxLen(4000).
+			Annotations(entgql.Skip(entgql.SkipType)),
 		field.Int("typical_duration_days").
 			Optional().
 			Nillable().

@@ -26,10 +26,11 @@ func (GuidelineSet) Fields() []ent.Field {
 		field.String("title").
 			NotEmpty().
 			MaxLen(300).
-			Annotations(entgql.OrderField("TITLE")),
+			Annotations(entgql.OrderField("TITLE"), entgql.Skip(entgql.SkipType)),
 		field.Text("summary").
 			Optional().
-			MaxLen(4000),
+			MaxLen(4000).
+			Annotations(entgql.Skip(entgql.SkipType)),
 		field.String("url").
 			Optional().
 			MaxLen(2000).

@@ -34,10 +34,11 @@ func (Launch) Fields() []ent.Field {
 		field.String("title").
 			NotEmpty().
 			MaxLen(300).
-			Annotations(entgql.OrderField("TITLE")),
+			Annotations(entgql.OrderField("TITLE"), entgql.Skip(entgql.SkipType)),
 		field.Text("description").
 			Optional().
-			MaxLen(20000),
+			MaxLen(20000).
+			Annotations(entgql.Skip(entgql.SkipType)),
 		field.Int("region_id").
 			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Int("format_id").

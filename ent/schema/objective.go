@@ -24,7 +24,7 @@ func (Objective) Fields() []ent.Field {
 		field.Text("text").
 			NotEmpty().
 			MaxLen(2000).
-			Annotations(entgql.OrderField("TEXT")),
+			Annotations(entgql.OrderField("TEXT"), entgql.Skip(entgql.SkipType)),
 		field.Int("position").
 			Default(0).
 			Comment("Order within the list, ascending.").

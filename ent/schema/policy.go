@@ -79,3 +79,11 @@ func (IdempotencyKey) Policy() ent.Policy { return adminPolicy() }
 
 // Policy of the AuditEntry: admins only.
 func (AuditEntry) Policy() ent.Policy { return adminPolicy() }
+
+// Policy of the Notification: admins only; the outbox holds recipients' addresses
+// (registration writes and sends them as trusted code).
+func (Notification) Policy() ent.Policy { return adminPolicy() }
+
+// Policy of the Tombstone: readable by everyone (deletedSince filters what the public
+// sees), written only by admins and trusted code.
+func (Tombstone) Policy() ent.Policy { return openPolicy() }

@@ -29,7 +29,7 @@ func (Region) Fields() []ent.Field {
 		field.String("name").
 			NotEmpty().
 			MaxLen(200).
-			Annotations(entgql.OrderField("NAME")),
+			Annotations(entgql.OrderField("NAME"), entgql.Skip(entgql.SkipType)),
 		field.String("default_timezone").
 			Validate(intl.ValidateTimezone).
 			Comment("IANA zone of the ITU regional office; new launches default to it."),

@@ -28,10 +28,11 @@ func (Session) Fields() []ent.Field {
 		field.String("title").
 			NotEmpty().
 			MaxLen(300).
-			Annotations(entgql.OrderField("TITLE")),
+			Annotations(entgql.OrderField("TITLE"), entgql.Skip(entgql.SkipType)),
 		field.Text("description").
 			Optional().
-			MaxLen(20000),
+			MaxLen(20000).
+			Annotations(entgql.Skip(entgql.SkipType)),
 		field.Enum("kind").
 			Values("OPENING", "PANEL", "KEYNOTE", "TRAINING", "DIALOGUE", "BREAK", "CLOSING").
 			Annotations(entgql.OrderField("KIND")),

@@ -10,7 +10,9 @@ import (
 )
 
 // TranslatableMixin stores translations of an entity's texts beside the default (English)
-// ones, keyed by ISO 639-1 code (ar, zh, fr, ru, es).
+// ones, keyed by ISO 639-1 code (ar, zh, fr, ru, es). The texts themselves are skipped from
+// the generated GraphQL types (entgql.SkipType): graph/i18n.graphqls declares them with a
+// `lang` argument, which also makes entgql load whole rows, translations included.
 type TranslatableMixin struct {
 	mixin.Schema
 }
@@ -20,6 +22,11 @@ func (TranslatableMixin) Fields() []ent.Field {
 	return []ent.Field{
 		field.JSON("translations", map[string]schematype.Translation{}).
 			Optional().
-			Annotations(entgql.Skip(entgql.SkipAll)),
+			// Read through the lang-aware text fields (graph/i18n.graphqls); written as a list
+			// in the create and update inputs, which graph/i18n.go turns into this map.
+			Annotations(
+				entgql.Type("[TranslationInput!]"),
+				entgql.Skip(entgql.SkipType, entgql.SkipWhereInput, entgql.SkipOrderField),
+			),
 	}
 }

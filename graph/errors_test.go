@@ -1,0 +1,29 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"launchgraph/ent/privacy"
+	"launchgraph/internal/authz"
+)
+
+func TestPolicyDenialsAreForbidden(t *testing.T) {
+	tests := []struct {
+		name, msg string
+		err       error
+	}{
+		{"authz rule", "only an admin may change Launch data", fmt.Errorf("ent: saving: %w", authz.Forbidden("Launch"))},
+		{"bare deny rule", "not allowed", privacy.Denyf("ent/privacy: operation %s is not allowed", "OpDelete")},
+		{"deny decision", "not allowed", fmt.Errorf("query: %w", privacy.Deny)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := presentError(context.Background(), tt.err)
+			if got.Extensions["code"] != "FORBIDDEN" || got.Message != tt.msg {
+				t.Fatalf("got %q %v, want %q FORBIDDEN", got.Message, got.Extensions, tt.msg)
+			}
+		})
+	}
+}

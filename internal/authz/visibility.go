@@ -1,0 +1,69 @@
+// Package authz decides what each viewer may read and change. It holds the ent privacy
+// rules the schemas compose into their policies (ent/schema/<entity>.go) and the
+// visibility predicates, which the GraphQL layer also adds to `where` filters that cross
+// an edge (a filter's subquery is plain SQL that privacy rules never see).
+//
+// A context without a viewer is trusted internal code (command line, seed, services,
+// tests) and may do everything; the HTTP middleware always sets a viewer.
+package authz
+
+import (
+	"context"
+
+	"entgo.io/ent/dialect/sql"
+
+	"launchgraph/ent/launch"
+	"launchgraph/ent/objective"
+	"launchgraph/ent/predicate"
+	"launchgraph/ent/registrant"
+	"launchgraph/ent/session"
+	"launchgraph/ent/speaker"
+	"launchgraph/internal/auth"
+)
+
+// SeesDrafts reports whether ctx may see DRAFT launches and all that hangs off them:
+// trusted code, partners and admins.
+func SeesDrafts(ctx context.Context) bool {
+	v, ok := auth.ViewerFrom(ctx)
+	return !ok || v.SeesDrafts()
+}
+
+// SeesAllRegistrants reports whether ctx may read every registrant: trusted code and admins.
+func SeesAllRegistrants(ctx context.Context) bool {
+	v, ok := auth.ViewerFrom(ctx)
+	return !ok || v.IsAdmin()
+}
+
+// VisibleLaunch matches the launches a public viewer sees: any status but DRAFT.
+func VisibleLaunch() predicate.Launch {
+	return launch.StatusNEQ(launch.StatusDRAFT)
+}
+
+// VisibleSession matches the sessions of visible launches.
+func VisibleSession() predicate.Session {
+	return session.HasLaunchWith(VisibleLaunch())
+}
+
+// VisibleSpeaker matches speakers with at least one visible session. A speaker in no
+// session is hidden too: it is usually one being prepared for a programme not yet
+// published, and an orphan left by a deleted session has nothing public to show.
+func VisibleSpeaker() predicate.Speaker {
+	return speaker.HasSessionsWith(VisibleSession())
+}
+
+// VisibleObjective matches the series-wide objectives and those of a visible launch.
+func VisibleObjective() predicate.Objective {
+	return objective.Or(objective.SeriesWide(true), objective.HasLaunchesWith(VisibleLaunch()))
+}
+
+// VisibleRegistrant matches the registrants ctx's viewer may read when it may not read
+// them all: only the one whose manage token it holds, if any.
+func VisibleRegistrant(ctx context.Context) predicate.Registrant {
+	if id := auth.FromContext(ctx).RegistrantID; id != 0 {
+		return registrant.ID(id)
+	}
+	return none
+}
+
+// none matches no row.
+func none(s *sql.Selector) { s.Where(sql.False()) }
