@@ -41,10 +41,7 @@ func (r *mutationResolver) CreateLaunch(ctx context.Context, input ent.CreateLau
 
 // UpdateLaunch is the resolver for the updateLaunch field.
 func (r *mutationResolver) UpdateLaunch(ctx context.Context, id int, input ent.UpdateLaunchInput) (*ent.Launch, error) {
-	if err := catalog.RequireRefs(ctx, ent.FromContext(ctx), updateLaunchRefs(input)...); err != nil {
-		return nil, err
-	}
-	return ent.FromContext(ctx).Launch.UpdateOneID(id).SetInput(input).Save(ctx)
+	return r.updateLaunch(ctx, id, input)
 }
 
 // DeleteLaunch is the resolver for the deleteLaunch field.
