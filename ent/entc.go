@@ -10,6 +10,8 @@ import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/entc"
 	"entgo.io/ent/entc/gen"
+
+	"launchgraph/internal/gqlschema"
 )
 
 func main() {
@@ -19,6 +21,8 @@ func main() {
 		entgql.WithSchemaPath("../graph/ent.graphqls"),
 		entgql.WithWhereInputs(true),
 		entgql.WithNodeDescriptor(true),
+		// tz on every time field, updatedAfter on every root connection (issue 6).
+		entgql.WithSchemaHook(gqlschema.TimeZoneArgs, gqlschema.UpdatedAfterArgs),
 	)
 	if err != nil {
 		log.Fatalf("entc: creating entgql extension: %v", err)
