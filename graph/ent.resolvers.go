@@ -8,6 +8,19 @@ package graph
 import (
 	"context"
 	"launchgraph/ent"
+	"launchgraph/ent/auditentry"
+	"launchgraph/ent/format"
+	"launchgraph/ent/guidelineset"
+	"launchgraph/ent/launch"
+	"launchgraph/ent/notification"
+	"launchgraph/ent/objective"
+	"launchgraph/ent/region"
+	"launchgraph/ent/registrant"
+	"launchgraph/ent/session"
+	"launchgraph/ent/speaker"
+	"launchgraph/internal/changes"
+	"launchgraph/internal/i18n"
+	"time"
 
 	"entgo.io/contrib/entgql"
 )
@@ -23,87 +36,414 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 }
 
 // AuditEntries is the resolver for the auditEntries field.
-func (r *queryResolver) AuditEntries(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.AuditEntryOrder, where *ent.AuditEntryWhereInput) (*ent.AuditEntryConnection, error) {
+func (r *queryResolver) AuditEntries(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.AuditEntryOrder, where *ent.AuditEntryWhereInput, updatedAfter *time.Time) (*ent.AuditEntryConnection, error) {
 	return r.client.AuditEntry.Query().
+		Where(changes.UpdatedAfter(updatedAfter, auditentry.UpdatedAtGT)...).
 		Paginate(ctx, after, first, before, last,
-			ent.WithAuditEntryOrder(orderBy),
+			ent.WithAuditEntryOrder(changes.Order(orderBy, updatedAfter, auditEntriesByUpdate)),
 			ent.WithAuditEntryFilter(where.Filter),
 		)
 }
 
 // Formats is the resolver for the formats field.
-func (r *queryResolver) Formats(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.FormatOrder, where *ent.FormatWhereInput) (*ent.FormatConnection, error) {
+func (r *queryResolver) Formats(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.FormatOrder, where *ent.FormatWhereInput, updatedAfter *time.Time) (*ent.FormatConnection, error) {
 	return r.client.Format.Query().
+		Where(changes.UpdatedAfter(updatedAfter, format.UpdatedAtGT)...).
 		Paginate(ctx, after, first, before, last,
-			ent.WithFormatOrder(orderBy),
+			ent.WithFormatOrder(changes.Order(orderBy, updatedAfter, formatsByUpdate)),
 			ent.WithFormatFilter(where.Filter),
 		)
 }
 
 // GuidelineSets is the resolver for the guidelineSets field.
-func (r *queryResolver) GuidelineSets(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.GuidelineSetOrder, where *ent.GuidelineSetWhereInput) (*ent.GuidelineSetConnection, error) {
+func (r *queryResolver) GuidelineSets(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.GuidelineSetOrder, where *ent.GuidelineSetWhereInput, updatedAfter *time.Time) (*ent.GuidelineSetConnection, error) {
 	return r.client.GuidelineSet.Query().
+		Where(changes.UpdatedAfter(updatedAfter, guidelineset.UpdatedAtGT)...).
 		Paginate(ctx, after, first, before, last,
-			ent.WithGuidelineSetOrder(orderBy),
+			ent.WithGuidelineSetOrder(changes.Order(orderBy, updatedAfter, guidelineSetsByUpdate)),
 			ent.WithGuidelineSetFilter(where.Filter),
 		)
 }
 
 // Launches is the resolver for the launches field.
-func (r *queryResolver) Launches(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LaunchOrder, where *ent.LaunchWhereInput) (*ent.LaunchConnection, error) {
+func (r *queryResolver) Launches(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LaunchOrder, where *ent.LaunchWhereInput, updatedAfter *time.Time) (*ent.LaunchConnection, error) {
 	return r.client.Launch.Query().
+		Where(changes.UpdatedAfter(updatedAfter, launch.UpdatedAtGT)...).
 		Paginate(ctx, after, first, before, last,
-			ent.WithLaunchOrder(orderBy),
+			ent.WithLaunchOrder(changes.Order(orderBy, updatedAfter, launchesByUpdate)),
 			ent.WithLaunchFilter(where.Filter),
 		)
 }
 
 // Notifications is the resolver for the notifications field.
-func (r *queryResolver) Notifications(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.NotificationOrder, where *ent.NotificationWhereInput) (*ent.NotificationConnection, error) {
+func (r *queryResolver) Notifications(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.NotificationOrder, where *ent.NotificationWhereInput, updatedAfter *time.Time) (*ent.NotificationConnection, error) {
 	return r.client.Notification.Query().
+		Where(changes.UpdatedAfter(updatedAfter, notification.UpdatedAtGT)...).
 		Paginate(ctx, after, first, before, last,
-			ent.WithNotificationOrder(orderBy),
+			ent.WithNotificationOrder(changes.Order(orderBy, updatedAfter, notificationsByUpdate)),
 			ent.WithNotificationFilter(where.Filter),
 		)
 }
 
 // Objectives is the resolver for the objectives field.
-func (r *queryResolver) Objectives(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ObjectiveOrder, where *ent.ObjectiveWhereInput) (*ent.ObjectiveConnection, error) {
+func (r *queryResolver) Objectives(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ObjectiveOrder, where *ent.ObjectiveWhereInput, updatedAfter *time.Time) (*ent.ObjectiveConnection, error) {
 	return r.client.Objective.Query().
+		Where(changes.UpdatedAfter(updatedAfter, objective.UpdatedAtGT)...).
 		Paginate(ctx, after, first, before, last,
-			ent.WithObjectiveOrder(orderBy),
+			ent.WithObjectiveOrder(changes.Order(orderBy, updatedAfter, objectivesByUpdate)),
 			ent.WithObjectiveFilter(where.Filter),
 		)
 }
 
 // Regions is the resolver for the regions field.
-func (r *queryResolver) Regions(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.RegionOrder, where *ent.RegionWhereInput) (*ent.RegionConnection, error) {
+func (r *queryResolver) Regions(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.RegionOrder, where *ent.RegionWhereInput, updatedAfter *time.Time) (*ent.RegionConnection, error) {
 	return r.client.Region.Query().
+		Where(changes.UpdatedAfter(updatedAfter, region.UpdatedAtGT)...).
 		Paginate(ctx, after, first, before, last,
-			ent.WithRegionOrder(orderBy),
+			ent.WithRegionOrder(changes.Order(orderBy, updatedAfter, regionsByUpdate)),
 			ent.WithRegionFilter(where.Filter),
 		)
 }
 
-// Sessions is the resolver for the sessions field.
-func (r *queryResolver) Sessions(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.SessionOrder, where *ent.SessionWhereInput) (*ent.SessionConnection, error) {
-	return r.client.Session.Query().
+// Registrants is the resolver for the registrants field.
+func (r *queryResolver) Registrants(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.RegistrantOrder, where *ent.RegistrantWhereInput, updatedAfter *time.Time) (*ent.RegistrantConnection, error) {
+	return r.client.Registrant.Query().
+		Where(changes.UpdatedAfter(updatedAfter, registrant.UpdatedAtGT)...).
 		Paginate(ctx, after, first, before, last,
-			ent.WithSessionOrder(orderBy),
+			ent.WithRegistrantOrder(changes.Order(orderBy, updatedAfter, registrantsByUpdate)),
+			ent.WithRegistrantFilter(where.Filter),
+		)
+}
+
+// Sessions is the resolver for the sessions field.
+func (r *queryResolver) Sessions(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.SessionOrder, where *ent.SessionWhereInput, updatedAfter *time.Time) (*ent.SessionConnection, error) {
+	return r.client.Session.Query().
+		Where(changes.UpdatedAfter(updatedAfter, session.UpdatedAtGT)...).
+		Paginate(ctx, after, first, before, last,
+			ent.WithSessionOrder(changes.Order(orderBy, updatedAfter, sessionsByUpdate)),
 			ent.WithSessionFilter(where.Filter),
 		)
 }
 
 // Speakers is the resolver for the speakers field.
-func (r *queryResolver) Speakers(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.SpeakerOrder, where *ent.SpeakerWhereInput) (*ent.SpeakerConnection, error) {
+func (r *queryResolver) Speakers(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.SpeakerOrder, where *ent.SpeakerWhereInput, updatedAfter *time.Time) (*ent.SpeakerConnection, error) {
 	return r.client.Speaker.Query().
+		Where(changes.UpdatedAfter(updatedAfter, speaker.UpdatedAtGT)...).
 		Paginate(ctx, after, first, before, last,
-			ent.WithSpeakerOrder(orderBy),
+			ent.WithSpeakerOrder(changes.Order(orderBy, updatedAfter, speakersByUpdate)),
 			ent.WithSpeakerFilter(where.Filter),
 		)
 }
 
+// Translations is the resolver for the translations field.
+func (r *createFormatInputResolver) Translations(ctx context.Context, obj *ent.CreateFormatInput, data []*i18n.TranslationInput) error {
+	return setTranslations(&obj.Translations, ent.TypeFormat, data)
+}
+
+// Translations is the resolver for the translations field.
+func (r *createGuidelineSetInputResolver) Translations(ctx context.Context, obj *ent.CreateGuidelineSetInput, data []*i18n.TranslationInput) error {
+	return setTranslations(&obj.Translations, ent.TypeGuidelineSet, data)
+}
+
+// Translations is the resolver for the translations field.
+func (r *createLaunchInputResolver) Translations(ctx context.Context, obj *ent.CreateLaunchInput, data []*i18n.TranslationInput) error {
+	return setTranslations(&obj.Translations, ent.TypeLaunch, data)
+}
+
+// Translations is the resolver for the translations field.
+func (r *createObjectiveInputResolver) Translations(ctx context.Context, obj *ent.CreateObjectiveInput, data []*i18n.TranslationInput) error {
+	return setTranslations(&obj.Translations, ent.TypeObjective, data)
+}
+
+// Translations is the resolver for the translations field.
+func (r *createRegionInputResolver) Translations(ctx context.Context, obj *ent.CreateRegionInput, data []*i18n.TranslationInput) error {
+	return setTranslations(&obj.Translations, ent.TypeRegion, data)
+}
+
+// Translations is the resolver for the translations field.
+func (r *createSessionInputResolver) Translations(ctx context.Context, obj *ent.CreateSessionInput, data []*i18n.TranslationInput) error {
+	return setTranslations(&obj.Translations, ent.TypeSession, data)
+}
+
+// HasLaunches is the resolver for the hasLaunches field.
+func (r *formatWhereInputResolver) HasLaunches(ctx context.Context, obj *ent.FormatWhereInput, data *bool) error {
+	hasLaunches(ctx, data, func(b *bool) { obj.HasLaunches = b }, obj.AddPredicates, format.HasLaunchesWith, format.Not)
+	return nil
+}
+
+// HasLaunchesWith is the resolver for the hasLaunchesWith field.
+func (r *formatWhereInputResolver) HasLaunchesWith(ctx context.Context, obj *ent.FormatWhereInput, data []*ent.LaunchWhereInput) error {
+	obj.HasLaunchesWith = guardLaunches(ctx, data)
+	return nil
+}
+
+// HasLaunches is the resolver for the hasLaunches field.
+func (r *guidelineSetWhereInputResolver) HasLaunches(ctx context.Context, obj *ent.GuidelineSetWhereInput, data *bool) error {
+	hasLaunches(ctx, data, func(b *bool) { obj.HasLaunches = b }, obj.AddPredicates, guidelineset.HasLaunchesWith, guidelineset.Not)
+	return nil
+}
+
+// HasLaunchesWith is the resolver for the hasLaunchesWith field.
+func (r *guidelineSetWhereInputResolver) HasLaunchesWith(ctx context.Context, obj *ent.GuidelineSetWhereInput, data []*ent.LaunchWhereInput) error {
+	obj.HasLaunchesWith = guardLaunches(ctx, data)
+	return nil
+}
+
+// HasSessions is the resolver for the hasSessions field.
+func (r *guidelineSetWhereInputResolver) HasSessions(ctx context.Context, obj *ent.GuidelineSetWhereInput, data *bool) error {
+	hasSessions(ctx, data, func(b *bool) { obj.HasSessions = b }, obj.AddPredicates, guidelineset.HasSessionsWith, guidelineset.Not)
+	return nil
+}
+
+// HasSessionsWith is the resolver for the hasSessionsWith field.
+func (r *guidelineSetWhereInputResolver) HasSessionsWith(ctx context.Context, obj *ent.GuidelineSetWhereInput, data []*ent.SessionWhereInput) error {
+	obj.HasSessionsWith = guardSessions(ctx, data)
+	return nil
+}
+
+// HasSessions is the resolver for the hasSessions field.
+func (r *launchWhereInputResolver) HasSessions(ctx context.Context, obj *ent.LaunchWhereInput, data *bool) error {
+	hasSessions(ctx, data, func(b *bool) { obj.HasSessions = b }, obj.AddPredicates, launch.HasSessionsWith, launch.Not)
+	return nil
+}
+
+// HasSessionsWith is the resolver for the hasSessionsWith field.
+func (r *launchWhereInputResolver) HasSessionsWith(ctx context.Context, obj *ent.LaunchWhereInput, data []*ent.SessionWhereInput) error {
+	obj.HasSessionsWith = guardSessions(ctx, data)
+	return nil
+}
+
+// HasLaunches is the resolver for the hasLaunches field.
+func (r *objectiveWhereInputResolver) HasLaunches(ctx context.Context, obj *ent.ObjectiveWhereInput, data *bool) error {
+	hasLaunches(ctx, data, func(b *bool) { obj.HasLaunches = b }, obj.AddPredicates, objective.HasLaunchesWith, objective.Not)
+	return nil
+}
+
+// HasLaunchesWith is the resolver for the hasLaunchesWith field.
+func (r *objectiveWhereInputResolver) HasLaunchesWith(ctx context.Context, obj *ent.ObjectiveWhereInput, data []*ent.LaunchWhereInput) error {
+	obj.HasLaunchesWith = guardLaunches(ctx, data)
+	return nil
+}
+
+// HasLaunches is the resolver for the hasLaunches field.
+func (r *regionWhereInputResolver) HasLaunches(ctx context.Context, obj *ent.RegionWhereInput, data *bool) error {
+	hasLaunches(ctx, data, func(b *bool) { obj.HasLaunches = b }, obj.AddPredicates, region.HasLaunchesWith, region.Not)
+	return nil
+}
+
+// HasLaunchesWith is the resolver for the hasLaunchesWith field.
+func (r *regionWhereInputResolver) HasLaunchesWith(ctx context.Context, obj *ent.RegionWhereInput, data []*ent.LaunchWhereInput) error {
+	obj.HasLaunchesWith = guardLaunches(ctx, data)
+	return nil
+}
+
+// HasLaunch is the resolver for the hasLaunch field.
+func (r *registrantWhereInputResolver) HasLaunch(ctx context.Context, obj *ent.RegistrantWhereInput, data *bool) error {
+	hasLaunches(ctx, data, func(b *bool) { obj.HasLaunch = b }, obj.AddPredicates, registrant.HasLaunchWith, registrant.Not)
+	return nil
+}
+
+// HasLaunchWith is the resolver for the hasLaunchWith field.
+func (r *registrantWhereInputResolver) HasLaunchWith(ctx context.Context, obj *ent.RegistrantWhereInput, data []*ent.LaunchWhereInput) error {
+	obj.HasLaunchWith = guardLaunches(ctx, data)
+	return nil
+}
+
+// HasLaunch is the resolver for the hasLaunch field.
+func (r *sessionWhereInputResolver) HasLaunch(ctx context.Context, obj *ent.SessionWhereInput, data *bool) error {
+	hasLaunches(ctx, data, func(b *bool) { obj.HasLaunch = b }, obj.AddPredicates, session.HasLaunchWith, session.Not)
+	return nil
+}
+
+// HasLaunchWith is the resolver for the hasLaunchWith field.
+func (r *sessionWhereInputResolver) HasLaunchWith(ctx context.Context, obj *ent.SessionWhereInput, data []*ent.LaunchWhereInput) error {
+	obj.HasLaunchWith = guardLaunches(ctx, data)
+	return nil
+}
+
+// HasSessions is the resolver for the hasSessions field.
+func (r *speakerWhereInputResolver) HasSessions(ctx context.Context, obj *ent.SpeakerWhereInput, data *bool) error {
+	hasSessions(ctx, data, func(b *bool) { obj.HasSessions = b }, obj.AddPredicates, speaker.HasSessionsWith, speaker.Not)
+	return nil
+}
+
+// HasSessionsWith is the resolver for the hasSessionsWith field.
+func (r *speakerWhereInputResolver) HasSessionsWith(ctx context.Context, obj *ent.SpeakerWhereInput, data []*ent.SessionWhereInput) error {
+	obj.HasSessionsWith = guardSessions(ctx, data)
+	return nil
+}
+
+// Translations is the resolver for the translations field.
+func (r *updateFormatInputResolver) Translations(ctx context.Context, obj *ent.UpdateFormatInput, data []*i18n.TranslationInput) error {
+	return setTranslations(&obj.Translations, ent.TypeFormat, data)
+}
+
+// Translations is the resolver for the translations field.
+func (r *updateGuidelineSetInputResolver) Translations(ctx context.Context, obj *ent.UpdateGuidelineSetInput, data []*i18n.TranslationInput) error {
+	return setTranslations(&obj.Translations, ent.TypeGuidelineSet, data)
+}
+
+// Translations is the resolver for the translations field.
+func (r *updateLaunchInputResolver) Translations(ctx context.Context, obj *ent.UpdateLaunchInput, data []*i18n.TranslationInput) error {
+	return setTranslations(&obj.Translations, ent.TypeLaunch, data)
+}
+
+// Translations is the resolver for the translations field.
+func (r *updateObjectiveInputResolver) Translations(ctx context.Context, obj *ent.UpdateObjectiveInput, data []*i18n.TranslationInput) error {
+	return setTranslations(&obj.Translations, ent.TypeObjective, data)
+}
+
+// Translations is the resolver for the translations field.
+func (r *updateRegionInputResolver) Translations(ctx context.Context, obj *ent.UpdateRegionInput, data []*i18n.TranslationInput) error {
+	return setTranslations(&obj.Translations, ent.TypeRegion, data)
+}
+
+// Translations is the resolver for the translations field.
+func (r *updateSessionInputResolver) Translations(ctx context.Context, obj *ent.UpdateSessionInput, data []*i18n.TranslationInput) error {
+	return setTranslations(&obj.Translations, ent.TypeSession, data)
+}
+
+// Format returns FormatResolver implementation.
+func (r *Resolver) Format() FormatResolver { return &formatResolver{r} }
+
+// GuidelineSet returns GuidelineSetResolver implementation.
+func (r *Resolver) GuidelineSet() GuidelineSetResolver { return &guidelineSetResolver{r} }
+
+// Launch returns LaunchResolver implementation.
+func (r *Resolver) Launch() LaunchResolver { return &launchResolver{r} }
+
+// Objective returns ObjectiveResolver implementation.
+func (r *Resolver) Objective() ObjectiveResolver { return &objectiveResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
-type queryResolver struct{ *Resolver }
+// Region returns RegionResolver implementation.
+func (r *Resolver) Region() RegionResolver { return &regionResolver{r} }
+
+// Session returns SessionResolver implementation.
+func (r *Resolver) Session() SessionResolver { return &sessionResolver{r} }
+
+// CreateFormatInput returns CreateFormatInputResolver implementation.
+func (r *Resolver) CreateFormatInput() CreateFormatInputResolver {
+	return &createFormatInputResolver{r}
+}
+
+// CreateGuidelineSetInput returns CreateGuidelineSetInputResolver implementation.
+func (r *Resolver) CreateGuidelineSetInput() CreateGuidelineSetInputResolver {
+	return &createGuidelineSetInputResolver{r}
+}
+
+// CreateLaunchInput returns CreateLaunchInputResolver implementation.
+func (r *Resolver) CreateLaunchInput() CreateLaunchInputResolver {
+	return &createLaunchInputResolver{r}
+}
+
+// CreateObjectiveInput returns CreateObjectiveInputResolver implementation.
+func (r *Resolver) CreateObjectiveInput() CreateObjectiveInputResolver {
+	return &createObjectiveInputResolver{r}
+}
+
+// CreateRegionInput returns CreateRegionInputResolver implementation.
+func (r *Resolver) CreateRegionInput() CreateRegionInputResolver {
+	return &createRegionInputResolver{r}
+}
+
+// CreateSessionInput returns CreateSessionInputResolver implementation.
+func (r *Resolver) CreateSessionInput() CreateSessionInputResolver {
+	return &createSessionInputResolver{r}
+}
+
+// FormatWhereInput returns FormatWhereInputResolver implementation.
+func (r *Resolver) FormatWhereInput() FormatWhereInputResolver { return &formatWhereInputResolver{r} }
+
+// GuidelineSetWhereInput returns GuidelineSetWhereInputResolver implementation.
+func (r *Resolver) GuidelineSetWhereInput() GuidelineSetWhereInputResolver {
+	return &guidelineSetWhereInputResolver{r}
+}
+
+// LaunchWhereInput returns LaunchWhereInputResolver implementation.
+func (r *Resolver) LaunchWhereInput() LaunchWhereInputResolver { return &launchWhereInputResolver{r} }
+
+// ObjectiveWhereInput returns ObjectiveWhereInputResolver implementation.
+func (r *Resolver) ObjectiveWhereInput() ObjectiveWhereInputResolver {
+	return &objectiveWhereInputResolver{r}
+}
+
+// RegionWhereInput returns RegionWhereInputResolver implementation.
+func (r *Resolver) RegionWhereInput() RegionWhereInputResolver { return &regionWhereInputResolver{r} }
+
+// RegistrantWhereInput returns RegistrantWhereInputResolver implementation.
+func (r *Resolver) RegistrantWhereInput() RegistrantWhereInputResolver {
+	return &registrantWhereInputResolver{r}
+}
+
+// SessionWhereInput returns SessionWhereInputResolver implementation.
+func (r *Resolver) SessionWhereInput() SessionWhereInputResolver {
+	return &sessionWhereInputResolver{r}
+}
+
+// SpeakerWhereInput returns SpeakerWhereInputResolver implementation.
+func (r *Resolver) SpeakerWhereInput() SpeakerWhereInputResolver {
+	return &speakerWhereInputResolver{r}
+}
+
+// UpdateFormatInput returns UpdateFormatInputResolver implementation.
+func (r *Resolver) UpdateFormatInput() UpdateFormatInputResolver {
+	return &updateFormatInputResolver{r}
+}
+
+// UpdateGuidelineSetInput returns UpdateGuidelineSetInputResolver implementation.
+func (r *Resolver) UpdateGuidelineSetInput() UpdateGuidelineSetInputResolver {
+	return &updateGuidelineSetInputResolver{r}
+}
+
+// UpdateLaunchInput returns UpdateLaunchInputResolver implementation.
+func (r *Resolver) UpdateLaunchInput() UpdateLaunchInputResolver {
+	return &updateLaunchInputResolver{r}
+}
+
+// UpdateObjectiveInput returns UpdateObjectiveInputResolver implementation.
+func (r *Resolver) UpdateObjectiveInput() UpdateObjectiveInputResolver {
+	return &updateObjectiveInputResolver{r}
+}
+
+// UpdateRegionInput returns UpdateRegionInputResolver implementation.
+func (r *Resolver) UpdateRegionInput() UpdateRegionInputResolver {
+	return &updateRegionInputResolver{r}
+}
+
+// UpdateSessionInput returns UpdateSessionInputResolver implementation.
+func (r *Resolver) UpdateSessionInput() UpdateSessionInputResolver {
+	return &updateSessionInputResolver{r}
+}
+
+type (
+	formatResolver                  struct{ *Resolver }
+	guidelineSetResolver            struct{ *Resolver }
+	launchResolver                  struct{ *Resolver }
+	objectiveResolver               struct{ *Resolver }
+	queryResolver                   struct{ *Resolver }
+	regionResolver                  struct{ *Resolver }
+	sessionResolver                 struct{ *Resolver }
+	createFormatInputResolver       struct{ *Resolver }
+	createGuidelineSetInputResolver struct{ *Resolver }
+	createLaunchInputResolver       struct{ *Resolver }
+	createObjectiveInputResolver    struct{ *Resolver }
+	createRegionInputResolver       struct{ *Resolver }
+	createSessionInputResolver      struct{ *Resolver }
+	formatWhereInputResolver        struct{ *Resolver }
+	guidelineSetWhereInputResolver  struct{ *Resolver }
+	launchWhereInputResolver        struct{ *Resolver }
+	objectiveWhereInputResolver     struct{ *Resolver }
+	regionWhereInputResolver        struct{ *Resolver }
+	registrantWhereInputResolver    struct{ *Resolver }
+	sessionWhereInputResolver       struct{ *Resolver }
+	speakerWhereInputResolver       struct{ *Resolver }
+	updateFormatInputResolver       struct{ *Resolver }
+	updateGuidelineSetInputResolver struct{ *Resolver }
+	updateLaunchInputResolver       struct{ *Resolver }
+	updateObjectiveInputResolver    struct{ *Resolver }
+	updateRegionInputResolver       struct{ *Resolver }
+	updateSessionInputResolver      struct{ *Resolver }
+)

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -22,6 +23,12 @@ type HandlerConfig struct {
 	Introspection bool
 	// QueryCacheSize is the number of parsed queries kept (LRU).
 	QueryCacheSize int
+	// Limits bound depth, aliases, tokens and cost of each operation.
+	Limits Limits
+	// OperationTimeout bounds one query or mutation; zero means none.
+	OperationTimeout time.Duration
+	// Observer receives operation and error counts; nil records nothing.
+	Observer Observer
 }
 
 // nameAuditedOperation tells the audit log which mutation field made a change.
@@ -35,6 +42,7 @@ func nameAuditedOperation(ctx context.Context, next graphql.RootResolver) graphq
 // NewHandler returns the GraphQL HTTP handler over client: POST (JSON) and GET for
 // queries, a parsed-query cache, mutations in one transaction each, coded errors.
 func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *handler.Server {
+	limits := cfg.Limits.withDefaults()
 	srv := handler.New(NewSchema(client))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
@@ -45,11 +53,28 @@ func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *han
 		size = 1000
 	}
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](size))
-	if cfg.Introspection {
-		srv.Use(extension.Introspection{})
+	// Automatic persisted queries: after one request with the text, clients send only its
+	// SHA-256, which keeps GET URLs short and cacheable.
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](size)})
+	srv.SetParserTokenLimit(limits.MaxTokens)
+	// Without introspection, "Did you mean …" hints would reveal the schema all the same.
+	srv.SetDisableSuggestion(!cfg.Introspection)
+	if !cfg.Introspection {
+		srv.SetValidationRulesFn(rulesWithoutSuggestions)
 	}
+	srv.Use(introspectionPolicy{anonymous: cfg.Introspection})
+	srv.Use(shapeLimit{limits})
 	srv.Use(PageLimit{})
-	srv.Use(entgql.Transactioner{TxOpener: client})
+	srv.Use(entgql.Transactioner{TxOpener: client, SkipTxFunc: skipTx}) // register/cancel run their own (tx.go)
+	// An operation without a viewer reads as public, never as trusted internal code.
+	srv.AroundOperations(publicViewer)
+	srv.AroundOperations(requestScope(client)) // Accept-Language, per-request loaders (scope.go)
+	srv.AroundFields(convertTimes)             // `tz` on every time field (tz.go)
+	srv.Use(publicCache{})                     // lets internal/httpcache cache public GETs (scope.go)
+	srv.AroundOperations(boundOperations(cfg.OperationTimeout))
+	if cfg.Observer != nil {
+		srv.AroundResponses(observeResponses(cfg.Observer))
+	}
 	srv.AroundRootFields(nameAuditedOperation)
 	srv.SetErrorPresenter(NewErrorPresenter(logger))
 	srv.SetRecoverFunc(NewRecoverFunc(logger))

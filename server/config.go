@@ -12,19 +12,32 @@ import (
 // config is everything the server reads from its environment and flags; nothing else
 // reads the environment.
 type config struct {
-	Addr           string
-	DatabaseURL    string
-	DataDir        string
-	Env            string
-	Introspection  bool
-	AllowedOrigins []string
-	LogLevel       string
-	LogFormat      string
-	MaxOpenConns   int
-	MaxIdleConns   int
-	ShutdownGrace  time.Duration
-	Migrate        bool
-	Seed           bool
+	// RateLimits are requests per minute (0 disables): anonymous per IP, register per IP,
+	// partner per key.
+	RateLimits RateLimits
+	// KeyComplexity is the operation cost budget of partner and admin keys.
+	KeyComplexity int
+	// ShutdownDrain is how long /readyz answers 503 before the listener closes.
+	ShutdownDrain time.Duration
+	// OperationTimeout bounds one GraphQL operation.
+	OperationTimeout time.Duration
+	Addr             string
+	DatabaseURL      string
+	DataDir          string
+	Env              string
+	Introspection    bool
+	AllowedOrigins   []string
+	LogLevel         string
+	LogFormat        string
+	MaxOpenConns     int
+	MaxIdleConns     int
+	ShutdownGrace    time.Duration
+	Migrate          bool
+	Seed             bool
+
+	// CacheMaxAge is how long shared caches may keep anonymous GET responses of public
+	// data (/graphql, /feeds); 0 turns caching off.
+	CacheMaxAge time.Duration
 }
 
 // production reports whether safe production defaults apply.
@@ -41,7 +54,7 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c config
-	var origins, introspection, maxOpen, maxIdle, grace string
+	var origins, introspection, maxOpen, maxIdle, grace, cacheMaxAge string
 	fs.StringVar(&c.Addr, "addr", env("ADDR", ":8080"), "listen address (ADDR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "postgres://… or sqlite://PATH; empty: embedded SQLite in the data dir (DATABASE_URL)")
 	fs.StringVar(&c.DataDir, "data-dir", env("DATA_DIR", "."), "where the embedded store lives (DATA_DIR)")
@@ -53,6 +66,14 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	fs.StringVar(&maxOpen, "db-max-open-conns", env("DB_MAX_OPEN_CONNS", "0"), "pool size; 0 sizes it for the machine (DB_MAX_OPEN_CONNS)")
 	fs.StringVar(&maxIdle, "db-max-idle-conns", env("DB_MAX_IDLE_CONNS", "0"), "idle pool size; 0 sizes it for the machine (DB_MAX_IDLE_CONNS)")
 	fs.StringVar(&grace, "shutdown-grace", env("SHUTDOWN_GRACE", "20s"), "graceful shutdown budget (SHUTDOWN_GRACE)")
+	fs.StringVar(&cacheMaxAge, "cache-max-age", env("CACHE_MAX_AGE", "60s"), "max-age of cacheable anonymous GET responses; 0 disables (CACHE_MAX_AGE)")
+	var rateAnon, rateRegister, ratePartner, keyComplexity, opTimeout, drain string
+	fs.StringVar(&drain, "shutdown-drain", env("SHUTDOWN_DRAIN", ""), "how long /readyz answers 503 before the listener closes; default 5s in production, 0 in development (SHUTDOWN_DRAIN)")
+	fs.StringVar(&rateAnon, "rate-limit-anonymous", env("RATE_LIMIT_ANONYMOUS", "600"), "requests per minute per IP for anonymous callers; 0 disables (RATE_LIMIT_ANONYMOUS)")
+	fs.StringVar(&rateRegister, "rate-limit-register", env("RATE_LIMIT_REGISTER", "30"), "register mutations per minute per IP; 0 disables (RATE_LIMIT_REGISTER)")
+	fs.StringVar(&ratePartner, "rate-limit-partner", env("RATE_LIMIT_PARTNER", "6000"), "requests per minute per partner key; 0 disables (RATE_LIMIT_PARTNER)")
+	fs.StringVar(&keyComplexity, "key-complexity-limit", env("KEY_COMPLEXITY_LIMIT", "20000"), "operation cost budget for partner and admin keys (KEY_COMPLEXITY_LIMIT)")
+	fs.StringVar(&opTimeout, "operation-timeout", env("OPERATION_TIMEOUT", "15s"), "deadline of one GraphQL operation (OPERATION_TIMEOUT)")
 	fs.BoolVar(&c.Migrate, "migrate", true, "apply migrations at start")
 	fs.BoolVar(&c.Seed, "seed", true, "seed the COP 2020 data into an empty database at start")
 	if err := fs.Parse(args); err != nil {
@@ -79,6 +100,34 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	}
 	if c.ShutdownGrace, err = time.ParseDuration(grace); err != nil || c.ShutdownGrace <= 0 {
 		return config{}, fmt.Errorf("config: SHUTDOWN_GRACE must be a positive duration, not %q", grace)
+	}
+	if c.CacheMaxAge, err = time.ParseDuration(cacheMaxAge); err != nil || c.CacheMaxAge < 0 {
+		return config{}, fmt.Errorf("config: CACHE_MAX_AGE must be a duration ≥ 0, not %q", cacheMaxAge)
+	}
+	for _, f := range []struct {
+		name, raw string
+		dst       *int
+	}{
+		{"RATE_LIMIT_ANONYMOUS", rateAnon, &c.RateLimits.Anonymous},
+		{"RATE_LIMIT_REGISTER", rateRegister, &c.RateLimits.Register},
+		{"RATE_LIMIT_PARTNER", ratePartner, &c.RateLimits.Partner},
+		{"KEY_COMPLEXITY_LIMIT", keyComplexity, &c.KeyComplexity},
+	} {
+		if *f.dst, err = strconv.Atoi(f.raw); err != nil || *f.dst < 0 {
+			return config{}, fmt.Errorf("config: %s must be a whole number ≥ 0, not %q", f.name, f.raw)
+		}
+	}
+	if drain == "" {
+		drain = "0s"
+		if c.production() {
+			drain = "5s"
+		}
+	}
+	if c.ShutdownDrain, err = time.ParseDuration(drain); err != nil || c.ShutdownDrain < 0 {
+		return config{}, fmt.Errorf("config: SHUTDOWN_DRAIN must be a duration ≥ 0, not %q", drain)
+	}
+	if c.OperationTimeout, err = time.ParseDuration(opTimeout); err != nil || c.OperationTimeout <= 0 {
+		return config{}, fmt.Errorf("config: OPERATION_TIMEOUT must be a positive duration, not %q", opTimeout)
 	}
 	for _, o := range strings.Split(origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"launchgraph/ent"
 	"launchgraph/internal/store"
 	"launchgraph/internal/store/storetest"
 )
@@ -271,11 +272,16 @@ func TestInputErrorsAreCoded(t *testing.T) {
 func TestDefaultPageSize(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
+		var speakers []*ent.Speaker
 		for i := range 130 {
-			if _, err := db.Client.Speaker.Create().SetName(fmt.Sprintf("Speaker %03d", i)).Save(ctx); err != nil {
+			sp, err := db.Client.Speaker.Create().SetName(fmt.Sprintf("Speaker %03d", i)).Save(ctx)
+			if err != nil {
 				t.Fatal(err)
 			}
+			speakers = append(speakers, sp)
 		}
+		// The public sees speakers of a published programme only.
+		publishedSession(t, db.Client).Update().AddSpeakers(speakers...).ExecX(ctx)
 		srv := testServer(t, db)
 		var got struct {
 			Speakers struct {

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"launchgraph/internal/auth"
+	"launchgraph/internal/metrics"
 	"launchgraph/internal/seed"
 	"launchgraph/internal/store"
 )
@@ -45,7 +47,7 @@ func testServer(tb testing.TB, db *store.DB, mods ...func(*config)) *httptest.Se
 		m(&cfg)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(NewServer(logger, cfg, db, new(atomic.Bool)))
+	srv := httptest.NewServer(NewServer(logger, cfg, db, metrics.New(db.SQL), new(atomic.Bool)))
 	tb.Cleanup(srv.Close)
 	return srv
 }
@@ -59,19 +61,38 @@ func seeded(tb testing.TB, db *store.DB) *store.DB {
 	return db
 }
 
-// postGQL posts a query and decodes the response; it fails the test on a status other than
-// 200, or 422 (what gqlgen answers for a document that fails validation).
-func postGQL(tb testing.TB, url, query string, vars map[string]any) gqlResponse {
+// sendGQL posts a query with `Authorization: Bearer key` (none for "") and extra headers
+// (name, value pairs), and returns the status and body as they came.
+func sendGQL(tb testing.TB, url, key, query string, vars map[string]any, headers ...string) (int, []byte) {
 	tb.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	resp, err := http.Post(url+"/graphql", "application/json", bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, url+"/graphql", bytes.NewReader(body))
 	if err != nil {
-		tb.Fatalf("post: %v", err)
+		tb.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusUnprocessableEntity {
-		tb.Fatalf("status %d: %s", resp.StatusCode, raw)
+	return resp.StatusCode, raw
+}
+
+// gqlAs is sendGQL that decodes the response, which must have status 200, or 422 (what
+// gqlgen answers for a document that fails validation).
+func gqlAs(tb testing.TB, url, key, query string, vars map[string]any, headers ...string) gqlResponse {
+	tb.Helper()
+	status, raw := sendGQL(tb, url, key, query, vars, headers...)
+	if status != http.StatusOK && status != http.StatusUnprocessableEntity {
+		tb.Fatalf("status %d: %s", status, raw)
 	}
 	var out gqlResponse
 	if err := json.Unmarshal(raw, &out); err != nil {
@@ -80,14 +101,45 @@ func postGQL(tb testing.TB, url, query string, vars map[string]any) gqlResponse 
 	return out
 }
 
-// mustData posts a query, fails on any error, and decodes data into v.
-func mustData(tb testing.TB, url, query string, vars map[string]any, v any) {
+// dataAs is gqlAs that fails on any error and decodes data into v.
+func dataAs(tb testing.TB, url, key, query string, vars map[string]any, v any, headers ...string) {
 	tb.Helper()
-	resp := postGQL(tb, url, query, vars)
+	resp := gqlAs(tb, url, key, query, vars, headers...)
 	if len(resp.Errors) > 0 {
 		tb.Fatalf("errors: %+v", resp.Errors)
+	}
+	if v == nil {
+		return
 	}
 	if err := json.Unmarshal(resp.Data, v); err != nil {
 		tb.Fatalf("decode data %s: %v", resp.Data, err)
 	}
+}
+
+// postGQL is gqlAs without a key.
+func postGQL(tb testing.TB, url, query string, vars map[string]any) gqlResponse {
+	tb.Helper()
+	return gqlAs(tb, url, "", query, vars)
+}
+
+// mustData is dataAs without a key.
+func mustData(tb testing.TB, url, query string, vars map[string]any, v any) {
+	tb.Helper()
+	dataAs(tb, url, "", query, vars, v)
+}
+
+// newKey creates an API key of role.
+func newKey(tb testing.TB, db *store.DB, role auth.Role) string {
+	tb.Helper()
+	key, _, err := auth.Create(context.Background(), db.Client, role, string(role)+" test key", 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return key
+}
+
+// adminKey creates an ADMIN API key.
+func adminKey(tb testing.TB, db *store.DB) string {
+	tb.Helper()
+	return newKey(tb, db, auth.Admin)
 }

@@ -8,14 +8,24 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/playground"
 
+	"launchgraph/internal/export"
+	"launchgraph/internal/feeds"
+	"launchgraph/internal/httpcache"
+	"launchgraph/internal/metrics"
 	"launchgraph/internal/store"
 )
 
 // addRoutes is the whole API surface in one place.
-func addRoutes(mux *http.ServeMux, logger *slog.Logger, db *store.DB, gql *handler.Server, shuttingDown *atomic.Bool) {
-	mux.Handle("/graphql", gql)
+func addRoutes(mux *http.ServeMux, logger *slog.Logger, db *store.DB, gql *handler.Server, m *metrics.Metrics, shuttingDown *atomic.Bool, cfg config) {
+	mux.Handle("/graphql", httpcache.Middleware(cfg.CacheMaxAge)(gql))
 	mux.Handle("GET /{$}", playground.Handler("launchgraph", "/graphql"))
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(logger, db, shuttingDown))
 	mux.Handle("GET /schema.graphql", handleSchema(gql))
+	mux.Handle("GET /metrics", m.Handler())
+
+	cal := feeds.New(db.Client, logger, cfg.CacheMaxAge)
+	mux.Handle("GET /feeds/launches.ics", cal.Launches())
+	mux.Handle("GET /feeds/launches/{file}", cal.Launch()) // {slug}.ics
+	mux.Handle("GET /exports/launches/{slug}/registrants.csv", export.Registrants(db.Client, logger))
 }

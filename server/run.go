@@ -14,15 +14,17 @@ import (
 
 	"github.com/mattn/go-isatty"
 
+	"launchgraph/internal/metrics"
 	"launchgraph/internal/seed"
 	"launchgraph/internal/store"
 )
 
-const usage = `usage: server [serve|migrate|seed] [flags]
+const usage = `usage: server [serve|migrate|seed|apikey] [flags]
 
   serve    run the HTTP server (default); migrates and seeds an empty store first
   migrate  apply the database migrations and exit
   seed     load the COP 2020 seed data (idempotent) and exit
+  apikey   create, list or revoke API keys (run "server apikey" for its usage)
 
 Run "server serve -h" for the flags; each flag has an environment variable.`
 
@@ -34,6 +36,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	switch cmd {
 	case "serve", "migrate", "seed":
+	case "apikey":
+		return runAPIKey(ctx, rest, getenv, stdout, stderr)
 	case "help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -99,7 +103,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, db *store.DB) e
 
 	var shuttingDown atomic.Bool
 	srv := &http.Server{
-		Handler:           NewServer(logger, cfg, db, &shuttingDown),
+		Handler:           NewServer(logger, cfg, db, metrics.New(db.SQL), &shuttingDown),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -119,10 +123,16 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, db *store.DB) e
 	case <-ctx.Done():
 	}
 
-	logger.Info("shutting down", "grace", cfg.ShutdownGrace.String())
+	// Readiness fails first, so a load balancer stops sending new requests while the
+	// listener still accepts them; then in-flight requests finish within the grace period.
+	logger.Info("shutting down", "grace", cfg.ShutdownGrace.String(), "drain", cfg.ShutdownDrain.String())
 	shuttingDown.Store(true)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
 	defer cancel()
+	select {
+	case <-time.After(cfg.ShutdownDrain):
+	case <-shutdownCtx.Done():
+	}
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("serve: shutdown: %w", err)
 	}

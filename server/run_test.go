@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,25 +46,8 @@ func startRun(t *testing.T, env map[string]string, args ...string) string {
 		}
 	})
 	url := "http://" + addr
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		select {
-		case err := <-done:
-			t.Fatalf("run exited early: %v", err)
-		default:
-		}
-		resp, err := http.Get(url + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return url
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server at %s not ready: %v", url, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitReady(t, url, done)
+	return url
 }
 
 // TestRunServesSeededStore is the README's first command on a fresh machine: no

@@ -6,15 +6,29 @@ import (
 	"sync/atomic"
 
 	"launchgraph/graph"
+	"launchgraph/internal/auth"
+	"launchgraph/internal/metrics"
 	"launchgraph/internal/store"
 )
 
-// NewServer builds the whole HTTP surface over its dependencies.
-func NewServer(logger *slog.Logger, cfg config, db *store.DB, shuttingDown *atomic.Bool) http.Handler {
-	gql := graph.NewHandler(logger, db.Client, graph.HandlerConfig{Introspection: cfg.Introspection})
+// NewServer builds the whole HTTP surface over its dependencies. A request passes, in
+// order: request id → access log → CORS → JSON-only POSTs → body limit → API key → rate
+// limit → route.
+func NewServer(logger *slog.Logger, cfg config, db *store.DB, m *metrics.Metrics, shuttingDown *atomic.Bool) http.Handler {
+	gql := graph.NewHandler(logger, db.Client, graph.HandlerConfig{
+		Introspection:    cfg.Introspection,
+		Limits:           graph.Limits{KeyComplexity: cfg.KeyComplexity},
+		OperationTimeout: cfg.OperationTimeout,
+		Observer:         m,
+	})
 	mux := http.NewServeMux()
-	addRoutes(mux, logger, db, gql, shuttingDown)
+	addRoutes(mux, logger, db, gql, m, shuttingDown, cfg)
 	var h http.Handler = mux
+	h = rateLimit(cfg.RateLimits)(h)
+	h = auth.Middleware(db.Client, logger)(h)
+	h = limitBody(h)
+	h = onlyJSONPosts(h)
+	h = withCORS(cfg.AllowedOrigins)(h)
 	h = accessLog(logger, h)
 	h = withRequestID(h)
 	return h

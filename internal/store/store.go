@@ -21,6 +21,7 @@ import (
 	"launchgraph/ent"
 	_ "launchgraph/ent/runtime" // schema defaults, hooks and policies
 	"launchgraph/internal/audit"
+	"launchgraph/internal/changes"
 )
 
 // DefaultSQLiteFile is the name of the embedded SQLite database created in Config.DataDir
@@ -118,6 +119,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	client := ent.NewClient(ent.Driver(drv))
 	// Every admin mutation is audited in its own transaction, whichever path makes it.
 	client.Use(audit.Hook())
+	// Deleted launches, sessions, speakers and objectives leave tombstones for partners
+	// syncing incrementally, in the deleting transaction.
+	client.Use(changes.Hook())
 	return &DB{
 		Client:  client,
 		SQL:     db,
@@ -194,16 +198,27 @@ func postgresDSN(raw string) (string, error) {
 		}
 		return "", fmt.Errorf("store: parse postgres URL: %w", err)
 	}
-	q := u.Query()
-	for k := range q {
-		if strings.EqualFold(k, "timezone") {
-			return raw, nil
-		}
+	// Session defaults, unless the URL sets them: UTC times, and bounds on a runaway
+	// statement or a transaction left idle by a stuck client, so neither holds locks for long.
+	defaults := []struct{ key, value string }{
+		{"timezone", "UTC"},
+		{"statement_timeout", "30000"},
+		{"idle_in_transaction_session_timeout", "60000"},
 	}
-	if u.RawQuery == "" {
-		u.RawQuery = "timezone=UTC"
-	} else {
-		u.RawQuery += "&timezone=UTC"
+	q := u.Query()
+	for _, d := range defaults {
+		set := false
+		for k := range q {
+			if strings.EqualFold(k, d.key) {
+				set = true
+			}
+		}
+		if !set {
+			if u.RawQuery != "" {
+				u.RawQuery += "&"
+			}
+			u.RawQuery += d.key + "=" + d.value
+		}
 	}
 	return u.String(), nil
 }
