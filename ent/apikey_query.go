@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"launchgraph/ent/apikey"
 	"launchgraph/ent/predicate"
@@ -330,6 +331,12 @@ func (_q *APIKeyQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if apikey.Policy == nil {
+		return errors.New("ent: uninitialized apikey.Policy (forgotten import ent/runtime?)")
+	}
+	if err := apikey.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -110,7 +110,9 @@ func (_c *AuditEntryCreate) Mutation() *AuditEntryMutation {
 
 // Save creates the AuditEntry in the database.
 func (_c *AuditEntryCreate) Save(ctx context.Context) (*AuditEntry, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -137,15 +139,22 @@ func (_c *AuditEntryCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *AuditEntryCreate) defaults() {
+func (_c *AuditEntryCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if auditentry.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized auditentry.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := auditentry.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if auditentry.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized auditentry.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := auditentry.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

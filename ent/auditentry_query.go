@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"launchgraph/ent/auditentry"
 	"launchgraph/ent/predicate"
@@ -330,6 +331,12 @@ func (_q *AuditEntryQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if auditentry.Policy == nil {
+		return errors.New("ent: uninitialized auditentry.Policy (forgotten import ent/runtime?)")
+	}
+	if err := auditentry.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -42,7 +42,9 @@ func (_u *AuditEntryUpdate) Mutation() *AuditEntryMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *AuditEntryUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -69,11 +71,15 @@ func (_u *AuditEntryUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *AuditEntryUpdate) defaults() {
+func (_u *AuditEntryUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if auditentry.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized auditentry.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := auditentry.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
@@ -148,7 +154,9 @@ func (_u *AuditEntryUpdateOne) Select(field string, fields ...string) *AuditEntr
 
 // Save executes the query and returns the updated AuditEntry entity.
 func (_u *AuditEntryUpdateOne) Save(ctx context.Context) (*AuditEntry, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -175,11 +183,15 @@ func (_u *AuditEntryUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *AuditEntryUpdateOne) defaults() {
+func (_u *AuditEntryUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if auditentry.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized auditentry.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := auditentry.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.

@@ -418,7 +418,8 @@ func (c *APIKeyClient) GetX(ctx context.Context, id int) *APIKey {
 
 // Hooks returns the client hooks.
 func (c *APIKeyClient) Hooks() []Hook {
-	return c.hooks.APIKey
+	hooks := c.hooks.APIKey
+	return append(hooks[:len(hooks):len(hooks)], apikey.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -551,7 +552,8 @@ func (c *AuditEntryClient) GetX(ctx context.Context, id int) *AuditEntry {
 
 // Hooks returns the client hooks.
 func (c *AuditEntryClient) Hooks() []Hook {
-	return c.hooks.AuditEntry
+	hooks := c.hooks.AuditEntry
+	return append(hooks[:len(hooks):len(hooks)], auditentry.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -700,7 +702,8 @@ func (c *FormatClient) QueryLaunches(_m *Format) *LaunchQuery {
 
 // Hooks returns the client hooks.
 func (c *FormatClient) Hooks() []Hook {
-	return c.hooks.Format
+	hooks := c.hooks.Format
+	return append(hooks[:len(hooks):len(hooks)], format.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -865,7 +868,8 @@ func (c *GuidelineSetClient) QuerySessions(_m *GuidelineSet) *SessionQuery {
 
 // Hooks returns the client hooks.
 func (c *GuidelineSetClient) Hooks() []Hook {
-	return c.hooks.GuidelineSet
+	hooks := c.hooks.GuidelineSet
+	return append(hooks[:len(hooks):len(hooks)], guidelineset.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -998,7 +1002,8 @@ func (c *IdempotencyKeyClient) GetX(ctx context.Context, id int) *IdempotencyKey
 
 // Hooks returns the client hooks.
 func (c *IdempotencyKeyClient) Hooks() []Hook {
-	return c.hooks.IdempotencyKey
+	hooks := c.hooks.IdempotencyKey
+	return append(hooks[:len(hooks):len(hooks)], idempotencykey.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1361,7 +1366,8 @@ func (c *NotificationClient) GetX(ctx context.Context, id int) *Notification {
 
 // Hooks returns the client hooks.
 func (c *NotificationClient) Hooks() []Hook {
-	return c.hooks.Notification
+	hooks := c.hooks.Notification
+	return append(hooks[:len(hooks):len(hooks)], notification.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1510,7 +1516,8 @@ func (c *ObjectiveClient) QueryLaunches(_m *Objective) *LaunchQuery {
 
 // Hooks returns the client hooks.
 func (c *ObjectiveClient) Hooks() []Hook {
-	return c.hooks.Objective
+	hooks := c.hooks.Objective
+	return append(hooks[:len(hooks):len(hooks)], objective.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1659,7 +1666,8 @@ func (c *RegionClient) QueryLaunches(_m *Region) *LaunchQuery {
 
 // Hooks returns the client hooks.
 func (c *RegionClient) Hooks() []Hook {
-	return c.hooks.Region
+	hooks := c.hooks.Region
+	return append(hooks[:len(hooks):len(hooks)], region.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1808,7 +1816,8 @@ func (c *RegistrantClient) QueryLaunch(_m *Registrant) *LaunchQuery {
 
 // Hooks returns the client hooks.
 func (c *RegistrantClient) Hooks() []Hook {
-	return c.hooks.Registrant
+	hooks := c.hooks.Registrant
+	return append(hooks[:len(hooks):len(hooks)], registrant.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2139,7 +2148,8 @@ func (c *SpeakerClient) QuerySessions(_m *Speaker) *SessionQuery {
 
 // Hooks returns the client hooks.
 func (c *SpeakerClient) Hooks() []Hook {
-	return c.hooks.Speaker
+	hooks := c.hooks.Speaker
+	return append(hooks[:len(hooks):len(hooks)], speaker.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2272,7 +2282,8 @@ func (c *TombstoneClient) GetX(ctx context.Context, id int) *Tombstone {
 
 // Hooks returns the client hooks.
 func (c *TombstoneClient) Hooks() []Hook {
-	return c.hooks.Tombstone
+	hooks := c.hooks.Tombstone
+	return append(hooks[:len(hooks):len(hooks)], tombstone.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.

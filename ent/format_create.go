@@ -120,7 +120,9 @@ func (_c *FormatCreate) Mutation() *FormatMutation {
 
 // Save creates the Format in the database.
 func (_c *FormatCreate) Save(ctx context.Context) (*Format, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -147,15 +149,22 @@ func (_c *FormatCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *FormatCreate) defaults() {
+func (_c *FormatCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if format.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized format.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := format.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if format.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized format.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := format.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"launchgraph/ent/format"
 	"launchgraph/ent/launch"
@@ -368,6 +369,12 @@ func (_q *FormatQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if format.Policy == nil {
+		return errors.New("ent: uninitialized format.Policy (forgotten import ent/runtime?)")
+	}
+	if err := format.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

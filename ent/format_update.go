@@ -167,7 +167,9 @@ func (_u *FormatUpdate) RemoveLaunches(v ...*Launch) *FormatUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *FormatUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -194,11 +196,15 @@ func (_u *FormatUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *FormatUpdate) defaults() {
+func (_u *FormatUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if format.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized format.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := format.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -490,7 +496,9 @@ func (_u *FormatUpdateOne) Select(field string, fields ...string) *FormatUpdateO
 
 // Save executes the query and returns the updated Format entity.
 func (_u *FormatUpdateOne) Save(ctx context.Context) (*Format, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -517,11 +525,15 @@ func (_u *FormatUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *FormatUpdateOne) defaults() {
+func (_u *FormatUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if format.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized format.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := format.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

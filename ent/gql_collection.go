@@ -13,6 +13,7 @@ import (
 	"launchgraph/ent/notification"
 	"launchgraph/ent/objective"
 	"launchgraph/ent/region"
+	"launchgraph/ent/registrant"
 	"launchgraph/ent/session"
 	"launchgraph/ent/speaker"
 
@@ -275,16 +276,6 @@ func (_q *FormatQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if _, ok := fieldSeen[format.FieldKind]; !ok {
 				selectedFields = append(selectedFields, format.FieldKind)
 				fieldSeen[format.FieldKind] = struct{}{}
-			}
-		case "name":
-			if _, ok := fieldSeen[format.FieldName]; !ok {
-				selectedFields = append(selectedFields, format.FieldName)
-				fieldSeen[format.FieldName] = struct{}{}
-			}
-		case "description":
-			if _, ok := fieldSeen[format.FieldDescription]; !ok {
-				selectedFields = append(selectedFields, format.FieldDescription)
-				fieldSeen[format.FieldDescription] = struct{}{}
 			}
 		case "typicalDurationDays":
 			if _, ok := fieldSeen[format.FieldTypicalDurationDays]; !ok {
@@ -581,16 +572,6 @@ func (_q *GuidelineSetQuery) collectField(ctx context.Context, oneNode bool, opC
 			if _, ok := fieldSeen[guidelineset.FieldAudience]; !ok {
 				selectedFields = append(selectedFields, guidelineset.FieldAudience)
 				fieldSeen[guidelineset.FieldAudience] = struct{}{}
-			}
-		case "title":
-			if _, ok := fieldSeen[guidelineset.FieldTitle]; !ok {
-				selectedFields = append(selectedFields, guidelineset.FieldTitle)
-				fieldSeen[guidelineset.FieldTitle] = struct{}{}
-			}
-		case "summary":
-			if _, ok := fieldSeen[guidelineset.FieldSummary]; !ok {
-				selectedFields = append(selectedFields, guidelineset.FieldSummary)
-				fieldSeen[guidelineset.FieldSummary] = struct{}{}
 			}
 		case "url":
 			if _, ok := fieldSeen[guidelineset.FieldURL]; !ok {
@@ -992,6 +973,95 @@ func (_q *LaunchQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			_q.WithNamedSessions(alias, func(wq *SessionQuery) {
 				*wq = *query
 			})
+
+		case "registrants":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&RegistrantClient{config: _q.config}).Query()
+			)
+			args := newRegistrantPaginateArgs(fieldArgs(ctx, nil, path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newRegistrantPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Launch) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"launch_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(launch.RegistrantsColumn), ids...))
+						})
+						if err := query.GroupBy(launch.RegistrantsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[5] == nil {
+								nodes[i].Edges.totalCount[5] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[5][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Launch) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Registrants)
+							if nodes[i].Edges.totalCount[5] == nil {
+								nodes[i].Edges.totalCount[5] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[5][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, registrantImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(launch.RegistrantsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedRegistrants(alias, func(wq *RegistrantQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[launch.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, launch.FieldCreatedAt)
@@ -1006,16 +1076,6 @@ func (_q *LaunchQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if _, ok := fieldSeen[launch.FieldSlug]; !ok {
 				selectedFields = append(selectedFields, launch.FieldSlug)
 				fieldSeen[launch.FieldSlug] = struct{}{}
-			}
-		case "title":
-			if _, ok := fieldSeen[launch.FieldTitle]; !ok {
-				selectedFields = append(selectedFields, launch.FieldTitle)
-				fieldSeen[launch.FieldTitle] = struct{}{}
-			}
-		case "description":
-			if _, ok := fieldSeen[launch.FieldDescription]; !ok {
-				selectedFields = append(selectedFields, launch.FieldDescription)
-				fieldSeen[launch.FieldDescription] = struct{}{}
 			}
 		case "status":
 			if _, ok := fieldSeen[launch.FieldStatus]; !ok {
@@ -1445,11 +1505,6 @@ func (_q *ObjectiveQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				selectedFields = append(selectedFields, objective.FieldUpdatedAt)
 				fieldSeen[objective.FieldUpdatedAt] = struct{}{}
 			}
-		case "text":
-			if _, ok := fieldSeen[objective.FieldText]; !ok {
-				selectedFields = append(selectedFields, objective.FieldText)
-				fieldSeen[objective.FieldText] = struct{}{}
-			}
 		case "position":
 			if _, ok := fieldSeen[objective.FieldPosition]; !ok {
 				selectedFields = append(selectedFields, objective.FieldPosition)
@@ -1654,11 +1709,6 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				selectedFields = append(selectedFields, region.FieldCode)
 				fieldSeen[region.FieldCode] = struct{}{}
 			}
-		case "name":
-			if _, ok := fieldSeen[region.FieldName]; !ok {
-				selectedFields = append(selectedFields, region.FieldName)
-				fieldSeen[region.FieldName] = struct{}{}
-			}
 		case "defaultTimezone":
 			if _, ok := fieldSeen[region.FieldDefaultTimezone]; !ok {
 				selectedFields = append(selectedFields, region.FieldDefaultTimezone)
@@ -1729,6 +1779,186 @@ func newRegionPaginateArgs(rv map[string]any) *regionPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*RegionWhereInput); ok {
 		args.opts = append(args.opts, WithRegionFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *RegistrantQuery) CollectFields(ctx context.Context, satisfies ...string) (*RegistrantQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *RegistrantQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(registrant.Columns))
+		selectedFields = []string{registrant.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "launch":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&LaunchClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, launchImplementors)...); err != nil {
+				return err
+			}
+			_q.withLaunch = query
+			if _, ok := fieldSeen[registrant.FieldLaunchID]; !ok {
+				selectedFields = append(selectedFields, registrant.FieldLaunchID)
+				fieldSeen[registrant.FieldLaunchID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[registrant.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, registrant.FieldCreatedAt)
+				fieldSeen[registrant.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[registrant.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, registrant.FieldUpdatedAt)
+				fieldSeen[registrant.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[registrant.FieldName]; !ok {
+				selectedFields = append(selectedFields, registrant.FieldName)
+				fieldSeen[registrant.FieldName] = struct{}{}
+			}
+		case "email":
+			if _, ok := fieldSeen[registrant.FieldEmail]; !ok {
+				selectedFields = append(selectedFields, registrant.FieldEmail)
+				fieldSeen[registrant.FieldEmail] = struct{}{}
+			}
+		case "organisation":
+			if _, ok := fieldSeen[registrant.FieldOrganisation]; !ok {
+				selectedFields = append(selectedFields, registrant.FieldOrganisation)
+				fieldSeen[registrant.FieldOrganisation] = struct{}{}
+			}
+		case "jobTitle":
+			if _, ok := fieldSeen[registrant.FieldJobTitle]; !ok {
+				selectedFields = append(selectedFields, registrant.FieldJobTitle)
+				fieldSeen[registrant.FieldJobTitle] = struct{}{}
+			}
+		case "country":
+			if _, ok := fieldSeen[registrant.FieldCountry]; !ok {
+				selectedFields = append(selectedFields, registrant.FieldCountry)
+				fieldSeen[registrant.FieldCountry] = struct{}{}
+			}
+		case "stakeholder":
+			if _, ok := fieldSeen[registrant.FieldStakeholder]; !ok {
+				selectedFields = append(selectedFields, registrant.FieldStakeholder)
+				fieldSeen[registrant.FieldStakeholder] = struct{}{}
+			}
+		case "attendance":
+			if _, ok := fieldSeen[registrant.FieldAttendance]; !ok {
+				selectedFields = append(selectedFields, registrant.FieldAttendance)
+				fieldSeen[registrant.FieldAttendance] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[registrant.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, registrant.FieldStatus)
+				fieldSeen[registrant.FieldStatus] = struct{}{}
+			}
+		case "waitlistPosition":
+			if _, ok := fieldSeen[registrant.FieldWaitlistPosition]; !ok {
+				selectedFields = append(selectedFields, registrant.FieldWaitlistPosition)
+				fieldSeen[registrant.FieldWaitlistPosition] = struct{}{}
+			}
+		case "checkedInAt":
+			if _, ok := fieldSeen[registrant.FieldCheckedInAt]; !ok {
+				selectedFields = append(selectedFields, registrant.FieldCheckedInAt)
+				fieldSeen[registrant.FieldCheckedInAt] = struct{}{}
+			}
+		case "consentAt":
+			if _, ok := fieldSeen[registrant.FieldConsentAt]; !ok {
+				selectedFields = append(selectedFields, registrant.FieldConsentAt)
+				fieldSeen[registrant.FieldConsentAt] = struct{}{}
+			}
+		case "rejectionReason":
+			if _, ok := fieldSeen[registrant.FieldRejectionReason]; !ok {
+				selectedFields = append(selectedFields, registrant.FieldRejectionReason)
+				fieldSeen[registrant.FieldRejectionReason] = struct{}{}
+			}
+		case "language":
+			if _, ok := fieldSeen[registrant.FieldLanguage]; !ok {
+				selectedFields = append(selectedFields, registrant.FieldLanguage)
+				fieldSeen[registrant.FieldLanguage] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type registrantPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []RegistrantPaginateOption
+}
+
+func newRegistrantPaginateArgs(rv map[string]any) *registrantPaginateArgs {
+	args := &registrantPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*RegistrantOrder:
+			args.opts = append(args.opts, WithRegistrantOrder(v))
+		case []any:
+			var orders []*RegistrantOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &RegistrantOrder{Field: &RegistrantOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithRegistrantOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*RegistrantWhereInput); ok {
+		args.opts = append(args.opts, WithRegistrantFilter(v.Filter))
 	}
 	return args
 }
@@ -1964,16 +2194,6 @@ func (_q *SessionQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if _, ok := fieldSeen[session.FieldUpdatedAt]; !ok {
 				selectedFields = append(selectedFields, session.FieldUpdatedAt)
 				fieldSeen[session.FieldUpdatedAt] = struct{}{}
-			}
-		case "title":
-			if _, ok := fieldSeen[session.FieldTitle]; !ok {
-				selectedFields = append(selectedFields, session.FieldTitle)
-				fieldSeen[session.FieldTitle] = struct{}{}
-			}
-		case "description":
-			if _, ok := fieldSeen[session.FieldDescription]; !ok {
-				selectedFields = append(selectedFields, session.FieldDescription)
-				fieldSeen[session.FieldDescription] = struct{}{}
 			}
 		case "kind":
 			if _, ok := fieldSeen[session.FieldKind]; !ok {

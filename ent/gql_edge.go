@@ -150,6 +150,26 @@ func (_m *Launch) Sessions(
 	return _m.QuerySessions().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *Launch) Registrants(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*RegistrantOrder,
+) (*RegistrantConnection, error) {
+	opts := []RegistrantPaginateOption{
+		WithRegistrantOrder(orderBy),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[5][alias]
+	if nodes, err := _m.NamedRegistrants(alias); err == nil || hasTotalCount {
+		pager, err := newRegistrantPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &RegistrantConnection{Edges: []*RegistrantEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryRegistrants().Paginate(ctx, after, first, before, last, opts...)
+}
+
 func (_m *Objective) Launches(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*LaunchOrder, where *LaunchWhereInput,
 ) (*LaunchConnection, error) {
@@ -190,6 +210,14 @@ func (_m *Region) Launches(
 		return conn, nil
 	}
 	return _m.QueryLaunches().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *Registrant) Launch(ctx context.Context) (*Launch, error) {
+	result, err := _m.Edges.LaunchOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryLaunch().Only(ctx)
+	}
+	return result, err
 }
 
 func (_m *Session) Launch(ctx context.Context) (*Launch, error) {

@@ -6,12 +6,14 @@ import (
 	"launchgraph/ent/format"
 	"launchgraph/ent/guidelineset"
 	"launchgraph/ent/launch"
+	"launchgraph/ent/schema/schematype"
 	"launchgraph/ent/session"
 	"time"
 )
 
 // CreateFormatInput represents a mutation input for creating formats.
 type CreateFormatInput struct {
+	Translations        map[string]schematype.Translation
 	Kind                format.Kind
 	Name                string
 	Description         *string
@@ -20,6 +22,9 @@ type CreateFormatInput struct {
 
 // Mutate applies the CreateFormatInput on the FormatMutation builder.
 func (i *CreateFormatInput) Mutate(m *FormatMutation) {
+	if v := i.Translations; v != nil {
+		m.SetTranslations(v)
+	}
 	m.SetKind(i.Kind)
 	m.SetName(i.Name)
 	if v := i.Description; v != nil {
@@ -38,6 +43,8 @@ func (c *FormatCreate) SetInput(i CreateFormatInput) *FormatCreate {
 
 // UpdateFormatInput represents a mutation input for updating formats.
 type UpdateFormatInput struct {
+	ClearTranslations        bool
+	Translations             map[string]schematype.Translation
 	Kind                     *format.Kind
 	Name                     *string
 	ClearDescription         bool
@@ -48,6 +55,12 @@ type UpdateFormatInput struct {
 
 // Mutate applies the UpdateFormatInput on the FormatMutation builder.
 func (i *UpdateFormatInput) Mutate(m *FormatMutation) {
+	if i.ClearTranslations {
+		m.ClearTranslations()
+	}
+	if v := i.Translations; v != nil {
+		m.SetTranslations(v)
+	}
 	if v := i.Kind; v != nil {
 		m.SetKind(*v)
 	}
@@ -82,16 +95,20 @@ func (c *FormatUpdateOne) SetInput(i UpdateFormatInput) *FormatUpdateOne {
 
 // CreateGuidelineSetInput represents a mutation input for creating guidelinesets.
 type CreateGuidelineSetInput struct {
-	Audience   guidelineset.Audience
-	Title      string
-	Summary    *string
-	URL        *string
-	LaunchIDs  []int
-	SessionIDs []int
+	Translations map[string]schematype.Translation
+	Audience     guidelineset.Audience
+	Title        string
+	Summary      *string
+	URL          *string
+	LaunchIDs    []int
+	SessionIDs   []int
 }
 
 // Mutate applies the CreateGuidelineSetInput on the GuidelineSetMutation builder.
 func (i *CreateGuidelineSetInput) Mutate(m *GuidelineSetMutation) {
+	if v := i.Translations; v != nil {
+		m.SetTranslations(v)
+	}
 	m.SetAudience(i.Audience)
 	m.SetTitle(i.Title)
 	if v := i.Summary; v != nil {
@@ -116,22 +133,30 @@ func (c *GuidelineSetCreate) SetInput(i CreateGuidelineSetInput) *GuidelineSetCr
 
 // UpdateGuidelineSetInput represents a mutation input for updating guidelinesets.
 type UpdateGuidelineSetInput struct {
-	Audience         *guidelineset.Audience
-	Title            *string
-	ClearSummary     bool
-	Summary          *string
-	ClearURL         bool
-	URL              *string
-	ClearLaunches    bool
-	AddLaunchIDs     []int
-	RemoveLaunchIDs  []int
-	ClearSessions    bool
-	AddSessionIDs    []int
-	RemoveSessionIDs []int
+	ClearTranslations bool
+	Translations      map[string]schematype.Translation
+	Audience          *guidelineset.Audience
+	Title             *string
+	ClearSummary      bool
+	Summary           *string
+	ClearURL          bool
+	URL               *string
+	ClearLaunches     bool
+	AddLaunchIDs      []int
+	RemoveLaunchIDs   []int
+	ClearSessions     bool
+	AddSessionIDs     []int
+	RemoveSessionIDs  []int
 }
 
 // Mutate applies the UpdateGuidelineSetInput on the GuidelineSetMutation builder.
 func (i *UpdateGuidelineSetInput) Mutate(m *GuidelineSetMutation) {
+	if i.ClearTranslations {
+		m.ClearTranslations()
+	}
+	if v := i.Translations; v != nil {
+		m.SetTranslations(v)
+	}
 	if v := i.Audience; v != nil {
 		m.SetAudience(*v)
 	}
@@ -184,6 +209,7 @@ func (c *GuidelineSetUpdateOne) SetInput(i UpdateGuidelineSetInput) *GuidelineSe
 
 // CreateLaunchInput represents a mutation input for creating launches.
 type CreateLaunchInput struct {
+	Translations         map[string]schematype.Translation
 	Slug                 string
 	Title                string
 	Description          *string
@@ -211,6 +237,9 @@ type CreateLaunchInput struct {
 
 // Mutate applies the CreateLaunchInput on the LaunchMutation builder.
 func (i *CreateLaunchInput) Mutate(m *LaunchMutation) {
+	if v := i.Translations; v != nil {
+		m.SetTranslations(v)
+	}
 	m.SetSlug(i.Slug)
 	m.SetTitle(i.Title)
 	if v := i.Description; v != nil {
@@ -276,6 +305,8 @@ func (c *LaunchCreate) SetInput(i CreateLaunchInput) *LaunchCreate {
 
 // UpdateLaunchInput represents a mutation input for updating launches.
 type UpdateLaunchInput struct {
+	ClearTranslations         bool
+	Translations              map[string]schematype.Translation
 	Slug                      *string
 	Title                     *string
 	ClearDescription          bool
@@ -316,6 +347,12 @@ type UpdateLaunchInput struct {
 
 // Mutate applies the UpdateLaunchInput on the LaunchMutation builder.
 func (i *UpdateLaunchInput) Mutate(m *LaunchMutation) {
+	if i.ClearTranslations {
+		m.ClearTranslations()
+	}
+	if v := i.Translations; v != nil {
+		m.SetTranslations(v)
+	}
 	if v := i.Slug; v != nil {
 		m.SetSlug(*v)
 	}
@@ -440,14 +477,18 @@ func (c *LaunchUpdateOne) SetInput(i UpdateLaunchInput) *LaunchUpdateOne {
 
 // CreateObjectiveInput represents a mutation input for creating objectives.
 type CreateObjectiveInput struct {
-	Text       string
-	Position   *int
-	SeriesWide *bool
-	LaunchIDs  []int
+	Translations map[string]schematype.Translation
+	Text         string
+	Position     *int
+	SeriesWide   *bool
+	LaunchIDs    []int
 }
 
 // Mutate applies the CreateObjectiveInput on the ObjectiveMutation builder.
 func (i *CreateObjectiveInput) Mutate(m *ObjectiveMutation) {
+	if v := i.Translations; v != nil {
+		m.SetTranslations(v)
+	}
 	m.SetText(i.Text)
 	if v := i.Position; v != nil {
 		m.SetPosition(*v)
@@ -468,16 +509,24 @@ func (c *ObjectiveCreate) SetInput(i CreateObjectiveInput) *ObjectiveCreate {
 
 // UpdateObjectiveInput represents a mutation input for updating objectives.
 type UpdateObjectiveInput struct {
-	Text            *string
-	Position        *int
-	SeriesWide      *bool
-	ClearLaunches   bool
-	AddLaunchIDs    []int
-	RemoveLaunchIDs []int
+	ClearTranslations bool
+	Translations      map[string]schematype.Translation
+	Text              *string
+	Position          *int
+	SeriesWide        *bool
+	ClearLaunches     bool
+	AddLaunchIDs      []int
+	RemoveLaunchIDs   []int
 }
 
 // Mutate applies the UpdateObjectiveInput on the ObjectiveMutation builder.
 func (i *UpdateObjectiveInput) Mutate(m *ObjectiveMutation) {
+	if i.ClearTranslations {
+		m.ClearTranslations()
+	}
+	if v := i.Translations; v != nil {
+		m.SetTranslations(v)
+	}
 	if v := i.Text; v != nil {
 		m.SetText(*v)
 	}
@@ -512,6 +561,7 @@ func (c *ObjectiveUpdateOne) SetInput(i UpdateObjectiveInput) *ObjectiveUpdateOn
 
 // CreateRegionInput represents a mutation input for creating regions.
 type CreateRegionInput struct {
+	Translations    map[string]schematype.Translation
 	Code            string
 	Name            string
 	DefaultTimezone string
@@ -519,6 +569,9 @@ type CreateRegionInput struct {
 
 // Mutate applies the CreateRegionInput on the RegionMutation builder.
 func (i *CreateRegionInput) Mutate(m *RegionMutation) {
+	if v := i.Translations; v != nil {
+		m.SetTranslations(v)
+	}
 	m.SetCode(i.Code)
 	m.SetName(i.Name)
 	m.SetDefaultTimezone(i.DefaultTimezone)
@@ -532,13 +585,21 @@ func (c *RegionCreate) SetInput(i CreateRegionInput) *RegionCreate {
 
 // UpdateRegionInput represents a mutation input for updating regions.
 type UpdateRegionInput struct {
-	Code            *string
-	Name            *string
-	DefaultTimezone *string
+	ClearTranslations bool
+	Translations      map[string]schematype.Translation
+	Code              *string
+	Name              *string
+	DefaultTimezone   *string
 }
 
 // Mutate applies the UpdateRegionInput on the RegionMutation builder.
 func (i *UpdateRegionInput) Mutate(m *RegionMutation) {
+	if i.ClearTranslations {
+		m.ClearTranslations()
+	}
+	if v := i.Translations; v != nil {
+		m.SetTranslations(v)
+	}
 	if v := i.Code; v != nil {
 		m.SetCode(*v)
 	}
@@ -564,6 +625,7 @@ func (c *RegionUpdateOne) SetInput(i UpdateRegionInput) *RegionUpdateOne {
 
 // CreateSessionInput represents a mutation input for creating sessions.
 type CreateSessionInput struct {
+	Translations            map[string]schematype.Translation
 	Title                   string
 	Description             *string
 	Kind                    session.Kind
@@ -581,6 +643,9 @@ type CreateSessionInput struct {
 
 // Mutate applies the CreateSessionInput on the SessionMutation builder.
 func (i *CreateSessionInput) Mutate(m *SessionMutation) {
+	if v := i.Translations; v != nil {
+		m.SetTranslations(v)
+	}
 	m.SetTitle(i.Title)
 	if v := i.Description; v != nil {
 		m.SetDescription(*v)
@@ -620,6 +685,8 @@ func (c *SessionCreate) SetInput(i CreateSessionInput) *SessionCreate {
 
 // UpdateSessionInput represents a mutation input for updating sessions.
 type UpdateSessionInput struct {
+	ClearTranslations             bool
+	Translations                  map[string]schematype.Translation
 	Title                         *string
 	ClearDescription              bool
 	Description                   *string
@@ -645,6 +712,12 @@ type UpdateSessionInput struct {
 
 // Mutate applies the UpdateSessionInput on the SessionMutation builder.
 func (i *UpdateSessionInput) Mutate(m *SessionMutation) {
+	if i.ClearTranslations {
+		m.ClearTranslations()
+	}
+	if v := i.Translations; v != nil {
+		m.SetTranslations(v)
+	}
 	if v := i.Title; v != nil {
 		m.SetTitle(*v)
 	}

@@ -14,6 +14,7 @@ import (
 	"launchgraph/ent/notification"
 	"launchgraph/ent/objective"
 	"launchgraph/ent/region"
+	"launchgraph/ent/registrant"
 	"launchgraph/ent/session"
 	"launchgraph/ent/speaker"
 
@@ -62,6 +63,11 @@ var regionImplementors = []string{"Region", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Region) IsNode() {}
+
+var registrantImplementors = []string{"Registrant", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Registrant) IsNode() {}
 
 var sessionImplementors = []string{"Session", "Node"}
 
@@ -209,6 +215,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(region.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, regionImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case registrant.Table:
+		query := c.Registrant.Query().
+			Where(registrant.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, registrantImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -404,6 +419,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Region.Query().
 			Where(region.IDIn(ids...))
 		query, err := query.CollectFields(ctx, regionImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case registrant.Table:
+		query := c.Registrant.Query().
+			Where(registrant.IDIn(ids...))
+		query, err := query.CollectFields(ctx, registrantImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -10,6 +10,7 @@ import (
 	"launchgraph/ent/launch"
 	"launchgraph/ent/objective"
 	"launchgraph/ent/region"
+	"launchgraph/ent/registrant"
 	"launchgraph/ent/session"
 	"launchgraph/ent/speaker"
 )
@@ -117,7 +118,7 @@ func (_m *Format) Node(ctx context.Context) (node *Node, err error) {
 	node = &Node{
 		ID:     _m.ID,
 		Type:   "Format",
-		Fields: make([]*Field, 6),
+		Fields: make([]*Field, 4),
 		Edges:  make([]*Edge, 1),
 	}
 	var buf []byte
@@ -145,26 +146,10 @@ func (_m *Format) Node(ctx context.Context) (node *Node, err error) {
 		Name:  "kind",
 		Value: string(buf),
 	}
-	if buf, err = json.Marshal(_m.Name); err != nil {
-		return nil, err
-	}
-	node.Fields[3] = &Field{
-		Type:  "string",
-		Name:  "name",
-		Value: string(buf),
-	}
-	if buf, err = json.Marshal(_m.Description); err != nil {
-		return nil, err
-	}
-	node.Fields[4] = &Field{
-		Type:  "string",
-		Name:  "description",
-		Value: string(buf),
-	}
 	if buf, err = json.Marshal(_m.TypicalDurationDays); err != nil {
 		return nil, err
 	}
-	node.Fields[5] = &Field{
+	node.Fields[3] = &Field{
 		Type:  "int",
 		Name:  "typical_duration_days",
 		Value: string(buf),
@@ -187,7 +172,7 @@ func (_m *GuidelineSet) Node(ctx context.Context) (node *Node, err error) {
 	node = &Node{
 		ID:     _m.ID,
 		Type:   "GuidelineSet",
-		Fields: make([]*Field, 6),
+		Fields: make([]*Field, 4),
 		Edges:  make([]*Edge, 2),
 	}
 	var buf []byte
@@ -215,26 +200,10 @@ func (_m *GuidelineSet) Node(ctx context.Context) (node *Node, err error) {
 		Name:  "audience",
 		Value: string(buf),
 	}
-	if buf, err = json.Marshal(_m.Title); err != nil {
-		return nil, err
-	}
-	node.Fields[3] = &Field{
-		Type:  "string",
-		Name:  "title",
-		Value: string(buf),
-	}
-	if buf, err = json.Marshal(_m.Summary); err != nil {
-		return nil, err
-	}
-	node.Fields[4] = &Field{
-		Type:  "string",
-		Name:  "summary",
-		Value: string(buf),
-	}
 	if buf, err = json.Marshal(_m.URL); err != nil {
 		return nil, err
 	}
-	node.Fields[5] = &Field{
+	node.Fields[3] = &Field{
 		Type:  "string",
 		Name:  "url",
 		Value: string(buf),
@@ -267,8 +236,8 @@ func (_m *Launch) Node(ctx context.Context) (node *Node, err error) {
 	node = &Node{
 		ID:     _m.ID,
 		Type:   "Launch",
-		Fields: make([]*Field, 22),
-		Edges:  make([]*Edge, 5),
+		Fields: make([]*Field, 20),
+		Edges:  make([]*Edge, 6),
 	}
 	var buf []byte
 	if buf, err = json.Marshal(_m.CreatedAt); err != nil {
@@ -295,26 +264,10 @@ func (_m *Launch) Node(ctx context.Context) (node *Node, err error) {
 		Name:  "slug",
 		Value: string(buf),
 	}
-	if buf, err = json.Marshal(_m.Title); err != nil {
-		return nil, err
-	}
-	node.Fields[3] = &Field{
-		Type:  "string",
-		Name:  "title",
-		Value: string(buf),
-	}
-	if buf, err = json.Marshal(_m.Description); err != nil {
-		return nil, err
-	}
-	node.Fields[4] = &Field{
-		Type:  "string",
-		Name:  "description",
-		Value: string(buf),
-	}
 	if buf, err = json.Marshal(_m.Status); err != nil {
 		return nil, err
 	}
-	node.Fields[5] = &Field{
+	node.Fields[3] = &Field{
 		Type:  "launch.Status",
 		Name:  "status",
 		Value: string(buf),
@@ -322,7 +275,7 @@ func (_m *Launch) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.StartsAt); err != nil {
 		return nil, err
 	}
-	node.Fields[6] = &Field{
+	node.Fields[4] = &Field{
 		Type:  "time.Time",
 		Name:  "starts_at",
 		Value: string(buf),
@@ -330,7 +283,7 @@ func (_m *Launch) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.EndsAt); err != nil {
 		return nil, err
 	}
-	node.Fields[7] = &Field{
+	node.Fields[5] = &Field{
 		Type:  "time.Time",
 		Name:  "ends_at",
 		Value: string(buf),
@@ -338,7 +291,7 @@ func (_m *Launch) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.Timezone); err != nil {
 		return nil, err
 	}
-	node.Fields[8] = &Field{
+	node.Fields[6] = &Field{
 		Type:  "string",
 		Name:  "timezone",
 		Value: string(buf),
@@ -346,7 +299,7 @@ func (_m *Launch) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.TimeConfirmed); err != nil {
 		return nil, err
 	}
-	node.Fields[9] = &Field{
+	node.Fields[7] = &Field{
 		Type:  "bool",
 		Name:  "time_confirmed",
 		Value: string(buf),
@@ -354,7 +307,7 @@ func (_m *Launch) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.Venue); err != nil {
 		return nil, err
 	}
-	node.Fields[10] = &Field{
+	node.Fields[8] = &Field{
 		Type:  "string",
 		Name:  "venue",
 		Value: string(buf),
@@ -362,7 +315,7 @@ func (_m *Launch) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.Online); err != nil {
 		return nil, err
 	}
-	node.Fields[11] = &Field{
+	node.Fields[9] = &Field{
 		Type:  "bool",
 		Name:  "online",
 		Value: string(buf),
@@ -370,7 +323,7 @@ func (_m *Launch) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.OnlineURL); err != nil {
 		return nil, err
 	}
-	node.Fields[12] = &Field{
+	node.Fields[10] = &Field{
 		Type:  "string",
 		Name:  "online_url",
 		Value: string(buf),
@@ -378,7 +331,7 @@ func (_m *Launch) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.Languages); err != nil {
 		return nil, err
 	}
-	node.Fields[13] = &Field{
+	node.Fields[11] = &Field{
 		Type:  "[]string",
 		Name:  "languages",
 		Value: string(buf),
@@ -386,7 +339,7 @@ func (_m *Launch) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.Hosts); err != nil {
 		return nil, err
 	}
-	node.Fields[14] = &Field{
+	node.Fields[12] = &Field{
 		Type:  "[]string",
 		Name:  "hosts",
 		Value: string(buf),
@@ -394,7 +347,7 @@ func (_m *Launch) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.Capacity); err != nil {
 		return nil, err
 	}
-	node.Fields[15] = &Field{
+	node.Fields[13] = &Field{
 		Type:  "int",
 		Name:  "capacity",
 		Value: string(buf),
@@ -402,7 +355,7 @@ func (_m *Launch) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.WaitlistEnabled); err != nil {
 		return nil, err
 	}
-	node.Fields[16] = &Field{
+	node.Fields[14] = &Field{
 		Type:  "bool",
 		Name:  "waitlist_enabled",
 		Value: string(buf),
@@ -410,7 +363,7 @@ func (_m *Launch) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.RequiresApproval); err != nil {
 		return nil, err
 	}
-	node.Fields[17] = &Field{
+	node.Fields[15] = &Field{
 		Type:  "bool",
 		Name:  "requires_approval",
 		Value: string(buf),
@@ -418,7 +371,7 @@ func (_m *Launch) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.RegistrationOpensAt); err != nil {
 		return nil, err
 	}
-	node.Fields[18] = &Field{
+	node.Fields[16] = &Field{
 		Type:  "time.Time",
 		Name:  "registration_opens_at",
 		Value: string(buf),
@@ -426,7 +379,7 @@ func (_m *Launch) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.RegistrationClosesAt); err != nil {
 		return nil, err
 	}
-	node.Fields[19] = &Field{
+	node.Fields[17] = &Field{
 		Type:  "time.Time",
 		Name:  "registration_closes_at",
 		Value: string(buf),
@@ -434,7 +387,7 @@ func (_m *Launch) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.SourceURL); err != nil {
 		return nil, err
 	}
-	node.Fields[20] = &Field{
+	node.Fields[18] = &Field{
 		Type:  "string",
 		Name:  "source_url",
 		Value: string(buf),
@@ -442,7 +395,7 @@ func (_m *Launch) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.Revision); err != nil {
 		return nil, err
 	}
-	node.Fields[21] = &Field{
+	node.Fields[19] = &Field{
 		Type:  "int",
 		Name:  "revision",
 		Value: string(buf),
@@ -494,6 +447,16 @@ func (_m *Launch) Node(ctx context.Context) (node *Node, err error) {
 	err = _m.QuerySessions().
 		Select(session.FieldID).
 		Scan(ctx, &node.Edges[4].IDs)
+	if err != nil {
+		return nil, err
+	}
+	node.Edges[5] = &Edge{
+		Type: "Registrant",
+		Name: "registrants",
+	}
+	err = _m.QueryRegistrants().
+		Select(registrant.FieldID).
+		Scan(ctx, &node.Edges[5].IDs)
 	if err != nil {
 		return nil, err
 	}
@@ -613,7 +576,7 @@ func (_m *Objective) Node(ctx context.Context) (node *Node, err error) {
 	node = &Node{
 		ID:     _m.ID,
 		Type:   "Objective",
-		Fields: make([]*Field, 5),
+		Fields: make([]*Field, 4),
 		Edges:  make([]*Edge, 1),
 	}
 	var buf []byte
@@ -633,18 +596,10 @@ func (_m *Objective) Node(ctx context.Context) (node *Node, err error) {
 		Name:  "updated_at",
 		Value: string(buf),
 	}
-	if buf, err = json.Marshal(_m.Text); err != nil {
-		return nil, err
-	}
-	node.Fields[2] = &Field{
-		Type:  "string",
-		Name:  "text",
-		Value: string(buf),
-	}
 	if buf, err = json.Marshal(_m.Position); err != nil {
 		return nil, err
 	}
-	node.Fields[3] = &Field{
+	node.Fields[2] = &Field{
 		Type:  "int",
 		Name:  "position",
 		Value: string(buf),
@@ -652,7 +607,7 @@ func (_m *Objective) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.SeriesWide); err != nil {
 		return nil, err
 	}
-	node.Fields[4] = &Field{
+	node.Fields[3] = &Field{
 		Type:  "bool",
 		Name:  "series_wide",
 		Value: string(buf),
@@ -675,7 +630,7 @@ func (_m *Region) Node(ctx context.Context) (node *Node, err error) {
 	node = &Node{
 		ID:     _m.ID,
 		Type:   "Region",
-		Fields: make([]*Field, 5),
+		Fields: make([]*Field, 4),
 		Edges:  make([]*Edge, 1),
 	}
 	var buf []byte
@@ -703,18 +658,10 @@ func (_m *Region) Node(ctx context.Context) (node *Node, err error) {
 		Name:  "code",
 		Value: string(buf),
 	}
-	if buf, err = json.Marshal(_m.Name); err != nil {
-		return nil, err
-	}
-	node.Fields[3] = &Field{
-		Type:  "string",
-		Name:  "name",
-		Value: string(buf),
-	}
 	if buf, err = json.Marshal(_m.DefaultTimezone); err != nil {
 		return nil, err
 	}
-	node.Fields[4] = &Field{
+	node.Fields[3] = &Field{
 		Type:  "string",
 		Name:  "default_timezone",
 		Value: string(buf),
@@ -733,11 +680,153 @@ func (_m *Region) Node(ctx context.Context) (node *Node, err error) {
 }
 
 // Node implements Noder interface
+func (_m *Registrant) Node(ctx context.Context) (node *Node, err error) {
+	node = &Node{
+		ID:     _m.ID,
+		Type:   "Registrant",
+		Fields: make([]*Field, 15),
+		Edges:  make([]*Edge, 1),
+	}
+	var buf []byte
+	if buf, err = json.Marshal(_m.CreatedAt); err != nil {
+		return nil, err
+	}
+	node.Fields[0] = &Field{
+		Type:  "time.Time",
+		Name:  "created_at",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.UpdatedAt); err != nil {
+		return nil, err
+	}
+	node.Fields[1] = &Field{
+		Type:  "time.Time",
+		Name:  "updated_at",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Name); err != nil {
+		return nil, err
+	}
+	node.Fields[2] = &Field{
+		Type:  "string",
+		Name:  "name",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Email); err != nil {
+		return nil, err
+	}
+	node.Fields[3] = &Field{
+		Type:  "string",
+		Name:  "email",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Organisation); err != nil {
+		return nil, err
+	}
+	node.Fields[4] = &Field{
+		Type:  "string",
+		Name:  "organisation",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.JobTitle); err != nil {
+		return nil, err
+	}
+	node.Fields[5] = &Field{
+		Type:  "string",
+		Name:  "job_title",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Country); err != nil {
+		return nil, err
+	}
+	node.Fields[6] = &Field{
+		Type:  "string",
+		Name:  "country",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Stakeholder); err != nil {
+		return nil, err
+	}
+	node.Fields[7] = &Field{
+		Type:  "registrant.Stakeholder",
+		Name:  "stakeholder",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Attendance); err != nil {
+		return nil, err
+	}
+	node.Fields[8] = &Field{
+		Type:  "registrant.Attendance",
+		Name:  "attendance",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Status); err != nil {
+		return nil, err
+	}
+	node.Fields[9] = &Field{
+		Type:  "registrant.Status",
+		Name:  "status",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.WaitlistPosition); err != nil {
+		return nil, err
+	}
+	node.Fields[10] = &Field{
+		Type:  "int",
+		Name:  "waitlist_position",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.CheckedInAt); err != nil {
+		return nil, err
+	}
+	node.Fields[11] = &Field{
+		Type:  "time.Time",
+		Name:  "checked_in_at",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.ConsentAt); err != nil {
+		return nil, err
+	}
+	node.Fields[12] = &Field{
+		Type:  "time.Time",
+		Name:  "consent_at",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.RejectionReason); err != nil {
+		return nil, err
+	}
+	node.Fields[13] = &Field{
+		Type:  "string",
+		Name:  "rejection_reason",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Language); err != nil {
+		return nil, err
+	}
+	node.Fields[14] = &Field{
+		Type:  "string",
+		Name:  "language",
+		Value: string(buf),
+	}
+	node.Edges[0] = &Edge{
+		Type: "Launch",
+		Name: "launch",
+	}
+	err = _m.QueryLaunch().
+		Select(launch.FieldID).
+		Scan(ctx, &node.Edges[0].IDs)
+	if err != nil {
+		return nil, err
+	}
+	return node, nil
+}
+
+// Node implements Noder interface
 func (_m *Session) Node(ctx context.Context) (node *Node, err error) {
 	node = &Node{
 		ID:     _m.ID,
 		Type:   "Session",
-		Fields: make([]*Field, 13),
+		Fields: make([]*Field, 11),
 		Edges:  make([]*Edge, 3),
 	}
 	var buf []byte
@@ -757,26 +846,10 @@ func (_m *Session) Node(ctx context.Context) (node *Node, err error) {
 		Name:  "updated_at",
 		Value: string(buf),
 	}
-	if buf, err = json.Marshal(_m.Title); err != nil {
-		return nil, err
-	}
-	node.Fields[2] = &Field{
-		Type:  "string",
-		Name:  "title",
-		Value: string(buf),
-	}
-	if buf, err = json.Marshal(_m.Description); err != nil {
-		return nil, err
-	}
-	node.Fields[3] = &Field{
-		Type:  "string",
-		Name:  "description",
-		Value: string(buf),
-	}
 	if buf, err = json.Marshal(_m.Kind); err != nil {
 		return nil, err
 	}
-	node.Fields[4] = &Field{
+	node.Fields[2] = &Field{
 		Type:  "session.Kind",
 		Name:  "kind",
 		Value: string(buf),
@@ -784,7 +857,7 @@ func (_m *Session) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.StartsAt); err != nil {
 		return nil, err
 	}
-	node.Fields[5] = &Field{
+	node.Fields[3] = &Field{
 		Type:  "time.Time",
 		Name:  "starts_at",
 		Value: string(buf),
@@ -792,7 +865,7 @@ func (_m *Session) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.EndsAt); err != nil {
 		return nil, err
 	}
-	node.Fields[6] = &Field{
+	node.Fields[4] = &Field{
 		Type:  "time.Time",
 		Name:  "ends_at",
 		Value: string(buf),
@@ -800,7 +873,7 @@ func (_m *Session) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.TimeConfirmed); err != nil {
 		return nil, err
 	}
-	node.Fields[7] = &Field{
+	node.Fields[5] = &Field{
 		Type:  "bool",
 		Name:  "time_confirmed",
 		Value: string(buf),
@@ -808,7 +881,7 @@ func (_m *Session) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.Room); err != nil {
 		return nil, err
 	}
-	node.Fields[8] = &Field{
+	node.Fields[6] = &Field{
 		Type:  "string",
 		Name:  "room",
 		Value: string(buf),
@@ -816,7 +889,7 @@ func (_m *Session) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.Channel); err != nil {
 		return nil, err
 	}
-	node.Fields[9] = &Field{
+	node.Fields[7] = &Field{
 		Type:  "string",
 		Name:  "channel",
 		Value: string(buf),
@@ -824,7 +897,7 @@ func (_m *Session) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.InterpretationLanguages); err != nil {
 		return nil, err
 	}
-	node.Fields[10] = &Field{
+	node.Fields[8] = &Field{
 		Type:  "[]string",
 		Name:  "interpretation_languages",
 		Value: string(buf),
@@ -832,7 +905,7 @@ func (_m *Session) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.Position); err != nil {
 		return nil, err
 	}
-	node.Fields[11] = &Field{
+	node.Fields[9] = &Field{
 		Type:  "int",
 		Name:  "position",
 		Value: string(buf),
@@ -840,7 +913,7 @@ func (_m *Session) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.Revision); err != nil {
 		return nil, err
 	}
-	node.Fields[12] = &Field{
+	node.Fields[10] = &Field{
 		Type:  "int",
 		Name:  "revision",
 		Value: string(buf),

@@ -14,6 +14,7 @@ import (
 	"launchgraph/ent/notification"
 	"launchgraph/ent/objective"
 	"launchgraph/ent/region"
+	"launchgraph/ent/registrant"
 	"launchgraph/ent/session"
 	"launchgraph/ent/speaker"
 	"strconv"
@@ -2893,6 +2894,410 @@ func (_m *Region) ToEdge(order *RegionOrder) *RegionEdge {
 		order = DefaultRegionOrder
 	}
 	return &RegionEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// RegistrantEdge is the edge representation of Registrant.
+type RegistrantEdge struct {
+	Node   *Registrant `json:"node"`
+	Cursor Cursor      `json:"cursor"`
+}
+
+// RegistrantConnection is the connection containing edges to Registrant.
+type RegistrantConnection struct {
+	Edges      []*RegistrantEdge `json:"edges"`
+	PageInfo   PageInfo          `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+func (c *RegistrantConnection) build(nodes []*Registrant, pager *registrantPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Registrant
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Registrant {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Registrant {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*RegistrantEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &RegistrantEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// RegistrantPaginateOption enables pagination customization.
+type RegistrantPaginateOption func(*registrantPager) error
+
+// WithRegistrantOrder configures pagination ordering.
+func WithRegistrantOrder(order []*RegistrantOrder) RegistrantPaginateOption {
+	return func(pager *registrantPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithRegistrantFilter configures pagination filter.
+func WithRegistrantFilter(filter func(*RegistrantQuery) (*RegistrantQuery, error)) RegistrantPaginateOption {
+	return func(pager *registrantPager) error {
+		if filter == nil {
+			return errors.New("RegistrantQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type registrantPager struct {
+	reverse bool
+	order   []*RegistrantOrder
+	filter  func(*RegistrantQuery) (*RegistrantQuery, error)
+}
+
+func newRegistrantPager(opts []RegistrantPaginateOption, reverse bool) (*registrantPager, error) {
+	pager := &registrantPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *registrantPager) applyFilter(query *RegistrantQuery) (*RegistrantQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *registrantPager) toCursor(_m *Registrant) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *registrantPager) applyCursors(query *RegistrantQuery, after, before *Cursor) (*RegistrantQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultRegistrantOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *registrantPager) applyOrder(query *RegistrantQuery) *RegistrantQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultRegistrantOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultRegistrantOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *registrantPager) orderExpr(query *RegistrantQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultRegistrantOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Registrant.
+func (_m *RegistrantQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...RegistrantPaginateOption,
+) (*RegistrantConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newRegistrantPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &RegistrantConnection{Edges: []*RegistrantEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// RegistrantOrderFieldCreatedAt orders Registrant by created_at.
+	RegistrantOrderFieldCreatedAt = &RegistrantOrderField{
+		Value: func(_m *Registrant) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: registrant.FieldCreatedAt,
+		toTerm: registrant.ByCreatedAt,
+		toCursor: func(_m *Registrant) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// RegistrantOrderFieldUpdatedAt orders Registrant by updated_at.
+	RegistrantOrderFieldUpdatedAt = &RegistrantOrderField{
+		Value: func(_m *Registrant) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: registrant.FieldUpdatedAt,
+		toTerm: registrant.ByUpdatedAt,
+		toCursor: func(_m *Registrant) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// RegistrantOrderFieldName orders Registrant by name.
+	RegistrantOrderFieldName = &RegistrantOrderField{
+		Value: func(_m *Registrant) (ent.Value, error) {
+			return _m.Name, nil
+		},
+		column: registrant.FieldName,
+		toTerm: registrant.ByName,
+		toCursor: func(_m *Registrant) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Name,
+			}
+		},
+	}
+	// RegistrantOrderFieldStatus orders Registrant by status.
+	RegistrantOrderFieldStatus = &RegistrantOrderField{
+		Value: func(_m *Registrant) (ent.Value, error) {
+			return _m.Status, nil
+		},
+		column: registrant.FieldStatus,
+		toTerm: registrant.ByStatus,
+		toCursor: func(_m *Registrant) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Status,
+			}
+		},
+	}
+	// RegistrantOrderFieldWaitlistPosition orders Registrant by waitlist_position.
+	RegistrantOrderFieldWaitlistPosition = &RegistrantOrderField{
+		Value: func(_m *Registrant) (ent.Value, error) {
+			return _m.WaitlistPosition, nil
+		},
+		column: registrant.FieldWaitlistPosition,
+		toTerm: registrant.ByWaitlistPosition,
+		toCursor: func(_m *Registrant) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.WaitlistPosition,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f RegistrantOrderField) String() string {
+	var str string
+	switch f.column {
+	case RegistrantOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case RegistrantOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case RegistrantOrderFieldName.column:
+		str = "NAME"
+	case RegistrantOrderFieldStatus.column:
+		str = "STATUS"
+	case RegistrantOrderFieldWaitlistPosition.column:
+		str = "WAITLIST_POSITION"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f RegistrantOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *RegistrantOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("RegistrantOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *RegistrantOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *RegistrantOrderFieldUpdatedAt
+	case "NAME":
+		*f = *RegistrantOrderFieldName
+	case "STATUS":
+		*f = *RegistrantOrderFieldStatus
+	case "WAITLIST_POSITION":
+		*f = *RegistrantOrderFieldWaitlistPosition
+	default:
+		return fmt.Errorf("%s is not a valid RegistrantOrderField", str)
+	}
+	return nil
+}
+
+// RegistrantOrderField defines the ordering field of Registrant.
+type RegistrantOrderField struct {
+	// Value extracts the ordering value from the given Registrant.
+	Value    func(*Registrant) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) registrant.OrderOption
+	toCursor func(*Registrant) Cursor
+}
+
+// RegistrantOrder defines the ordering of Registrant.
+type RegistrantOrder struct {
+	Direction OrderDirection        `json:"direction"`
+	Field     *RegistrantOrderField `json:"field"`
+}
+
+// DefaultRegistrantOrder is the default ordering of Registrant.
+var DefaultRegistrantOrder = &RegistrantOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &RegistrantOrderField{
+		Value: func(_m *Registrant) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: registrant.FieldID,
+		toTerm: registrant.ByID,
+		toCursor: func(_m *Registrant) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Registrant into RegistrantEdge.
+func (_m *Registrant) ToEdge(order *RegistrantOrder) *RegistrantEdge {
+	if order == nil {
+		order = DefaultRegistrantOrder
+	}
+	return &RegistrantEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -13,6 +13,7 @@ import (
 	"launchgraph/ent/objective"
 	"launchgraph/ent/predicate"
 	"launchgraph/ent/region"
+	"launchgraph/ent/registrant"
 	"launchgraph/ent/session"
 	"launchgraph/ent/speaker"
 	"time"
@@ -3565,6 +3566,810 @@ func (i *RegionWhereInput) P() (predicate.Region, error) {
 		return predicates[0], nil
 	default:
 		return region.And(predicates...), nil
+	}
+}
+
+// RegistrantWhereInput represents a where input for filtering Registrant queries.
+type RegistrantWhereInput struct {
+	Predicates []predicate.Registrant  `json:"-"`
+	Not        *RegistrantWhereInput   `json:"not,omitempty"`
+	Or         []*RegistrantWhereInput `json:"or,omitempty"`
+	And        []*RegistrantWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "email" field predicates.
+	Email             *string  `json:"email,omitempty"`
+	EmailNEQ          *string  `json:"emailNEQ,omitempty"`
+	EmailIn           []string `json:"emailIn,omitempty"`
+	EmailNotIn        []string `json:"emailNotIn,omitempty"`
+	EmailGT           *string  `json:"emailGT,omitempty"`
+	EmailGTE          *string  `json:"emailGTE,omitempty"`
+	EmailLT           *string  `json:"emailLT,omitempty"`
+	EmailLTE          *string  `json:"emailLTE,omitempty"`
+	EmailContains     *string  `json:"emailContains,omitempty"`
+	EmailHasPrefix    *string  `json:"emailHasPrefix,omitempty"`
+	EmailHasSuffix    *string  `json:"emailHasSuffix,omitempty"`
+	EmailEqualFold    *string  `json:"emailEqualFold,omitempty"`
+	EmailContainsFold *string  `json:"emailContainsFold,omitempty"`
+
+	// "organisation" field predicates.
+	Organisation             *string  `json:"organisation,omitempty"`
+	OrganisationNEQ          *string  `json:"organisationNEQ,omitempty"`
+	OrganisationIn           []string `json:"organisationIn,omitempty"`
+	OrganisationNotIn        []string `json:"organisationNotIn,omitempty"`
+	OrganisationGT           *string  `json:"organisationGT,omitempty"`
+	OrganisationGTE          *string  `json:"organisationGTE,omitempty"`
+	OrganisationLT           *string  `json:"organisationLT,omitempty"`
+	OrganisationLTE          *string  `json:"organisationLTE,omitempty"`
+	OrganisationContains     *string  `json:"organisationContains,omitempty"`
+	OrganisationHasPrefix    *string  `json:"organisationHasPrefix,omitempty"`
+	OrganisationHasSuffix    *string  `json:"organisationHasSuffix,omitempty"`
+	OrganisationIsNil        bool     `json:"organisationIsNil,omitempty"`
+	OrganisationNotNil       bool     `json:"organisationNotNil,omitempty"`
+	OrganisationEqualFold    *string  `json:"organisationEqualFold,omitempty"`
+	OrganisationContainsFold *string  `json:"organisationContainsFold,omitempty"`
+
+	// "job_title" field predicates.
+	JobTitle             *string  `json:"jobTitle,omitempty"`
+	JobTitleNEQ          *string  `json:"jobTitleNEQ,omitempty"`
+	JobTitleIn           []string `json:"jobTitleIn,omitempty"`
+	JobTitleNotIn        []string `json:"jobTitleNotIn,omitempty"`
+	JobTitleGT           *string  `json:"jobTitleGT,omitempty"`
+	JobTitleGTE          *string  `json:"jobTitleGTE,omitempty"`
+	JobTitleLT           *string  `json:"jobTitleLT,omitempty"`
+	JobTitleLTE          *string  `json:"jobTitleLTE,omitempty"`
+	JobTitleContains     *string  `json:"jobTitleContains,omitempty"`
+	JobTitleHasPrefix    *string  `json:"jobTitleHasPrefix,omitempty"`
+	JobTitleHasSuffix    *string  `json:"jobTitleHasSuffix,omitempty"`
+	JobTitleIsNil        bool     `json:"jobTitleIsNil,omitempty"`
+	JobTitleNotNil       bool     `json:"jobTitleNotNil,omitempty"`
+	JobTitleEqualFold    *string  `json:"jobTitleEqualFold,omitempty"`
+	JobTitleContainsFold *string  `json:"jobTitleContainsFold,omitempty"`
+
+	// "country" field predicates.
+	Country             *string  `json:"country,omitempty"`
+	CountryNEQ          *string  `json:"countryNEQ,omitempty"`
+	CountryIn           []string `json:"countryIn,omitempty"`
+	CountryNotIn        []string `json:"countryNotIn,omitempty"`
+	CountryGT           *string  `json:"countryGT,omitempty"`
+	CountryGTE          *string  `json:"countryGTE,omitempty"`
+	CountryLT           *string  `json:"countryLT,omitempty"`
+	CountryLTE          *string  `json:"countryLTE,omitempty"`
+	CountryContains     *string  `json:"countryContains,omitempty"`
+	CountryHasPrefix    *string  `json:"countryHasPrefix,omitempty"`
+	CountryHasSuffix    *string  `json:"countryHasSuffix,omitempty"`
+	CountryIsNil        bool     `json:"countryIsNil,omitempty"`
+	CountryNotNil       bool     `json:"countryNotNil,omitempty"`
+	CountryEqualFold    *string  `json:"countryEqualFold,omitempty"`
+	CountryContainsFold *string  `json:"countryContainsFold,omitempty"`
+
+	// "stakeholder" field predicates.
+	Stakeholder      *registrant.Stakeholder  `json:"stakeholder,omitempty"`
+	StakeholderNEQ   *registrant.Stakeholder  `json:"stakeholderNEQ,omitempty"`
+	StakeholderIn    []registrant.Stakeholder `json:"stakeholderIn,omitempty"`
+	StakeholderNotIn []registrant.Stakeholder `json:"stakeholderNotIn,omitempty"`
+
+	// "attendance" field predicates.
+	Attendance      *registrant.Attendance  `json:"attendance,omitempty"`
+	AttendanceNEQ   *registrant.Attendance  `json:"attendanceNEQ,omitempty"`
+	AttendanceIn    []registrant.Attendance `json:"attendanceIn,omitempty"`
+	AttendanceNotIn []registrant.Attendance `json:"attendanceNotIn,omitempty"`
+
+	// "status" field predicates.
+	Status      *registrant.Status  `json:"status,omitempty"`
+	StatusNEQ   *registrant.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []registrant.Status `json:"statusIn,omitempty"`
+	StatusNotIn []registrant.Status `json:"statusNotIn,omitempty"`
+
+	// "waitlist_position" field predicates.
+	WaitlistPosition       *int  `json:"waitlistPosition,omitempty"`
+	WaitlistPositionNEQ    *int  `json:"waitlistPositionNEQ,omitempty"`
+	WaitlistPositionIn     []int `json:"waitlistPositionIn,omitempty"`
+	WaitlistPositionNotIn  []int `json:"waitlistPositionNotIn,omitempty"`
+	WaitlistPositionGT     *int  `json:"waitlistPositionGT,omitempty"`
+	WaitlistPositionGTE    *int  `json:"waitlistPositionGTE,omitempty"`
+	WaitlistPositionLT     *int  `json:"waitlistPositionLT,omitempty"`
+	WaitlistPositionLTE    *int  `json:"waitlistPositionLTE,omitempty"`
+	WaitlistPositionIsNil  bool  `json:"waitlistPositionIsNil,omitempty"`
+	WaitlistPositionNotNil bool  `json:"waitlistPositionNotNil,omitempty"`
+
+	// "checked_in_at" field predicates.
+	CheckedInAt       *time.Time  `json:"checkedInAt,omitempty"`
+	CheckedInAtNEQ    *time.Time  `json:"checkedInAtNEQ,omitempty"`
+	CheckedInAtIn     []time.Time `json:"checkedInAtIn,omitempty"`
+	CheckedInAtNotIn  []time.Time `json:"checkedInAtNotIn,omitempty"`
+	CheckedInAtGT     *time.Time  `json:"checkedInAtGT,omitempty"`
+	CheckedInAtGTE    *time.Time  `json:"checkedInAtGTE,omitempty"`
+	CheckedInAtLT     *time.Time  `json:"checkedInAtLT,omitempty"`
+	CheckedInAtLTE    *time.Time  `json:"checkedInAtLTE,omitempty"`
+	CheckedInAtIsNil  bool        `json:"checkedInAtIsNil,omitempty"`
+	CheckedInAtNotNil bool        `json:"checkedInAtNotNil,omitempty"`
+
+	// "consent_at" field predicates.
+	ConsentAt      *time.Time  `json:"consentAt,omitempty"`
+	ConsentAtNEQ   *time.Time  `json:"consentAtNEQ,omitempty"`
+	ConsentAtIn    []time.Time `json:"consentAtIn,omitempty"`
+	ConsentAtNotIn []time.Time `json:"consentAtNotIn,omitempty"`
+	ConsentAtGT    *time.Time  `json:"consentAtGT,omitempty"`
+	ConsentAtGTE   *time.Time  `json:"consentAtGTE,omitempty"`
+	ConsentAtLT    *time.Time  `json:"consentAtLT,omitempty"`
+	ConsentAtLTE   *time.Time  `json:"consentAtLTE,omitempty"`
+
+	// "rejection_reason" field predicates.
+	RejectionReason             *string  `json:"rejectionReason,omitempty"`
+	RejectionReasonNEQ          *string  `json:"rejectionReasonNEQ,omitempty"`
+	RejectionReasonIn           []string `json:"rejectionReasonIn,omitempty"`
+	RejectionReasonNotIn        []string `json:"rejectionReasonNotIn,omitempty"`
+	RejectionReasonGT           *string  `json:"rejectionReasonGT,omitempty"`
+	RejectionReasonGTE          *string  `json:"rejectionReasonGTE,omitempty"`
+	RejectionReasonLT           *string  `json:"rejectionReasonLT,omitempty"`
+	RejectionReasonLTE          *string  `json:"rejectionReasonLTE,omitempty"`
+	RejectionReasonContains     *string  `json:"rejectionReasonContains,omitempty"`
+	RejectionReasonHasPrefix    *string  `json:"rejectionReasonHasPrefix,omitempty"`
+	RejectionReasonHasSuffix    *string  `json:"rejectionReasonHasSuffix,omitempty"`
+	RejectionReasonIsNil        bool     `json:"rejectionReasonIsNil,omitempty"`
+	RejectionReasonNotNil       bool     `json:"rejectionReasonNotNil,omitempty"`
+	RejectionReasonEqualFold    *string  `json:"rejectionReasonEqualFold,omitempty"`
+	RejectionReasonContainsFold *string  `json:"rejectionReasonContainsFold,omitempty"`
+
+	// "language" field predicates.
+	Language             *string  `json:"language,omitempty"`
+	LanguageNEQ          *string  `json:"languageNEQ,omitempty"`
+	LanguageIn           []string `json:"languageIn,omitempty"`
+	LanguageNotIn        []string `json:"languageNotIn,omitempty"`
+	LanguageGT           *string  `json:"languageGT,omitempty"`
+	LanguageGTE          *string  `json:"languageGTE,omitempty"`
+	LanguageLT           *string  `json:"languageLT,omitempty"`
+	LanguageLTE          *string  `json:"languageLTE,omitempty"`
+	LanguageContains     *string  `json:"languageContains,omitempty"`
+	LanguageHasPrefix    *string  `json:"languageHasPrefix,omitempty"`
+	LanguageHasSuffix    *string  `json:"languageHasSuffix,omitempty"`
+	LanguageIsNil        bool     `json:"languageIsNil,omitempty"`
+	LanguageNotNil       bool     `json:"languageNotNil,omitempty"`
+	LanguageEqualFold    *string  `json:"languageEqualFold,omitempty"`
+	LanguageContainsFold *string  `json:"languageContainsFold,omitempty"`
+
+	// "launch" edge predicates.
+	HasLaunch     *bool               `json:"hasLaunch,omitempty"`
+	HasLaunchWith []*LaunchWhereInput `json:"hasLaunchWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *RegistrantWhereInput) AddPredicates(predicates ...predicate.Registrant) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the RegistrantWhereInput filter on the RegistrantQuery builder.
+func (i *RegistrantWhereInput) Filter(q *RegistrantQuery) (*RegistrantQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyRegistrantWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyRegistrantWhereInput is returned in case the RegistrantWhereInput is empty.
+var ErrEmptyRegistrantWhereInput = errors.New("ent: empty predicate RegistrantWhereInput")
+
+// P returns a predicate for filtering registrants.
+// An error is returned if the input is empty or invalid.
+func (i *RegistrantWhereInput) P() (predicate.Registrant, error) {
+	var predicates []predicate.Registrant
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, registrant.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Registrant, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, registrant.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Registrant, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, registrant.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, registrant.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, registrant.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, registrant.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, registrant.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, registrant.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, registrant.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, registrant.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, registrant.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, registrant.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, registrant.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, registrant.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, registrant.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, registrant.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, registrant.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, registrant.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, registrant.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, registrant.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, registrant.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, registrant.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, registrant.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, registrant.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, registrant.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, registrant.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, registrant.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, registrant.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, registrant.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, registrant.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, registrant.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, registrant.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, registrant.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, registrant.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, registrant.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, registrant.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, registrant.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, registrant.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, registrant.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, registrant.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.Email != nil {
+		predicates = append(predicates, registrant.EmailEQ(*i.Email))
+	}
+	if i.EmailNEQ != nil {
+		predicates = append(predicates, registrant.EmailNEQ(*i.EmailNEQ))
+	}
+	if len(i.EmailIn) > 0 {
+		predicates = append(predicates, registrant.EmailIn(i.EmailIn...))
+	}
+	if len(i.EmailNotIn) > 0 {
+		predicates = append(predicates, registrant.EmailNotIn(i.EmailNotIn...))
+	}
+	if i.EmailGT != nil {
+		predicates = append(predicates, registrant.EmailGT(*i.EmailGT))
+	}
+	if i.EmailGTE != nil {
+		predicates = append(predicates, registrant.EmailGTE(*i.EmailGTE))
+	}
+	if i.EmailLT != nil {
+		predicates = append(predicates, registrant.EmailLT(*i.EmailLT))
+	}
+	if i.EmailLTE != nil {
+		predicates = append(predicates, registrant.EmailLTE(*i.EmailLTE))
+	}
+	if i.EmailContains != nil {
+		predicates = append(predicates, registrant.EmailContains(*i.EmailContains))
+	}
+	if i.EmailHasPrefix != nil {
+		predicates = append(predicates, registrant.EmailHasPrefix(*i.EmailHasPrefix))
+	}
+	if i.EmailHasSuffix != nil {
+		predicates = append(predicates, registrant.EmailHasSuffix(*i.EmailHasSuffix))
+	}
+	if i.EmailEqualFold != nil {
+		predicates = append(predicates, registrant.EmailEqualFold(*i.EmailEqualFold))
+	}
+	if i.EmailContainsFold != nil {
+		predicates = append(predicates, registrant.EmailContainsFold(*i.EmailContainsFold))
+	}
+	if i.Organisation != nil {
+		predicates = append(predicates, registrant.OrganisationEQ(*i.Organisation))
+	}
+	if i.OrganisationNEQ != nil {
+		predicates = append(predicates, registrant.OrganisationNEQ(*i.OrganisationNEQ))
+	}
+	if len(i.OrganisationIn) > 0 {
+		predicates = append(predicates, registrant.OrganisationIn(i.OrganisationIn...))
+	}
+	if len(i.OrganisationNotIn) > 0 {
+		predicates = append(predicates, registrant.OrganisationNotIn(i.OrganisationNotIn...))
+	}
+	if i.OrganisationGT != nil {
+		predicates = append(predicates, registrant.OrganisationGT(*i.OrganisationGT))
+	}
+	if i.OrganisationGTE != nil {
+		predicates = append(predicates, registrant.OrganisationGTE(*i.OrganisationGTE))
+	}
+	if i.OrganisationLT != nil {
+		predicates = append(predicates, registrant.OrganisationLT(*i.OrganisationLT))
+	}
+	if i.OrganisationLTE != nil {
+		predicates = append(predicates, registrant.OrganisationLTE(*i.OrganisationLTE))
+	}
+	if i.OrganisationContains != nil {
+		predicates = append(predicates, registrant.OrganisationContains(*i.OrganisationContains))
+	}
+	if i.OrganisationHasPrefix != nil {
+		predicates = append(predicates, registrant.OrganisationHasPrefix(*i.OrganisationHasPrefix))
+	}
+	if i.OrganisationHasSuffix != nil {
+		predicates = append(predicates, registrant.OrganisationHasSuffix(*i.OrganisationHasSuffix))
+	}
+	if i.OrganisationIsNil {
+		predicates = append(predicates, registrant.OrganisationIsNil())
+	}
+	if i.OrganisationNotNil {
+		predicates = append(predicates, registrant.OrganisationNotNil())
+	}
+	if i.OrganisationEqualFold != nil {
+		predicates = append(predicates, registrant.OrganisationEqualFold(*i.OrganisationEqualFold))
+	}
+	if i.OrganisationContainsFold != nil {
+		predicates = append(predicates, registrant.OrganisationContainsFold(*i.OrganisationContainsFold))
+	}
+	if i.JobTitle != nil {
+		predicates = append(predicates, registrant.JobTitleEQ(*i.JobTitle))
+	}
+	if i.JobTitleNEQ != nil {
+		predicates = append(predicates, registrant.JobTitleNEQ(*i.JobTitleNEQ))
+	}
+	if len(i.JobTitleIn) > 0 {
+		predicates = append(predicates, registrant.JobTitleIn(i.JobTitleIn...))
+	}
+	if len(i.JobTitleNotIn) > 0 {
+		predicates = append(predicates, registrant.JobTitleNotIn(i.JobTitleNotIn...))
+	}
+	if i.JobTitleGT != nil {
+		predicates = append(predicates, registrant.JobTitleGT(*i.JobTitleGT))
+	}
+	if i.JobTitleGTE != nil {
+		predicates = append(predicates, registrant.JobTitleGTE(*i.JobTitleGTE))
+	}
+	if i.JobTitleLT != nil {
+		predicates = append(predicates, registrant.JobTitleLT(*i.JobTitleLT))
+	}
+	if i.JobTitleLTE != nil {
+		predicates = append(predicates, registrant.JobTitleLTE(*i.JobTitleLTE))
+	}
+	if i.JobTitleContains != nil {
+		predicates = append(predicates, registrant.JobTitleContains(*i.JobTitleContains))
+	}
+	if i.JobTitleHasPrefix != nil {
+		predicates = append(predicates, registrant.JobTitleHasPrefix(*i.JobTitleHasPrefix))
+	}
+	if i.JobTitleHasSuffix != nil {
+		predicates = append(predicates, registrant.JobTitleHasSuffix(*i.JobTitleHasSuffix))
+	}
+	if i.JobTitleIsNil {
+		predicates = append(predicates, registrant.JobTitleIsNil())
+	}
+	if i.JobTitleNotNil {
+		predicates = append(predicates, registrant.JobTitleNotNil())
+	}
+	if i.JobTitleEqualFold != nil {
+		predicates = append(predicates, registrant.JobTitleEqualFold(*i.JobTitleEqualFold))
+	}
+	if i.JobTitleContainsFold != nil {
+		predicates = append(predicates, registrant.JobTitleContainsFold(*i.JobTitleContainsFold))
+	}
+	if i.Country != nil {
+		predicates = append(predicates, registrant.CountryEQ(*i.Country))
+	}
+	if i.CountryNEQ != nil {
+		predicates = append(predicates, registrant.CountryNEQ(*i.CountryNEQ))
+	}
+	if len(i.CountryIn) > 0 {
+		predicates = append(predicates, registrant.CountryIn(i.CountryIn...))
+	}
+	if len(i.CountryNotIn) > 0 {
+		predicates = append(predicates, registrant.CountryNotIn(i.CountryNotIn...))
+	}
+	if i.CountryGT != nil {
+		predicates = append(predicates, registrant.CountryGT(*i.CountryGT))
+	}
+	if i.CountryGTE != nil {
+		predicates = append(predicates, registrant.CountryGTE(*i.CountryGTE))
+	}
+	if i.CountryLT != nil {
+		predicates = append(predicates, registrant.CountryLT(*i.CountryLT))
+	}
+	if i.CountryLTE != nil {
+		predicates = append(predicates, registrant.CountryLTE(*i.CountryLTE))
+	}
+	if i.CountryContains != nil {
+		predicates = append(predicates, registrant.CountryContains(*i.CountryContains))
+	}
+	if i.CountryHasPrefix != nil {
+		predicates = append(predicates, registrant.CountryHasPrefix(*i.CountryHasPrefix))
+	}
+	if i.CountryHasSuffix != nil {
+		predicates = append(predicates, registrant.CountryHasSuffix(*i.CountryHasSuffix))
+	}
+	if i.CountryIsNil {
+		predicates = append(predicates, registrant.CountryIsNil())
+	}
+	if i.CountryNotNil {
+		predicates = append(predicates, registrant.CountryNotNil())
+	}
+	if i.CountryEqualFold != nil {
+		predicates = append(predicates, registrant.CountryEqualFold(*i.CountryEqualFold))
+	}
+	if i.CountryContainsFold != nil {
+		predicates = append(predicates, registrant.CountryContainsFold(*i.CountryContainsFold))
+	}
+	if i.Stakeholder != nil {
+		predicates = append(predicates, registrant.StakeholderEQ(*i.Stakeholder))
+	}
+	if i.StakeholderNEQ != nil {
+		predicates = append(predicates, registrant.StakeholderNEQ(*i.StakeholderNEQ))
+	}
+	if len(i.StakeholderIn) > 0 {
+		predicates = append(predicates, registrant.StakeholderIn(i.StakeholderIn...))
+	}
+	if len(i.StakeholderNotIn) > 0 {
+		predicates = append(predicates, registrant.StakeholderNotIn(i.StakeholderNotIn...))
+	}
+	if i.Attendance != nil {
+		predicates = append(predicates, registrant.AttendanceEQ(*i.Attendance))
+	}
+	if i.AttendanceNEQ != nil {
+		predicates = append(predicates, registrant.AttendanceNEQ(*i.AttendanceNEQ))
+	}
+	if len(i.AttendanceIn) > 0 {
+		predicates = append(predicates, registrant.AttendanceIn(i.AttendanceIn...))
+	}
+	if len(i.AttendanceNotIn) > 0 {
+		predicates = append(predicates, registrant.AttendanceNotIn(i.AttendanceNotIn...))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, registrant.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, registrant.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, registrant.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, registrant.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.WaitlistPosition != nil {
+		predicates = append(predicates, registrant.WaitlistPositionEQ(*i.WaitlistPosition))
+	}
+	if i.WaitlistPositionNEQ != nil {
+		predicates = append(predicates, registrant.WaitlistPositionNEQ(*i.WaitlistPositionNEQ))
+	}
+	if len(i.WaitlistPositionIn) > 0 {
+		predicates = append(predicates, registrant.WaitlistPositionIn(i.WaitlistPositionIn...))
+	}
+	if len(i.WaitlistPositionNotIn) > 0 {
+		predicates = append(predicates, registrant.WaitlistPositionNotIn(i.WaitlistPositionNotIn...))
+	}
+	if i.WaitlistPositionGT != nil {
+		predicates = append(predicates, registrant.WaitlistPositionGT(*i.WaitlistPositionGT))
+	}
+	if i.WaitlistPositionGTE != nil {
+		predicates = append(predicates, registrant.WaitlistPositionGTE(*i.WaitlistPositionGTE))
+	}
+	if i.WaitlistPositionLT != nil {
+		predicates = append(predicates, registrant.WaitlistPositionLT(*i.WaitlistPositionLT))
+	}
+	if i.WaitlistPositionLTE != nil {
+		predicates = append(predicates, registrant.WaitlistPositionLTE(*i.WaitlistPositionLTE))
+	}
+	if i.WaitlistPositionIsNil {
+		predicates = append(predicates, registrant.WaitlistPositionIsNil())
+	}
+	if i.WaitlistPositionNotNil {
+		predicates = append(predicates, registrant.WaitlistPositionNotNil())
+	}
+	if i.CheckedInAt != nil {
+		predicates = append(predicates, registrant.CheckedInAtEQ(*i.CheckedInAt))
+	}
+	if i.CheckedInAtNEQ != nil {
+		predicates = append(predicates, registrant.CheckedInAtNEQ(*i.CheckedInAtNEQ))
+	}
+	if len(i.CheckedInAtIn) > 0 {
+		predicates = append(predicates, registrant.CheckedInAtIn(i.CheckedInAtIn...))
+	}
+	if len(i.CheckedInAtNotIn) > 0 {
+		predicates = append(predicates, registrant.CheckedInAtNotIn(i.CheckedInAtNotIn...))
+	}
+	if i.CheckedInAtGT != nil {
+		predicates = append(predicates, registrant.CheckedInAtGT(*i.CheckedInAtGT))
+	}
+	if i.CheckedInAtGTE != nil {
+		predicates = append(predicates, registrant.CheckedInAtGTE(*i.CheckedInAtGTE))
+	}
+	if i.CheckedInAtLT != nil {
+		predicates = append(predicates, registrant.CheckedInAtLT(*i.CheckedInAtLT))
+	}
+	if i.CheckedInAtLTE != nil {
+		predicates = append(predicates, registrant.CheckedInAtLTE(*i.CheckedInAtLTE))
+	}
+	if i.CheckedInAtIsNil {
+		predicates = append(predicates, registrant.CheckedInAtIsNil())
+	}
+	if i.CheckedInAtNotNil {
+		predicates = append(predicates, registrant.CheckedInAtNotNil())
+	}
+	if i.ConsentAt != nil {
+		predicates = append(predicates, registrant.ConsentAtEQ(*i.ConsentAt))
+	}
+	if i.ConsentAtNEQ != nil {
+		predicates = append(predicates, registrant.ConsentAtNEQ(*i.ConsentAtNEQ))
+	}
+	if len(i.ConsentAtIn) > 0 {
+		predicates = append(predicates, registrant.ConsentAtIn(i.ConsentAtIn...))
+	}
+	if len(i.ConsentAtNotIn) > 0 {
+		predicates = append(predicates, registrant.ConsentAtNotIn(i.ConsentAtNotIn...))
+	}
+	if i.ConsentAtGT != nil {
+		predicates = append(predicates, registrant.ConsentAtGT(*i.ConsentAtGT))
+	}
+	if i.ConsentAtGTE != nil {
+		predicates = append(predicates, registrant.ConsentAtGTE(*i.ConsentAtGTE))
+	}
+	if i.ConsentAtLT != nil {
+		predicates = append(predicates, registrant.ConsentAtLT(*i.ConsentAtLT))
+	}
+	if i.ConsentAtLTE != nil {
+		predicates = append(predicates, registrant.ConsentAtLTE(*i.ConsentAtLTE))
+	}
+	if i.RejectionReason != nil {
+		predicates = append(predicates, registrant.RejectionReasonEQ(*i.RejectionReason))
+	}
+	if i.RejectionReasonNEQ != nil {
+		predicates = append(predicates, registrant.RejectionReasonNEQ(*i.RejectionReasonNEQ))
+	}
+	if len(i.RejectionReasonIn) > 0 {
+		predicates = append(predicates, registrant.RejectionReasonIn(i.RejectionReasonIn...))
+	}
+	if len(i.RejectionReasonNotIn) > 0 {
+		predicates = append(predicates, registrant.RejectionReasonNotIn(i.RejectionReasonNotIn...))
+	}
+	if i.RejectionReasonGT != nil {
+		predicates = append(predicates, registrant.RejectionReasonGT(*i.RejectionReasonGT))
+	}
+	if i.RejectionReasonGTE != nil {
+		predicates = append(predicates, registrant.RejectionReasonGTE(*i.RejectionReasonGTE))
+	}
+	if i.RejectionReasonLT != nil {
+		predicates = append(predicates, registrant.RejectionReasonLT(*i.RejectionReasonLT))
+	}
+	if i.RejectionReasonLTE != nil {
+		predicates = append(predicates, registrant.RejectionReasonLTE(*i.RejectionReasonLTE))
+	}
+	if i.RejectionReasonContains != nil {
+		predicates = append(predicates, registrant.RejectionReasonContains(*i.RejectionReasonContains))
+	}
+	if i.RejectionReasonHasPrefix != nil {
+		predicates = append(predicates, registrant.RejectionReasonHasPrefix(*i.RejectionReasonHasPrefix))
+	}
+	if i.RejectionReasonHasSuffix != nil {
+		predicates = append(predicates, registrant.RejectionReasonHasSuffix(*i.RejectionReasonHasSuffix))
+	}
+	if i.RejectionReasonIsNil {
+		predicates = append(predicates, registrant.RejectionReasonIsNil())
+	}
+	if i.RejectionReasonNotNil {
+		predicates = append(predicates, registrant.RejectionReasonNotNil())
+	}
+	if i.RejectionReasonEqualFold != nil {
+		predicates = append(predicates, registrant.RejectionReasonEqualFold(*i.RejectionReasonEqualFold))
+	}
+	if i.RejectionReasonContainsFold != nil {
+		predicates = append(predicates, registrant.RejectionReasonContainsFold(*i.RejectionReasonContainsFold))
+	}
+	if i.Language != nil {
+		predicates = append(predicates, registrant.LanguageEQ(*i.Language))
+	}
+	if i.LanguageNEQ != nil {
+		predicates = append(predicates, registrant.LanguageNEQ(*i.LanguageNEQ))
+	}
+	if len(i.LanguageIn) > 0 {
+		predicates = append(predicates, registrant.LanguageIn(i.LanguageIn...))
+	}
+	if len(i.LanguageNotIn) > 0 {
+		predicates = append(predicates, registrant.LanguageNotIn(i.LanguageNotIn...))
+	}
+	if i.LanguageGT != nil {
+		predicates = append(predicates, registrant.LanguageGT(*i.LanguageGT))
+	}
+	if i.LanguageGTE != nil {
+		predicates = append(predicates, registrant.LanguageGTE(*i.LanguageGTE))
+	}
+	if i.LanguageLT != nil {
+		predicates = append(predicates, registrant.LanguageLT(*i.LanguageLT))
+	}
+	if i.LanguageLTE != nil {
+		predicates = append(predicates, registrant.LanguageLTE(*i.LanguageLTE))
+	}
+	if i.LanguageContains != nil {
+		predicates = append(predicates, registrant.LanguageContains(*i.LanguageContains))
+	}
+	if i.LanguageHasPrefix != nil {
+		predicates = append(predicates, registrant.LanguageHasPrefix(*i.LanguageHasPrefix))
+	}
+	if i.LanguageHasSuffix != nil {
+		predicates = append(predicates, registrant.LanguageHasSuffix(*i.LanguageHasSuffix))
+	}
+	if i.LanguageIsNil {
+		predicates = append(predicates, registrant.LanguageIsNil())
+	}
+	if i.LanguageNotNil {
+		predicates = append(predicates, registrant.LanguageNotNil())
+	}
+	if i.LanguageEqualFold != nil {
+		predicates = append(predicates, registrant.LanguageEqualFold(*i.LanguageEqualFold))
+	}
+	if i.LanguageContainsFold != nil {
+		predicates = append(predicates, registrant.LanguageContainsFold(*i.LanguageContainsFold))
+	}
+
+	if i.HasLaunch != nil {
+		p := registrant.HasLaunch()
+		if !*i.HasLaunch {
+			p = registrant.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasLaunchWith) > 0 {
+		with := make([]predicate.Launch, 0, len(i.HasLaunchWith))
+		for _, w := range i.HasLaunchWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasLaunchWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, registrant.HasLaunchWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyRegistrantWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return registrant.And(predicates...), nil
 	}
 }
 

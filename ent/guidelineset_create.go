@@ -136,7 +136,9 @@ func (_c *GuidelineSetCreate) Mutation() *GuidelineSetMutation {
 
 // Save creates the GuidelineSet in the database.
 func (_c *GuidelineSetCreate) Save(ctx context.Context) (*GuidelineSet, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -163,15 +165,22 @@ func (_c *GuidelineSetCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *GuidelineSetCreate) defaults() {
+func (_c *GuidelineSetCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if guidelineset.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized guidelineset.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := guidelineset.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if guidelineset.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized guidelineset.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := guidelineset.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

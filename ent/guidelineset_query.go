@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"launchgraph/ent/guidelineset"
 	"launchgraph/ent/launch"
@@ -405,6 +406,12 @@ func (_q *GuidelineSetQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if guidelineset.Policy == nil {
+		return errors.New("ent: uninitialized guidelineset.Policy (forgotten import ent/runtime?)")
+	}
+	if err := guidelineset.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

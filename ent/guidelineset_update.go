@@ -197,7 +197,9 @@ func (_u *GuidelineSetUpdate) RemoveSessions(v ...*Session) *GuidelineSetUpdate 
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *GuidelineSetUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -224,11 +226,15 @@ func (_u *GuidelineSetUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *GuidelineSetUpdate) defaults() {
+func (_u *GuidelineSetUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if guidelineset.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized guidelineset.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := guidelineset.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -591,7 +597,9 @@ func (_u *GuidelineSetUpdateOne) Select(field string, fields ...string) *Guideli
 
 // Save executes the query and returns the updated GuidelineSet entity.
 func (_u *GuidelineSetUpdateOne) Save(ctx context.Context) (*GuidelineSet, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -618,11 +626,15 @@ func (_u *GuidelineSetUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *GuidelineSetUpdateOne) defaults() {
+func (_u *GuidelineSetUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if guidelineset.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized guidelineset.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := guidelineset.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -95,7 +95,7 @@ type LaunchEdges struct {
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [6]bool
 	// totalCount holds the count of the edges above.
-	totalCount [5]map[string]int
+	totalCount [6]map[string]int
 
 	namedObjectives    map[string][]*Objective
 	namedGuidelineSets map[string][]*GuidelineSet

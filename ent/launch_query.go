@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"launchgraph/ent/format"
 	"launchgraph/ent/guidelineset"
@@ -551,6 +552,12 @@ func (_q *LaunchQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if launch.Policy == nil {
+		return errors.New("ent: uninitialized launch.Policy (forgotten import ent/runtime?)")
+	}
+	if err := launch.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -114,7 +114,9 @@ func (_c *ObjectiveCreate) Mutation() *ObjectiveMutation {
 
 // Save creates the Objective in the database.
 func (_c *ObjectiveCreate) Save(ctx context.Context) (*Objective, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -141,12 +143,18 @@ func (_c *ObjectiveCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ObjectiveCreate) defaults() {
+func (_c *ObjectiveCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if objective.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized objective.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := objective.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if objective.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized objective.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := objective.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -158,6 +166,7 @@ func (_c *ObjectiveCreate) defaults() {
 		v := objective.DefaultSeriesWide
 		_c.mutation.SetSeriesWide(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

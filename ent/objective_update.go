@@ -141,7 +141,9 @@ func (_u *ObjectiveUpdate) RemoveLaunches(v ...*Launch) *ObjectiveUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ObjectiveUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -168,11 +170,15 @@ func (_u *ObjectiveUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ObjectiveUpdate) defaults() {
+func (_u *ObjectiveUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if objective.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized objective.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := objective.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -414,7 +420,9 @@ func (_u *ObjectiveUpdateOne) Select(field string, fields ...string) *ObjectiveU
 
 // Save executes the query and returns the updated Objective entity.
 func (_u *ObjectiveUpdateOne) Save(ctx context.Context) (*Objective, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -441,11 +449,15 @@ func (_u *ObjectiveUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ObjectiveUpdateOne) defaults() {
+func (_u *ObjectiveUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if objective.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized objective.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := objective.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -134,7 +134,9 @@ func (_u *RegionUpdate) RemoveLaunches(v ...*Launch) *RegionUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *RegionUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -161,11 +163,15 @@ func (_u *RegionUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *RegionUpdate) defaults() {
+func (_u *RegionUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if region.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized region.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := region.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -407,7 +413,9 @@ func (_u *RegionUpdateOne) Select(field string, fields ...string) *RegionUpdateO
 
 // Save executes the query and returns the updated Region entity.
 func (_u *RegionUpdateOne) Save(ctx context.Context) (*Region, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -434,11 +442,15 @@ func (_u *RegionUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *RegionUpdateOne) defaults() {
+func (_u *RegionUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if region.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized region.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := region.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

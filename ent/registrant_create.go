@@ -239,7 +239,9 @@ func (_c *RegistrantCreate) Mutation() *RegistrantMutation {
 
 // Save creates the Registrant in the database.
 func (_c *RegistrantCreate) Save(ctx context.Context) (*Registrant, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -266,12 +268,18 @@ func (_c *RegistrantCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *RegistrantCreate) defaults() {
+func (_c *RegistrantCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if registrant.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized registrant.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := registrant.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if registrant.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized registrant.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := registrant.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -283,6 +291,7 @@ func (_c *RegistrantCreate) defaults() {
 		v := registrant.DefaultAttendance
 		_c.mutation.SetAttendance(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"launchgraph/ent/launch"
 	"launchgraph/ent/predicate"
@@ -366,6 +367,12 @@ func (_q *RegistrantQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if registrant.Policy == nil {
+		return errors.New("ent: uninitialized registrant.Policy (forgotten import ent/runtime?)")
+	}
+	if err := registrant.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

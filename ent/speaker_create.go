@@ -121,7 +121,9 @@ func (_c *SpeakerCreate) Mutation() *SpeakerMutation {
 
 // Save creates the Speaker in the database.
 func (_c *SpeakerCreate) Save(ctx context.Context) (*Speaker, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -148,15 +150,22 @@ func (_c *SpeakerCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *SpeakerCreate) defaults() {
+func (_c *SpeakerCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if speaker.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized speaker.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := speaker.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if speaker.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized speaker.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := speaker.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

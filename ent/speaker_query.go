@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"launchgraph/ent/predicate"
 	"launchgraph/ent/session"
@@ -368,6 +369,12 @@ func (_q *SpeakerQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if speaker.Policy == nil {
+		return errors.New("ent: uninitialized speaker.Policy (forgotten import ent/runtime?)")
+	}
+	if err := speaker.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

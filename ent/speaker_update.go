@@ -153,7 +153,9 @@ func (_u *SpeakerUpdate) RemoveSessions(v ...*Session) *SpeakerUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *SpeakerUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -180,11 +182,15 @@ func (_u *SpeakerUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *SpeakerUpdate) defaults() {
+func (_u *SpeakerUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if speaker.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized speaker.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := speaker.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -457,7 +463,9 @@ func (_u *SpeakerUpdateOne) Select(field string, fields ...string) *SpeakerUpdat
 
 // Save executes the query and returns the updated Speaker entity.
 func (_u *SpeakerUpdateOne) Save(ctx context.Context) (*Speaker, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -484,11 +492,15 @@ func (_u *SpeakerUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *SpeakerUpdateOne) defaults() {
+func (_u *SpeakerUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if speaker.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized speaker.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := speaker.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -55,7 +55,9 @@ func (_c *TombstoneCreate) Mutation() *TombstoneMutation {
 
 // Save creates the Tombstone in the database.
 func (_c *TombstoneCreate) Save(ctx context.Context) (*Tombstone, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -82,11 +84,15 @@ func (_c *TombstoneCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *TombstoneCreate) defaults() {
+func (_c *TombstoneCreate) defaults() error {
 	if _, ok := _c.mutation.DeletedAt(); !ok {
+		if tombstone.DefaultDeletedAt == nil {
+			return fmt.Errorf("ent: uninitialized tombstone.DefaultDeletedAt (forgotten import ent/runtime?)")
+		}
 		v := tombstone.DefaultDeletedAt()
 		_c.mutation.SetDeletedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"launchgraph/ent/predicate"
 	"launchgraph/ent/tombstone"
@@ -330,6 +331,12 @@ func (_q *TombstoneQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if tombstone.Policy == nil {
+		return errors.New("ent: uninitialized tombstone.Policy (forgotten import ent/runtime?)")
+	}
+	if err := tombstone.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -13,8 +13,14 @@ import (
 	"launchgraph/ent/guidelineset"
 	"launchgraph/ent/launch"
 	"launchgraph/ent/notification"
+	"launchgraph/ent/registrant"
 	"launchgraph/ent/schema/schematype"
 	"launchgraph/ent/session"
+	"launchgraph/internal/changes"
+	"launchgraph/internal/i18n"
+	"launchgraph/internal/registration"
+	"launchgraph/internal/stats"
+	"launchgraph/internal/tz"
 	"math"
 	"strconv"
 	"sync/atomic"
@@ -37,8 +43,34 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Format() FormatResolver
+	GuidelineSet() GuidelineSetResolver
+	Launch() LaunchResolver
 	Mutation() MutationResolver
+	Objective() ObjectiveResolver
 	Query() QueryResolver
+	Region() RegionResolver
+	Session() SessionResolver
+	CreateFormatInput() CreateFormatInputResolver
+	CreateGuidelineSetInput() CreateGuidelineSetInputResolver
+	CreateLaunchInput() CreateLaunchInputResolver
+	CreateObjectiveInput() CreateObjectiveInputResolver
+	CreateRegionInput() CreateRegionInputResolver
+	CreateSessionInput() CreateSessionInputResolver
+	FormatWhereInput() FormatWhereInputResolver
+	GuidelineSetWhereInput() GuidelineSetWhereInputResolver
+	LaunchWhereInput() LaunchWhereInputResolver
+	ObjectiveWhereInput() ObjectiveWhereInputResolver
+	RegionWhereInput() RegionWhereInputResolver
+	RegistrantWhereInput() RegistrantWhereInputResolver
+	SessionWhereInput() SessionWhereInputResolver
+	SpeakerWhereInput() SpeakerWhereInputResolver
+	UpdateFormatInput() UpdateFormatInputResolver
+	UpdateGuidelineSetInput() UpdateGuidelineSetInputResolver
+	UpdateLaunchInput() UpdateLaunchInputResolver
+	UpdateObjectiveInput() UpdateObjectiveInputResolver
+	UpdateRegionInput() UpdateRegionInputResolver
+	UpdateSessionInput() UpdateSessionInputResolver
 }
 
 type DirectiveRoot struct {
@@ -50,12 +82,12 @@ type ComplexityRoot struct {
 		ActorKeyID func(childComplexity int) int
 		ActorName  func(childComplexity int) int
 		Changes    func(childComplexity int) int
-		CreatedAt  func(childComplexity int) int
+		CreatedAt  func(childComplexity int, tz *string) int
 		EntityID   func(childComplexity int) int
 		EntityType func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Operation  func(childComplexity int) int
-		UpdatedAt  func(childComplexity int) int
+		UpdatedAt  func(childComplexity int, tz *string) int
 	}
 
 	AuditEntryConnection struct {
@@ -69,6 +101,16 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CountByKey struct {
+		Count func(childComplexity int) int
+		Key   func(childComplexity int) int
+	}
+
+	Day struct {
+		Date     func(childComplexity int) int
+		Sessions func(childComplexity int) int
+	}
+
 	FieldChange struct {
 		After  func(childComplexity int) int
 		Before func(childComplexity int) int
@@ -76,14 +118,16 @@ type ComplexityRoot struct {
 	}
 
 	Format struct {
-		CreatedAt           func(childComplexity int) int
-		Description         func(childComplexity int) int
+		CreatedAt           func(childComplexity int, tz *string) int
+		Description         func(childComplexity int, lang *string) int
+		DescriptionLang     func(childComplexity int, lang *string) int
 		ID                  func(childComplexity int) int
 		Kind                func(childComplexity int) int
 		Launches            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LaunchOrder, where *ent.LaunchWhereInput) int
-		Name                func(childComplexity int) int
+		Name                func(childComplexity int, lang *string) int
+		NameLang            func(childComplexity int, lang *string) int
 		TypicalDurationDays func(childComplexity int) int
-		UpdatedAt           func(childComplexity int) int
+		UpdatedAt           func(childComplexity int, tz *string) int
 	}
 
 	FormatConnection struct {
@@ -98,15 +142,17 @@ type ComplexityRoot struct {
 	}
 
 	GuidelineSet struct {
-		Audience  func(childComplexity int) int
-		CreatedAt func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Launches  func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LaunchOrder, where *ent.LaunchWhereInput) int
-		Sessions  func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.SessionOrder, where *ent.SessionWhereInput) int
-		Summary   func(childComplexity int) int
-		Title     func(childComplexity int) int
-		URL       func(childComplexity int) int
-		UpdatedAt func(childComplexity int) int
+		Audience    func(childComplexity int) int
+		CreatedAt   func(childComplexity int, tz *string) int
+		ID          func(childComplexity int) int
+		Launches    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LaunchOrder, where *ent.LaunchWhereInput) int
+		Sessions    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.SessionOrder, where *ent.SessionWhereInput) int
+		Summary     func(childComplexity int, lang *string) int
+		SummaryLang func(childComplexity int, lang *string) int
+		Title       func(childComplexity int, lang *string) int
+		TitleLang   func(childComplexity int, lang *string) int
+		URL         func(childComplexity int) int
+		UpdatedAt   func(childComplexity int, tz *string) int
 	}
 
 	GuidelineSetConnection struct {
@@ -122,9 +168,11 @@ type ComplexityRoot struct {
 
 	Launch struct {
 		Capacity             func(childComplexity int) int
-		CreatedAt            func(childComplexity int) int
-		Description          func(childComplexity int) int
-		EndsAt               func(childComplexity int) int
+		CreatedAt            func(childComplexity int, tz *string) int
+		Days                 func(childComplexity int, tz *string) int
+		Description          func(childComplexity int, lang *string) int
+		DescriptionLang      func(childComplexity int, lang *string) int
+		EndsAt               func(childComplexity int, tz *string) int
 		Format               func(childComplexity int) int
 		GuidelineSets        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.GuidelineSetOrder, where *ent.GuidelineSetWhereInput) int
 		Hosts                func(childComplexity int) int
@@ -134,19 +182,24 @@ type ComplexityRoot struct {
 		Online               func(childComplexity int) int
 		OnlineURL            func(childComplexity int) int
 		Region               func(childComplexity int) int
-		RegistrationClosesAt func(childComplexity int) int
-		RegistrationOpensAt  func(childComplexity int) int
+		Registrants          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.RegistrantOrder) int
+		RegistrationClosesAt func(childComplexity int, tz *string) int
+		RegistrationOpensAt  func(childComplexity int, tz *string) int
+		RegistrationStats    func(childComplexity int) int
 		RequiresApproval     func(childComplexity int) int
 		Revision             func(childComplexity int) int
+		Seats                func(childComplexity int) int
 		Sessions             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.SessionOrder, where *ent.SessionWhereInput) int
 		Slug                 func(childComplexity int) int
 		SourceURL            func(childComplexity int) int
-		StartsAt             func(childComplexity int) int
+		StartsAt             func(childComplexity int, tz *string) int
 		Status               func(childComplexity int) int
 		TimeConfirmed        func(childComplexity int) int
 		Timezone             func(childComplexity int) int
-		Title                func(childComplexity int) int
-		UpdatedAt            func(childComplexity int) int
+		Title                func(childComplexity int, lang *string) int
+		TitleLang            func(childComplexity int, lang *string) int
+		TranslationCoverage  func(childComplexity int) int
+		UpdatedAt            func(childComplexity int, tz *string) int
 		Venue                func(childComplexity int) int
 		WaitlistEnabled      func(childComplexity int) int
 	}
@@ -162,41 +215,54 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	LocalTime struct {
+		AllDay func(childComplexity int) int
+		End    func(childComplexity int) int
+		Label  func(childComplexity int) int
+		Start  func(childComplexity int) int
+		Zone   func(childComplexity int) int
+	}
+
 	Mutation struct {
-		CreateFormat       func(childComplexity int, input ent.CreateFormatInput) int
-		CreateGuidelineSet func(childComplexity int, input ent.CreateGuidelineSetInput) int
-		CreateLaunch       func(childComplexity int, input ent.CreateLaunchInput) int
-		CreateObjective    func(childComplexity int, input ent.CreateObjectiveInput) int
-		CreateRegion       func(childComplexity int, input ent.CreateRegionInput) int
-		CreateSession      func(childComplexity int, input ent.CreateSessionInput) int
-		CreateSpeaker      func(childComplexity int, input ent.CreateSpeakerInput) int
-		DeleteLaunch       func(childComplexity int, id int) int
-		DeleteObjective    func(childComplexity int, id int) int
-		DeleteSession      func(childComplexity int, id int) int
-		DeleteSpeaker      func(childComplexity int, id int) int
-		UpdateFormat       func(childComplexity int, id int, input ent.UpdateFormatInput) int
-		UpdateGuidelineSet func(childComplexity int, id int, input ent.UpdateGuidelineSetInput) int
-		UpdateLaunch       func(childComplexity int, id int, input ent.UpdateLaunchInput) int
-		UpdateObjective    func(childComplexity int, id int, input ent.UpdateObjectiveInput) int
-		UpdateRegion       func(childComplexity int, id int, input ent.UpdateRegionInput) int
-		UpdateSession      func(childComplexity int, id int, input ent.UpdateSessionInput) int
-		UpdateSpeaker      func(childComplexity int, id int, input ent.UpdateSpeakerInput) int
+		ApproveRegistration func(childComplexity int, id int) int
+		CancelRegistration  func(childComplexity int, token string) int
+		CheckIn             func(childComplexity int, id int) int
+		CreateFormat        func(childComplexity int, input ent.CreateFormatInput) int
+		CreateGuidelineSet  func(childComplexity int, input ent.CreateGuidelineSetInput) int
+		CreateLaunch        func(childComplexity int, input ent.CreateLaunchInput) int
+		CreateObjective     func(childComplexity int, input ent.CreateObjectiveInput) int
+		CreateRegion        func(childComplexity int, input ent.CreateRegionInput) int
+		CreateSession       func(childComplexity int, input ent.CreateSessionInput) int
+		CreateSpeaker       func(childComplexity int, input ent.CreateSpeakerInput) int
+		DeleteLaunch        func(childComplexity int, id int) int
+		DeleteObjective     func(childComplexity int, id int) int
+		DeleteSession       func(childComplexity int, id int) int
+		DeleteSpeaker       func(childComplexity int, id int) int
+		Register            func(childComplexity int, input registration.Input) int
+		RejectRegistration  func(childComplexity int, id int, reason *string) int
+		UpdateFormat        func(childComplexity int, id int, input ent.UpdateFormatInput) int
+		UpdateGuidelineSet  func(childComplexity int, id int, input ent.UpdateGuidelineSetInput) int
+		UpdateLaunch        func(childComplexity int, id int, input ent.UpdateLaunchInput) int
+		UpdateObjective     func(childComplexity int, id int, input ent.UpdateObjectiveInput) int
+		UpdateRegion        func(childComplexity int, id int, input ent.UpdateRegionInput) int
+		UpdateSession       func(childComplexity int, id int, input ent.UpdateSessionInput) int
+		UpdateSpeaker       func(childComplexity int, id int, input ent.UpdateSpeakerInput) int
 	}
 
 	Notification struct {
 		Attempts      func(childComplexity int) int
-		CreatedAt     func(childComplexity int) int
+		CreatedAt     func(childComplexity int, tz *string) int
 		ID            func(childComplexity int) int
 		Kind          func(childComplexity int) int
 		Language      func(childComplexity int) int
 		LastError     func(childComplexity int) int
-		NextAttemptAt func(childComplexity int) int
+		NextAttemptAt func(childComplexity int, tz *string) int
 		Recipient     func(childComplexity int) int
 		RegistrantID  func(childComplexity int) int
-		SentAt        func(childComplexity int) int
+		SentAt        func(childComplexity int, tz *string) int
 		Status        func(childComplexity int) int
 		Subject       func(childComplexity int) int
-		UpdatedAt     func(childComplexity int) int
+		UpdatedAt     func(childComplexity int, tz *string) int
 	}
 
 	NotificationConnection struct {
@@ -211,13 +277,14 @@ type ComplexityRoot struct {
 	}
 
 	Objective struct {
-		CreatedAt  func(childComplexity int) int
+		CreatedAt  func(childComplexity int, tz *string) int
 		ID         func(childComplexity int) int
 		Launches   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LaunchOrder, where *ent.LaunchWhereInput) int
 		Position   func(childComplexity int) int
 		SeriesWide func(childComplexity int) int
-		Text       func(childComplexity int) int
-		UpdatedAt  func(childComplexity int) int
+		Text       func(childComplexity int, lang *string) int
+		TextLang   func(childComplexity int, lang *string) int
+		UpdatedAt  func(childComplexity int, tz *string) int
 	}
 
 	ObjectiveConnection struct {
@@ -239,27 +306,32 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		AuditEntries  func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.AuditEntryOrder, where *ent.AuditEntryWhereInput) int
-		Formats       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.FormatOrder, where *ent.FormatWhereInput) int
-		GuidelineSets func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.GuidelineSetOrder, where *ent.GuidelineSetWhereInput) int
-		Launches      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LaunchOrder, where *ent.LaunchWhereInput) int
+		AuditEntries  func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.AuditEntryOrder, where *ent.AuditEntryWhereInput, updatedAfter *time.Time) int
+		DeletedSince  func(childComplexity int, after time.Time) int
+		Formats       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.FormatOrder, where *ent.FormatWhereInput, updatedAfter *time.Time) int
+		GuidelineSets func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.GuidelineSetOrder, where *ent.GuidelineSetWhereInput, updatedAfter *time.Time) int
+		Launches      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LaunchOrder, where *ent.LaunchWhereInput, updatedAfter *time.Time) int
 		Node          func(childComplexity int, id int) int
 		Nodes         func(childComplexity int, ids []int) int
-		Notifications func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.NotificationOrder, where *ent.NotificationWhereInput) int
-		Objectives    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ObjectiveOrder, where *ent.ObjectiveWhereInput) int
-		Regions       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.RegionOrder, where *ent.RegionWhereInput) int
-		Sessions      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.SessionOrder, where *ent.SessionWhereInput) int
-		Speakers      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.SpeakerOrder, where *ent.SpeakerWhereInput) int
+		Notifications func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.NotificationOrder, where *ent.NotificationWhereInput, updatedAfter *time.Time) int
+		Objectives    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ObjectiveOrder, where *ent.ObjectiveWhereInput, updatedAfter *time.Time) int
+		Regions       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.RegionOrder, where *ent.RegionWhereInput, updatedAfter *time.Time) int
+		Registrants   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.RegistrantOrder, where *ent.RegistrantWhereInput, updatedAfter *time.Time) int
+		Registration  func(childComplexity int, token string) int
+		Sessions      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.SessionOrder, where *ent.SessionWhereInput, updatedAfter *time.Time) int
+		Speakers      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.SpeakerOrder, where *ent.SpeakerWhereInput, updatedAfter *time.Time) int
 	}
 
 	Region struct {
-		Code            func(childComplexity int) int
-		CreatedAt       func(childComplexity int) int
-		DefaultTimezone func(childComplexity int) int
-		ID              func(childComplexity int) int
-		Launches        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LaunchOrder, where *ent.LaunchWhereInput) int
-		Name            func(childComplexity int) int
-		UpdatedAt       func(childComplexity int) int
+		Code              func(childComplexity int) int
+		CreatedAt         func(childComplexity int, tz *string) int
+		DefaultTimezone   func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Launches          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LaunchOrder, where *ent.LaunchWhereInput) int
+		Name              func(childComplexity int, lang *string) int
+		NameLang          func(childComplexity int, lang *string) int
+		RegistrationStats func(childComplexity int) int
+		UpdatedAt         func(childComplexity int, tz *string) int
 	}
 
 	RegionConnection struct {
@@ -273,24 +345,85 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Registrant struct {
+		Attendance       func(childComplexity int) int
+		CheckedInAt      func(childComplexity int, tz *string) int
+		ConsentAt        func(childComplexity int, tz *string) int
+		Country          func(childComplexity int) int
+		CreatedAt        func(childComplexity int, tz *string) int
+		Email            func(childComplexity int) int
+		ID               func(childComplexity int) int
+		JobTitle         func(childComplexity int) int
+		Language         func(childComplexity int) int
+		Launch           func(childComplexity int) int
+		Name             func(childComplexity int) int
+		Organisation     func(childComplexity int) int
+		RejectionReason  func(childComplexity int) int
+		Stakeholder      func(childComplexity int) int
+		Status           func(childComplexity int) int
+		UpdatedAt        func(childComplexity int, tz *string) int
+		WaitlistPosition func(childComplexity int) int
+	}
+
+	RegistrantConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	RegistrantEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	Registration struct {
+		ManageToken func(childComplexity int) int
+		Registrant  func(childComplexity int) int
+	}
+
+	RegistrationStats struct {
+		Active        func(childComplexity int) int
+		ByAttendance  func(childComplexity int) int
+		ByCountry     func(childComplexity int) int
+		ByStakeholder func(childComplexity int) int
+		Cancelled     func(childComplexity int) int
+		CheckedIn     func(childComplexity int) int
+		Confirmed     func(childComplexity int) int
+		Pending       func(childComplexity int) int
+		Rejected      func(childComplexity int) int
+		Total         func(childComplexity int) int
+		Waitlisted    func(childComplexity int) int
+	}
+
+	Seats struct {
+		Capacity   func(childComplexity int) int
+		Confirmed  func(childComplexity int) int
+		Pending    func(childComplexity int) int
+		Remaining  func(childComplexity int) int
+		Waitlisted func(childComplexity int) int
+	}
+
 	Session struct {
 		Channel                 func(childComplexity int) int
-		CreatedAt               func(childComplexity int) int
-		Description             func(childComplexity int) int
-		EndsAt                  func(childComplexity int) int
+		CreatedAt               func(childComplexity int, tz *string) int
+		Description             func(childComplexity int, lang *string) int
+		DescriptionLang         func(childComplexity int, lang *string) int
+		EndsAt                  func(childComplexity int, tz *string) int
 		GuidelineSets           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.GuidelineSetOrder, where *ent.GuidelineSetWhereInput) int
 		ID                      func(childComplexity int) int
 		InterpretationLanguages func(childComplexity int) int
 		Kind                    func(childComplexity int) int
 		Launch                  func(childComplexity int) int
+		LocalTimes              func(childComplexity int, zones []string) int
 		Position                func(childComplexity int) int
 		Revision                func(childComplexity int) int
 		Room                    func(childComplexity int) int
 		Speakers                func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.SpeakerOrder, where *ent.SpeakerWhereInput) int
-		StartsAt                func(childComplexity int) int
+		StartsAt                func(childComplexity int, tz *string) int
 		TimeConfirmed           func(childComplexity int) int
-		Title                   func(childComplexity int) int
-		UpdatedAt               func(childComplexity int) int
+		Title                   func(childComplexity int, lang *string) int
+		TitleLang               func(childComplexity int, lang *string) int
+		UpdatedAt               func(childComplexity int, tz *string) int
 	}
 
 	SessionConnection struct {
@@ -307,12 +440,12 @@ type ComplexityRoot struct {
 	Speaker struct {
 		Affiliation func(childComplexity int) int
 		Bio         func(childComplexity int) int
-		CreatedAt   func(childComplexity int) int
+		CreatedAt   func(childComplexity int, tz *string) int
 		ID          func(childComplexity int) int
 		Name        func(childComplexity int) int
 		Sessions    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.SessionOrder, where *ent.SessionWhereInput) int
 		Title       func(childComplexity int) int
-		UpdatedAt   func(childComplexity int) int
+		UpdatedAt   func(childComplexity int, tz *string) int
 	}
 
 	SpeakerConnection struct {
@@ -325,12 +458,47 @@ type ComplexityRoot struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
+
+	Tombstone struct {
+		DeletedAt func(childComplexity int, tz *string) int
+		ID        func(childComplexity int) int
+		Type      func(childComplexity int) int
+	}
+
+	TranslationCoverage struct {
+		Complete   func(childComplexity int) int
+		Lang       func(childComplexity int) int
+		Missing    func(childComplexity int) int
+		Translated func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
 
 // region    ************************** generated!.gotpl **************************
 
+type FormatResolver interface {
+	Name(ctx context.Context, obj *ent.Format, lang *string) (string, error)
+	NameLang(ctx context.Context, obj *ent.Format, lang *string) (string, error)
+	Description(ctx context.Context, obj *ent.Format, lang *string) (*string, error)
+	DescriptionLang(ctx context.Context, obj *ent.Format, lang *string) (string, error)
+}
+type GuidelineSetResolver interface {
+	Title(ctx context.Context, obj *ent.GuidelineSet, lang *string) (string, error)
+	TitleLang(ctx context.Context, obj *ent.GuidelineSet, lang *string) (string, error)
+	Summary(ctx context.Context, obj *ent.GuidelineSet, lang *string) (*string, error)
+	SummaryLang(ctx context.Context, obj *ent.GuidelineSet, lang *string) (string, error)
+}
+type LaunchResolver interface {
+	Title(ctx context.Context, obj *ent.Launch, lang *string) (string, error)
+	TitleLang(ctx context.Context, obj *ent.Launch, lang *string) (string, error)
+	Description(ctx context.Context, obj *ent.Launch, lang *string) (*string, error)
+	DescriptionLang(ctx context.Context, obj *ent.Launch, lang *string) (string, error)
+	TranslationCoverage(ctx context.Context, obj *ent.Launch) ([]*i18n.Coverage, error)
+	Seats(ctx context.Context, obj *ent.Launch) (*registration.Seats, error)
+	RegistrationStats(ctx context.Context, obj *ent.Launch) (*stats.Stats, error)
+	Days(ctx context.Context, obj *ent.Launch, tz *string) ([]*Day, error)
+}
 type MutationResolver interface {
 	CreateRegion(ctx context.Context, input ent.CreateRegionInput) (*ent.Region, error)
 	UpdateRegion(ctx context.Context, id int, input ent.UpdateRegionInput) (*ent.Region, error)
@@ -350,19 +518,114 @@ type MutationResolver interface {
 	CreateSpeaker(ctx context.Context, input ent.CreateSpeakerInput) (*ent.Speaker, error)
 	UpdateSpeaker(ctx context.Context, id int, input ent.UpdateSpeakerInput) (*ent.Speaker, error)
 	DeleteSpeaker(ctx context.Context, id int) (int, error)
+	Register(ctx context.Context, input registration.Input) (*registration.Result, error)
+	CancelRegistration(ctx context.Context, token string) (*ent.Registrant, error)
+	ApproveRegistration(ctx context.Context, id int) (*ent.Registrant, error)
+	RejectRegistration(ctx context.Context, id int, reason *string) (*ent.Registrant, error)
+	CheckIn(ctx context.Context, id int) (*ent.Registrant, error)
+}
+type ObjectiveResolver interface {
+	Text(ctx context.Context, obj *ent.Objective, lang *string) (string, error)
+	TextLang(ctx context.Context, obj *ent.Objective, lang *string) (string, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
 	Nodes(ctx context.Context, ids []int) ([]ent.Noder, error)
-	AuditEntries(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.AuditEntryOrder, where *ent.AuditEntryWhereInput) (*ent.AuditEntryConnection, error)
-	Formats(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.FormatOrder, where *ent.FormatWhereInput) (*ent.FormatConnection, error)
-	GuidelineSets(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.GuidelineSetOrder, where *ent.GuidelineSetWhereInput) (*ent.GuidelineSetConnection, error)
-	Launches(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LaunchOrder, where *ent.LaunchWhereInput) (*ent.LaunchConnection, error)
-	Notifications(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.NotificationOrder, where *ent.NotificationWhereInput) (*ent.NotificationConnection, error)
-	Objectives(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ObjectiveOrder, where *ent.ObjectiveWhereInput) (*ent.ObjectiveConnection, error)
-	Regions(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.RegionOrder, where *ent.RegionWhereInput) (*ent.RegionConnection, error)
-	Sessions(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.SessionOrder, where *ent.SessionWhereInput) (*ent.SessionConnection, error)
-	Speakers(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.SpeakerOrder, where *ent.SpeakerWhereInput) (*ent.SpeakerConnection, error)
+	AuditEntries(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.AuditEntryOrder, where *ent.AuditEntryWhereInput, updatedAfter *time.Time) (*ent.AuditEntryConnection, error)
+	Formats(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.FormatOrder, where *ent.FormatWhereInput, updatedAfter *time.Time) (*ent.FormatConnection, error)
+	GuidelineSets(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.GuidelineSetOrder, where *ent.GuidelineSetWhereInput, updatedAfter *time.Time) (*ent.GuidelineSetConnection, error)
+	Launches(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LaunchOrder, where *ent.LaunchWhereInput, updatedAfter *time.Time) (*ent.LaunchConnection, error)
+	Notifications(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.NotificationOrder, where *ent.NotificationWhereInput, updatedAfter *time.Time) (*ent.NotificationConnection, error)
+	Objectives(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ObjectiveOrder, where *ent.ObjectiveWhereInput, updatedAfter *time.Time) (*ent.ObjectiveConnection, error)
+	Regions(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.RegionOrder, where *ent.RegionWhereInput, updatedAfter *time.Time) (*ent.RegionConnection, error)
+	Registrants(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.RegistrantOrder, where *ent.RegistrantWhereInput, updatedAfter *time.Time) (*ent.RegistrantConnection, error)
+	Sessions(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.SessionOrder, where *ent.SessionWhereInput, updatedAfter *time.Time) (*ent.SessionConnection, error)
+	Speakers(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.SpeakerOrder, where *ent.SpeakerWhereInput, updatedAfter *time.Time) (*ent.SpeakerConnection, error)
+	Registration(ctx context.Context, token string) (*ent.Registrant, error)
+	DeletedSince(ctx context.Context, after time.Time) ([]*changes.Tombstone, error)
+}
+type RegionResolver interface {
+	Name(ctx context.Context, obj *ent.Region, lang *string) (string, error)
+	NameLang(ctx context.Context, obj *ent.Region, lang *string) (string, error)
+	RegistrationStats(ctx context.Context, obj *ent.Region) (*stats.Stats, error)
+}
+type SessionResolver interface {
+	Title(ctx context.Context, obj *ent.Session, lang *string) (string, error)
+	TitleLang(ctx context.Context, obj *ent.Session, lang *string) (string, error)
+	Description(ctx context.Context, obj *ent.Session, lang *string) (*string, error)
+	DescriptionLang(ctx context.Context, obj *ent.Session, lang *string) (string, error)
+	LocalTimes(ctx context.Context, obj *ent.Session, zones []string) ([]*tz.LocalTime, error)
+}
+
+type CreateFormatInputResolver interface {
+	Translations(ctx context.Context, obj *ent.CreateFormatInput, data []*i18n.TranslationInput) error
+}
+type CreateGuidelineSetInputResolver interface {
+	Translations(ctx context.Context, obj *ent.CreateGuidelineSetInput, data []*i18n.TranslationInput) error
+}
+type CreateLaunchInputResolver interface {
+	Translations(ctx context.Context, obj *ent.CreateLaunchInput, data []*i18n.TranslationInput) error
+}
+type CreateObjectiveInputResolver interface {
+	Translations(ctx context.Context, obj *ent.CreateObjectiveInput, data []*i18n.TranslationInput) error
+}
+type CreateRegionInputResolver interface {
+	Translations(ctx context.Context, obj *ent.CreateRegionInput, data []*i18n.TranslationInput) error
+}
+type CreateSessionInputResolver interface {
+	Translations(ctx context.Context, obj *ent.CreateSessionInput, data []*i18n.TranslationInput) error
+}
+type FormatWhereInputResolver interface {
+	HasLaunches(ctx context.Context, obj *ent.FormatWhereInput, data *bool) error
+	HasLaunchesWith(ctx context.Context, obj *ent.FormatWhereInput, data []*ent.LaunchWhereInput) error
+}
+type GuidelineSetWhereInputResolver interface {
+	HasLaunches(ctx context.Context, obj *ent.GuidelineSetWhereInput, data *bool) error
+	HasLaunchesWith(ctx context.Context, obj *ent.GuidelineSetWhereInput, data []*ent.LaunchWhereInput) error
+	HasSessions(ctx context.Context, obj *ent.GuidelineSetWhereInput, data *bool) error
+	HasSessionsWith(ctx context.Context, obj *ent.GuidelineSetWhereInput, data []*ent.SessionWhereInput) error
+}
+type LaunchWhereInputResolver interface {
+	HasSessions(ctx context.Context, obj *ent.LaunchWhereInput, data *bool) error
+	HasSessionsWith(ctx context.Context, obj *ent.LaunchWhereInput, data []*ent.SessionWhereInput) error
+}
+type ObjectiveWhereInputResolver interface {
+	HasLaunches(ctx context.Context, obj *ent.ObjectiveWhereInput, data *bool) error
+	HasLaunchesWith(ctx context.Context, obj *ent.ObjectiveWhereInput, data []*ent.LaunchWhereInput) error
+}
+type RegionWhereInputResolver interface {
+	HasLaunches(ctx context.Context, obj *ent.RegionWhereInput, data *bool) error
+	HasLaunchesWith(ctx context.Context, obj *ent.RegionWhereInput, data []*ent.LaunchWhereInput) error
+}
+type RegistrantWhereInputResolver interface {
+	HasLaunch(ctx context.Context, obj *ent.RegistrantWhereInput, data *bool) error
+	HasLaunchWith(ctx context.Context, obj *ent.RegistrantWhereInput, data []*ent.LaunchWhereInput) error
+}
+type SessionWhereInputResolver interface {
+	HasLaunch(ctx context.Context, obj *ent.SessionWhereInput, data *bool) error
+	HasLaunchWith(ctx context.Context, obj *ent.SessionWhereInput, data []*ent.LaunchWhereInput) error
+}
+type SpeakerWhereInputResolver interface {
+	HasSessions(ctx context.Context, obj *ent.SpeakerWhereInput, data *bool) error
+	HasSessionsWith(ctx context.Context, obj *ent.SpeakerWhereInput, data []*ent.SessionWhereInput) error
+}
+type UpdateFormatInputResolver interface {
+	Translations(ctx context.Context, obj *ent.UpdateFormatInput, data []*i18n.TranslationInput) error
+}
+type UpdateGuidelineSetInputResolver interface {
+	Translations(ctx context.Context, obj *ent.UpdateGuidelineSetInput, data []*i18n.TranslationInput) error
+}
+type UpdateLaunchInputResolver interface {
+	Translations(ctx context.Context, obj *ent.UpdateLaunchInput, data []*i18n.TranslationInput) error
+}
+type UpdateObjectiveInputResolver interface {
+	Translations(ctx context.Context, obj *ent.UpdateObjectiveInput, data []*i18n.TranslationInput) error
+}
+type UpdateRegionInputResolver interface {
+	Translations(ctx context.Context, obj *ent.UpdateRegionInput, data []*i18n.TranslationInput) error
+}
+type UpdateSessionInputResolver interface {
+	Translations(ctx context.Context, obj *ent.UpdateSessionInput, data []*i18n.TranslationInput) error
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -406,7 +669,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.AuditEntry.CreatedAt(childComplexity), true
+		args, err := ec.field_AuditEntry_createdAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.AuditEntry.CreatedAt(childComplexity, args["tz"].(*string)), true
 	case "AuditEntry.entityID":
 		if e.ComplexityRoot.AuditEntry.EntityID == nil {
 			break
@@ -436,7 +704,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.AuditEntry.UpdatedAt(childComplexity), true
+		args, err := ec.field_AuditEntry_updatedAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.AuditEntry.UpdatedAt(childComplexity, args["tz"].(*string)), true
 
 	case "AuditEntryConnection.edges":
 		if e.ComplexityRoot.AuditEntryConnection.Edges == nil {
@@ -470,6 +743,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuditEntryEdge.Node(childComplexity), true
 
+	case "CountByKey.count":
+		if e.ComplexityRoot.CountByKey.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountByKey.Count(childComplexity), true
+	case "CountByKey.key":
+		if e.ComplexityRoot.CountByKey.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountByKey.Key(childComplexity), true
+
+	case "Day.date":
+		if e.ComplexityRoot.Day.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Day.Date(childComplexity), true
+	case "Day.sessions":
+		if e.ComplexityRoot.Day.Sessions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Day.Sessions(childComplexity), true
+
 	case "FieldChange.after":
 		if e.ComplexityRoot.FieldChange.After == nil {
 			break
@@ -494,13 +793,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Format.CreatedAt(childComplexity), true
+		args, err := ec.field_Format_createdAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Format.CreatedAt(childComplexity, args["tz"].(*string)), true
 	case "Format.description":
 		if e.ComplexityRoot.Format.Description == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Format.Description(childComplexity), true
+		args, err := ec.field_Format_description_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Format.Description(childComplexity, args["lang"].(*string)), true
+	case "Format.descriptionLang":
+		if e.ComplexityRoot.Format.DescriptionLang == nil {
+			break
+		}
+
+		args, err := ec.field_Format_descriptionLang_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Format.DescriptionLang(childComplexity, args["lang"].(*string)), true
 	case "Format.id":
 		if e.ComplexityRoot.Format.ID == nil {
 			break
@@ -529,7 +849,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Format.Name(childComplexity), true
+		args, err := ec.field_Format_name_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Format.Name(childComplexity, args["lang"].(*string)), true
+	case "Format.nameLang":
+		if e.ComplexityRoot.Format.NameLang == nil {
+			break
+		}
+
+		args, err := ec.field_Format_nameLang_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Format.NameLang(childComplexity, args["lang"].(*string)), true
 	case "Format.typicalDurationDays":
 		if e.ComplexityRoot.Format.TypicalDurationDays == nil {
 			break
@@ -541,7 +877,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Format.UpdatedAt(childComplexity), true
+		args, err := ec.field_Format_updatedAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Format.UpdatedAt(childComplexity, args["tz"].(*string)), true
 
 	case "FormatConnection.edges":
 		if e.ComplexityRoot.FormatConnection.Edges == nil {
@@ -586,7 +927,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.GuidelineSet.CreatedAt(childComplexity), true
+		args, err := ec.field_GuidelineSet_createdAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.GuidelineSet.CreatedAt(childComplexity, args["tz"].(*string)), true
 	case "GuidelineSet.id":
 		if e.ComplexityRoot.GuidelineSet.ID == nil {
 			break
@@ -620,13 +966,45 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.GuidelineSet.Summary(childComplexity), true
+		args, err := ec.field_GuidelineSet_summary_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.GuidelineSet.Summary(childComplexity, args["lang"].(*string)), true
+	case "GuidelineSet.summaryLang":
+		if e.ComplexityRoot.GuidelineSet.SummaryLang == nil {
+			break
+		}
+
+		args, err := ec.field_GuidelineSet_summaryLang_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.GuidelineSet.SummaryLang(childComplexity, args["lang"].(*string)), true
 	case "GuidelineSet.title":
 		if e.ComplexityRoot.GuidelineSet.Title == nil {
 			break
 		}
 
-		return e.ComplexityRoot.GuidelineSet.Title(childComplexity), true
+		args, err := ec.field_GuidelineSet_title_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.GuidelineSet.Title(childComplexity, args["lang"].(*string)), true
+	case "GuidelineSet.titleLang":
+		if e.ComplexityRoot.GuidelineSet.TitleLang == nil {
+			break
+		}
+
+		args, err := ec.field_GuidelineSet_titleLang_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.GuidelineSet.TitleLang(childComplexity, args["lang"].(*string)), true
 	case "GuidelineSet.url":
 		if e.ComplexityRoot.GuidelineSet.URL == nil {
 			break
@@ -638,7 +1016,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.GuidelineSet.UpdatedAt(childComplexity), true
+		args, err := ec.field_GuidelineSet_updatedAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.GuidelineSet.UpdatedAt(childComplexity, args["tz"].(*string)), true
 
 	case "GuidelineSetConnection.edges":
 		if e.ComplexityRoot.GuidelineSetConnection.Edges == nil {
@@ -683,19 +1066,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Launch.CreatedAt(childComplexity), true
+		args, err := ec.field_Launch_createdAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Launch.CreatedAt(childComplexity, args["tz"].(*string)), true
+	case "Launch.days":
+		if e.ComplexityRoot.Launch.Days == nil {
+			break
+		}
+
+		args, err := ec.field_Launch_days_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Launch.Days(childComplexity, args["tz"].(*string)), true
 	case "Launch.description":
 		if e.ComplexityRoot.Launch.Description == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Launch.Description(childComplexity), true
+		args, err := ec.field_Launch_description_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Launch.Description(childComplexity, args["lang"].(*string)), true
+	case "Launch.descriptionLang":
+		if e.ComplexityRoot.Launch.DescriptionLang == nil {
+			break
+		}
+
+		args, err := ec.field_Launch_descriptionLang_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Launch.DescriptionLang(childComplexity, args["lang"].(*string)), true
 	case "Launch.endsAt":
 		if e.ComplexityRoot.Launch.EndsAt == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Launch.EndsAt(childComplexity), true
+		args, err := ec.field_Launch_endsAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Launch.EndsAt(childComplexity, args["tz"].(*string)), true
 	case "Launch.format":
 		if e.ComplexityRoot.Launch.Format == nil {
 			break
@@ -760,18 +1180,45 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Launch.Region(childComplexity), true
+	case "Launch.registrants":
+		if e.ComplexityRoot.Launch.Registrants == nil {
+			break
+		}
+
+		args, err := ec.field_Launch_registrants_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Launch.Registrants(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.RegistrantOrder)), true
 	case "Launch.registrationClosesAt":
 		if e.ComplexityRoot.Launch.RegistrationClosesAt == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Launch.RegistrationClosesAt(childComplexity), true
+		args, err := ec.field_Launch_registrationClosesAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Launch.RegistrationClosesAt(childComplexity, args["tz"].(*string)), true
 	case "Launch.registrationOpensAt":
 		if e.ComplexityRoot.Launch.RegistrationOpensAt == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Launch.RegistrationOpensAt(childComplexity), true
+		args, err := ec.field_Launch_registrationOpensAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Launch.RegistrationOpensAt(childComplexity, args["tz"].(*string)), true
+	case "Launch.registrationStats":
+		if e.ComplexityRoot.Launch.RegistrationStats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Launch.RegistrationStats(childComplexity), true
 	case "Launch.requiresApproval":
 		if e.ComplexityRoot.Launch.RequiresApproval == nil {
 			break
@@ -784,6 +1231,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Launch.Revision(childComplexity), true
+	case "Launch.seats":
+		if e.ComplexityRoot.Launch.Seats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Launch.Seats(childComplexity), true
 	case "Launch.sessions":
 		if e.ComplexityRoot.Launch.Sessions == nil {
 			break
@@ -812,7 +1265,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Launch.StartsAt(childComplexity), true
+		args, err := ec.field_Launch_startsAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Launch.StartsAt(childComplexity, args["tz"].(*string)), true
 	case "Launch.status":
 		if e.ComplexityRoot.Launch.Status == nil {
 			break
@@ -836,13 +1294,40 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Launch.Title(childComplexity), true
+		args, err := ec.field_Launch_title_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Launch.Title(childComplexity, args["lang"].(*string)), true
+	case "Launch.titleLang":
+		if e.ComplexityRoot.Launch.TitleLang == nil {
+			break
+		}
+
+		args, err := ec.field_Launch_titleLang_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Launch.TitleLang(childComplexity, args["lang"].(*string)), true
+	case "Launch.translationCoverage":
+		if e.ComplexityRoot.Launch.TranslationCoverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Launch.TranslationCoverage(childComplexity), true
 	case "Launch.updatedAt":
 		if e.ComplexityRoot.Launch.UpdatedAt == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Launch.UpdatedAt(childComplexity), true
+		args, err := ec.field_Launch_updatedAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Launch.UpdatedAt(childComplexity, args["tz"].(*string)), true
 	case "Launch.venue":
 		if e.ComplexityRoot.Launch.Venue == nil {
 			break
@@ -888,6 +1373,70 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LaunchEdge.Node(childComplexity), true
 
+	case "LocalTime.allDay":
+		if e.ComplexityRoot.LocalTime.AllDay == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LocalTime.AllDay(childComplexity), true
+	case "LocalTime.end":
+		if e.ComplexityRoot.LocalTime.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LocalTime.End(childComplexity), true
+	case "LocalTime.label":
+		if e.ComplexityRoot.LocalTime.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LocalTime.Label(childComplexity), true
+	case "LocalTime.start":
+		if e.ComplexityRoot.LocalTime.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LocalTime.Start(childComplexity), true
+	case "LocalTime.zone":
+		if e.ComplexityRoot.LocalTime.Zone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LocalTime.Zone(childComplexity), true
+
+	case "Mutation.approveRegistration":
+		if e.ComplexityRoot.Mutation.ApproveRegistration == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveRegistration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApproveRegistration(childComplexity, args["id"].(int)), true
+	case "Mutation.cancelRegistration":
+		if e.ComplexityRoot.Mutation.CancelRegistration == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelRegistration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelRegistration(childComplexity, args["token"].(string)), true
+	case "Mutation.checkIn":
+		if e.ComplexityRoot.Mutation.CheckIn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_checkIn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CheckIn(childComplexity, args["id"].(int)), true
 	case "Mutation.createFormat":
 		if e.ComplexityRoot.Mutation.CreateFormat == nil {
 			break
@@ -1009,6 +1558,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteSpeaker(childComplexity, args["id"].(int)), true
+	case "Mutation.register":
+		if e.ComplexityRoot.Mutation.Register == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_register_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Register(childComplexity, args["input"].(registration.Input)), true
+	case "Mutation.rejectRegistration":
+		if e.ComplexityRoot.Mutation.RejectRegistration == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectRegistration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectRegistration(childComplexity, args["id"].(int), args["reason"].(*string)), true
 	case "Mutation.updateFormat":
 		if e.ComplexityRoot.Mutation.UpdateFormat == nil {
 			break
@@ -1098,7 +1669,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Notification.CreatedAt(childComplexity), true
+		args, err := ec.field_Notification_createdAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Notification.CreatedAt(childComplexity, args["tz"].(*string)), true
 	case "Notification.id":
 		if e.ComplexityRoot.Notification.ID == nil {
 			break
@@ -1128,7 +1704,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Notification.NextAttemptAt(childComplexity), true
+		args, err := ec.field_Notification_nextAttemptAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Notification.NextAttemptAt(childComplexity, args["tz"].(*string)), true
 	case "Notification.recipient":
 		if e.ComplexityRoot.Notification.Recipient == nil {
 			break
@@ -1146,7 +1727,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Notification.SentAt(childComplexity), true
+		args, err := ec.field_Notification_sentAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Notification.SentAt(childComplexity, args["tz"].(*string)), true
 	case "Notification.status":
 		if e.ComplexityRoot.Notification.Status == nil {
 			break
@@ -1164,7 +1750,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Notification.UpdatedAt(childComplexity), true
+		args, err := ec.field_Notification_updatedAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Notification.UpdatedAt(childComplexity, args["tz"].(*string)), true
 
 	case "NotificationConnection.edges":
 		if e.ComplexityRoot.NotificationConnection.Edges == nil {
@@ -1203,7 +1794,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Objective.CreatedAt(childComplexity), true
+		args, err := ec.field_Objective_createdAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Objective.CreatedAt(childComplexity, args["tz"].(*string)), true
 	case "Objective.id":
 		if e.ComplexityRoot.Objective.ID == nil {
 			break
@@ -1238,13 +1834,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Objective.Text(childComplexity), true
+		args, err := ec.field_Objective_text_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Objective.Text(childComplexity, args["lang"].(*string)), true
+	case "Objective.textLang":
+		if e.ComplexityRoot.Objective.TextLang == nil {
+			break
+		}
+
+		args, err := ec.field_Objective_textLang_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Objective.TextLang(childComplexity, args["lang"].(*string)), true
 	case "Objective.updatedAt":
 		if e.ComplexityRoot.Objective.UpdatedAt == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Objective.UpdatedAt(childComplexity), true
+		args, err := ec.field_Objective_updatedAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Objective.UpdatedAt(childComplexity, args["tz"].(*string)), true
 
 	case "ObjectiveConnection.edges":
 		if e.ComplexityRoot.ObjectiveConnection.Edges == nil {
@@ -1313,7 +1930,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.AuditEntries(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.AuditEntryOrder), args["where"].(*ent.AuditEntryWhereInput)), true
+		return e.ComplexityRoot.Query.AuditEntries(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.AuditEntryOrder), args["where"].(*ent.AuditEntryWhereInput), args["updatedAfter"].(*time.Time)), true
+	case "Query.deletedSince":
+		if e.ComplexityRoot.Query.DeletedSince == nil {
+			break
+		}
+
+		args, err := ec.field_Query_deletedSince_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DeletedSince(childComplexity, args["after"].(time.Time)), true
 	case "Query.formats":
 		if e.ComplexityRoot.Query.Formats == nil {
 			break
@@ -1324,7 +1952,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Formats(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.FormatOrder), args["where"].(*ent.FormatWhereInput)), true
+		return e.ComplexityRoot.Query.Formats(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.FormatOrder), args["where"].(*ent.FormatWhereInput), args["updatedAfter"].(*time.Time)), true
 	case "Query.guidelineSets":
 		if e.ComplexityRoot.Query.GuidelineSets == nil {
 			break
@@ -1335,7 +1963,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.GuidelineSets(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.GuidelineSetOrder), args["where"].(*ent.GuidelineSetWhereInput)), true
+		return e.ComplexityRoot.Query.GuidelineSets(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.GuidelineSetOrder), args["where"].(*ent.GuidelineSetWhereInput), args["updatedAfter"].(*time.Time)), true
 
 	case "Query.launches":
 		if e.ComplexityRoot.Query.Launches == nil {
@@ -1347,7 +1975,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Launches(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.LaunchOrder), args["where"].(*ent.LaunchWhereInput)), true
+		return e.ComplexityRoot.Query.Launches(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.LaunchOrder), args["where"].(*ent.LaunchWhereInput), args["updatedAfter"].(*time.Time)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -1380,7 +2008,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Notifications(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.NotificationOrder), args["where"].(*ent.NotificationWhereInput)), true
+		return e.ComplexityRoot.Query.Notifications(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.NotificationOrder), args["where"].(*ent.NotificationWhereInput), args["updatedAfter"].(*time.Time)), true
 	case "Query.objectives":
 		if e.ComplexityRoot.Query.Objectives == nil {
 			break
@@ -1391,7 +2019,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Objectives(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.ObjectiveOrder), args["where"].(*ent.ObjectiveWhereInput)), true
+		return e.ComplexityRoot.Query.Objectives(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.ObjectiveOrder), args["where"].(*ent.ObjectiveWhereInput), args["updatedAfter"].(*time.Time)), true
 	case "Query.regions":
 		if e.ComplexityRoot.Query.Regions == nil {
 			break
@@ -1402,7 +2030,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Regions(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.RegionOrder), args["where"].(*ent.RegionWhereInput)), true
+		return e.ComplexityRoot.Query.Regions(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.RegionOrder), args["where"].(*ent.RegionWhereInput), args["updatedAfter"].(*time.Time)), true
+	case "Query.registrants":
+		if e.ComplexityRoot.Query.Registrants == nil {
+			break
+		}
+
+		args, err := ec.field_Query_registrants_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Registrants(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.RegistrantOrder), args["where"].(*ent.RegistrantWhereInput), args["updatedAfter"].(*time.Time)), true
+	case "Query.registration":
+		if e.ComplexityRoot.Query.Registration == nil {
+			break
+		}
+
+		args, err := ec.field_Query_registration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Registration(childComplexity, args["token"].(string)), true
 	case "Query.sessions":
 		if e.ComplexityRoot.Query.Sessions == nil {
 			break
@@ -1413,7 +2063,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Sessions(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.SessionOrder), args["where"].(*ent.SessionWhereInput)), true
+		return e.ComplexityRoot.Query.Sessions(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.SessionOrder), args["where"].(*ent.SessionWhereInput), args["updatedAfter"].(*time.Time)), true
 	case "Query.speakers":
 		if e.ComplexityRoot.Query.Speakers == nil {
 			break
@@ -1424,7 +2074,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Speakers(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.SpeakerOrder), args["where"].(*ent.SpeakerWhereInput)), true
+		return e.ComplexityRoot.Query.Speakers(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.SpeakerOrder), args["where"].(*ent.SpeakerWhereInput), args["updatedAfter"].(*time.Time)), true
 
 	case "Region.code":
 		if e.ComplexityRoot.Region.Code == nil {
@@ -1437,7 +2087,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Region.CreatedAt(childComplexity), true
+		args, err := ec.field_Region_createdAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Region.CreatedAt(childComplexity, args["tz"].(*string)), true
 	case "Region.defaultTimezone":
 		if e.ComplexityRoot.Region.DefaultTimezone == nil {
 			break
@@ -1466,13 +2121,40 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Region.Name(childComplexity), true
+		args, err := ec.field_Region_name_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Region.Name(childComplexity, args["lang"].(*string)), true
+	case "Region.nameLang":
+		if e.ComplexityRoot.Region.NameLang == nil {
+			break
+		}
+
+		args, err := ec.field_Region_nameLang_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Region.NameLang(childComplexity, args["lang"].(*string)), true
+	case "Region.registrationStats":
+		if e.ComplexityRoot.Region.RegistrationStats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Region.RegistrationStats(childComplexity), true
 	case "Region.updatedAt":
 		if e.ComplexityRoot.Region.UpdatedAt == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Region.UpdatedAt(childComplexity), true
+		args, err := ec.field_Region_updatedAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Region.UpdatedAt(childComplexity, args["tz"].(*string)), true
 
 	case "RegionConnection.edges":
 		if e.ComplexityRoot.RegionConnection.Edges == nil {
@@ -1506,6 +2188,272 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RegionEdge.Node(childComplexity), true
 
+	case "Registrant.attendance":
+		if e.ComplexityRoot.Registrant.Attendance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registrant.Attendance(childComplexity), true
+	case "Registrant.checkedInAt":
+		if e.ComplexityRoot.Registrant.CheckedInAt == nil {
+			break
+		}
+
+		args, err := ec.field_Registrant_checkedInAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Registrant.CheckedInAt(childComplexity, args["tz"].(*string)), true
+	case "Registrant.consentAt":
+		if e.ComplexityRoot.Registrant.ConsentAt == nil {
+			break
+		}
+
+		args, err := ec.field_Registrant_consentAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Registrant.ConsentAt(childComplexity, args["tz"].(*string)), true
+	case "Registrant.country":
+		if e.ComplexityRoot.Registrant.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registrant.Country(childComplexity), true
+	case "Registrant.createdAt":
+		if e.ComplexityRoot.Registrant.CreatedAt == nil {
+			break
+		}
+
+		args, err := ec.field_Registrant_createdAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Registrant.CreatedAt(childComplexity, args["tz"].(*string)), true
+	case "Registrant.email":
+		if e.ComplexityRoot.Registrant.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registrant.Email(childComplexity), true
+	case "Registrant.id":
+		if e.ComplexityRoot.Registrant.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registrant.ID(childComplexity), true
+	case "Registrant.jobTitle":
+		if e.ComplexityRoot.Registrant.JobTitle == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registrant.JobTitle(childComplexity), true
+	case "Registrant.language":
+		if e.ComplexityRoot.Registrant.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registrant.Language(childComplexity), true
+	case "Registrant.launch":
+		if e.ComplexityRoot.Registrant.Launch == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registrant.Launch(childComplexity), true
+	case "Registrant.name":
+		if e.ComplexityRoot.Registrant.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registrant.Name(childComplexity), true
+	case "Registrant.organisation":
+		if e.ComplexityRoot.Registrant.Organisation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registrant.Organisation(childComplexity), true
+	case "Registrant.rejectionReason":
+		if e.ComplexityRoot.Registrant.RejectionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registrant.RejectionReason(childComplexity), true
+	case "Registrant.stakeholder":
+		if e.ComplexityRoot.Registrant.Stakeholder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registrant.Stakeholder(childComplexity), true
+	case "Registrant.status":
+		if e.ComplexityRoot.Registrant.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registrant.Status(childComplexity), true
+	case "Registrant.updatedAt":
+		if e.ComplexityRoot.Registrant.UpdatedAt == nil {
+			break
+		}
+
+		args, err := ec.field_Registrant_updatedAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Registrant.UpdatedAt(childComplexity, args["tz"].(*string)), true
+	case "Registrant.waitlistPosition":
+		if e.ComplexityRoot.Registrant.WaitlistPosition == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registrant.WaitlistPosition(childComplexity), true
+
+	case "RegistrantConnection.edges":
+		if e.ComplexityRoot.RegistrantConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrantConnection.Edges(childComplexity), true
+	case "RegistrantConnection.pageInfo":
+		if e.ComplexityRoot.RegistrantConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrantConnection.PageInfo(childComplexity), true
+	case "RegistrantConnection.totalCount":
+		if e.ComplexityRoot.RegistrantConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrantConnection.TotalCount(childComplexity), true
+
+	case "RegistrantEdge.cursor":
+		if e.ComplexityRoot.RegistrantEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrantEdge.Cursor(childComplexity), true
+	case "RegistrantEdge.node":
+		if e.ComplexityRoot.RegistrantEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrantEdge.Node(childComplexity), true
+
+	case "Registration.manageToken":
+		if e.ComplexityRoot.Registration.ManageToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registration.ManageToken(childComplexity), true
+	case "Registration.registrant":
+		if e.ComplexityRoot.Registration.Registrant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registration.Registrant(childComplexity), true
+
+	case "RegistrationStats.active":
+		if e.ComplexityRoot.RegistrationStats.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrationStats.Active(childComplexity), true
+	case "RegistrationStats.byAttendance":
+		if e.ComplexityRoot.RegistrationStats.ByAttendance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrationStats.ByAttendance(childComplexity), true
+	case "RegistrationStats.byCountry":
+		if e.ComplexityRoot.RegistrationStats.ByCountry == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrationStats.ByCountry(childComplexity), true
+	case "RegistrationStats.byStakeholder":
+		if e.ComplexityRoot.RegistrationStats.ByStakeholder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrationStats.ByStakeholder(childComplexity), true
+	case "RegistrationStats.cancelled":
+		if e.ComplexityRoot.RegistrationStats.Cancelled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrationStats.Cancelled(childComplexity), true
+	case "RegistrationStats.checkedIn":
+		if e.ComplexityRoot.RegistrationStats.CheckedIn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrationStats.CheckedIn(childComplexity), true
+	case "RegistrationStats.confirmed":
+		if e.ComplexityRoot.RegistrationStats.Confirmed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrationStats.Confirmed(childComplexity), true
+	case "RegistrationStats.pending":
+		if e.ComplexityRoot.RegistrationStats.Pending == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrationStats.Pending(childComplexity), true
+	case "RegistrationStats.rejected":
+		if e.ComplexityRoot.RegistrationStats.Rejected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrationStats.Rejected(childComplexity), true
+	case "RegistrationStats.total":
+		if e.ComplexityRoot.RegistrationStats.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrationStats.Total(childComplexity), true
+	case "RegistrationStats.waitlisted":
+		if e.ComplexityRoot.RegistrationStats.Waitlisted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrationStats.Waitlisted(childComplexity), true
+
+	case "Seats.capacity":
+		if e.ComplexityRoot.Seats.Capacity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Seats.Capacity(childComplexity), true
+	case "Seats.confirmed":
+		if e.ComplexityRoot.Seats.Confirmed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Seats.Confirmed(childComplexity), true
+	case "Seats.pending":
+		if e.ComplexityRoot.Seats.Pending == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Seats.Pending(childComplexity), true
+	case "Seats.remaining":
+		if e.ComplexityRoot.Seats.Remaining == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Seats.Remaining(childComplexity), true
+	case "Seats.waitlisted":
+		if e.ComplexityRoot.Seats.Waitlisted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Seats.Waitlisted(childComplexity), true
+
 	case "Session.channel":
 		if e.ComplexityRoot.Session.Channel == nil {
 			break
@@ -1517,19 +2465,45 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Session.CreatedAt(childComplexity), true
+		args, err := ec.field_Session_createdAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Session.CreatedAt(childComplexity, args["tz"].(*string)), true
 	case "Session.description":
 		if e.ComplexityRoot.Session.Description == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Session.Description(childComplexity), true
+		args, err := ec.field_Session_description_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Session.Description(childComplexity, args["lang"].(*string)), true
+	case "Session.descriptionLang":
+		if e.ComplexityRoot.Session.DescriptionLang == nil {
+			break
+		}
+
+		args, err := ec.field_Session_descriptionLang_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Session.DescriptionLang(childComplexity, args["lang"].(*string)), true
 	case "Session.endsAt":
 		if e.ComplexityRoot.Session.EndsAt == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Session.EndsAt(childComplexity), true
+		args, err := ec.field_Session_endsAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Session.EndsAt(childComplexity, args["tz"].(*string)), true
 	case "Session.guidelineSets":
 		if e.ComplexityRoot.Session.GuidelineSets == nil {
 			break
@@ -1565,6 +2539,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Session.Launch(childComplexity), true
+	case "Session.localTimes":
+		if e.ComplexityRoot.Session.LocalTimes == nil {
+			break
+		}
+
+		args, err := ec.field_Session_localTimes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Session.LocalTimes(childComplexity, args["zones"].([]string)), true
 	case "Session.position":
 		if e.ComplexityRoot.Session.Position == nil {
 			break
@@ -1599,7 +2584,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Session.StartsAt(childComplexity), true
+		args, err := ec.field_Session_startsAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Session.StartsAt(childComplexity, args["tz"].(*string)), true
 	case "Session.timeConfirmed":
 		if e.ComplexityRoot.Session.TimeConfirmed == nil {
 			break
@@ -1611,13 +2601,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Session.Title(childComplexity), true
+		args, err := ec.field_Session_title_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Session.Title(childComplexity, args["lang"].(*string)), true
+	case "Session.titleLang":
+		if e.ComplexityRoot.Session.TitleLang == nil {
+			break
+		}
+
+		args, err := ec.field_Session_titleLang_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Session.TitleLang(childComplexity, args["lang"].(*string)), true
 	case "Session.updatedAt":
 		if e.ComplexityRoot.Session.UpdatedAt == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Session.UpdatedAt(childComplexity), true
+		args, err := ec.field_Session_updatedAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Session.UpdatedAt(childComplexity, args["tz"].(*string)), true
 
 	case "SessionConnection.edges":
 		if e.ComplexityRoot.SessionConnection.Edges == nil {
@@ -1668,7 +2679,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Speaker.CreatedAt(childComplexity), true
+		args, err := ec.field_Speaker_createdAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Speaker.CreatedAt(childComplexity, args["tz"].(*string)), true
 	case "Speaker.id":
 		if e.ComplexityRoot.Speaker.ID == nil {
 			break
@@ -1703,7 +2719,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Speaker.UpdatedAt(childComplexity), true
+		args, err := ec.field_Speaker_updatedAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Speaker.UpdatedAt(childComplexity, args["tz"].(*string)), true
 
 	case "SpeakerConnection.edges":
 		if e.ComplexityRoot.SpeakerConnection.Edges == nil {
@@ -1737,6 +2758,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SpeakerEdge.Node(childComplexity), true
 
+	case "Tombstone.deletedAt":
+		if e.ComplexityRoot.Tombstone.DeletedAt == nil {
+			break
+		}
+
+		args, err := ec.field_Tombstone_deletedAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Tombstone.DeletedAt(childComplexity, args["tz"].(*string)), true
+	case "Tombstone.id":
+		if e.ComplexityRoot.Tombstone.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Tombstone.ID(childComplexity), true
+	case "Tombstone.type":
+		if e.ComplexityRoot.Tombstone.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Tombstone.Type(childComplexity), true
+
+	case "TranslationCoverage.complete":
+		if e.ComplexityRoot.TranslationCoverage.Complete == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranslationCoverage.Complete(childComplexity), true
+	case "TranslationCoverage.lang":
+		if e.ComplexityRoot.TranslationCoverage.Lang == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranslationCoverage.Lang(childComplexity), true
+	case "TranslationCoverage.missing":
+		if e.ComplexityRoot.TranslationCoverage.Missing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranslationCoverage.Missing(childComplexity), true
+	case "TranslationCoverage.translated":
+		if e.ComplexityRoot.TranslationCoverage.Translated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranslationCoverage.Translated(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -1767,10 +2837,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ObjectiveWhereInput", ec.unmarshalInputObjectiveWhereInput),
 			graphql.NewInputUnmarshaler("RegionOrder", ec.unmarshalInputRegionOrder),
 			graphql.NewInputUnmarshaler("RegionWhereInput", ec.unmarshalInputRegionWhereInput),
+			graphql.NewInputUnmarshaler("RegisterInput", ec.unmarshalInputRegisterInput),
+			graphql.NewInputUnmarshaler("RegistrantOrder", ec.unmarshalInputRegistrantOrder),
+			graphql.NewInputUnmarshaler("RegistrantWhereInput", ec.unmarshalInputRegistrantWhereInput),
 			graphql.NewInputUnmarshaler("SessionOrder", ec.unmarshalInputSessionOrder),
 			graphql.NewInputUnmarshaler("SessionWhereInput", ec.unmarshalInputSessionWhereInput),
 			graphql.NewInputUnmarshaler("SpeakerOrder", ec.unmarshalInputSpeakerOrder),
 			graphql.NewInputUnmarshaler("SpeakerWhereInput", ec.unmarshalInputSpeakerWhereInput),
+			graphql.NewInputUnmarshaler("TranslationInput", ec.unmarshalInputTranslationInput),
 			graphql.NewInputUnmarshaler("UpdateFormatInput", ec.unmarshalInputUpdateFormatInput),
 			graphql.NewInputUnmarshaler("UpdateGuidelineSetInput", ec.unmarshalInputUpdateGuidelineSetInput),
 			graphql.NewInputUnmarshaler("UpdateLaunchInput", ec.unmarshalInputUpdateLaunchInput),
@@ -1853,7 +2927,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "admin.graphqls" "audit.graphqls" "ent.graphqls" "schema.graphqls"
+//go:embed "admin.graphqls" "audit.graphqls" "ent.graphqls" "i18n.graphqls" "registration.graphqls" "schema.graphqls" "stats.graphqls" "sync.graphqls" "tz.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1868,7 +2942,12 @@ var sources = []*ast.Source{
 	{Name: "admin.graphqls", Input: sourceData("admin.graphqls"), BuiltIn: false},
 	{Name: "audit.graphqls", Input: sourceData("audit.graphqls"), BuiltIn: false},
 	{Name: "ent.graphqls", Input: sourceData("ent.graphqls"), BuiltIn: false},
+	{Name: "i18n.graphqls", Input: sourceData("i18n.graphqls"), BuiltIn: false},
+	{Name: "registration.graphqls", Input: sourceData("registration.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
+	{Name: "stats.graphqls", Input: sourceData("stats.graphqls"), BuiltIn: false},
+	{Name: "sync.graphqls", Input: sourceData("sync.graphqls"), BuiltIn: false},
+	{Name: "tz.graphqls", Input: sourceData("tz.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -1922,6 +3001,26 @@ func (ec *executionContext) childFields_AuditEntryEdge(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type AuditEntryEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_CountByKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_CountByKey_key(ctx, field)
+	case "count":
+		return ec.fieldContext_CountByKey_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CountByKey", field.Name)
+}
+
+func (ec *executionContext) childFields_Day(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "date":
+		return ec.fieldContext_Day_date(ctx, field)
+	case "sessions":
+		return ec.fieldContext_Day_sessions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Day", field.Name)
+}
+
 func (ec *executionContext) childFields_FieldChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "field":
@@ -1944,14 +3043,18 @@ func (ec *executionContext) childFields_Format(ctx context.Context, field graphq
 		return ec.fieldContext_Format_updatedAt(ctx, field)
 	case "kind":
 		return ec.fieldContext_Format_kind(ctx, field)
-	case "name":
-		return ec.fieldContext_Format_name(ctx, field)
-	case "description":
-		return ec.fieldContext_Format_description(ctx, field)
 	case "typicalDurationDays":
 		return ec.fieldContext_Format_typicalDurationDays(ctx, field)
 	case "launches":
 		return ec.fieldContext_Format_launches(ctx, field)
+	case "name":
+		return ec.fieldContext_Format_name(ctx, field)
+	case "nameLang":
+		return ec.fieldContext_Format_nameLang(ctx, field)
+	case "description":
+		return ec.fieldContext_Format_description(ctx, field)
+	case "descriptionLang":
+		return ec.fieldContext_Format_descriptionLang(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Format", field.Name)
 }
@@ -1988,16 +3091,20 @@ func (ec *executionContext) childFields_GuidelineSet(ctx context.Context, field 
 		return ec.fieldContext_GuidelineSet_updatedAt(ctx, field)
 	case "audience":
 		return ec.fieldContext_GuidelineSet_audience(ctx, field)
-	case "title":
-		return ec.fieldContext_GuidelineSet_title(ctx, field)
-	case "summary":
-		return ec.fieldContext_GuidelineSet_summary(ctx, field)
 	case "url":
 		return ec.fieldContext_GuidelineSet_url(ctx, field)
 	case "launches":
 		return ec.fieldContext_GuidelineSet_launches(ctx, field)
 	case "sessions":
 		return ec.fieldContext_GuidelineSet_sessions(ctx, field)
+	case "title":
+		return ec.fieldContext_GuidelineSet_title(ctx, field)
+	case "titleLang":
+		return ec.fieldContext_GuidelineSet_titleLang(ctx, field)
+	case "summary":
+		return ec.fieldContext_GuidelineSet_summary(ctx, field)
+	case "summaryLang":
+		return ec.fieldContext_GuidelineSet_summaryLang(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type GuidelineSet", field.Name)
 }
@@ -2034,10 +3141,6 @@ func (ec *executionContext) childFields_Launch(ctx context.Context, field graphq
 		return ec.fieldContext_Launch_updatedAt(ctx, field)
 	case "slug":
 		return ec.fieldContext_Launch_slug(ctx, field)
-	case "title":
-		return ec.fieldContext_Launch_title(ctx, field)
-	case "description":
-		return ec.fieldContext_Launch_description(ctx, field)
 	case "status":
 		return ec.fieldContext_Launch_status(ctx, field)
 	case "startsAt":
@@ -2082,6 +3185,24 @@ func (ec *executionContext) childFields_Launch(ctx context.Context, field graphq
 		return ec.fieldContext_Launch_guidelineSets(ctx, field)
 	case "sessions":
 		return ec.fieldContext_Launch_sessions(ctx, field)
+	case "registrants":
+		return ec.fieldContext_Launch_registrants(ctx, field)
+	case "title":
+		return ec.fieldContext_Launch_title(ctx, field)
+	case "titleLang":
+		return ec.fieldContext_Launch_titleLang(ctx, field)
+	case "description":
+		return ec.fieldContext_Launch_description(ctx, field)
+	case "descriptionLang":
+		return ec.fieldContext_Launch_descriptionLang(ctx, field)
+	case "translationCoverage":
+		return ec.fieldContext_Launch_translationCoverage(ctx, field)
+	case "seats":
+		return ec.fieldContext_Launch_seats(ctx, field)
+	case "registrationStats":
+		return ec.fieldContext_Launch_registrationStats(ctx, field)
+	case "days":
+		return ec.fieldContext_Launch_days(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Launch", field.Name)
 }
@@ -2106,6 +3227,22 @@ func (ec *executionContext) childFields_LaunchEdge(ctx context.Context, field gr
 		return ec.fieldContext_LaunchEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LaunchEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_LocalTime(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "zone":
+		return ec.fieldContext_LocalTime_zone(ctx, field)
+	case "start":
+		return ec.fieldContext_LocalTime_start(ctx, field)
+	case "end":
+		return ec.fieldContext_LocalTime_end(ctx, field)
+	case "label":
+		return ec.fieldContext_LocalTime_label(ctx, field)
+	case "allDay":
+		return ec.fieldContext_LocalTime_allDay(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LocalTime", field.Name)
 }
 
 func (ec *executionContext) childFields_Notification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2170,14 +3307,16 @@ func (ec *executionContext) childFields_Objective(ctx context.Context, field gra
 		return ec.fieldContext_Objective_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Objective_updatedAt(ctx, field)
-	case "text":
-		return ec.fieldContext_Objective_text(ctx, field)
 	case "position":
 		return ec.fieldContext_Objective_position(ctx, field)
 	case "seriesWide":
 		return ec.fieldContext_Objective_seriesWide(ctx, field)
 	case "launches":
 		return ec.fieldContext_Objective_launches(ctx, field)
+	case "text":
+		return ec.fieldContext_Objective_text(ctx, field)
+	case "textLang":
+		return ec.fieldContext_Objective_textLang(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Objective", field.Name)
 }
@@ -2228,12 +3367,16 @@ func (ec *executionContext) childFields_Region(ctx context.Context, field graphq
 		return ec.fieldContext_Region_updatedAt(ctx, field)
 	case "code":
 		return ec.fieldContext_Region_code(ctx, field)
-	case "name":
-		return ec.fieldContext_Region_name(ctx, field)
 	case "defaultTimezone":
 		return ec.fieldContext_Region_defaultTimezone(ctx, field)
 	case "launches":
 		return ec.fieldContext_Region_launches(ctx, field)
+	case "name":
+		return ec.fieldContext_Region_name(ctx, field)
+	case "nameLang":
+		return ec.fieldContext_Region_nameLang(ctx, field)
+	case "registrationStats":
+		return ec.fieldContext_Region_registrationStats(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Region", field.Name)
 }
@@ -2260,6 +3403,122 @@ func (ec *executionContext) childFields_RegionEdge(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type RegionEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Registrant(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Registrant_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Registrant_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Registrant_updatedAt(ctx, field)
+	case "name":
+		return ec.fieldContext_Registrant_name(ctx, field)
+	case "email":
+		return ec.fieldContext_Registrant_email(ctx, field)
+	case "organisation":
+		return ec.fieldContext_Registrant_organisation(ctx, field)
+	case "jobTitle":
+		return ec.fieldContext_Registrant_jobTitle(ctx, field)
+	case "country":
+		return ec.fieldContext_Registrant_country(ctx, field)
+	case "stakeholder":
+		return ec.fieldContext_Registrant_stakeholder(ctx, field)
+	case "attendance":
+		return ec.fieldContext_Registrant_attendance(ctx, field)
+	case "status":
+		return ec.fieldContext_Registrant_status(ctx, field)
+	case "waitlistPosition":
+		return ec.fieldContext_Registrant_waitlistPosition(ctx, field)
+	case "checkedInAt":
+		return ec.fieldContext_Registrant_checkedInAt(ctx, field)
+	case "consentAt":
+		return ec.fieldContext_Registrant_consentAt(ctx, field)
+	case "rejectionReason":
+		return ec.fieldContext_Registrant_rejectionReason(ctx, field)
+	case "language":
+		return ec.fieldContext_Registrant_language(ctx, field)
+	case "launch":
+		return ec.fieldContext_Registrant_launch(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Registrant", field.Name)
+}
+
+func (ec *executionContext) childFields_RegistrantConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RegistrantConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RegistrantConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RegistrantConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegistrantConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RegistrantEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_RegistrantEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_RegistrantEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegistrantEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Registration(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "registrant":
+		return ec.fieldContext_Registration_registrant(ctx, field)
+	case "manageToken":
+		return ec.fieldContext_Registration_manageToken(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Registration", field.Name)
+}
+
+func (ec *executionContext) childFields_RegistrationStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "total":
+		return ec.fieldContext_RegistrationStats_total(ctx, field)
+	case "confirmed":
+		return ec.fieldContext_RegistrationStats_confirmed(ctx, field)
+	case "pending":
+		return ec.fieldContext_RegistrationStats_pending(ctx, field)
+	case "waitlisted":
+		return ec.fieldContext_RegistrationStats_waitlisted(ctx, field)
+	case "cancelled":
+		return ec.fieldContext_RegistrationStats_cancelled(ctx, field)
+	case "rejected":
+		return ec.fieldContext_RegistrationStats_rejected(ctx, field)
+	case "checkedIn":
+		return ec.fieldContext_RegistrationStats_checkedIn(ctx, field)
+	case "active":
+		return ec.fieldContext_RegistrationStats_active(ctx, field)
+	case "byCountry":
+		return ec.fieldContext_RegistrationStats_byCountry(ctx, field)
+	case "byStakeholder":
+		return ec.fieldContext_RegistrationStats_byStakeholder(ctx, field)
+	case "byAttendance":
+		return ec.fieldContext_RegistrationStats_byAttendance(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegistrationStats", field.Name)
+}
+
+func (ec *executionContext) childFields_Seats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "capacity":
+		return ec.fieldContext_Seats_capacity(ctx, field)
+	case "confirmed":
+		return ec.fieldContext_Seats_confirmed(ctx, field)
+	case "pending":
+		return ec.fieldContext_Seats_pending(ctx, field)
+	case "waitlisted":
+		return ec.fieldContext_Seats_waitlisted(ctx, field)
+	case "remaining":
+		return ec.fieldContext_Seats_remaining(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Seats", field.Name)
+}
+
 func (ec *executionContext) childFields_Session(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2268,10 +3527,6 @@ func (ec *executionContext) childFields_Session(ctx context.Context, field graph
 		return ec.fieldContext_Session_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Session_updatedAt(ctx, field)
-	case "title":
-		return ec.fieldContext_Session_title(ctx, field)
-	case "description":
-		return ec.fieldContext_Session_description(ctx, field)
 	case "kind":
 		return ec.fieldContext_Session_kind(ctx, field)
 	case "startsAt":
@@ -2296,6 +3551,16 @@ func (ec *executionContext) childFields_Session(ctx context.Context, field graph
 		return ec.fieldContext_Session_speakers(ctx, field)
 	case "guidelineSets":
 		return ec.fieldContext_Session_guidelineSets(ctx, field)
+	case "title":
+		return ec.fieldContext_Session_title(ctx, field)
+	case "titleLang":
+		return ec.fieldContext_Session_titleLang(ctx, field)
+	case "description":
+		return ec.fieldContext_Session_description(ctx, field)
+	case "descriptionLang":
+		return ec.fieldContext_Session_descriptionLang(ctx, field)
+	case "localTimes":
+		return ec.fieldContext_Session_localTimes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Session", field.Name)
 }
@@ -2364,6 +3629,32 @@ func (ec *executionContext) childFields_SpeakerEdge(ctx context.Context, field g
 		return ec.fieldContext_SpeakerEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SpeakerEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Tombstone(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Tombstone_id(ctx, field)
+	case "type":
+		return ec.fieldContext_Tombstone_type(ctx, field)
+	case "deletedAt":
+		return ec.fieldContext_Tombstone_deletedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Tombstone", field.Name)
+}
+
+func (ec *executionContext) childFields_TranslationCoverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "lang":
+		return ec.fieldContext_TranslationCoverage_lang(ctx, field)
+	case "translated":
+		return ec.fieldContext_TranslationCoverage_translated(ctx, field)
+	case "missing":
+		return ec.fieldContext_TranslationCoverage_missing(ctx, field)
+	case "complete":
+		return ec.fieldContext_TranslationCoverage_complete(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TranslationCoverage", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2482,6 +3773,76 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_AuditEntry_createdAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_AuditEntry_updatedAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Format_createdAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Format_descriptionLang_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Format_description_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Format_launches_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2533,6 +3894,62 @@ func (ec *executionContext) field_Format_launches_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Format_nameLang_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Format_name_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Format_updatedAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_GuidelineSet_createdAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
 	return args, nil
 }
 
@@ -2644,6 +4061,146 @@ func (ec *executionContext) field_GuidelineSet_sessions_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_GuidelineSet_summaryLang_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_GuidelineSet_summary_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_GuidelineSet_titleLang_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_GuidelineSet_title_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_GuidelineSet_updatedAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Launch_createdAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Launch_days_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Launch_descriptionLang_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Launch_description_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Launch_endsAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Launch_guidelineSets_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2752,6 +4309,80 @@ func (ec *executionContext) field_Launch_objectives_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Launch_registrants_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*ent.RegistrantOrder, error) {
+			return ec.unmarshalORegistrantOrder2ᚕᚖlaunchgraphᚋentᚐRegistrantOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Launch_registrationClosesAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Launch_registrationOpensAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Launch_sessions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2803,6 +4434,104 @@ func (ec *executionContext) field_Launch_sessions_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Launch_startsAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Launch_titleLang_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Launch_title_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Launch_updatedAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_approveRegistration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_cancelRegistration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "token",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["token"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_checkIn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -2960,6 +4689,42 @@ func (ec *executionContext) field_Mutation_deleteSpeaker_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_register_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (registration.Input, error) {
+			return ec.unmarshalNRegisterInput2launchgraphᚋinternalᚋregistrationᚐInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rejectRegistration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateFormat_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3114,6 +4879,76 @@ func (ec *executionContext) field_Mutation_updateSpeaker_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Notification_createdAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Notification_nextAttemptAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Notification_sentAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Notification_updatedAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Objective_createdAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Objective_launches_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3165,6 +5000,48 @@ func (ec *executionContext) field_Objective_launches_args(ctx context.Context, r
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Objective_textLang_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Objective_text_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Objective_updatedAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
 	return args, nil
 }
 
@@ -3233,6 +5110,28 @@ func (ec *executionContext) field_Query_auditEntries_args(ctx context.Context, r
 		return nil, err
 	}
 	args["where"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "updatedAfter",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["updatedAfter"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_deletedSince_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
 	return args, nil
 }
 
@@ -3287,6 +5186,14 @@ func (ec *executionContext) field_Query_formats_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["where"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "updatedAfter",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["updatedAfter"] = arg6
 	return args, nil
 }
 
@@ -3341,6 +5248,14 @@ func (ec *executionContext) field_Query_guidelineSets_args(ctx context.Context, 
 		return nil, err
 	}
 	args["where"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "updatedAfter",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["updatedAfter"] = arg6
 	return args, nil
 }
 
@@ -3395,6 +5310,14 @@ func (ec *executionContext) field_Query_launches_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["where"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "updatedAfter",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["updatedAfter"] = arg6
 	return args, nil
 }
 
@@ -3477,6 +5400,14 @@ func (ec *executionContext) field_Query_notifications_args(ctx context.Context, 
 		return nil, err
 	}
 	args["where"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "updatedAfter",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["updatedAfter"] = arg6
 	return args, nil
 }
 
@@ -3531,6 +5462,14 @@ func (ec *executionContext) field_Query_objectives_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["where"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "updatedAfter",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["updatedAfter"] = arg6
 	return args, nil
 }
 
@@ -3585,6 +5524,90 @@ func (ec *executionContext) field_Query_regions_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["where"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "updatedAfter",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["updatedAfter"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_registrants_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*ent.RegistrantOrder, error) {
+			return ec.unmarshalORegistrantOrder2ᚕᚖlaunchgraphᚋentᚐRegistrantOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.RegistrantWhereInput, error) {
+			return ec.unmarshalORegistrantWhereInput2ᚖlaunchgraphᚋentᚐRegistrantWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "updatedAfter",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["updatedAfter"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_registration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "token",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["token"] = arg0
 	return args, nil
 }
 
@@ -3639,6 +5662,14 @@ func (ec *executionContext) field_Query_sessions_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["where"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "updatedAfter",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["updatedAfter"] = arg6
 	return args, nil
 }
 
@@ -3693,6 +5724,28 @@ func (ec *executionContext) field_Query_speakers_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["where"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "updatedAfter",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["updatedAfter"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Region_createdAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
 	return args, nil
 }
 
@@ -3750,6 +5803,160 @@ func (ec *executionContext) field_Region_launches_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Region_nameLang_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Region_name_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Region_updatedAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Registrant_checkedInAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Registrant_consentAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Registrant_createdAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Registrant_updatedAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Session_createdAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Session_descriptionLang_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Session_description_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Session_endsAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Session_guidelineSets_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3801,6 +6008,20 @@ func (ec *executionContext) field_Session_guidelineSets_args(ctx context.Context
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Session_localTimes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "zones",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["zones"] = arg0
 	return args, nil
 }
 
@@ -3858,6 +6079,76 @@ func (ec *executionContext) field_Session_speakers_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Session_startsAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Session_titleLang_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Session_title_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Session_updatedAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Speaker_createdAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Speaker_sessions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3909,6 +6200,34 @@ func (ec *executionContext) field_Speaker_sessions_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Speaker_updatedAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Tombstone_deletedAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tz",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tz"] = arg0
 	return args, nil
 }
 
@@ -4014,8 +6333,28 @@ func (ec *executionContext) _AuditEntry_createdAt(ctx context.Context, field gra
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_AuditEntry_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "Time")
+func (ec *executionContext) fieldContext_AuditEntry_createdAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_AuditEntry_createdAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _AuditEntry_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntry) (ret graphql.Marshaler) {
@@ -4037,8 +6376,28 @@ func (ec *executionContext) _AuditEntry_updatedAt(ctx context.Context, field gra
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_AuditEntry_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "Time")
+func (ec *executionContext) fieldContext_AuditEntry_updatedAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_AuditEntry_updatedAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _AuditEntry_actorKeyID(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntry) (ret graphql.Marshaler) {
@@ -4330,6 +6689,107 @@ func (ec *executionContext) fieldContext_AuditEntryEdge_cursor(_ context.Context
 	return graphql.NewScalarFieldContext("AuditEntryEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _CountByKey_key(ctx context.Context, field graphql.CollectedField, obj *stats.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CountByKey_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CountByKey_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CountByKey", field, false, false, "String")
+}
+
+func (ec *executionContext) _CountByKey_count(ctx context.Context, field graphql.CollectedField, obj *stats.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CountByKey_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CountByKey_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CountByKey", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Day_date(ctx context.Context, field graphql.CollectedField, obj *Day) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Day_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Day_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Day", field, false, false, "String")
+}
+
+func (ec *executionContext) _Day_sessions(ctx context.Context, field graphql.CollectedField, obj *Day) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Day_sessions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sessions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Session) graphql.Marshaler {
+			return ec.marshalNSession2ᚕᚖlaunchgraphᚋentᚐSessionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Day_sessions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Day",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Session(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _FieldChange_field(ctx context.Context, field graphql.CollectedField, obj *schematype.FieldChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4441,8 +6901,28 @@ func (ec *executionContext) _Format_createdAt(ctx context.Context, field graphql
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Format_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Format", field, false, false, "Time")
+func (ec *executionContext) fieldContext_Format_createdAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Format",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Format_createdAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Format_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Format) (ret graphql.Marshaler) {
@@ -4464,8 +6944,28 @@ func (ec *executionContext) _Format_updatedAt(ctx context.Context, field graphql
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Format_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Format", field, false, false, "Time")
+func (ec *executionContext) fieldContext_Format_updatedAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Format",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Format_updatedAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Format_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Format) (ret graphql.Marshaler) {
@@ -4489,52 +6989,6 @@ func (ec *executionContext) _Format_kind(ctx context.Context, field graphql.Coll
 }
 func (ec *executionContext) fieldContext_Format_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Format", field, false, false, "FormatKind")
-}
-
-func (ec *executionContext) _Format_name(ctx context.Context, field graphql.CollectedField, obj *ent.Format) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Format_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Format_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Format", field, false, false, "String")
-}
-
-func (ec *executionContext) _Format_description(ctx context.Context, field graphql.CollectedField, obj *ent.Format) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Format_description(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Description, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_Format_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Format", field, false, false, "String")
 }
 
 func (ec *executionContext) _Format_typicalDurationDays(ctx context.Context, field graphql.CollectedField, obj *ent.Format) (ret graphql.Marshaler) {
@@ -4598,6 +7052,182 @@ func (ec *executionContext) fieldContext_Format_launches(ctx context.Context, fi
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Format_launches_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Format_name(ctx context.Context, field graphql.CollectedField, obj *ent.Format) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Format_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Format().Name(ctx, obj, fc.Args["lang"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Format_name(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Format",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Format_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Format_nameLang(ctx context.Context, field graphql.CollectedField, obj *ent.Format) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Format_nameLang(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Format().NameLang(ctx, obj, fc.Args["lang"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Format_nameLang(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Format",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Format_nameLang_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Format_description(ctx context.Context, field graphql.CollectedField, obj *ent.Format) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Format_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Format().Description(ctx, obj, fc.Args["lang"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Format_description(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Format",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Format_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Format_descriptionLang(ctx context.Context, field graphql.CollectedField, obj *ent.Format) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Format_descriptionLang(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Format().DescriptionLang(ctx, obj, fc.Args["lang"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Format_descriptionLang(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Format",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Format_descriptionLang_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -4788,8 +7418,28 @@ func (ec *executionContext) _GuidelineSet_createdAt(ctx context.Context, field g
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_GuidelineSet_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("GuidelineSet", field, false, false, "Time")
+func (ec *executionContext) fieldContext_GuidelineSet_createdAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GuidelineSet",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_GuidelineSet_createdAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _GuidelineSet_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.GuidelineSet) (ret graphql.Marshaler) {
@@ -4811,8 +7461,28 @@ func (ec *executionContext) _GuidelineSet_updatedAt(ctx context.Context, field g
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_GuidelineSet_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("GuidelineSet", field, false, false, "Time")
+func (ec *executionContext) fieldContext_GuidelineSet_updatedAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GuidelineSet",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_GuidelineSet_updatedAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _GuidelineSet_audience(ctx context.Context, field graphql.CollectedField, obj *ent.GuidelineSet) (ret graphql.Marshaler) {
@@ -4836,52 +7506,6 @@ func (ec *executionContext) _GuidelineSet_audience(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_GuidelineSet_audience(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("GuidelineSet", field, false, false, "GuidelineSetAudience")
-}
-
-func (ec *executionContext) _GuidelineSet_title(ctx context.Context, field graphql.CollectedField, obj *ent.GuidelineSet) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_GuidelineSet_title(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Title, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_GuidelineSet_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("GuidelineSet", field, false, false, "String")
-}
-
-func (ec *executionContext) _GuidelineSet_summary(ctx context.Context, field graphql.CollectedField, obj *ent.GuidelineSet) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_GuidelineSet_summary(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Summary, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_GuidelineSet_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("GuidelineSet", field, false, false, "String")
 }
 
 func (ec *executionContext) _GuidelineSet_url(ctx context.Context, field graphql.CollectedField, obj *ent.GuidelineSet) (ret graphql.Marshaler) {
@@ -4989,6 +7613,182 @@ func (ec *executionContext) fieldContext_GuidelineSet_sessions(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_GuidelineSet_sessions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GuidelineSet_title(ctx context.Context, field graphql.CollectedField, obj *ent.GuidelineSet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuidelineSet_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.GuidelineSet().Title(ctx, obj, fc.Args["lang"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GuidelineSet_title(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GuidelineSet",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_GuidelineSet_title_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GuidelineSet_titleLang(ctx context.Context, field graphql.CollectedField, obj *ent.GuidelineSet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuidelineSet_titleLang(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.GuidelineSet().TitleLang(ctx, obj, fc.Args["lang"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GuidelineSet_titleLang(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GuidelineSet",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_GuidelineSet_titleLang_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GuidelineSet_summary(ctx context.Context, field graphql.CollectedField, obj *ent.GuidelineSet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuidelineSet_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.GuidelineSet().Summary(ctx, obj, fc.Args["lang"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GuidelineSet_summary(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GuidelineSet",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_GuidelineSet_summary_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GuidelineSet_summaryLang(ctx context.Context, field graphql.CollectedField, obj *ent.GuidelineSet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuidelineSet_summaryLang(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.GuidelineSet().SummaryLang(ctx, obj, fc.Args["lang"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GuidelineSet_summaryLang(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GuidelineSet",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_GuidelineSet_summaryLang_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -5179,8 +7979,28 @@ func (ec *executionContext) _Launch_createdAt(ctx context.Context, field graphql
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Launch_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Launch", field, false, false, "Time")
+func (ec *executionContext) fieldContext_Launch_createdAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Launch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Launch_createdAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Launch_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
@@ -5202,8 +8022,28 @@ func (ec *executionContext) _Launch_updatedAt(ctx context.Context, field graphql
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Launch_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Launch", field, false, false, "Time")
+func (ec *executionContext) fieldContext_Launch_updatedAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Launch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Launch_updatedAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Launch_slug(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
@@ -5226,52 +8066,6 @@ func (ec *executionContext) _Launch_slug(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Launch_slug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Launch", field, false, false, "String")
-}
-
-func (ec *executionContext) _Launch_title(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Launch_title(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Title, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Launch_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Launch", field, false, false, "String")
-}
-
-func (ec *executionContext) _Launch_description(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Launch_description(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Description, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_Launch_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Launch", field, false, false, "String")
 }
 
@@ -5317,8 +8111,28 @@ func (ec *executionContext) _Launch_startsAt(ctx context.Context, field graphql.
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Launch_startsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Launch", field, false, false, "Time")
+func (ec *executionContext) fieldContext_Launch_startsAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Launch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Launch_startsAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Launch_endsAt(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
@@ -5340,8 +8154,28 @@ func (ec *executionContext) _Launch_endsAt(ctx context.Context, field graphql.Co
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Launch_endsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Launch", field, false, false, "Time")
+func (ec *executionContext) fieldContext_Launch_endsAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Launch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Launch_endsAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Launch_timezone(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
@@ -5593,8 +8427,28 @@ func (ec *executionContext) _Launch_registrationOpensAt(ctx context.Context, fie
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Launch_registrationOpensAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Launch", field, false, false, "Time")
+func (ec *executionContext) fieldContext_Launch_registrationOpensAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Launch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Launch_registrationOpensAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Launch_registrationClosesAt(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
@@ -5616,8 +8470,28 @@ func (ec *executionContext) _Launch_registrationClosesAt(ctx context.Context, fi
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Launch_registrationClosesAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Launch", field, false, false, "Time")
+func (ec *executionContext) fieldContext_Launch_registrationClosesAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Launch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Launch_registrationClosesAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Launch_sourceURL(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
@@ -5862,6 +8736,379 @@ func (ec *executionContext) fieldContext_Launch_sessions(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Launch_registrants(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Launch_registrants(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Registrants(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.RegistrantOrder))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.RegistrantConnection) graphql.Marshaler {
+			return ec.marshalNRegistrantConnection2ᚖlaunchgraphᚋentᚐRegistrantConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Launch_registrants(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Launch",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegistrantConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Launch_registrants_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Launch_title(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Launch_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Launch().Title(ctx, obj, fc.Args["lang"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Launch_title(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Launch",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Launch_title_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Launch_titleLang(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Launch_titleLang(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Launch().TitleLang(ctx, obj, fc.Args["lang"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Launch_titleLang(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Launch",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Launch_titleLang_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Launch_description(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Launch_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Launch().Description(ctx, obj, fc.Args["lang"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Launch_description(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Launch",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Launch_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Launch_descriptionLang(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Launch_descriptionLang(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Launch().DescriptionLang(ctx, obj, fc.Args["lang"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Launch_descriptionLang(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Launch",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Launch_descriptionLang_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Launch_translationCoverage(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Launch_translationCoverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Launch().TranslationCoverage(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Admin == nil {
+					var zeroVal []*i18n.Coverage
+					return zeroVal, errors.New("directive admin is not implemented")
+				}
+				return ec.Directives.Admin(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*i18n.Coverage) graphql.Marshaler {
+			return ec.marshalNTranslationCoverage2ᚕᚖlaunchgraphᚋinternalᚋi18nᚐCoverageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Launch_translationCoverage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Launch",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TranslationCoverage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Launch_seats(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Launch_seats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Launch().Seats(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *registration.Seats) graphql.Marshaler {
+			return ec.marshalNSeats2ᚖlaunchgraphᚋinternalᚋregistrationᚐSeats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Launch_seats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Launch",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Seats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Launch_registrationStats(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Launch_registrationStats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Launch().RegistrationStats(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *stats.Stats) graphql.Marshaler {
+			return ec.marshalORegistrationStats2ᚖlaunchgraphᚋinternalᚋstatsᚐStats(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Launch_registrationStats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Launch",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegistrationStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Launch_days(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Launch_days(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Launch().Days(ctx, obj, fc.Args["tz"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*Day) graphql.Marshaler {
+			return ec.marshalNDay2ᚕᚖlaunchgraphᚋgraphᚐDayᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Launch_days(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Launch",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Day(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Launch_days_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _LaunchConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.LaunchConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6002,6 +9249,121 @@ func (ec *executionContext) _LaunchEdge_cursor(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_LaunchEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LaunchEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _LocalTime_zone(ctx context.Context, field graphql.CollectedField, obj *tz.LocalTime) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LocalTime_zone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Zone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LocalTime_zone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LocalTime", field, false, false, "String")
+}
+
+func (ec *executionContext) _LocalTime_start(ctx context.Context, field graphql.CollectedField, obj *tz.LocalTime) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LocalTime_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LocalTime_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LocalTime", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LocalTime_end(ctx context.Context, field graphql.CollectedField, obj *tz.LocalTime) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LocalTime_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LocalTime_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LocalTime", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LocalTime_label(ctx context.Context, field graphql.CollectedField, obj *tz.LocalTime) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LocalTime_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LocalTime_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LocalTime", field, false, false, "String")
+}
+
+func (ec *executionContext) _LocalTime_allDay(ctx context.Context, field graphql.CollectedField, obj *tz.LocalTime) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LocalTime_allDay(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AllDay, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LocalTime_allDay(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LocalTime", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Mutation_createRegion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -7030,6 +10392,265 @@ func (ec *executionContext) fieldContext_Mutation_deleteSpeaker(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_register(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_register(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Register(ctx, fc.Args["input"].(registration.Input))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *registration.Result) graphql.Marshaler {
+			return ec.marshalNRegistration2ᚖlaunchgraphᚋinternalᚋregistrationᚐResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_register(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registration(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_register_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelRegistration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelRegistration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelRegistration(ctx, fc.Args["token"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Registrant) graphql.Marshaler {
+			return ec.marshalNRegistrant2ᚖlaunchgraphᚋentᚐRegistrant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelRegistration(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registrant(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelRegistration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_approveRegistration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_approveRegistration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApproveRegistration(ctx, fc.Args["id"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Admin == nil {
+					var zeroVal *ent.Registrant
+					return zeroVal, errors.New("directive admin is not implemented")
+				}
+				return ec.Directives.Admin(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Registrant) graphql.Marshaler {
+			return ec.marshalNRegistrant2ᚖlaunchgraphᚋentᚐRegistrant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_approveRegistration(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registrant(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approveRegistration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rejectRegistration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rejectRegistration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RejectRegistration(ctx, fc.Args["id"].(int), fc.Args["reason"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Admin == nil {
+					var zeroVal *ent.Registrant
+					return zeroVal, errors.New("directive admin is not implemented")
+				}
+				return ec.Directives.Admin(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Registrant) graphql.Marshaler {
+			return ec.marshalNRegistrant2ᚖlaunchgraphᚋentᚐRegistrant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rejectRegistration(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registrant(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectRegistration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_checkIn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_checkIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CheckIn(ctx, fc.Args["id"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Admin == nil {
+					var zeroVal *ent.Registrant
+					return zeroVal, errors.New("directive admin is not implemented")
+				}
+				return ec.Directives.Admin(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Registrant) graphql.Marshaler {
+			return ec.marshalNRegistrant2ᚖlaunchgraphᚋentᚐRegistrant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_checkIn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registrant(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_checkIn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Notification_id(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7072,8 +10693,28 @@ func (ec *executionContext) _Notification_createdAt(ctx context.Context, field g
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Notification_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Notification", field, false, false, "Time")
+func (ec *executionContext) fieldContext_Notification_createdAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Notification",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Notification_createdAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Notification_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
@@ -7095,8 +10736,28 @@ func (ec *executionContext) _Notification_updatedAt(ctx context.Context, field g
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Notification_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Notification", field, false, false, "Time")
+func (ec *executionContext) fieldContext_Notification_updatedAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Notification",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Notification_updatedAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Notification_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
@@ -7302,8 +10963,28 @@ func (ec *executionContext) _Notification_nextAttemptAt(ctx context.Context, fie
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Notification_nextAttemptAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Notification", field, false, false, "Time")
+func (ec *executionContext) fieldContext_Notification_nextAttemptAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Notification",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Notification_nextAttemptAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Notification_sentAt(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
@@ -7325,8 +11006,28 @@ func (ec *executionContext) _Notification_sentAt(ctx context.Context, field grap
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Notification_sentAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Notification", field, false, false, "Time")
+func (ec *executionContext) fieldContext_Notification_sentAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Notification",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Notification_sentAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _NotificationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.NotificationConnection) (ret graphql.Marshaler) {
@@ -7513,8 +11214,28 @@ func (ec *executionContext) _Objective_createdAt(ctx context.Context, field grap
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Objective_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Objective", field, false, false, "Time")
+func (ec *executionContext) fieldContext_Objective_createdAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Objective",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Objective_createdAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Objective_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Objective) (ret graphql.Marshaler) {
@@ -7536,31 +11257,28 @@ func (ec *executionContext) _Objective_updatedAt(ctx context.Context, field grap
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Objective_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Objective", field, false, false, "Time")
-}
-
-func (ec *executionContext) _Objective_text(ctx context.Context, field graphql.CollectedField, obj *ent.Objective) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Objective_text(ctx, field)
+func (ec *executionContext) fieldContext_Objective_updatedAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Objective",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Text, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Objective_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Objective", field, false, false, "String")
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Objective_updatedAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Objective_position(ctx context.Context, field graphql.CollectedField, obj *ent.Objective) (ret graphql.Marshaler) {
@@ -7647,6 +11365,94 @@ func (ec *executionContext) fieldContext_Objective_launches(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Objective_launches_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Objective_text(ctx context.Context, field graphql.CollectedField, obj *ent.Objective) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Objective_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Objective().Text(ctx, obj, fc.Args["lang"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Objective_text(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Objective",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Objective_text_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Objective_textLang(ctx context.Context, field graphql.CollectedField, obj *ent.Objective) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Objective_textLang(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Objective().TextLang(ctx, obj, fc.Args["lang"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Objective_textLang(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Objective",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Objective_textLang_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -7985,7 +11791,7 @@ func (ec *executionContext) _Query_auditEntries(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().AuditEntries(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.AuditEntryOrder), fc.Args["where"].(*ent.AuditEntryWhereInput))
+			return ec.Resolvers.Query().AuditEntries(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.AuditEntryOrder), fc.Args["where"].(*ent.AuditEntryWhereInput), fc.Args["updatedAfter"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.AuditEntryConnection) graphql.Marshaler {
@@ -8029,7 +11835,7 @@ func (ec *executionContext) _Query_formats(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Formats(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.FormatOrder), fc.Args["where"].(*ent.FormatWhereInput))
+			return ec.Resolvers.Query().Formats(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.FormatOrder), fc.Args["where"].(*ent.FormatWhereInput), fc.Args["updatedAfter"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.FormatConnection) graphql.Marshaler {
@@ -8073,7 +11879,7 @@ func (ec *executionContext) _Query_guidelineSets(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().GuidelineSets(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.GuidelineSetOrder), fc.Args["where"].(*ent.GuidelineSetWhereInput))
+			return ec.Resolvers.Query().GuidelineSets(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.GuidelineSetOrder), fc.Args["where"].(*ent.GuidelineSetWhereInput), fc.Args["updatedAfter"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.GuidelineSetConnection) graphql.Marshaler {
@@ -8117,7 +11923,7 @@ func (ec *executionContext) _Query_launches(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Launches(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.LaunchOrder), fc.Args["where"].(*ent.LaunchWhereInput))
+			return ec.Resolvers.Query().Launches(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.LaunchOrder), fc.Args["where"].(*ent.LaunchWhereInput), fc.Args["updatedAfter"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.LaunchConnection) graphql.Marshaler {
@@ -8161,7 +11967,7 @@ func (ec *executionContext) _Query_notifications(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Notifications(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.NotificationOrder), fc.Args["where"].(*ent.NotificationWhereInput))
+			return ec.Resolvers.Query().Notifications(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.NotificationOrder), fc.Args["where"].(*ent.NotificationWhereInput), fc.Args["updatedAfter"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.NotificationConnection) graphql.Marshaler {
@@ -8205,7 +12011,7 @@ func (ec *executionContext) _Query_objectives(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Objectives(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.ObjectiveOrder), fc.Args["where"].(*ent.ObjectiveWhereInput))
+			return ec.Resolvers.Query().Objectives(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.ObjectiveOrder), fc.Args["where"].(*ent.ObjectiveWhereInput), fc.Args["updatedAfter"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.ObjectiveConnection) graphql.Marshaler {
@@ -8249,7 +12055,7 @@ func (ec *executionContext) _Query_regions(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Regions(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.RegionOrder), fc.Args["where"].(*ent.RegionWhereInput))
+			return ec.Resolvers.Query().Regions(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.RegionOrder), fc.Args["where"].(*ent.RegionWhereInput), fc.Args["updatedAfter"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.RegionConnection) graphql.Marshaler {
@@ -8283,6 +12089,50 @@ func (ec *executionContext) fieldContext_Query_regions(ctx context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_registrants(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_registrants(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Registrants(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.RegistrantOrder), fc.Args["where"].(*ent.RegistrantWhereInput), fc.Args["updatedAfter"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.RegistrantConnection) graphql.Marshaler {
+			return ec.marshalNRegistrantConnection2ᚖlaunchgraphᚋentᚐRegistrantConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_registrants(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegistrantConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_registrants_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_sessions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8293,7 +12143,7 @@ func (ec *executionContext) _Query_sessions(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Sessions(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.SessionOrder), fc.Args["where"].(*ent.SessionWhereInput))
+			return ec.Resolvers.Query().Sessions(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.SessionOrder), fc.Args["where"].(*ent.SessionWhereInput), fc.Args["updatedAfter"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.SessionConnection) graphql.Marshaler {
@@ -8337,7 +12187,7 @@ func (ec *executionContext) _Query_speakers(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Speakers(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.SpeakerOrder), fc.Args["where"].(*ent.SpeakerWhereInput))
+			return ec.Resolvers.Query().Speakers(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.SpeakerOrder), fc.Args["where"].(*ent.SpeakerWhereInput), fc.Args["updatedAfter"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.SpeakerConnection) graphql.Marshaler {
@@ -8365,6 +12215,94 @@ func (ec *executionContext) fieldContext_Query_speakers(ctx context.Context, fie
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_speakers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_registration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_registration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Registration(ctx, fc.Args["token"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Registrant) graphql.Marshaler {
+			return ec.marshalORegistrant2ᚖlaunchgraphᚋentᚐRegistrant(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_registration(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registrant(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_registration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_deletedSince(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_deletedSince(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().DeletedSince(ctx, fc.Args["after"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*changes.Tombstone) graphql.Marshaler {
+			return ec.marshalNTombstone2ᚕᚖlaunchgraphᚋinternalᚋchangesᚐTombstoneᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_deletedSince(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Tombstone(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_deletedSince_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8489,8 +12427,28 @@ func (ec *executionContext) _Region_createdAt(ctx context.Context, field graphql
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Region_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Region", field, false, false, "Time")
+func (ec *executionContext) fieldContext_Region_createdAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Region",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Region_createdAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Region_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
@@ -8512,8 +12470,28 @@ func (ec *executionContext) _Region_updatedAt(ctx context.Context, field graphql
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Region_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Region", field, false, false, "Time")
+func (ec *executionContext) fieldContext_Region_updatedAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Region",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Region_updatedAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Region_code(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
@@ -8536,29 +12514,6 @@ func (ec *executionContext) _Region_code(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Region_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Region", field, false, false, "String")
-}
-
-func (ec *executionContext) _Region_name(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Region_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Region_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Region", field, false, false, "String")
 }
 
@@ -8625,6 +12580,126 @@ func (ec *executionContext) fieldContext_Region_launches(ctx context.Context, fi
 	if fc.Args, err = ec.field_Region_launches_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Region_name(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Region().Name(ctx, obj, fc.Args["lang"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Region_name(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Region",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Region_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Region_nameLang(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_nameLang(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Region().NameLang(ctx, obj, fc.Args["lang"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Region_nameLang(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Region",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Region_nameLang_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Region_registrationStats(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_registrationStats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Region().RegistrationStats(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *stats.Stats) graphql.Marshaler {
+			return ec.marshalORegistrationStats2ᚖlaunchgraphᚋinternalᚋstatsᚐStats(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Region_registrationStats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Region",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegistrationStats(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -8771,6 +12846,1078 @@ func (ec *executionContext) fieldContext_RegionEdge_cursor(_ context.Context, fi
 	return graphql.NewScalarFieldContext("RegionEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _Registrant_id(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registrant_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Registrant_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registrant", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Registrant_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registrant_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Registrant_createdAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Registrant",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Registrant_createdAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Registrant_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registrant_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Registrant_updatedAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Registrant",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Registrant_updatedAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Registrant_name(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registrant_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Registrant_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registrant", field, false, false, "String")
+}
+
+func (ec *executionContext) _Registrant_email(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registrant_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Registrant_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registrant", field, false, false, "String")
+}
+
+func (ec *executionContext) _Registrant_organisation(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registrant_organisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organisation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Registrant_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registrant", field, false, false, "String")
+}
+
+func (ec *executionContext) _Registrant_jobTitle(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registrant_jobTitle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.JobTitle, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Registrant_jobTitle(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registrant", field, false, false, "String")
+}
+
+func (ec *executionContext) _Registrant_country(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registrant_country(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Country, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Registrant_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registrant", field, false, false, "String")
+}
+
+func (ec *executionContext) _Registrant_stakeholder(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registrant_stakeholder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stakeholder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v registrant.Stakeholder) graphql.Marshaler {
+			return ec.marshalNRegistrantStakeholder2launchgraphᚋentᚋregistrantᚐStakeholder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Registrant_stakeholder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registrant", field, false, false, "RegistrantStakeholder")
+}
+
+func (ec *executionContext) _Registrant_attendance(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registrant_attendance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attendance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v registrant.Attendance) graphql.Marshaler {
+			return ec.marshalNRegistrantAttendance2launchgraphᚋentᚋregistrantᚐAttendance(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Registrant_attendance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registrant", field, false, false, "RegistrantAttendance")
+}
+
+func (ec *executionContext) _Registrant_status(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registrant_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v registrant.Status) graphql.Marshaler {
+			return ec.marshalNRegistrantStatus2launchgraphᚋentᚋregistrantᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Registrant_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registrant", field, false, false, "RegistrantStatus")
+}
+
+func (ec *executionContext) _Registrant_waitlistPosition(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registrant_waitlistPosition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WaitlistPosition, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Registrant_waitlistPosition(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registrant", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Registrant_checkedInAt(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registrant_checkedInAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CheckedInAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Registrant_checkedInAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Registrant",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Registrant_checkedInAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Registrant_consentAt(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registrant_consentAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConsentAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Registrant_consentAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Registrant",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Registrant_consentAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Registrant_rejectionReason(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registrant_rejectionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RejectionReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Registrant_rejectionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registrant", field, false, false, "String")
+}
+
+func (ec *executionContext) _Registrant_language(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registrant_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Registrant_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registrant", field, false, false, "String")
+}
+
+func (ec *executionContext) _Registrant_launch(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registrant_launch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Launch(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Launch) graphql.Marshaler {
+			return ec.marshalNLaunch2ᚖlaunchgraphᚋentᚐLaunch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Registrant_launch(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Registrant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Launch(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegistrantConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.RegistrantConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrantConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.RegistrantEdge) graphql.Marshaler {
+			return ec.marshalORegistrantEdge2ᚕᚖlaunchgraphᚋentᚐRegistrantEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrantConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegistrantConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegistrantEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegistrantConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.RegistrantConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrantConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrantConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegistrantConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegistrantConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.RegistrantConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrantConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrantConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegistrantConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RegistrantEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.RegistrantEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrantEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Registrant) graphql.Marshaler {
+			return ec.marshalORegistrant2ᚖlaunchgraphᚋentᚐRegistrant(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrantEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegistrantEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registrant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegistrantEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.RegistrantEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrantEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrantEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegistrantEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _Registration_registrant(ctx context.Context, field graphql.CollectedField, obj *registration.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registration_registrant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Registrant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Registrant) graphql.Marshaler {
+			return ec.marshalNRegistrant2ᚖlaunchgraphᚋentᚐRegistrant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Registration_registrant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Registration",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registrant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Registration_manageToken(ctx context.Context, field graphql.CollectedField, obj *registration.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registration_manageToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ManageToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Registration_manageToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registration", field, false, false, "String")
+}
+
+func (ec *executionContext) _RegistrationStats_total(ctx context.Context, field graphql.CollectedField, obj *stats.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrationStats_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrationStats_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegistrationStats", field, true, false, "Int")
+}
+
+func (ec *executionContext) _RegistrationStats_confirmed(ctx context.Context, field graphql.CollectedField, obj *stats.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrationStats_confirmed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Confirmed(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrationStats_confirmed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegistrationStats", field, true, false, "Int")
+}
+
+func (ec *executionContext) _RegistrationStats_pending(ctx context.Context, field graphql.CollectedField, obj *stats.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrationStats_pending(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pending(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrationStats_pending(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegistrationStats", field, true, false, "Int")
+}
+
+func (ec *executionContext) _RegistrationStats_waitlisted(ctx context.Context, field graphql.CollectedField, obj *stats.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrationStats_waitlisted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Waitlisted(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrationStats_waitlisted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegistrationStats", field, true, false, "Int")
+}
+
+func (ec *executionContext) _RegistrationStats_cancelled(ctx context.Context, field graphql.CollectedField, obj *stats.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrationStats_cancelled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cancelled(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrationStats_cancelled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegistrationStats", field, true, false, "Int")
+}
+
+func (ec *executionContext) _RegistrationStats_rejected(ctx context.Context, field graphql.CollectedField, obj *stats.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrationStats_rejected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rejected(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrationStats_rejected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegistrationStats", field, true, false, "Int")
+}
+
+func (ec *executionContext) _RegistrationStats_checkedIn(ctx context.Context, field graphql.CollectedField, obj *stats.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrationStats_checkedIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CheckedIn(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrationStats_checkedIn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegistrationStats", field, true, false, "Int")
+}
+
+func (ec *executionContext) _RegistrationStats_active(ctx context.Context, field graphql.CollectedField, obj *stats.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrationStats_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrationStats_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegistrationStats", field, true, false, "Int")
+}
+
+func (ec *executionContext) _RegistrationStats_byCountry(ctx context.Context, field graphql.CollectedField, obj *stats.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrationStats_byCountry(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByCountry(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []stats.Group) graphql.Marshaler {
+			return ec.marshalNCountByKey2ᚕlaunchgraphᚋinternalᚋstatsᚐGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrationStats_byCountry(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegistrationStats",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CountByKey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegistrationStats_byStakeholder(ctx context.Context, field graphql.CollectedField, obj *stats.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrationStats_byStakeholder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByStakeholder(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []stats.Group) graphql.Marshaler {
+			return ec.marshalNCountByKey2ᚕlaunchgraphᚋinternalᚋstatsᚐGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrationStats_byStakeholder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegistrationStats",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CountByKey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegistrationStats_byAttendance(ctx context.Context, field graphql.CollectedField, obj *stats.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrationStats_byAttendance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByAttendance(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []stats.Group) graphql.Marshaler {
+			return ec.marshalNCountByKey2ᚕlaunchgraphᚋinternalᚋstatsᚐGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrationStats_byAttendance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegistrationStats",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CountByKey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Seats_capacity(ctx context.Context, field graphql.CollectedField, obj *registration.Seats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Seats_capacity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Capacity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Seats_capacity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Seats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Seats_confirmed(ctx context.Context, field graphql.CollectedField, obj *registration.Seats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Seats_confirmed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Confirmed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Seats_confirmed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Seats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Seats_pending(ctx context.Context, field graphql.CollectedField, obj *registration.Seats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Seats_pending(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pending, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Seats_pending(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Seats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Seats_waitlisted(ctx context.Context, field graphql.CollectedField, obj *registration.Seats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Seats_waitlisted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Waitlisted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Seats_waitlisted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Seats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Seats_remaining(ctx context.Context, field graphql.CollectedField, obj *registration.Seats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Seats_remaining(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Remaining, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Seats_remaining(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Seats", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Session_id(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8813,8 +13960,28 @@ func (ec *executionContext) _Session_createdAt(ctx context.Context, field graphq
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Session_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Session", field, false, false, "Time")
+func (ec *executionContext) fieldContext_Session_createdAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Session",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Session_createdAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Session_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
@@ -8836,54 +14003,28 @@ func (ec *executionContext) _Session_updatedAt(ctx context.Context, field graphq
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Session_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Session", field, false, false, "Time")
-}
-
-func (ec *executionContext) _Session_title(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Session_title(ctx, field)
+func (ec *executionContext) fieldContext_Session_updatedAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Session",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Title, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Session_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Session", field, false, false, "String")
-}
-
-func (ec *executionContext) _Session_description(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Session_description(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Description, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_Session_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Session", field, false, false, "String")
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Session_updatedAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Session_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
@@ -8928,8 +14069,28 @@ func (ec *executionContext) _Session_startsAt(ctx context.Context, field graphql
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Session_startsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Session", field, false, false, "Time")
+func (ec *executionContext) fieldContext_Session_startsAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Session",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Session_startsAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Session_endsAt(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
@@ -8951,8 +14112,28 @@ func (ec *executionContext) _Session_endsAt(ctx context.Context, field graphql.C
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Session_endsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Session", field, false, false, "Time")
+func (ec *executionContext) fieldContext_Session_endsAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Session",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Session_endsAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Session_timeConfirmed(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
@@ -9213,6 +14394,226 @@ func (ec *executionContext) fieldContext_Session_guidelineSets(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Session_title(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Session_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Session().Title(ctx, obj, fc.Args["lang"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Session_title(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Session",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Session_title_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Session_titleLang(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Session_titleLang(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Session().TitleLang(ctx, obj, fc.Args["lang"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Session_titleLang(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Session",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Session_titleLang_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Session_description(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Session_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Session().Description(ctx, obj, fc.Args["lang"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Session_description(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Session",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Session_description_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Session_descriptionLang(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Session_descriptionLang(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Session().DescriptionLang(ctx, obj, fc.Args["lang"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Session_descriptionLang(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Session",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Session_descriptionLang_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Session_localTimes(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Session_localTimes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Session().LocalTimes(ctx, obj, fc.Args["zones"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*tz.LocalTime) graphql.Marshaler {
+			return ec.marshalNLocalTime2ᚕᚖlaunchgraphᚋinternalᚋtzᚐLocalTimeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Session_localTimes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Session",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LocalTime(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Session_localTimes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SessionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.SessionConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9397,8 +14798,28 @@ func (ec *executionContext) _Speaker_createdAt(ctx context.Context, field graphq
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Speaker_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Speaker", field, false, false, "Time")
+func (ec *executionContext) fieldContext_Speaker_createdAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Speaker",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Speaker_createdAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Speaker_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Speaker) (ret graphql.Marshaler) {
@@ -9420,8 +14841,28 @@ func (ec *executionContext) _Speaker_updatedAt(ctx context.Context, field graphq
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Speaker_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Speaker", field, false, false, "Time")
+func (ec *executionContext) fieldContext_Speaker_updatedAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Speaker",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Speaker_updatedAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Speaker_name(ctx context.Context, field graphql.CollectedField, obj *ent.Speaker) (ret graphql.Marshaler) {
@@ -9700,6 +15141,187 @@ func (ec *executionContext) _SpeakerEdge_cursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_SpeakerEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SpeakerEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _Tombstone_id(ctx context.Context, field graphql.CollectedField, obj *changes.Tombstone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Tombstone_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Tombstone_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Tombstone", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Tombstone_type(ctx context.Context, field graphql.CollectedField, obj *changes.Tombstone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Tombstone_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Tombstone_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Tombstone", field, false, false, "String")
+}
+
+func (ec *executionContext) _Tombstone_deletedAt(ctx context.Context, field graphql.CollectedField, obj *changes.Tombstone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Tombstone_deletedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Tombstone_deletedAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Tombstone",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Time does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Tombstone_deletedAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TranslationCoverage_lang(ctx context.Context, field graphql.CollectedField, obj *i18n.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranslationCoverage_lang(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lang, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TranslationCoverage_lang(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TranslationCoverage", field, false, false, "String")
+}
+
+func (ec *executionContext) _TranslationCoverage_translated(ctx context.Context, field graphql.CollectedField, obj *i18n.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranslationCoverage_translated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Translated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TranslationCoverage_translated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TranslationCoverage", field, false, false, "String")
+}
+
+func (ec *executionContext) _TranslationCoverage_missing(ctx context.Context, field graphql.CollectedField, obj *i18n.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranslationCoverage_missing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Missing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TranslationCoverage_missing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TranslationCoverage", field, false, false, "String")
+}
+
+func (ec *executionContext) _TranslationCoverage_complete(ctx context.Context, field graphql.CollectedField, obj *i18n.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranslationCoverage_complete(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Complete, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TranslationCoverage_complete(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TranslationCoverage", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -11462,13 +17084,22 @@ func (ec *executionContext) unmarshalInputCreateFormatInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"kind", "name", "description", "typicalDurationDays"}
+	fieldsInOrder := [...]string{"translations", "kind", "name", "description", "typicalDurationDays"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "translations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("translations"))
+			data, err := ec.unmarshalOTranslationInput2ᚕᚖlaunchgraphᚋinternalᚋi18nᚐTranslationInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.CreateFormatInput().Translations(ctx, &it, data); err != nil {
+				return it, err
+			}
 		case "kind":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
 			data, err := ec.unmarshalNFormatKind2launchgraphᚋentᚋformatᚐKind(ctx, v)
@@ -11525,13 +17156,22 @@ func (ec *executionContext) unmarshalInputCreateGuidelineSetInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"audience", "title", "summary", "url", "launchIDs", "sessionIDs"}
+	fieldsInOrder := [...]string{"translations", "audience", "title", "summary", "url", "launchIDs", "sessionIDs"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "translations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("translations"))
+			data, err := ec.unmarshalOTranslationInput2ᚕᚖlaunchgraphᚋinternalᚋi18nᚐTranslationInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.CreateGuidelineSetInput().Translations(ctx, &it, data); err != nil {
+				return it, err
+			}
 		case "audience":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("audience"))
 			data, err := ec.unmarshalNGuidelineSetAudience2launchgraphᚋentᚋguidelinesetᚐAudience(ctx, v)
@@ -11602,13 +17242,22 @@ func (ec *executionContext) unmarshalInputCreateLaunchInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"slug", "title", "description", "status", "startsAt", "endsAt", "timezone", "timeConfirmed", "venue", "online", "onlineURL", "languages", "hosts", "capacity", "waitlistEnabled", "requiresApproval", "registrationOpensAt", "registrationClosesAt", "sourceURL", "regionID", "formatID", "objectiveIDs", "guidelineSetIDs"}
+	fieldsInOrder := [...]string{"translations", "slug", "title", "description", "status", "startsAt", "endsAt", "timezone", "timeConfirmed", "venue", "online", "onlineURL", "languages", "hosts", "capacity", "waitlistEnabled", "requiresApproval", "registrationOpensAt", "registrationClosesAt", "sourceURL", "regionID", "formatID", "objectiveIDs", "guidelineSetIDs"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "translations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("translations"))
+			data, err := ec.unmarshalOTranslationInput2ᚕᚖlaunchgraphᚋinternalᚋi18nᚐTranslationInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.CreateLaunchInput().Translations(ctx, &it, data); err != nil {
+				return it, err
+			}
 		case "slug":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slug"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -11798,13 +17447,22 @@ func (ec *executionContext) unmarshalInputCreateObjectiveInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"text", "position", "seriesWide", "launchIDs"}
+	fieldsInOrder := [...]string{"translations", "text", "position", "seriesWide", "launchIDs"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "translations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("translations"))
+			data, err := ec.unmarshalOTranslationInput2ᚕᚖlaunchgraphᚋinternalᚋi18nᚐTranslationInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.CreateObjectiveInput().Translations(ctx, &it, data); err != nil {
+				return it, err
+			}
 		case "text":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -11861,13 +17519,22 @@ func (ec *executionContext) unmarshalInputCreateRegionInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"code", "name", "defaultTimezone"}
+	fieldsInOrder := [...]string{"translations", "code", "name", "defaultTimezone"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "translations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("translations"))
+			data, err := ec.unmarshalOTranslationInput2ᚕᚖlaunchgraphᚋinternalᚋi18nᚐTranslationInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.CreateRegionInput().Translations(ctx, &it, data); err != nil {
+				return it, err
+			}
 		case "code":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -11917,13 +17584,22 @@ func (ec *executionContext) unmarshalInputCreateSessionInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"title", "description", "kind", "startsAt", "endsAt", "timeConfirmed", "room", "channel", "interpretationLanguages", "position", "launchID", "speakerIDs", "guidelineSetIDs"}
+	fieldsInOrder := [...]string{"translations", "title", "description", "kind", "startsAt", "endsAt", "timeConfirmed", "room", "channel", "interpretationLanguages", "position", "launchID", "speakerIDs", "guidelineSetIDs"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "translations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("translations"))
+			data, err := ec.unmarshalOTranslationInput2ᚕᚖlaunchgraphᚋinternalᚋi18nᚐTranslationInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.CreateSessionInput().Translations(ctx, &it, data); err != nil {
+				return it, err
+			}
 		case "title":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -12662,14 +18338,18 @@ func (ec *executionContext) unmarshalInputFormatWhereInput(ctx context.Context, 
 			if err != nil {
 				return it, err
 			}
-			it.HasLaunches = data
+			if err = ec.Resolvers.FormatWhereInput().HasLaunches(ctx, &it, data); err != nil {
+				return it, err
+			}
 		case "hasLaunchesWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasLaunchesWith"))
 			data, err := ec.unmarshalOLaunchWhereInput2ᚕᚖlaunchgraphᚋentᚐLaunchWhereInputᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.HasLaunchesWith = data
+			if err = ec.Resolvers.FormatWhereInput().HasLaunchesWith(ctx, &it, data); err != nil {
+				return it, err
+			}
 		}
 	}
 	return it, nil
@@ -13282,28 +18962,36 @@ func (ec *executionContext) unmarshalInputGuidelineSetWhereInput(ctx context.Con
 			if err != nil {
 				return it, err
 			}
-			it.HasLaunches = data
+			if err = ec.Resolvers.GuidelineSetWhereInput().HasLaunches(ctx, &it, data); err != nil {
+				return it, err
+			}
 		case "hasLaunchesWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasLaunchesWith"))
 			data, err := ec.unmarshalOLaunchWhereInput2ᚕᚖlaunchgraphᚋentᚐLaunchWhereInputᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.HasLaunchesWith = data
+			if err = ec.Resolvers.GuidelineSetWhereInput().HasLaunchesWith(ctx, &it, data); err != nil {
+				return it, err
+			}
 		case "hasSessions":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasSessions"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.HasSessions = data
+			if err = ec.Resolvers.GuidelineSetWhereInput().HasSessions(ctx, &it, data); err != nil {
+				return it, err
+			}
 		case "hasSessionsWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasSessionsWith"))
 			data, err := ec.unmarshalOSessionWhereInput2ᚕᚖlaunchgraphᚋentᚐSessionWhereInputᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.HasSessionsWith = data
+			if err = ec.Resolvers.GuidelineSetWhereInput().HasSessionsWith(ctx, &it, data); err != nil {
+				return it, err
+			}
 		}
 	}
 	return it, nil
@@ -14798,14 +20486,18 @@ func (ec *executionContext) unmarshalInputLaunchWhereInput(ctx context.Context, 
 			if err != nil {
 				return it, err
 			}
-			it.HasSessions = data
+			if err = ec.Resolvers.LaunchWhereInput().HasSessions(ctx, &it, data); err != nil {
+				return it, err
+			}
 		case "hasSessionsWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasSessionsWith"))
 			data, err := ec.unmarshalOSessionWhereInput2ᚕᚖlaunchgraphᚋentᚐSessionWhereInputᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.HasSessionsWith = data
+			if err = ec.Resolvers.LaunchWhereInput().HasSessionsWith(ctx, &it, data); err != nil {
+				return it, err
+			}
 		}
 	}
 	return it, nil
@@ -16213,14 +21905,18 @@ func (ec *executionContext) unmarshalInputObjectiveWhereInput(ctx context.Contex
 			if err != nil {
 				return it, err
 			}
-			it.HasLaunches = data
+			if err = ec.Resolvers.ObjectiveWhereInput().HasLaunches(ctx, &it, data); err != nil {
+				return it, err
+			}
 		case "hasLaunchesWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasLaunchesWith"))
 			data, err := ec.unmarshalOLaunchWhereInput2ᚕᚖlaunchgraphᚋentᚐLaunchWhereInputᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.HasLaunchesWith = data
+			if err = ec.Resolvers.ObjectiveWhereInput().HasLaunchesWith(ctx, &it, data); err != nil {
+				return it, err
+			}
 		}
 	}
 	return it, nil
@@ -16777,14 +22473,18 @@ func (ec *executionContext) unmarshalInputRegionWhereInput(ctx context.Context, 
 			if err != nil {
 				return it, err
 			}
-			it.HasLaunches = data
+			if err = ec.Resolvers.RegionWhereInput().HasLaunches(ctx, &it, data); err != nil {
+				return it, err
+			}
 		case "hasLaunchesWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasLaunchesWith"))
 			data, err := ec.unmarshalOLaunchWhereInput2ᚕᚖlaunchgraphᚋentᚐLaunchWhereInputᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.HasLaunchesWith = data
+			if err = ec.Resolvers.RegionWhereInput().HasLaunchesWith(ctx, &it, data); err != nil {
+				return it, err
+			}
 		}
 	}
 	return it, nil
@@ -16799,6 +22499,1400 @@ func (ec *executionContext) unmarshalInputRegionWhereInput(ctx context.Context, 
 func UnmarshalRegionWhereInput(ctx context.Context, raw any) (ent.RegionWhereInput, error) {
 	var out ent.RegionWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RegionWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRegisterInput(ctx context.Context, obj any) (registration.Input, error) {
+	var it registration.Input
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"launchId", "name", "email", "organisation", "jobTitle", "country", "stakeholder", "attendance", "language", "consent", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "launchId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("launchId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LaunchID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "organisation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organisation"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Organisation = data
+		case "jobTitle":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jobTitle"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JobTitle = data
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = data
+		case "stakeholder":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stakeholder"))
+			data, err := ec.unmarshalORegistrantStakeholder2ᚖlaunchgraphᚋentᚋregistrantᚐStakeholder(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Stakeholder = data
+		case "attendance":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attendance"))
+			data, err := ec.unmarshalORegistrantAttendance2ᚖlaunchgraphᚋentᚋregistrantᚐAttendance(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Attendance = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
+		case "consent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consent"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Consent = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRegisterInput unmarshals raw into the RegisterInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRegisterInput(ctx context.Context, raw any) (registration.Input, error) {
+	var out registration.Input
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RegisterInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRegistrantOrder(ctx context.Context, obj any) (ent.RegistrantOrder, error) {
+	var it ent.RegistrantOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNRegistrantOrderField2ᚖlaunchgraphᚋentᚐRegistrantOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRegistrantOrder unmarshals raw into the RegistrantOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRegistrantOrder(ctx context.Context, raw any) (ent.RegistrantOrder, error) {
+	var out ent.RegistrantOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RegistrantOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRegistrantWhereInput(ctx context.Context, obj any) (ent.RegistrantWhereInput, error) {
+	var it ent.RegistrantWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "organisation", "organisationNEQ", "organisationIn", "organisationNotIn", "organisationGT", "organisationGTE", "organisationLT", "organisationLTE", "organisationContains", "organisationHasPrefix", "organisationHasSuffix", "organisationIsNil", "organisationNotNil", "organisationEqualFold", "organisationContainsFold", "jobTitle", "jobTitleNEQ", "jobTitleIn", "jobTitleNotIn", "jobTitleGT", "jobTitleGTE", "jobTitleLT", "jobTitleLTE", "jobTitleContains", "jobTitleHasPrefix", "jobTitleHasSuffix", "jobTitleIsNil", "jobTitleNotNil", "jobTitleEqualFold", "jobTitleContainsFold", "country", "countryNEQ", "countryIn", "countryNotIn", "countryGT", "countryGTE", "countryLT", "countryLTE", "countryContains", "countryHasPrefix", "countryHasSuffix", "countryIsNil", "countryNotNil", "countryEqualFold", "countryContainsFold", "stakeholder", "stakeholderNEQ", "stakeholderIn", "stakeholderNotIn", "attendance", "attendanceNEQ", "attendanceIn", "attendanceNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "waitlistPosition", "waitlistPositionNEQ", "waitlistPositionIn", "waitlistPositionNotIn", "waitlistPositionGT", "waitlistPositionGTE", "waitlistPositionLT", "waitlistPositionLTE", "waitlistPositionIsNil", "waitlistPositionNotNil", "checkedInAt", "checkedInAtNEQ", "checkedInAtIn", "checkedInAtNotIn", "checkedInAtGT", "checkedInAtGTE", "checkedInAtLT", "checkedInAtLTE", "checkedInAtIsNil", "checkedInAtNotNil", "consentAt", "consentAtNEQ", "consentAtIn", "consentAtNotIn", "consentAtGT", "consentAtGTE", "consentAtLT", "consentAtLTE", "rejectionReason", "rejectionReasonNEQ", "rejectionReasonIn", "rejectionReasonNotIn", "rejectionReasonGT", "rejectionReasonGTE", "rejectionReasonLT", "rejectionReasonLTE", "rejectionReasonContains", "rejectionReasonHasPrefix", "rejectionReasonHasSuffix", "rejectionReasonIsNil", "rejectionReasonNotNil", "rejectionReasonEqualFold", "rejectionReasonContainsFold", "language", "languageNEQ", "languageIn", "languageNotIn", "languageGT", "languageGTE", "languageLT", "languageLTE", "languageContains", "languageHasPrefix", "languageHasSuffix", "languageIsNil", "languageNotNil", "languageEqualFold", "languageContainsFold", "hasLaunch", "hasLaunchWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalORegistrantWhereInput2ᚖlaunchgraphᚋentᚐRegistrantWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalORegistrantWhereInput2ᚕᚖlaunchgraphᚋentᚐRegistrantWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalORegistrantWhereInput2ᚕᚖlaunchgraphᚋentᚐRegistrantWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "nameNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNEQ = data
+		case "nameIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameIn = data
+		case "nameNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNotIn = data
+		case "nameGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGT = data
+		case "nameGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGTE = data
+		case "nameLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLT = data
+		case "nameLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLTE = data
+		case "nameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContains = data
+		case "nameHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasPrefix = data
+		case "nameHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasSuffix = data
+		case "nameEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameEqualFold = data
+		case "nameContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContainsFold = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "emailNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmailNEQ = data
+		case "emailIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmailIn = data
+		case "emailNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmailNotIn = data
+		case "emailGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmailGT = data
+		case "emailGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmailGTE = data
+		case "emailLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmailLT = data
+		case "emailLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmailLTE = data
+		case "emailContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmailContains = data
+		case "emailHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmailHasPrefix = data
+		case "emailHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmailHasSuffix = data
+		case "emailEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmailEqualFold = data
+		case "emailContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmailContainsFold = data
+		case "organisation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organisation"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Organisation = data
+		case "organisationNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organisationNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganisationNEQ = data
+		case "organisationIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organisationIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganisationIn = data
+		case "organisationNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organisationNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganisationNotIn = data
+		case "organisationGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organisationGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganisationGT = data
+		case "organisationGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organisationGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganisationGTE = data
+		case "organisationLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organisationLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganisationLT = data
+		case "organisationLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organisationLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganisationLTE = data
+		case "organisationContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organisationContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganisationContains = data
+		case "organisationHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organisationHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganisationHasPrefix = data
+		case "organisationHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organisationHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganisationHasSuffix = data
+		case "organisationIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organisationIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganisationIsNil = data
+		case "organisationNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organisationNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganisationNotNil = data
+		case "organisationEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organisationEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganisationEqualFold = data
+		case "organisationContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organisationContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganisationContainsFold = data
+		case "jobTitle":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jobTitle"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JobTitle = data
+		case "jobTitleNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jobTitleNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JobTitleNEQ = data
+		case "jobTitleIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jobTitleIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JobTitleIn = data
+		case "jobTitleNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jobTitleNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JobTitleNotIn = data
+		case "jobTitleGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jobTitleGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JobTitleGT = data
+		case "jobTitleGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jobTitleGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JobTitleGTE = data
+		case "jobTitleLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jobTitleLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JobTitleLT = data
+		case "jobTitleLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jobTitleLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JobTitleLTE = data
+		case "jobTitleContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jobTitleContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JobTitleContains = data
+		case "jobTitleHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jobTitleHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JobTitleHasPrefix = data
+		case "jobTitleHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jobTitleHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JobTitleHasSuffix = data
+		case "jobTitleIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jobTitleIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JobTitleIsNil = data
+		case "jobTitleNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jobTitleNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JobTitleNotNil = data
+		case "jobTitleEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jobTitleEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JobTitleEqualFold = data
+		case "jobTitleContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jobTitleContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JobTitleContainsFold = data
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = data
+		case "countryNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryNEQ = data
+		case "countryIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryIn = data
+		case "countryNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryNotIn = data
+		case "countryGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryGT = data
+		case "countryGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryGTE = data
+		case "countryLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryLT = data
+		case "countryLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryLTE = data
+		case "countryContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryContains = data
+		case "countryHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryHasPrefix = data
+		case "countryHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryHasSuffix = data
+		case "countryIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryIsNil = data
+		case "countryNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryNotNil = data
+		case "countryEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryEqualFold = data
+		case "countryContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryContainsFold = data
+		case "stakeholder":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stakeholder"))
+			data, err := ec.unmarshalORegistrantStakeholder2ᚖlaunchgraphᚋentᚋregistrantᚐStakeholder(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Stakeholder = data
+		case "stakeholderNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stakeholderNEQ"))
+			data, err := ec.unmarshalORegistrantStakeholder2ᚖlaunchgraphᚋentᚋregistrantᚐStakeholder(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StakeholderNEQ = data
+		case "stakeholderIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stakeholderIn"))
+			data, err := ec.unmarshalORegistrantStakeholder2ᚕlaunchgraphᚋentᚋregistrantᚐStakeholderᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StakeholderIn = data
+		case "stakeholderNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stakeholderNotIn"))
+			data, err := ec.unmarshalORegistrantStakeholder2ᚕlaunchgraphᚋentᚋregistrantᚐStakeholderᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StakeholderNotIn = data
+		case "attendance":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attendance"))
+			data, err := ec.unmarshalORegistrantAttendance2ᚖlaunchgraphᚋentᚋregistrantᚐAttendance(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Attendance = data
+		case "attendanceNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attendanceNEQ"))
+			data, err := ec.unmarshalORegistrantAttendance2ᚖlaunchgraphᚋentᚋregistrantᚐAttendance(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttendanceNEQ = data
+		case "attendanceIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attendanceIn"))
+			data, err := ec.unmarshalORegistrantAttendance2ᚕlaunchgraphᚋentᚋregistrantᚐAttendanceᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttendanceIn = data
+		case "attendanceNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attendanceNotIn"))
+			data, err := ec.unmarshalORegistrantAttendance2ᚕlaunchgraphᚋentᚋregistrantᚐAttendanceᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttendanceNotIn = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalORegistrantStatus2ᚖlaunchgraphᚋentᚋregistrantᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "statusNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNEQ"))
+			data, err := ec.unmarshalORegistrantStatus2ᚖlaunchgraphᚋentᚋregistrantᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNEQ = data
+		case "statusIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusIn"))
+			data, err := ec.unmarshalORegistrantStatus2ᚕlaunchgraphᚋentᚋregistrantᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusIn = data
+		case "statusNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNotIn"))
+			data, err := ec.unmarshalORegistrantStatus2ᚕlaunchgraphᚋentᚋregistrantᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNotIn = data
+		case "waitlistPosition":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("waitlistPosition"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WaitlistPosition = data
+		case "waitlistPositionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("waitlistPositionNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WaitlistPositionNEQ = data
+		case "waitlistPositionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("waitlistPositionIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WaitlistPositionIn = data
+		case "waitlistPositionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("waitlistPositionNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WaitlistPositionNotIn = data
+		case "waitlistPositionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("waitlistPositionGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WaitlistPositionGT = data
+		case "waitlistPositionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("waitlistPositionGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WaitlistPositionGTE = data
+		case "waitlistPositionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("waitlistPositionLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WaitlistPositionLT = data
+		case "waitlistPositionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("waitlistPositionLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WaitlistPositionLTE = data
+		case "waitlistPositionIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("waitlistPositionIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WaitlistPositionIsNil = data
+		case "waitlistPositionNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("waitlistPositionNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WaitlistPositionNotNil = data
+		case "checkedInAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("checkedInAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CheckedInAt = data
+		case "checkedInAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("checkedInAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CheckedInAtNEQ = data
+		case "checkedInAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("checkedInAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CheckedInAtIn = data
+		case "checkedInAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("checkedInAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CheckedInAtNotIn = data
+		case "checkedInAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("checkedInAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CheckedInAtGT = data
+		case "checkedInAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("checkedInAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CheckedInAtGTE = data
+		case "checkedInAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("checkedInAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CheckedInAtLT = data
+		case "checkedInAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("checkedInAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CheckedInAtLTE = data
+		case "checkedInAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("checkedInAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CheckedInAtIsNil = data
+		case "checkedInAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("checkedInAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CheckedInAtNotNil = data
+		case "consentAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentAt = data
+		case "consentAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentAtNEQ = data
+		case "consentAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentAtIn = data
+		case "consentAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentAtNotIn = data
+		case "consentAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentAtGT = data
+		case "consentAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentAtGTE = data
+		case "consentAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentAtLT = data
+		case "consentAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentAtLTE = data
+		case "rejectionReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rejectionReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RejectionReason = data
+		case "rejectionReasonNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rejectionReasonNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RejectionReasonNEQ = data
+		case "rejectionReasonIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rejectionReasonIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RejectionReasonIn = data
+		case "rejectionReasonNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rejectionReasonNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RejectionReasonNotIn = data
+		case "rejectionReasonGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rejectionReasonGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RejectionReasonGT = data
+		case "rejectionReasonGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rejectionReasonGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RejectionReasonGTE = data
+		case "rejectionReasonLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rejectionReasonLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RejectionReasonLT = data
+		case "rejectionReasonLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rejectionReasonLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RejectionReasonLTE = data
+		case "rejectionReasonContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rejectionReasonContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RejectionReasonContains = data
+		case "rejectionReasonHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rejectionReasonHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RejectionReasonHasPrefix = data
+		case "rejectionReasonHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rejectionReasonHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RejectionReasonHasSuffix = data
+		case "rejectionReasonIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rejectionReasonIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RejectionReasonIsNil = data
+		case "rejectionReasonNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rejectionReasonNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RejectionReasonNotNil = data
+		case "rejectionReasonEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rejectionReasonEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RejectionReasonEqualFold = data
+		case "rejectionReasonContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rejectionReasonContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RejectionReasonContainsFold = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
+		case "languageNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languageNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LanguageNEQ = data
+		case "languageIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languageIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LanguageIn = data
+		case "languageNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languageNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LanguageNotIn = data
+		case "languageGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languageGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LanguageGT = data
+		case "languageGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languageGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LanguageGTE = data
+		case "languageLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languageLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LanguageLT = data
+		case "languageLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languageLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LanguageLTE = data
+		case "languageContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languageContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LanguageContains = data
+		case "languageHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languageHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LanguageHasPrefix = data
+		case "languageHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languageHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LanguageHasSuffix = data
+		case "languageIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languageIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LanguageIsNil = data
+		case "languageNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languageNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LanguageNotNil = data
+		case "languageEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languageEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LanguageEqualFold = data
+		case "languageContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languageContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LanguageContainsFold = data
+		case "hasLaunch":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasLaunch"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.RegistrantWhereInput().HasLaunch(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "hasLaunchWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasLaunchWith"))
+			data, err := ec.unmarshalOLaunchWhereInput2ᚕᚖlaunchgraphᚋentᚐLaunchWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.RegistrantWhereInput().HasLaunchWith(ctx, &it, data); err != nil {
+				return it, err
+			}
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRegistrantWhereInput unmarshals raw into the RegistrantWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRegistrantWhereInput(ctx context.Context, raw any) (ent.RegistrantWhereInput, error) {
+	var out ent.RegistrantWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RegistrantWhereInput", raw, &out)
 	return out, err
 }
 
@@ -17740,14 +24834,18 @@ func (ec *executionContext) unmarshalInputSessionWhereInput(ctx context.Context,
 			if err != nil {
 				return it, err
 			}
-			it.HasLaunch = data
+			if err = ec.Resolvers.SessionWhereInput().HasLaunch(ctx, &it, data); err != nil {
+				return it, err
+			}
 		case "hasLaunchWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasLaunchWith"))
 			data, err := ec.unmarshalOLaunchWhereInput2ᚕᚖlaunchgraphᚋentᚐLaunchWhereInputᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.HasLaunchWith = data
+			if err = ec.Resolvers.SessionWhereInput().HasLaunchWith(ctx, &it, data); err != nil {
+				return it, err
+			}
 		case "hasSpeakers":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasSpeakers"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -18465,14 +25563,18 @@ func (ec *executionContext) unmarshalInputSpeakerWhereInput(ctx context.Context,
 			if err != nil {
 				return it, err
 			}
-			it.HasSessions = data
+			if err = ec.Resolvers.SpeakerWhereInput().HasSessions(ctx, &it, data); err != nil {
+				return it, err
+			}
 		case "hasSessionsWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasSessionsWith"))
 			data, err := ec.unmarshalOSessionWhereInput2ᚕᚖlaunchgraphᚋentᚐSessionWhereInputᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.HasSessionsWith = data
+			if err = ec.Resolvers.SpeakerWhereInput().HasSessionsWith(ctx, &it, data); err != nil {
+				return it, err
+			}
 		}
 	}
 	return it, nil
@@ -18490,6 +25592,83 @@ func UnmarshalSpeakerWhereInput(ctx context.Context, raw any) (ent.SpeakerWhereI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTranslationInput(ctx context.Context, obj any) (i18n.TranslationInput, error) {
+	var it i18n.TranslationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"lang", "name", "title", "description", "summary", "text"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "lang":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lang"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lang = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "summary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summary"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Summary = data
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTranslationInput unmarshals raw into the TranslationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTranslationInput(ctx context.Context, raw any) (i18n.TranslationInput, error) {
+	var out i18n.TranslationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TranslationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateFormatInput(ctx context.Context, obj any) (ent.UpdateFormatInput, error) {
 	var it ent.UpdateFormatInput
 	if obj == nil {
@@ -18501,13 +25680,29 @@ func (ec *executionContext) unmarshalInputUpdateFormatInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"kind", "name", "description", "clearDescription", "typicalDurationDays", "clearTypicalDurationDays"}
+	fieldsInOrder := [...]string{"translations", "clearTranslations", "kind", "name", "description", "clearDescription", "typicalDurationDays", "clearTypicalDurationDays"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "translations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("translations"))
+			data, err := ec.unmarshalOTranslationInput2ᚕᚖlaunchgraphᚋinternalᚋi18nᚐTranslationInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.UpdateFormatInput().Translations(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "clearTranslations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearTranslations"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearTranslations = data
 		case "kind":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
 			data, err := ec.unmarshalOFormatKind2ᚖlaunchgraphᚋentᚋformatᚐKind(ctx, v)
@@ -18578,13 +25773,29 @@ func (ec *executionContext) unmarshalInputUpdateGuidelineSetInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"audience", "title", "summary", "clearSummary", "url", "clearURL", "addLaunchIDs", "removeLaunchIDs", "clearLaunches", "addSessionIDs", "removeSessionIDs", "clearSessions"}
+	fieldsInOrder := [...]string{"translations", "clearTranslations", "audience", "title", "summary", "clearSummary", "url", "clearURL", "addLaunchIDs", "removeLaunchIDs", "clearLaunches", "addSessionIDs", "removeSessionIDs", "clearSessions"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "translations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("translations"))
+			data, err := ec.unmarshalOTranslationInput2ᚕᚖlaunchgraphᚋinternalᚋi18nᚐTranslationInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.UpdateGuidelineSetInput().Translations(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "clearTranslations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearTranslations"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearTranslations = data
 		case "audience":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("audience"))
 			data, err := ec.unmarshalOGuidelineSetAudience2ᚖlaunchgraphᚋentᚋguidelinesetᚐAudience(ctx, v)
@@ -18697,13 +25908,29 @@ func (ec *executionContext) unmarshalInputUpdateLaunchInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"slug", "title", "description", "clearDescription", "status", "startsAt", "endsAt", "timezone", "timeConfirmed", "venue", "clearVenue", "online", "onlineURL", "clearOnlineURL", "languages", "appendLanguages", "hosts", "appendHosts", "capacity", "clearCapacity", "waitlistEnabled", "requiresApproval", "registrationOpensAt", "clearRegistrationOpensAt", "registrationClosesAt", "clearRegistrationClosesAt", "sourceURL", "clearSourceURL", "regionID", "formatID", "addObjectiveIDs", "removeObjectiveIDs", "clearObjectives", "addGuidelineSetIDs", "removeGuidelineSetIDs", "clearGuidelineSets"}
+	fieldsInOrder := [...]string{"translations", "clearTranslations", "slug", "title", "description", "clearDescription", "status", "startsAt", "endsAt", "timezone", "timeConfirmed", "venue", "clearVenue", "online", "onlineURL", "clearOnlineURL", "languages", "appendLanguages", "hosts", "appendHosts", "capacity", "clearCapacity", "waitlistEnabled", "requiresApproval", "registrationOpensAt", "clearRegistrationOpensAt", "registrationClosesAt", "clearRegistrationClosesAt", "sourceURL", "clearSourceURL", "regionID", "formatID", "addObjectiveIDs", "removeObjectiveIDs", "clearObjectives", "addGuidelineSetIDs", "removeGuidelineSetIDs", "clearGuidelineSets"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "translations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("translations"))
+			data, err := ec.unmarshalOTranslationInput2ᚕᚖlaunchgraphᚋinternalᚋi18nᚐTranslationInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.UpdateLaunchInput().Translations(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "clearTranslations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearTranslations"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearTranslations = data
 		case "slug":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slug"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -18984,13 +26211,29 @@ func (ec *executionContext) unmarshalInputUpdateObjectiveInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"text", "position", "seriesWide", "addLaunchIDs", "removeLaunchIDs", "clearLaunches"}
+	fieldsInOrder := [...]string{"translations", "clearTranslations", "text", "position", "seriesWide", "addLaunchIDs", "removeLaunchIDs", "clearLaunches"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "translations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("translations"))
+			data, err := ec.unmarshalOTranslationInput2ᚕᚖlaunchgraphᚋinternalᚋi18nᚐTranslationInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.UpdateObjectiveInput().Translations(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "clearTranslations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearTranslations"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearTranslations = data
 		case "text":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -19061,13 +26304,29 @@ func (ec *executionContext) unmarshalInputUpdateRegionInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"code", "name", "defaultTimezone"}
+	fieldsInOrder := [...]string{"translations", "clearTranslations", "code", "name", "defaultTimezone"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "translations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("translations"))
+			data, err := ec.unmarshalOTranslationInput2ᚕᚖlaunchgraphᚋinternalᚋi18nᚐTranslationInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.UpdateRegionInput().Translations(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "clearTranslations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearTranslations"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearTranslations = data
 		case "code":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -19117,13 +26376,29 @@ func (ec *executionContext) unmarshalInputUpdateSessionInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"title", "description", "clearDescription", "kind", "startsAt", "endsAt", "timeConfirmed", "room", "clearRoom", "channel", "clearChannel", "interpretationLanguages", "appendInterpretationLanguages", "position", "launchID", "addSpeakerIDs", "removeSpeakerIDs", "clearSpeakers", "addGuidelineSetIDs", "removeGuidelineSetIDs", "clearGuidelineSets"}
+	fieldsInOrder := [...]string{"translations", "clearTranslations", "title", "description", "clearDescription", "kind", "startsAt", "endsAt", "timeConfirmed", "room", "clearRoom", "channel", "clearChannel", "interpretationLanguages", "appendInterpretationLanguages", "position", "launchID", "addSpeakerIDs", "removeSpeakerIDs", "clearSpeakers", "addGuidelineSetIDs", "removeGuidelineSetIDs", "clearGuidelineSets"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "translations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("translations"))
+			data, err := ec.unmarshalOTranslationInput2ᚕᚖlaunchgraphᚋinternalᚋi18nᚐTranslationInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.UpdateSessionInput().Translations(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "clearTranslations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearTranslations"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearTranslations = data
 		case "title":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -19411,6 +26686,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Session(ctx, sel, obj)
+	case *ent.Registrant:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Registrant(ctx, sel, obj)
 	case *ent.Region:
 		if obj == nil {
 			return graphql.Null
@@ -19613,6 +26893,82 @@ func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var countByKeyImplementors = []string{"CountByKey"}
+
+func (ec *executionContext) _CountByKey(ctx context.Context, sel ast.SelectionSet, obj *stats.Group) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, countByKeyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CountByKey")
+		case "key":
+			out.Values[i] = ec._CountByKey_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._CountByKey_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dayImplementors = []string{"Day"}
+
+func (ec *executionContext) _Day(ctx context.Context, sel ast.SelectionSet, obj *Day) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dayImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Day")
+		case "date":
+			out.Values[i] = ec._Day_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sessions":
+			out.Values[i] = ec._Day_sessions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var fieldChangeImplementors = []string{"FieldChange"}
 
 func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionSet, obj *schematype.FieldChange) graphql.Marshaler {
@@ -19687,16 +27043,6 @@ func (ec *executionContext) _Format(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "name":
-			out.Values[i] = ec._Format_name(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "description":
-			out.Values[i] = ec._Format_description(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
 		case "typicalDurationDays":
 			out.Values[i] = ec._Format_typicalDurationDays(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -19707,6 +27053,30 @@ func (ec *executionContext) _Format(ctx context.Context, sel ast.SelectionSet, o
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Format_launches(ctx, field, obj)
+				})
+		case "name":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Format_name(ctx, field, obj)
+				})
+		case "nameLang":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Format_nameLang(ctx, field, obj)
+				})
+		case "description":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Format_description(ctx, field, obj)
+				})
+		case "descriptionLang":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Format_descriptionLang(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -19837,16 +27207,6 @@ func (ec *executionContext) _GuidelineSet(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "title":
-			out.Values[i] = ec._GuidelineSet_title(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "summary":
-			out.Values[i] = ec._GuidelineSet_summary(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
 		case "url":
 			out.Values[i] = ec._GuidelineSet_url(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -19863,6 +27223,30 @@ func (ec *executionContext) _GuidelineSet(ctx context.Context, sel ast.Selection
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._GuidelineSet_sessions(ctx, field, obj)
+				})
+		case "title":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._GuidelineSet_title(ctx, field, obj)
+				})
+		case "titleLang":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._GuidelineSet_titleLang(ctx, field, obj)
+				})
+		case "summary":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._GuidelineSet_summary(ctx, field, obj)
+				})
+		case "summaryLang":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._GuidelineSet_summaryLang(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -19993,16 +27377,6 @@ func (ec *executionContext) _Launch(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "title":
-			out.Values[i] = ec._Launch_title(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "description":
-			out.Values[i] = ec._Launch_description(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
 		case "status":
 			out.Values[i] = ec._Launch_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -20118,6 +27492,60 @@ func (ec *executionContext) _Launch(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Launch_sessions(ctx, field, obj)
 				})
+		case "registrants":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Launch_registrants(ctx, field, obj)
+				})
+		case "title":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Launch_title(ctx, field, obj)
+				})
+		case "titleLang":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Launch_titleLang(ctx, field, obj)
+				})
+		case "description":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Launch_description(ctx, field, obj)
+				})
+		case "descriptionLang":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Launch_descriptionLang(ctx, field, obj)
+				})
+		case "translationCoverage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Launch_translationCoverage(ctx, field, obj)
+				})
+		case "seats":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Launch_seats(ctx, field, obj)
+				})
+		case "registrationStats":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Launch_registrationStats(ctx, field, obj)
+				})
+		case "days":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Launch_days(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20196,6 +27624,59 @@ func (ec *executionContext) _LaunchEdge(ctx context.Context, sel ast.SelectionSe
 			}
 		case "cursor":
 			out.Values[i] = ec._LaunchEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var localTimeImplementors = []string{"LocalTime"}
+
+func (ec *executionContext) _LocalTime(ctx context.Context, sel ast.SelectionSet, obj *tz.LocalTime) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, localTimeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LocalTime")
+		case "zone":
+			out.Values[i] = ec._LocalTime_zone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "start":
+			out.Values[i] = ec._LocalTime_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "end":
+			out.Values[i] = ec._LocalTime_end(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._LocalTime_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "allDay":
+			out.Values[i] = ec._LocalTime_allDay(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -20357,6 +27838,41 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deleteSpeaker":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteSpeaker(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "register":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_register(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelRegistration":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelRegistration(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approveRegistration":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approveRegistration(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejectRegistration":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectRegistration(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "checkIn":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_checkIn(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -20578,11 +28094,6 @@ func (ec *executionContext) _Objective(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "text":
-			out.Values[i] = ec._Objective_text(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
 		case "position":
 			out.Values[i] = ec._Objective_position(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -20598,6 +28109,18 @@ func (ec *executionContext) _Objective(ctx context.Context, sel ast.SelectionSet
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Objective_launches(ctx, field, obj)
+				})
+		case "text":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Objective_text(ctx, field, obj)
+				})
+		case "textLang":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Objective_textLang(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -20818,6 +28341,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_regions(ctx, field)
 				})
+		case "registrants":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_registrants(ctx, field)
+				})
 		case "sessions":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -20829,6 +28358,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_speakers(ctx, field)
+				})
+		case "registration":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_registration(ctx, field)
+				})
+		case "deletedSince":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_deletedSince(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -20892,11 +28433,6 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "name":
-			out.Values[i] = ec._Region_name(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
 		case "defaultTimezone":
 			out.Values[i] = ec._Region_defaultTimezone(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -20907,6 +28443,24 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Region_launches(ctx, field, obj)
+				})
+		case "name":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Region_name(ctx, field, obj)
+				})
+		case "nameLang":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Region_nameLang(ctx, field, obj)
+				})
+		case "registrationStats":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Region_registrationStats(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -21006,6 +28560,386 @@ func (ec *executionContext) _RegionEdge(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var registrantImplementors = []string{"Registrant", "Node"}
+
+func (ec *executionContext) _Registrant(ctx context.Context, sel ast.SelectionSet, obj *ent.Registrant) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, registrantImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Registrant")
+		case "id":
+			out.Values[i] = ec._Registrant_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Registrant_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Registrant_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Registrant_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "email":
+			out.Values[i] = ec._Registrant_email(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organisation":
+			out.Values[i] = ec._Registrant_organisation(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "jobTitle":
+			out.Values[i] = ec._Registrant_jobTitle(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "country":
+			out.Values[i] = ec._Registrant_country(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "stakeholder":
+			out.Values[i] = ec._Registrant_stakeholder(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "attendance":
+			out.Values[i] = ec._Registrant_attendance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Registrant_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "waitlistPosition":
+			out.Values[i] = ec._Registrant_waitlistPosition(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "checkedInAt":
+			out.Values[i] = ec._Registrant_checkedInAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "consentAt":
+			out.Values[i] = ec._Registrant_consentAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rejectionReason":
+			out.Values[i] = ec._Registrant_rejectionReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "language":
+			out.Values[i] = ec._Registrant_language(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "launch":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Registrant_launch(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var registrantConnectionImplementors = []string{"RegistrantConnection"}
+
+func (ec *executionContext) _RegistrantConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.RegistrantConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, registrantConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegistrantConnection")
+		case "edges":
+			out.Values[i] = ec._RegistrantConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RegistrantConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._RegistrantConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var registrantEdgeImplementors = []string{"RegistrantEdge"}
+
+func (ec *executionContext) _RegistrantEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.RegistrantEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, registrantEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegistrantEdge")
+		case "node":
+			out.Values[i] = ec._RegistrantEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._RegistrantEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var registrationImplementors = []string{"Registration"}
+
+func (ec *executionContext) _Registration(ctx context.Context, sel ast.SelectionSet, obj *registration.Result) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, registrationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Registration")
+		case "registrant":
+			out.Values[i] = ec._Registration_registrant(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "manageToken":
+			out.Values[i] = ec._Registration_manageToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var registrationStatsImplementors = []string{"RegistrationStats"}
+
+func (ec *executionContext) _RegistrationStats(ctx context.Context, sel ast.SelectionSet, obj *stats.Stats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, registrationStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegistrationStats")
+		case "total":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RegistrationStats_total(ctx, field, obj)
+				})
+		case "confirmed":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RegistrationStats_confirmed(ctx, field, obj)
+				})
+		case "pending":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RegistrationStats_pending(ctx, field, obj)
+				})
+		case "waitlisted":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RegistrationStats_waitlisted(ctx, field, obj)
+				})
+		case "cancelled":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RegistrationStats_cancelled(ctx, field, obj)
+				})
+		case "rejected":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RegistrationStats_rejected(ctx, field, obj)
+				})
+		case "checkedIn":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RegistrationStats_checkedIn(ctx, field, obj)
+				})
+		case "active":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RegistrationStats_active(ctx, field, obj)
+				})
+		case "byCountry":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RegistrationStats_byCountry(ctx, field, obj)
+				})
+		case "byStakeholder":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RegistrationStats_byStakeholder(ctx, field, obj)
+				})
+		case "byAttendance":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RegistrationStats_byAttendance(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var seatsImplementors = []string{"Seats"}
+
+func (ec *executionContext) _Seats(ctx context.Context, sel ast.SelectionSet, obj *registration.Seats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, seatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Seats")
+		case "capacity":
+			out.Values[i] = ec._Seats_capacity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "confirmed":
+			out.Values[i] = ec._Seats_confirmed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pending":
+			out.Values[i] = ec._Seats_pending(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "waitlisted":
+			out.Values[i] = ec._Seats_waitlisted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "remaining":
+			out.Values[i] = ec._Seats_remaining(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var sessionImplementors = []string{"Session", "Node"}
 
 func (ec *executionContext) _Session(ctx context.Context, sel ast.SelectionSet, obj *ent.Session) graphql.Marshaler {
@@ -21030,16 +28964,6 @@ func (ec *executionContext) _Session(ctx context.Context, sel ast.SelectionSet, 
 		case "updatedAt":
 			out.Values[i] = ec._Session_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "title":
-			out.Values[i] = ec._Session_title(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "description":
-			out.Values[i] = ec._Session_description(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kind":
@@ -21104,6 +29028,36 @@ func (ec *executionContext) _Session(ctx context.Context, sel ast.SelectionSet, 
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Session_guidelineSets(ctx, field, obj)
+				})
+		case "title":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Session_title(ctx, field, obj)
+				})
+		case "titleLang":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Session_titleLang(ctx, field, obj)
+				})
+		case "description":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Session_description(ctx, field, obj)
+				})
+		case "descriptionLang":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Session_descriptionLang(ctx, field, obj)
+				})
+		case "localTimes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Session_localTimes(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -21333,6 +29287,97 @@ func (ec *executionContext) _SpeakerEdge(ctx context.Context, sel ast.SelectionS
 			}
 		case "cursor":
 			out.Values[i] = ec._SpeakerEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tombstoneImplementors = []string{"Tombstone"}
+
+func (ec *executionContext) _Tombstone(ctx context.Context, sel ast.SelectionSet, obj *changes.Tombstone) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tombstoneImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Tombstone")
+		case "id":
+			out.Values[i] = ec._Tombstone_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._Tombstone_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deletedAt":
+			out.Values[i] = ec._Tombstone_deletedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var translationCoverageImplementors = []string{"TranslationCoverage"}
+
+func (ec *executionContext) _TranslationCoverage(ctx context.Context, sel ast.SelectionSet, obj *i18n.Coverage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, translationCoverageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TranslationCoverage")
+		case "lang":
+			out.Values[i] = ec._TranslationCoverage_lang(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "translated":
+			out.Values[i] = ec._TranslationCoverage_translated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "missing":
+			out.Values[i] = ec._TranslationCoverage_missing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "complete":
+			out.Values[i] = ec._TranslationCoverage_complete(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -21761,6 +29806,26 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNCountByKey2launchgraphᚋinternalᚋstatsᚐGroup(ctx context.Context, sel ast.SelectionSet, v stats.Group) graphql.Marshaler {
+	return ec._CountByKey(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCountByKey2ᚕlaunchgraphᚋinternalᚋstatsᚐGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []stats.Group) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCountByKey2launchgraphᚋinternalᚋstatsᚐGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNCreateFormatInput2launchgraphᚋentᚐCreateFormatInput(ctx context.Context, v any) (ent.CreateFormatInput, error) {
 	res, err := ec.unmarshalInputCreateFormatInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -21804,6 +29869,30 @@ func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCur
 
 func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, sel ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNDay2ᚕᚖlaunchgraphᚋgraphᚐDayᚄ(ctx context.Context, sel ast.SelectionSet, v []*Day) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDay2ᚖlaunchgraphᚋgraphᚐDay(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDay2ᚖlaunchgraphᚋgraphᚐDay(ctx context.Context, sel ast.SelectionSet, v *Day) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Day!")
+		return graphql.Null
+	}
+	return ec._Day(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNFieldChange2launchgraphᚋentᚋschemaᚋschematypeᚐFieldChange(ctx context.Context, sel ast.SelectionSet, v schematype.FieldChange) graphql.Marshaler {
@@ -22033,6 +30122,30 @@ func (ec *executionContext) unmarshalNLaunchWhereInput2ᚖlaunchgraphᚋentᚐLa
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNLocalTime2ᚕᚖlaunchgraphᚋinternalᚋtzᚐLocalTimeᚄ(ctx context.Context, sel ast.SelectionSet, v []*tz.LocalTime) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLocalTime2ᚖlaunchgraphᚋinternalᚋtzᚐLocalTime(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLocalTime2ᚖlaunchgraphᚋinternalᚋtzᚐLocalTime(ctx context.Context, sel ast.SelectionSet, v *tz.LocalTime) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LocalTime!")
+		return graphql.Null
+	}
+	return ec._LocalTime(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNNode2ᚕlaunchgraphᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -22189,6 +30302,113 @@ func (ec *executionContext) unmarshalNRegionWhereInput2ᚖlaunchgraphᚋentᚐRe
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNRegisterInput2launchgraphᚋinternalᚋregistrationᚐInput(ctx context.Context, v any) (registration.Input, error) {
+	res, err := ec.unmarshalInputRegisterInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRegistrant2ᚖlaunchgraphᚋentᚐRegistrant(ctx context.Context, sel ast.SelectionSet, v *ent.Registrant) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Registrant!")
+		return graphql.Null
+	}
+	return ec._Registrant(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRegistrantAttendance2launchgraphᚋentᚋregistrantᚐAttendance(ctx context.Context, v any) (registrant.Attendance, error) {
+	var res registrant.Attendance
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRegistrantAttendance2launchgraphᚋentᚋregistrantᚐAttendance(ctx context.Context, sel ast.SelectionSet, v registrant.Attendance) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNRegistrantConnection2ᚖlaunchgraphᚋentᚐRegistrantConnection(ctx context.Context, sel ast.SelectionSet, v *ent.RegistrantConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RegistrantConnection!")
+		return graphql.Null
+	}
+	return ec._RegistrantConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRegistrantOrder2ᚖlaunchgraphᚋentᚐRegistrantOrder(ctx context.Context, v any) (*ent.RegistrantOrder, error) {
+	res, err := ec.unmarshalInputRegistrantOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRegistrantOrderField2ᚖlaunchgraphᚋentᚐRegistrantOrderField(ctx context.Context, v any) (*ent.RegistrantOrderField, error) {
+	var res = new(ent.RegistrantOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRegistrantOrderField2ᚖlaunchgraphᚋentᚐRegistrantOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.RegistrantOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RegistrantOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNRegistrantStakeholder2launchgraphᚋentᚋregistrantᚐStakeholder(ctx context.Context, v any) (registrant.Stakeholder, error) {
+	var res registrant.Stakeholder
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRegistrantStakeholder2launchgraphᚋentᚋregistrantᚐStakeholder(ctx context.Context, sel ast.SelectionSet, v registrant.Stakeholder) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNRegistrantStatus2launchgraphᚋentᚋregistrantᚐStatus(ctx context.Context, v any) (registrant.Status, error) {
+	var res registrant.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRegistrantStatus2launchgraphᚋentᚋregistrantᚐStatus(ctx context.Context, sel ast.SelectionSet, v registrant.Status) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNRegistrantWhereInput2ᚖlaunchgraphᚋentᚐRegistrantWhereInput(ctx context.Context, v any) (*ent.RegistrantWhereInput, error) {
+	res, err := ec.unmarshalInputRegistrantWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRegistration2ᚖlaunchgraphᚋinternalᚋregistrationᚐResult(ctx context.Context, sel ast.SelectionSet, v *registration.Result) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Registration!")
+		return graphql.Null
+	}
+	return ec._Registration(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSeats2ᚖlaunchgraphᚋinternalᚋregistrationᚐSeats(ctx context.Context, sel ast.SelectionSet, v *registration.Seats) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Seats!")
+		return graphql.Null
+	}
+	return ec._Seats(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSession2ᚕᚖlaunchgraphᚋentᚐSessionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Session) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSession2ᚖlaunchgraphᚋentᚐSession(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNSession2ᚖlaunchgraphᚋentᚐSession(ctx context.Context, sel ast.SelectionSet, v *ent.Session) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Session!")
@@ -22334,6 +30554,59 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNTombstone2ᚕᚖlaunchgraphᚋinternalᚋchangesᚐTombstoneᚄ(ctx context.Context, sel ast.SelectionSet, v []*changes.Tombstone) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTombstone2ᚖlaunchgraphᚋinternalᚋchangesᚐTombstone(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTombstone2ᚖlaunchgraphᚋinternalᚋchangesᚐTombstone(ctx context.Context, sel ast.SelectionSet, v *changes.Tombstone) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Tombstone!")
+		return graphql.Null
+	}
+	return ec._Tombstone(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTranslationCoverage2ᚕᚖlaunchgraphᚋinternalᚋi18nᚐCoverageᚄ(ctx context.Context, sel ast.SelectionSet, v []*i18n.Coverage) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTranslationCoverage2ᚖlaunchgraphᚋinternalᚋi18nᚐCoverage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTranslationCoverage2ᚖlaunchgraphᚋinternalᚋi18nᚐCoverage(ctx context.Context, sel ast.SelectionSet, v *i18n.Coverage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TranslationCoverage!")
+		return graphql.Null
+	}
+	return ec._TranslationCoverage(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTranslationInput2ᚖlaunchgraphᚋinternalᚋi18nᚐTranslationInput(ctx context.Context, v any) (*i18n.TranslationInput, error) {
+	res, err := ec.unmarshalInputTranslationInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNUpdateFormatInput2launchgraphᚋentᚐUpdateFormatInput(ctx context.Context, v any) (ent.UpdateFormatInput, error) {
@@ -23415,6 +31688,238 @@ func (ec *executionContext) unmarshalORegionWhereInput2ᚖlaunchgraphᚋentᚐRe
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalORegistrant2ᚖlaunchgraphᚋentᚐRegistrant(ctx context.Context, sel ast.SelectionSet, v *ent.Registrant) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Registrant(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalORegistrantAttendance2ᚕlaunchgraphᚋentᚋregistrantᚐAttendanceᚄ(ctx context.Context, v any) ([]registrant.Attendance, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]registrant.Attendance, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRegistrantAttendance2launchgraphᚋentᚋregistrantᚐAttendance(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalORegistrantAttendance2ᚕlaunchgraphᚋentᚋregistrantᚐAttendanceᚄ(ctx context.Context, sel ast.SelectionSet, v []registrant.Attendance) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRegistrantAttendance2launchgraphᚋentᚋregistrantᚐAttendance(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalORegistrantAttendance2ᚖlaunchgraphᚋentᚋregistrantᚐAttendance(ctx context.Context, v any) (*registrant.Attendance, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(registrant.Attendance)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORegistrantAttendance2ᚖlaunchgraphᚋentᚋregistrantᚐAttendance(ctx context.Context, sel ast.SelectionSet, v *registrant.Attendance) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalORegistrantEdge2ᚕᚖlaunchgraphᚋentᚐRegistrantEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.RegistrantEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalORegistrantEdge2ᚖlaunchgraphᚋentᚐRegistrantEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalORegistrantEdge2ᚖlaunchgraphᚋentᚐRegistrantEdge(ctx context.Context, sel ast.SelectionSet, v *ent.RegistrantEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RegistrantEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalORegistrantOrder2ᚕᚖlaunchgraphᚋentᚐRegistrantOrderᚄ(ctx context.Context, v any) ([]*ent.RegistrantOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.RegistrantOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRegistrantOrder2ᚖlaunchgraphᚋentᚐRegistrantOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalORegistrantStakeholder2ᚕlaunchgraphᚋentᚋregistrantᚐStakeholderᚄ(ctx context.Context, v any) ([]registrant.Stakeholder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]registrant.Stakeholder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRegistrantStakeholder2launchgraphᚋentᚋregistrantᚐStakeholder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalORegistrantStakeholder2ᚕlaunchgraphᚋentᚋregistrantᚐStakeholderᚄ(ctx context.Context, sel ast.SelectionSet, v []registrant.Stakeholder) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRegistrantStakeholder2launchgraphᚋentᚋregistrantᚐStakeholder(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalORegistrantStakeholder2ᚖlaunchgraphᚋentᚋregistrantᚐStakeholder(ctx context.Context, v any) (*registrant.Stakeholder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(registrant.Stakeholder)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORegistrantStakeholder2ᚖlaunchgraphᚋentᚋregistrantᚐStakeholder(ctx context.Context, sel ast.SelectionSet, v *registrant.Stakeholder) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalORegistrantStatus2ᚕlaunchgraphᚋentᚋregistrantᚐStatusᚄ(ctx context.Context, v any) ([]registrant.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]registrant.Status, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRegistrantStatus2launchgraphᚋentᚋregistrantᚐStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalORegistrantStatus2ᚕlaunchgraphᚋentᚋregistrantᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []registrant.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRegistrantStatus2launchgraphᚋentᚋregistrantᚐStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalORegistrantStatus2ᚖlaunchgraphᚋentᚋregistrantᚐStatus(ctx context.Context, v any) (*registrant.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(registrant.Status)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORegistrantStatus2ᚖlaunchgraphᚋentᚋregistrantᚐStatus(ctx context.Context, sel ast.SelectionSet, v *registrant.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalORegistrantWhereInput2ᚕᚖlaunchgraphᚋentᚐRegistrantWhereInputᚄ(ctx context.Context, v any) ([]*ent.RegistrantWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.RegistrantWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRegistrantWhereInput2ᚖlaunchgraphᚋentᚐRegistrantWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalORegistrantWhereInput2ᚖlaunchgraphᚋentᚐRegistrantWhereInput(ctx context.Context, v any) (*ent.RegistrantWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRegistrantWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORegistrationStats2ᚖlaunchgraphᚋinternalᚋstatsᚐStats(ctx context.Context, sel ast.SelectionSet, v *stats.Stats) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RegistrationStats(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOSession2ᚖlaunchgraphᚋentᚐSession(ctx context.Context, sel ast.SelectionSet, v *ent.Session) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -23721,6 +32226,23 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := graphql.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOTranslationInput2ᚕᚖlaunchgraphᚋinternalᚋi18nᚐTranslationInputᚄ(ctx context.Context, v any) ([]*i18n.TranslationInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*i18n.TranslationInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTranslationInput2ᚖlaunchgraphᚋinternalᚋi18nᚐTranslationInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -3,6 +3,7 @@
 package runtime
 
 import (
+	"context"
 	"launchgraph/ent/apikey"
 	"launchgraph/ent/auditentry"
 	"launchgraph/ent/format"
@@ -18,6 +19,9 @@ import (
 	"launchgraph/ent/speaker"
 	"launchgraph/ent/tombstone"
 	"time"
+
+	"entgo.io/ent"
+	"entgo.io/ent/privacy"
 )
 
 // The init function reads all schema descriptors with runtime code
@@ -25,6 +29,15 @@ import (
 // to their package variables.
 func init() {
 	apikeyMixin := schema.APIKey{}.Mixin()
+	apikey.Policy = privacy.NewPolicies(schema.APIKey{})
+	apikey.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := apikey.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	apikeyMixinFields0 := apikeyMixin[0].Fields()
 	_ = apikeyMixinFields0
 	apikeyFields := schema.APIKey{}.Fields()
@@ -62,6 +75,15 @@ func init() {
 	// apikey.PrefixValidator is a validator for the "prefix" field. It is called by the builders before save.
 	apikey.PrefixValidator = apikeyDescPrefix.Validators[0].(func(string) error)
 	auditentryMixin := schema.AuditEntry{}.Mixin()
+	auditentry.Policy = privacy.NewPolicies(schema.AuditEntry{})
+	auditentry.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := auditentry.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	auditentryMixinFields0 := auditentryMixin[0].Fields()
 	_ = auditentryMixinFields0
 	auditentryFields := schema.AuditEntry{}.Fields()
@@ -77,6 +99,15 @@ func init() {
 	// auditentry.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	auditentry.UpdateDefaultUpdatedAt = auditentryDescUpdatedAt.UpdateDefault.(func() time.Time)
 	formatMixin := schema.Format{}.Mixin()
+	format.Policy = privacy.NewPolicies(schema.Format{})
+	format.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := format.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	formatMixinFields0 := formatMixin[0].Fields()
 	_ = formatMixinFields0
 	formatFields := schema.Format{}.Fields()
@@ -118,6 +149,15 @@ func init() {
 	// format.TypicalDurationDaysValidator is a validator for the "typical_duration_days" field. It is called by the builders before save.
 	format.TypicalDurationDaysValidator = formatDescTypicalDurationDays.Validators[0].(func(int) error)
 	guidelinesetMixin := schema.GuidelineSet{}.Mixin()
+	guidelineset.Policy = privacy.NewPolicies(schema.GuidelineSet{})
+	guidelineset.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := guidelineset.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	guidelinesetMixinFields0 := guidelinesetMixin[0].Fields()
 	_ = guidelinesetMixinFields0
 	guidelinesetFields := schema.GuidelineSet{}.Fields()
@@ -173,6 +213,15 @@ func init() {
 		}
 	}()
 	idempotencykeyMixin := schema.IdempotencyKey{}.Mixin()
+	idempotencykey.Policy = privacy.NewPolicies(schema.IdempotencyKey{})
+	idempotencykey.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := idempotencykey.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	idempotencykeyMixinFields0 := idempotencykeyMixin[0].Fields()
 	_ = idempotencykeyMixinFields0
 	idempotencykeyFields := schema.IdempotencyKey{}.Fields()
@@ -188,9 +237,20 @@ func init() {
 	// idempotencykey.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	idempotencykey.UpdateDefaultUpdatedAt = idempotencykeyDescUpdatedAt.UpdateDefault.(func() time.Time)
 	launchMixin := schema.Launch{}.Mixin()
+	launch.Policy = privacy.NewPolicies(schema.Launch{})
+	launch.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := launch.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	launchHooks := schema.Launch{}.Hooks()
-	launch.Hooks[0] = launchHooks[0]
-	launch.Hooks[1] = launchHooks[1]
+
+	launch.Hooks[1] = launchHooks[0]
+
+	launch.Hooks[2] = launchHooks[1]
 	launchMixinFields0 := launchMixin[0].Fields()
 	_ = launchMixinFields0
 	launchFields := schema.Launch{}.Fields()
@@ -324,6 +384,15 @@ func init() {
 	// launch.DefaultRevision holds the default value on creation for the revision field.
 	launch.DefaultRevision = launchDescRevision.Default.(int)
 	notificationMixin := schema.Notification{}.Mixin()
+	notification.Policy = privacy.NewPolicies(schema.Notification{})
+	notification.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := notification.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	notificationMixinFields0 := notificationMixin[0].Fields()
 	_ = notificationMixinFields0
 	notificationFields := schema.Notification{}.Fields()
@@ -347,6 +416,15 @@ func init() {
 	// notification.DefaultAttempts holds the default value on creation for the attempts field.
 	notification.DefaultAttempts = notificationDescAttempts.Default.(int)
 	objectiveMixin := schema.Objective{}.Mixin()
+	objective.Policy = privacy.NewPolicies(schema.Objective{})
+	objective.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := objective.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	objectiveMixinFields0 := objectiveMixin[0].Fields()
 	_ = objectiveMixinFields0
 	objectiveFields := schema.Objective{}.Fields()
@@ -388,6 +466,15 @@ func init() {
 	// objective.DefaultSeriesWide holds the default value on creation for the series_wide field.
 	objective.DefaultSeriesWide = objectiveDescSeriesWide.Default.(bool)
 	regionMixin := schema.Region{}.Mixin()
+	region.Policy = privacy.NewPolicies(schema.Region{})
+	region.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := region.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	regionMixinFields0 := regionMixin[0].Fields()
 	_ = regionMixinFields0
 	regionFields := schema.Region{}.Fields()
@@ -429,6 +516,15 @@ func init() {
 	// region.DefaultTimezoneValidator is a validator for the "default_timezone" field. It is called by the builders before save.
 	region.DefaultTimezoneValidator = regionDescDefaultTimezone.Validators[0].(func(string) error)
 	registrantMixin := schema.Registrant{}.Mixin()
+	registrant.Policy = privacy.NewPolicies(schema.Registrant{})
+	registrant.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := registrant.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	registrantMixinFields0 := registrantMixin[0].Fields()
 	_ = registrantMixinFields0
 	registrantFields := schema.Registrant{}.Fields()
@@ -518,9 +614,20 @@ func init() {
 	// registrant.RejectionReasonValidator is a validator for the "rejection_reason" field. It is called by the builders before save.
 	registrant.RejectionReasonValidator = registrantDescRejectionReason.Validators[0].(func(string) error)
 	sessionMixin := schema.Session{}.Mixin()
+	session.Policy = privacy.NewPolicies(schema.Session{})
+	session.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := session.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	sessionHooks := schema.Session{}.Hooks()
-	session.Hooks[0] = sessionHooks[0]
-	session.Hooks[1] = sessionHooks[1]
+
+	session.Hooks[1] = sessionHooks[0]
+
+	session.Hooks[2] = sessionHooks[1]
 	sessionMixinFields0 := sessionMixin[0].Fields()
 	_ = sessionMixinFields0
 	sessionFields := schema.Session{}.Fields()
@@ -584,6 +691,15 @@ func init() {
 	// session.DefaultRevision holds the default value on creation for the revision field.
 	session.DefaultRevision = sessionDescRevision.Default.(int)
 	speakerMixin := schema.Speaker{}.Mixin()
+	speaker.Policy = privacy.NewPolicies(schema.Speaker{})
+	speaker.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := speaker.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	speakerMixinFields0 := speakerMixin[0].Fields()
 	_ = speakerMixinFields0
 	speakerFields := schema.Speaker{}.Fields()
@@ -628,6 +744,15 @@ func init() {
 	speakerDescBio := speakerFields[3].Descriptor()
 	// speaker.BioValidator is a validator for the "bio" field. It is called by the builders before save.
 	speaker.BioValidator = speakerDescBio.Validators[0].(func(string) error)
+	tombstone.Policy = privacy.NewPolicies(schema.Tombstone{})
+	tombstone.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := tombstone.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	tombstoneFields := schema.Tombstone{}.Fields()
 	_ = tombstoneFields
 	// tombstoneDescDeletedAt is the schema descriptor for deleted_at field.
