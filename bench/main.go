@@ -33,9 +33,14 @@ import (
 	"launchgraph/internal/store"
 )
 
-const usage = `usage: bench register [flags]
+const usage = `usage: bench register|seed|query [flags]
 
-Run "bench register -h" for the flags.`
+  register  register mutations from concurrent clients (scenario d)
+  seed      create the benchmark dataset (60 launches, 20,000 registrants)
+  query     a read scenario: -scenario a (launch by id), b (regions → launches →
+            registrants, admin key), c (a page of registrants, admin key)
+
+Run "bench COMMAND -h" for the flags.`
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -48,9 +53,19 @@ func main() {
 
 // run is the whole program; main only wires the process to it.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) < 2 || args[1] != "register" {
+	if len(args) < 2 {
 		fmt.Fprintln(stderr, usage)
-		return errors.New("unknown or missing command")
+		return errors.New("missing command")
+	}
+	switch args[1] {
+	case "seed":
+		return runSeed(ctx, args[2:], stdout, stderr)
+	case "query":
+		return runQuery(ctx, args[2:], stdout, stderr)
+	case "register":
+	default:
+		fmt.Fprintln(stderr, usage)
+		return fmt.Errorf("unknown command %q", args[1])
 	}
 	cfg, err := parseFlags(args[2:], stderr)
 	if err != nil {

@@ -25,7 +25,7 @@ type Limits struct {
 	MaxTokens int
 	// AnonymousComplexity bounds the cost of an anonymous operation; default 2,000.
 	AnonymousComplexity int
-	// KeyComplexity bounds the cost for partner and admin keys; default 20,000.
+	// KeyComplexity bounds the cost for partner and admin keys; default 50,000.
 	KeyComplexity int
 }
 
@@ -39,7 +39,7 @@ func (l Limits) withDefaults() Limits {
 	def(&l.MaxAliases, 30)
 	def(&l.MaxTokens, 10_000)
 	def(&l.AnonymousComplexity, 2_000)
-	def(&l.KeyComplexity, 20_000)
+	def(&l.KeyComplexity, 50_000)
 	return l
 }
 

@@ -4,9 +4,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	netmail "net/mail"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"launchgraph/internal/outbox"
 )
 
 // config is everything the server reads from its environment and flags; nothing else
@@ -38,6 +42,25 @@ type config struct {
 	// CacheMaxAge is how long shared caches may keep anonymous GET responses of public
 	// data (/graphql, /feeds); 0 turns caching off.
 	CacheMaxAge time.Duration
+
+	// Mail configures registration emails (the outbox).
+	Mail mailConfig
+}
+
+// mailConfig configures the registration emails.
+type mailConfig struct {
+	// SMTPURL is smtp://user:pass@host:587 (STARTTLS; ?starttls=none for test servers) or
+	// smtps://…; empty writes .eml files under DataDir/outbox.
+	SMTPURL string
+	// From is the sender of the emails.
+	From string
+	// PublicURL is the base of the links in the emails.
+	PublicURL string
+	// MaxAttempts is how many deliveries are tried before a message is FAILED.
+	MaxAttempts int
+	// outbox is built by serve (startMail), not read from the environment: nil leaves
+	// registrations without emails (tests of other features).
+	outbox *outbox.Outbox
 }
 
 // production reports whether safe production defaults apply.
@@ -67,12 +90,17 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	fs.StringVar(&maxIdle, "db-max-idle-conns", env("DB_MAX_IDLE_CONNS", "0"), "idle pool size; 0 sizes it for the machine (DB_MAX_IDLE_CONNS)")
 	fs.StringVar(&grace, "shutdown-grace", env("SHUTDOWN_GRACE", "20s"), "graceful shutdown budget (SHUTDOWN_GRACE)")
 	fs.StringVar(&cacheMaxAge, "cache-max-age", env("CACHE_MAX_AGE", "60s"), "max-age of cacheable anonymous GET responses; 0 disables (CACHE_MAX_AGE)")
+	var mailAttempts string
+	fs.StringVar(&c.Mail.SMTPURL, "smtp-url", env("SMTP_URL", ""), "smtp://user:pass@host:587 (STARTTLS; ?starttls=none to disable) or smtps://…; empty writes .eml files under DATA_DIR/outbox (SMTP_URL)")
+	fs.StringVar(&c.Mail.From, "mail-from", env("MAIL_FROM", "COP 2020 Launches <no-reply@localhost>"), "sender of registration emails (MAIL_FROM)")
+	fs.StringVar(&c.Mail.PublicURL, "public-url", env("PUBLIC_URL", "http://localhost:8080"), "public base URL for links in emails (PUBLIC_URL)")
+	fs.StringVar(&mailAttempts, "mail-max-attempts", env("MAIL_MAX_ATTEMPTS", "8"), "delivery attempts before an email is FAILED (MAIL_MAX_ATTEMPTS)")
 	var rateAnon, rateRegister, ratePartner, keyComplexity, opTimeout, drain string
 	fs.StringVar(&drain, "shutdown-drain", env("SHUTDOWN_DRAIN", ""), "how long /readyz answers 503 before the listener closes; default 5s in production, 0 in development (SHUTDOWN_DRAIN)")
 	fs.StringVar(&rateAnon, "rate-limit-anonymous", env("RATE_LIMIT_ANONYMOUS", "600"), "requests per minute per IP for anonymous callers; 0 disables (RATE_LIMIT_ANONYMOUS)")
 	fs.StringVar(&rateRegister, "rate-limit-register", env("RATE_LIMIT_REGISTER", "30"), "register mutations per minute per IP; 0 disables (RATE_LIMIT_REGISTER)")
 	fs.StringVar(&ratePartner, "rate-limit-partner", env("RATE_LIMIT_PARTNER", "6000"), "requests per minute per partner key; 0 disables (RATE_LIMIT_PARTNER)")
-	fs.StringVar(&keyComplexity, "key-complexity-limit", env("KEY_COMPLEXITY_LIMIT", "20000"), "operation cost budget for partner and admin keys (KEY_COMPLEXITY_LIMIT)")
+	fs.StringVar(&keyComplexity, "key-complexity-limit", env("KEY_COMPLEXITY_LIMIT", "50000"), "operation cost budget for partner and admin keys (KEY_COMPLEXITY_LIMIT)")
 	fs.StringVar(&opTimeout, "operation-timeout", env("OPERATION_TIMEOUT", "15s"), "deadline of one GraphQL operation (OPERATION_TIMEOUT)")
 	fs.BoolVar(&c.Migrate, "migrate", true, "apply migrations at start")
 	fs.BoolVar(&c.Seed, "seed", true, "seed the COP 2020 data into an empty database at start")
@@ -132,6 +160,21 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	for _, o := range strings.Split(origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			c.AllowedOrigins = append(c.AllowedOrigins, o)
+		}
+	}
+	if c.Mail.MaxAttempts, err = strconv.Atoi(mailAttempts); err != nil || c.Mail.MaxAttempts < 1 {
+		return config{}, fmt.Errorf("config: MAIL_MAX_ATTEMPTS must be a whole number ≥ 1, not %q", mailAttempts)
+	}
+	if _, err := netmail.ParseAddress(c.Mail.From); err != nil {
+		return config{}, fmt.Errorf("config: MAIL_FROM must be an email address, not %q", c.Mail.From)
+	}
+	if u, err := url.Parse(c.Mail.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return config{}, fmt.Errorf("config: PUBLIC_URL must be an http(s) URL, not %q", c.Mail.PublicURL)
+	}
+	c.Mail.PublicURL = strings.TrimRight(c.Mail.PublicURL, "/")
+	if c.Mail.SMTPURL != "" {
+		if _, err := outbox.NewSMTP(c.Mail.SMTPURL); err != nil {
+			return config{}, fmt.Errorf("config: %w", err)
 		}
 	}
 	switch c.LogLevel {

@@ -22,6 +22,7 @@ import (
 	_ "launchgraph/ent/runtime" // schema defaults, hooks and policies
 	"launchgraph/internal/audit"
 	"launchgraph/internal/changes"
+	"launchgraph/internal/events"
 )
 
 // DefaultSQLiteFile is the name of the embedded SQLite database created in Config.DataDir
@@ -70,6 +71,10 @@ type DB struct {
 	SQL *sql.DB
 	// Dialect is dialect.Postgres or dialect.SQLite.
 	Dialect string
+	// Events carries committed changes to live subscriptions: PostgreSQL LISTEN/NOTIFY
+	// (shared by every process on the database), or in process for SQLite. Every change
+	// made through Client is published after its transaction commits (events.Hook).
+	Events events.Broker
 }
 
 // defaultPool returns the pool sizes used when Config leaves them at 0.
@@ -81,7 +86,9 @@ type DB struct {
 func defaultPool(dialectName string) (maxOpen, maxIdle int) {
 	n := runtime.NumCPU()
 	if dialectName == dialect.Postgres {
-		return max(8, 4*n), max(2, n)
+		// Keep every open connection idle-able: a smaller idle pool closes connections
+		// under load only to open new ones (a PostgreSQL backend fork each) a moment later.
+		return max(8, 4*n), max(8, 4*n)
 	}
 	return max(4, n), max(4, n)
 }
@@ -122,10 +129,16 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	// Deleted launches, sessions, speakers and objectives leave tombstones for partners
 	// syncing incrementally, in the deleting transaction.
 	client.Use(changes.Hook())
+	var broker events.Broker = events.NewHub()
+	if dialectName == dialect.Postgres {
+		broker = events.NewPostgres(db, dsn)
+	}
+	client.Use(events.Hook(broker, nil))
 	return &DB{
 		Client:  client,
 		SQL:     db,
 		Dialect: dialectName,
+		Events:  broker,
 	}, nil
 }
 
@@ -141,7 +154,11 @@ func (db *DB) Ping(ctx context.Context) error {
 func (db *DB) Close() error {
 	// The ent driver closes db.SQL too, unless a WrapDriver forgot to pass Close on;
 	// sql.DB.Close is idempotent.
-	if err := errors.Join(db.Client.Close(), db.SQL.Close()); err != nil {
+	var errEvents error
+	if db.Events != nil {
+		errEvents = db.Events.Close()
+	}
+	if err := errors.Join(errEvents, db.Client.Close(), db.SQL.Close()); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}
 	return nil

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"launchgraph/ent"
+	"launchgraph/ent/format"
+	"launchgraph/ent/region"
+	"launchgraph/ent/registrant"
+	"launchgraph/internal/store"
+)
+
+// The read scenarios of the load figures (README, Performance).
+var scenarios = map[string]string{
+	// (a) one launch by id with its region and format.
+	"a": `query A($id: ID!) { node(id: $id) { ... on Launch { id title startsAt region { code } format { kind } } } }`,
+	// (b) regions → launches (with totalCount) → first 10 registrants each (admin key).
+	"b": `query B { regions(first: 10) { edges { node { code launches(first: 60) { totalCount edges { node { title
+		registrants(first: 10) { edges { node { name status } } } } } } } } } }`,
+	// (c) a page of 50 registrants of one launch by status, newest first, with totalCount (admin key).
+	"c": `query C($id: ID!) { registrants(first: 50, where: {status: CONFIRMED, hasLaunchWith: {id: $id}},
+		orderBy: [{field: CREATED_AT, direction: DESC}]) { totalCount edges { node { id name status createdAt } } } }`,
+}
+
+// runSeed creates the benchmark dataset: launches PUBLISHED launches in one region with
+// registrants spread over them, written in bulk as trusted code.
+func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbURL := fs.String("database-url", "", "database of the server (required)")
+	launches := fs.Int("launches", 60, "launches to create")
+	registrants := fs.Int("registrants", 20000, "registrants in all")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dbURL == "" {
+		return errors.New("seed: -database-url is required")
+	}
+	db, err := store.Open(ctx, store.Config{URL: *dbURL, MaxOpenConns: 2})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	reg, err := db.Client.Region.Query().Where(region.Code("BEN")).Only(ctx)
+	if ent.IsNotFound(err) {
+		reg, err = db.Client.Region.Create().SetCode("BEN").SetName("Benchmark").SetDefaultTimezone("UTC").Save(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("seed: region: %w", err)
+	}
+	fmtn, err := db.Client.Format.Query().Where(format.KindEQ(format.KindONE_DAY_FORUM)).First(ctx)
+	if ent.IsNotFound(err) {
+		fmtn, err = db.Client.Format.Create().SetKind(format.KindONE_DAY_FORUM).SetName("One-day forum").Save(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("seed: format: %w", err)
+	}
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	start := time.Now().UTC().Add(60 * 24 * time.Hour).Truncate(time.Hour)
+	var ids []int
+	for i := range *launches {
+		l, err := db.Client.Launch.Create().
+			SetSlug(fmt.Sprintf("bench-%s-%d", run, i)).SetTitle(fmt.Sprintf("Benchmark launch %d", i)).
+			SetRegion(reg).SetFormat(fmtn).SetStatus("PUBLISHED").SetTimezone("UTC").
+			SetStartsAt(start).SetEndsAt(start.Add(6 * time.Hour)).Save(ctx)
+		if err != nil {
+			return fmt.Errorf("seed: launch: %w", err)
+		}
+		ids = append(ids, l.ID)
+	}
+	statuses := []registrant.Status{registrant.StatusCONFIRMED, registrant.StatusCONFIRMED, registrant.StatusCONFIRMED, registrant.StatusPENDING, registrant.StatusCANCELLED}
+	for done := 0; done < *registrants; {
+		batch := make([]*ent.RegistrantCreate, 0, 1000)
+		for ; len(batch) < 1000 && done < *registrants; done++ {
+			email := fmt.Sprintf("p%d-%s@example.org", done, run)
+			batch = append(batch, db.Client.Registrant.Create().
+				SetLaunchID(ids[done%len(ids)]).SetName(fmt.Sprintf("Participant %d", done)).
+				SetEmail(email).SetEmailKey(email).SetCountry("UA").
+				SetStatus(statuses[done%len(statuses)]).SetConsentAt(time.Now()))
+		}
+		if err := db.Client.Registrant.CreateBulk(batch...).Exec(ctx); err != nil {
+			return fmt.Errorf("seed: registrants: %w", err)
+		}
+	}
+	fmt.Fprintf(stdout, "created %d launches (first id %d) and %d registrants\n", len(ids), ids[0], *registrants)
+	return nil
+}
+
+// runQuery drives one read scenario and checks that no response has errors.
+func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("query", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	name := fs.String("scenario", "a", "a, b or c")
+	url := fs.String("url", "http://127.0.0.1:8080", "server base URL")
+	key := fs.String("key", "", "API key (admin for b and c)")
+	id := fs.String("id", "", "launch id for a and c")
+	clients := fs.Int("c", 32, "concurrent clients")
+	duration := fs.Duration("d", 10*time.Second, "measured duration")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	query, ok := scenarios[*name]
+	if !ok {
+		return fmt.Errorf("query: unknown scenario %q", *name)
+	}
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": map[string]any{"id": *id}})
+	tr := &http.Transport{MaxIdleConns: *clients, MaxIdleConnsPerHost: *clients}
+	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	end := time.Now().Add(*duration)
+	var mu sync.Mutex
+	var latencies []time.Duration
+	failures := map[string]int{}
+	var wg sync.WaitGroup
+	for range *clients {
+		wg.Go(func() {
+			var mine []time.Duration
+			bad := map[string]int{}
+			for time.Now().Before(end) && ctx.Err() == nil {
+				start := time.Now()
+				if outcome := send(ctx, client, *url, *key, body); outcome != "" {
+					bad[outcome]++
+				}
+				mine = append(mine, time.Since(start))
+			}
+			mu.Lock()
+			latencies = append(latencies, mine...)
+			for k, v := range bad {
+				failures[k] += v
+			}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	slices.Sort(latencies)
+	n := len(latencies)
+	if n == 0 {
+		return errors.New("query: no requests completed")
+	}
+	pct := func(p float64) time.Duration { return latencies[min(n-1, int(float64(n)*p))].Round(10 * time.Microsecond) }
+	fmt.Fprintf(stdout, "scenario %s: %d clients, %s: %d requests (%.0f/s), p50 %s p99 %s, failures %v\n",
+		*name, *clients, *duration, n, float64(n)/duration.Seconds(), pct(0.5), pct(0.99), failures)
+	if len(failures) > 0 {
+		return fmt.Errorf("query: %d kinds of failure", len(failures))
+	}
+	return nil
+}
+
+// send posts one request; it returns "" for a response without errors, else what failed.
+func send(ctx context.Context, client *http.Client, url, key string, body []byte) string {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		return "request error"
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return "transport error"
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Errors []struct{ Extensions struct{ Code string } }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK {
+		return "HTTP " + strconv.Itoa(resp.StatusCode)
+	}
+	if len(out.Errors) > 0 {
+		return out.Errors[0].Extensions.Code
+	}
+	return ""
+}
