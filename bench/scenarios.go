@@ -147,7 +147,9 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if n == 0 {
 		return errors.New("query: no requests completed")
 	}
-	pct := func(p float64) time.Duration { return latencies[min(n-1, int(float64(n)*p))].Round(10 * time.Microsecond) }
+	pct := func(p float64) time.Duration {
+		return latencies[min(n-1, int(float64(n)*p))].Round(10 * time.Microsecond)
+	}
 	fmt.Fprintf(stdout, "scenario %s: %d clients, %s: %d requests (%.0f/s), p50 %s p99 %s, failures %v\n",
 		*name, *clients, *duration, n, float64(n)/duration.Seconds(), pct(0.5), pct(0.99), failures)
 	if len(failures) > 0 {
