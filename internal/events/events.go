@@ -1,0 +1,160 @@
+// Package events carries change notifications between the data layer and live
+// subscriptions: an ent hook publishes ids-only events after a transaction commits, and a
+// Broker fans them out, in process (SQLite) or across replicas through PostgreSQL
+// LISTEN/NOTIFY.
+package events
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+)
+
+// Event types: the ent type names of what changed, and Resync.
+const (
+	TypeLaunch     = "Launch"
+	TypeSession    = "Session"
+	TypeSpeaker    = "Speaker"
+	TypeObjective  = "Objective"
+	TypeRegistrant = "Registrant"
+	// TypeResync tells a subscriber that events may have been missed (a reconnected
+	// PostgreSQL listener, or its own buffer overflowed): it re-reads the current state.
+	TypeResync = "resync"
+)
+
+// Changes of an entity.
+const (
+	Created = "CREATED"
+	Updated = "UPDATED"
+	Deleted = "DELETED"
+)
+
+// Event is one committed change. It holds ids and statuses only, never personal data:
+// subscribers load what their viewer may see.
+type Event struct {
+	Type     string `json:"t"`
+	LaunchID int    `json:"l,omitempty"`
+	EntityID int    `json:"e,omitempty"`
+	Change   string `json:"c,omitempty"`
+	// PreviousStatus and Status are a registrant's statuses before and after the change.
+	PreviousStatus string    `json:"p,omitempty"`
+	Status         string    `json:"s,omitempty"`
+	At             time.Time `json:"at"`
+}
+
+// ErrClosed is returned by a closed broker.
+var ErrClosed = errors.New("events: broker closed")
+
+// Publisher publishes committed changes.
+type Publisher interface {
+	Publish(ctx context.Context, evs ...Event) error
+}
+
+// Broker fans events out to subscribers.
+type Broker interface {
+	Publisher
+	// Subscribe delivers the events for which filter returns true, and every Resync, on
+	// the returned channel until ctx ends or the broker closes (then the channel is
+	// closed). At most buffer events wait; on overflow the waiting events are replaced
+	// by one Resync, so a slow subscriber never blocks the publisher.
+	Subscribe(ctx context.Context, filter func(Event) bool, buffer int) (<-chan Event, error)
+	// Close ends every subscription.
+	Close() error
+}
+
+// Hub is the in-process Broker, and the local fan-out of the PostgreSQL one.
+type Hub struct {
+	mu     sync.Mutex
+	subs   map[*subscriber]struct{}
+	closed bool
+}
+
+type subscriber struct {
+	ch     chan Event
+	filter func(Event) bool
+}
+
+// NewHub returns an empty in-process broker.
+func NewHub() *Hub { return &Hub{subs: make(map[*subscriber]struct{})} }
+
+// Publish delivers evs to the matching subscribers without blocking.
+func (h *Hub) Publish(_ context.Context, evs ...Event) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return ErrClosed
+	}
+	for _, ev := range evs {
+		for s := range h.subs {
+			if ev.Type != TypeResync && s.filter != nil && !s.filter(ev) {
+				continue
+			}
+			s.offer(ev)
+		}
+	}
+	return nil
+}
+
+// offer queues ev, or on overflow replaces the queue with one Resync. Call with h.mu held.
+func (s *subscriber) offer(ev Event) {
+	select {
+	case s.ch <- ev:
+		return
+	default:
+	}
+	for drained := false; !drained; {
+		select {
+		case <-s.ch:
+		default:
+			drained = true
+		}
+	}
+	s.ch <- Event{Type: TypeResync, At: time.Now()}
+}
+
+// Subscribe implements Broker.
+func (h *Hub) Subscribe(ctx context.Context, filter func(Event) bool, buffer int) (<-chan Event, error) {
+	if buffer < 1 {
+		buffer = 1
+	}
+	s := &subscriber{ch: make(chan Event, buffer), filter: filter}
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return nil, ErrClosed
+	}
+	h.subs[s] = struct{}{}
+	h.mu.Unlock()
+	context.AfterFunc(ctx, func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if _, ok := h.subs[s]; ok {
+			delete(h.subs, s)
+			close(s.ch)
+		}
+	})
+	return s.ch, nil
+}
+
+// Subscribers returns the number of live subscriptions.
+func (h *Hub) Subscribers() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs)
+}
+
+// Close ends every subscription; later calls do nothing.
+func (h *Hub) Close() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil
+	}
+	h.closed = true
+	for s := range h.subs {
+		delete(h.subs, s)
+		close(s.ch)
+	}
+	return nil
+}

@@ -1,0 +1,229 @@
+package events
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	entsql "entgo.io/ent/dialect/sql"
+
+	"launchgraph/ent"
+	"launchgraph/ent/launch"
+	"launchgraph/ent/objective"
+	"launchgraph/ent/privacy"
+	"launchgraph/ent/registrant"
+	"launchgraph/ent/session"
+	"launchgraph/ent/speaker"
+)
+
+// mutation is what the hook needs of every generated ent mutation.
+type mutation interface {
+	ent.Mutation
+	IDs(ctx context.Context) ([]int, error)
+	Client() *ent.Client
+	Tx() (*ent.Tx, error)
+}
+
+// Hook publishes an event for every change to a launch, session, speaker, objective or
+// registrant, whichever path makes it: after the transaction commits when the mutation
+// runs in one (nothing when it rolls back), else right after the mutation. A publish
+// error cannot undo the change; it goes to onError (nil ignores it). Register it on the
+// client (store.Open).
+func Hook(pub Publisher, onError func(error)) ent.Hook {
+	return func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			mm, ok := m.(mutation)
+			if !ok {
+				return next.Mutate(ctx, m)
+			}
+			switch m.Type() {
+			case TypeLaunch, TypeSession, TypeSpeaker, TypeObjective, TypeRegistrant:
+			default:
+				return next.Mutate(ctx, m)
+			}
+			// The hook reads ids and statuses whatever the viewer may see.
+			rctx := privacy.DecisionContext(ctx, privacy.Allow)
+			var before []Event
+			var ids []int
+			if !m.Op().Is(ent.OpCreate) {
+				var err error
+				if ids, err = mm.IDs(rctx); err != nil {
+					return nil, fmt.Errorf("events: ids of %s: %w", m.Type(), err)
+				}
+				if before, err = collect(rctx, mm.Client(), m.Type(), ids); err != nil {
+					return nil, err
+				}
+			}
+			v, err := next.Mutate(ctx, m)
+			if err != nil {
+				return v, err
+			}
+			if m.Op().Is(ent.OpCreate) {
+				if id, ok := idOf(v); ok {
+					ids = []int{id}
+				}
+			}
+			after, known := created(v)
+			if !known && !m.Op().Is(ent.OpDelete|ent.OpDeleteOne) {
+				if after, err = collect(rctx, mm.Client(), m.Type(), ids); err != nil {
+					return nil, err
+				}
+			}
+			evs := diff(m.Op(), before, after, time.Now().UTC())
+			if len(evs) == 0 {
+				return v, nil
+			}
+			publish := func() {
+				if err := pub.Publish(context.WithoutCancel(ctx), evs...); err != nil && onError != nil {
+					onError(err)
+				}
+			}
+			if tx, err := mm.Tx(); err == nil && tx != nil {
+				tx.OnCommit(func(next ent.Committer) ent.Committer {
+					return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+						if err := next.Commit(ctx, tx); err != nil {
+							return err
+						}
+						publish()
+						return nil
+					})
+				})
+				return v, nil
+			}
+			publish()
+			return v, nil
+		})
+	}
+}
+
+// created returns the event of a created launch, session or registrant without a query
+// (bulk inserts stay one statement per batch).
+func created(v ent.Value) ([]Event, bool) {
+	switch x := v.(type) {
+	case *ent.Launch:
+		return []Event{{Type: TypeLaunch, LaunchID: x.ID, EntityID: x.ID}}, true
+	case *ent.Session:
+		return []Event{{Type: TypeSession, LaunchID: x.LaunchID, EntityID: x.ID}}, true
+	case *ent.Registrant:
+		return []Event{{Type: TypeRegistrant, LaunchID: x.LaunchID, EntityID: x.ID, Status: string(x.Status)}}, true
+	}
+	return nil, false
+}
+
+// idOf returns the id of a created entity.
+func idOf(v ent.Value) (int, bool) {
+	switch x := v.(type) {
+	case *ent.Launch:
+		return x.ID, true
+	case *ent.Session:
+		return x.ID, true
+	case *ent.Speaker:
+		return x.ID, true
+	case *ent.Objective:
+		return x.ID, true
+	case *ent.Registrant:
+		return x.ID, true
+	}
+	return 0, false
+}
+
+// collect returns one event per (entity, launch) pair of ids, with registrants' statuses.
+func collect(ctx context.Context, c *ent.Client, typ string, ids []int) ([]Event, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var out []Event
+	var err error
+	switch typ {
+	case TypeLaunch:
+		for _, id := range ids {
+			out = append(out, Event{Type: typ, LaunchID: id, EntityID: id})
+		}
+	case TypeSession:
+		var rows []struct {
+			ID       int `json:"id"`
+			LaunchID int `json:"launch_id"`
+		}
+		err = c.Session.Query().Where(session.IDIn(ids...)).
+			Select(session.FieldID, session.FieldLaunchID).Scan(ctx, &rows)
+		for _, r := range rows {
+			out = append(out, Event{Type: typ, LaunchID: r.LaunchID, EntityID: r.ID})
+		}
+	case TypeSpeaker:
+		for _, id := range ids {
+			var launches []int
+			launches, err = c.Session.Query().Where(session.HasSpeakersWith(speaker.ID(id))).
+				Unique(true).Select(session.FieldLaunchID).Ints(ctx)
+			if err != nil {
+				break
+			}
+			for _, l := range launches {
+				out = append(out, Event{Type: typ, LaunchID: l, EntityID: id})
+			}
+		}
+	case TypeObjective:
+		for _, id := range ids {
+			var launches []int
+			launches, err = c.Launch.Query().Where(launch.HasObjectivesWith(objective.ID(id))).IDs(ctx)
+			if err != nil {
+				break
+			}
+			for _, l := range launches {
+				out = append(out, Event{Type: typ, LaunchID: l, EntityID: id})
+			}
+		}
+	case TypeRegistrant:
+		var rows []struct {
+			ID       int    `json:"id"`
+			LaunchID int    `json:"launch_id"`
+			Status   string `json:"status"`
+		}
+		err = c.Registrant.Query().Where(registrant.IDIn(ids...)).
+			Modify(func(s *entsql.Selector) {
+				s.Select(s.C(registrant.FieldID), s.C(registrant.FieldLaunchID), s.C(registrant.FieldStatus))
+			}).Scan(ctx, &rows)
+		for _, r := range rows {
+			out = append(out, Event{Type: typ, LaunchID: r.LaunchID, EntityID: r.ID, Status: r.Status})
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("events: read %s: %w", typ, err)
+	}
+	return out, nil
+}
+
+// diff turns the entities before and after a mutation into events.
+func diff(op ent.Op, before, after []Event, at time.Time) []Event {
+	key := func(e Event) [2]int { return [2]int{e.EntityID, e.LaunchID} }
+	var out []Event
+	switch {
+	case op.Is(ent.OpCreate):
+		for _, e := range after {
+			e.Change, e.At = Created, at
+			out = append(out, e)
+		}
+	case op.Is(ent.OpDelete | ent.OpDeleteOne):
+		for _, e := range before {
+			e.Change, e.At, e.PreviousStatus, e.Status = Deleted, at, e.Status, ""
+			out = append(out, e)
+		}
+	default:
+		old := make(map[[2]int]Event, len(before))
+		for _, e := range before {
+			old[key(e)] = e
+		}
+		for _, e := range after {
+			prev := old[key(e)]
+			delete(old, key(e))
+			e.Change, e.At, e.PreviousStatus = Updated, at, prev.Status
+			out = append(out, e)
+		}
+		for _, e := range before { // moved to another launch: the old one changed too
+			if _, gone := old[key(e)]; gone && e.Type != TypeRegistrant {
+				e.Change, e.At, e.Status = Updated, at, ""
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,270 @@
+// Package live runs GraphQL subscriptions: it listens to committed changes (internal/events)
+// and loads, with the subscriber's own viewer, what that subscriber may see.
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"time"
+
+	"launchgraph/ent"
+	"launchgraph/ent/registrant"
+	"launchgraph/internal/apperr"
+	"launchgraph/internal/auth"
+	"launchgraph/internal/events"
+	"launchgraph/internal/registration"
+)
+
+// buffer is how many events wait per subscription before they coalesce into a resync.
+const buffer = 64
+
+// ProgrammeChange is a change to a launch's programme (GraphQL ProgrammeChange).
+type ProgrammeChange struct {
+	Launch *ent.Launch
+	// Session is the changed session; nil for a deleted one, or when a speaker or an
+	// objective of the launch changed.
+	Session *ent.Session
+	Change  string
+}
+
+// RegistrationEvent is a registrant's change of status (GraphQL RegistrationEvent).
+type RegistrationEvent struct {
+	RegistrantID int
+	// Registrant is nil once deleted.
+	Registrant     *ent.Registrant
+	PreviousStatus *registrant.Status
+	Status         *registrant.Status
+	At             time.Time
+}
+
+// Service serves the subscriptions of one process.
+type Service struct {
+	client *ent.Client
+	broker events.Broker
+	seats  *registration.Service
+}
+
+// NewService returns the subscriptions over client and broker.
+func NewService(client *ent.Client, broker events.Broker, seats *registration.Service) *Service {
+	return &Service{client: client, broker: broker, seats: seats}
+}
+
+// launchAs loads launch id as ctx's viewer sees it: NOT_FOUND when it may not.
+func (s *Service) launchAs(ctx context.Context, id int) (*ent.Launch, error) {
+	l, err := s.client.Launch.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, apperr.Errorf(apperr.NotFound, "no launch with this id")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("live: load launch: %w", err)
+	}
+	return l, nil
+}
+
+// stream runs load after each batch of matching events (and once first when initial),
+// sending what it returns unless it equals the previous value. A resync, or a burst of
+// events, is one load. It ends when ctx ends or the broker closes.
+func stream[T any](ctx context.Context, s *Service, filter func(events.Event) bool, initial bool,
+	load func(ctx context.Context, evs []events.Event) ([]T, error)) (<-chan T, error) {
+	evc, err := s.broker.Subscribe(ctx, filter, buffer)
+	if err != nil {
+		return nil, fmt.Errorf("live: subscribe: %w", err)
+	}
+	var first []T
+	if initial {
+		if first, err = load(ctx, nil); err != nil {
+			return nil, err
+		}
+	}
+	out := make(chan T, 1)
+	go func() {
+		defer close(out)
+		var last *T
+		send := func(vs []T) bool {
+			for _, v := range vs {
+				if initial && last != nil && reflect.DeepEqual(*last, v) {
+					continue
+				}
+				select {
+				case out <- v:
+					last = &v
+				case <-ctx.Done():
+					return false
+				}
+			}
+			return true
+		}
+		if !send(first) {
+			return
+		}
+		for {
+			var batch []events.Event
+			select {
+			case <-ctx.Done():
+				return
+			case ev, ok := <-evc:
+				if !ok {
+					return
+				}
+				batch = append(batch, ev)
+			}
+			for more := true; more; { // coalesce what is already waiting
+				select {
+				case ev, ok := <-evc:
+					if !ok {
+						more = false
+						break
+					}
+					batch = append(batch, ev)
+				default:
+					more = false
+				}
+			}
+			vs, err := load(ctx, batch)
+			if err != nil {
+				if ctx.Err() == nil && !errors.Is(err, errEnd) {
+					continue // the next event retries
+				}
+				return
+			}
+			if !send(vs) {
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+// errEnd ends a subscription whose events were lost and cannot be replayed.
+var errEnd = errors.New("live: events were missed; subscribe again")
+
+// resynced reports whether evs hold a resync.
+func resynced(evs []events.Event) bool {
+	for _, e := range evs {
+		if e.Type == events.TypeResync {
+			return true
+		}
+	}
+	return false
+}
+
+// Seats emits launch id's seats now and after each committed change of its registrants
+// or capacity; a burst of changes yields the latest counts once.
+func (s *Service) Seats(ctx context.Context, id int) (<-chan *registration.Seats, error) {
+	filter := func(e events.Event) bool {
+		return e.LaunchID == id && (e.Type == events.TypeRegistrant || e.Type == events.TypeLaunch)
+	}
+	return stream(ctx, s, filter, true, func(ctx context.Context, _ []events.Event) ([]*registration.Seats, error) {
+		l, err := s.launchAs(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		seats, err := s.seats.Seats(ctx, l)
+		if err != nil {
+			return nil, fmt.Errorf("live: seats: %w", err)
+		}
+		return []*registration.Seats{seats}, nil
+	})
+}
+
+// Launch emits launch id after each committed change to it, its sessions, speakers or
+// objectives, while ctx's viewer may see it.
+func (s *Service) Launch(ctx context.Context, id int) (<-chan *ent.Launch, error) {
+	if _, err := s.launchAs(ctx, id); err != nil {
+		return nil, err
+	}
+	filter := func(e events.Event) bool { return e.LaunchID == id && e.Type != events.TypeRegistrant }
+	return stream(ctx, s, filter, false, func(ctx context.Context, _ []events.Event) ([]*ent.Launch, error) {
+		l, err := s.client.Launch.Get(ctx, id)
+		if ent.IsNotFound(err) {
+			return nil, nil // hidden or deleted: nothing to show
+		}
+		if err != nil {
+			return nil, fmt.Errorf("live: load launch: %w", err)
+		}
+		return []*ent.Launch{l}, nil
+	})
+}
+
+// Programme emits each committed programme change (sessions, speakers, objectives) of
+// launch id, or of every launch when id is nil, that ctx's viewer may see. After missed
+// events (a resync) it ends: the client re-reads and subscribes again.
+func (s *Service) Programme(ctx context.Context, id *int) (<-chan *ProgrammeChange, error) {
+	if id != nil {
+		if _, err := s.launchAs(ctx, *id); err != nil {
+			return nil, err
+		}
+	}
+	filter := func(e events.Event) bool {
+		switch e.Type {
+		case events.TypeSession, events.TypeSpeaker, events.TypeObjective:
+			return id == nil || e.LaunchID == *id
+		}
+		return false
+	}
+	return stream(ctx, s, filter, false, func(ctx context.Context, evs []events.Event) ([]*ProgrammeChange, error) {
+		if resynced(evs) {
+			return nil, errEnd
+		}
+		var out []*ProgrammeChange
+		for _, e := range evs {
+			l, err := s.client.Launch.Get(ctx, e.LaunchID)
+			if ent.IsNotFound(err) {
+				continue // not visible to this viewer
+			}
+			if err != nil {
+				return nil, fmt.Errorf("live: load launch: %w", err)
+			}
+			pc := &ProgrammeChange{Launch: l, Change: e.Change}
+			if e.Type != events.TypeSession {
+				pc.Change = events.Updated
+			} else if e.Change != events.Deleted {
+				if pc.Session, err = s.client.Session.Get(ctx, e.EntityID); err != nil && !ent.IsNotFound(err) {
+					return nil, fmt.Errorf("live: load session: %w", err)
+				}
+			}
+			out = append(out, pc)
+		}
+		return out, nil
+	})
+}
+
+// Registrations emits every committed change of a registrant of launch id (every launch
+// when nil): admins only. After missed events (a resync) it ends.
+func (s *Service) Registrations(ctx context.Context, id *int) (<-chan *RegistrationEvent, error) {
+	if !auth.FromContext(ctx).IsAdmin() {
+		return nil, apperr.Errorf(apperr.Forbidden, "this operation needs an ADMIN API key")
+	}
+	filter := func(e events.Event) bool {
+		return e.Type == events.TypeRegistrant && (id == nil || e.LaunchID == *id)
+	}
+	return stream(ctx, s, filter, false, func(ctx context.Context, evs []events.Event) ([]*RegistrationEvent, error) {
+		if resynced(evs) {
+			return nil, errEnd
+		}
+		out := make([]*RegistrationEvent, 0, len(evs))
+		for _, e := range evs {
+			re := &RegistrationEvent{RegistrantID: e.EntityID, At: e.At,
+				PreviousStatus: status(e.PreviousStatus), Status: status(e.Status)}
+			if e.Change != events.Deleted {
+				r, err := s.client.Registrant.Get(ctx, e.EntityID)
+				if err != nil && !ent.IsNotFound(err) {
+					return nil, fmt.Errorf("live: load registrant: %w", err)
+				}
+				re.Registrant = r
+			}
+			out = append(out, re)
+		}
+		return out, nil
+	})
+}
+
+func status(s string) *registrant.Status {
+	if s == "" {
+		return nil
+	}
+	st := registrant.Status(s)
+	return &st
+}

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"launchgraph/ent"
+	"launchgraph/internal/store/storetest"
+)
+
+// TestInteropGraphQLWS runs test/interop/seats.mjs: the official graphql-ws client
+// subscribes to seatsChanged over a real server, registers, and checks the event. It
+// needs `npm ci` in test/interop (.ci/run does it) and is skipped only without node.
+func TestInteropGraphQLWS(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed")
+	}
+	db := storetest.SQLite(t)
+	srv := testServer(t, db)
+	l := regLaunch(t, db, func(c *ent.LaunchCreate) { c.SetCapacity(3) })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, filepath.Join("..", "test", "interop", "seats.mjs"), srv.URL, strconv.Itoa(l.ID))
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("node seats.mjs: %v\n%s", err, out)
+	}
+	t.Logf("graphql-ws client in %s: %s", time.Since(start).Round(time.Millisecond), out)
+}
