@@ -69,12 +69,14 @@ func actorName(v auth.Viewer) string {
 }
 
 // Hook audits every mutation an admin viewer makes (the audit log's own writes and the
-// tombstones a delete leaves excluded: the delete itself is the entry).
+// tombstones a delete leaves excluded: the delete itself is the entry; so are the outbox's
+// notifications, a record of their own whose bodies must not be copied).
 // Mutations of trusted internal code and of public callers are not audited here.
 func Hook() ent.Hook {
 	return func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-			if !auth.FromContext(ctx).IsAdmin() || m.Type() == "AuditEntry" || m.Type() == "Tombstone" {
+			if !auth.FromContext(ctx).IsAdmin() || m.Type() == "AuditEntry" || m.Type() == "Tombstone" ||
+				m.Type() == "Notification" {
 				return next.Mutate(ctx, m)
 			}
 			idm, ok := m.(interface {

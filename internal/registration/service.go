@@ -24,6 +24,7 @@ import (
 	"launchgraph/ent"
 	"launchgraph/ent/idempotencykey"
 	"launchgraph/ent/launch"
+	"launchgraph/ent/notification"
 	"launchgraph/ent/predicate"
 	"launchgraph/ent/privacy"
 	"launchgraph/ent/registrant"
@@ -62,6 +63,8 @@ type Service struct {
 	client      *ent.Client
 	now         func() time.Time
 	maxAttempts int
+	// notifier, when set, is told of every registrant state change in its transaction.
+	notifier Notifier
 }
 
 // Option configures a Service.
@@ -168,7 +171,11 @@ func (s *Service) register(ctx context.Context, tx *ent.Client, n Normalized, se
 	if counts.Waitlisted > 0 && FreeSeats(state.Capacity, counts) != 0 {
 		// Someone waits while a seat is free (the capacity grew outside the service):
 		// they go first.
-		if _, counts, err = rebalance(ctx, tx, l.ID, state, counts); err != nil {
+		var promoted []Promotion
+		if promoted, counts, err = rebalance(ctx, tx, l.ID, state, counts); err != nil {
+			return nil, err
+		}
+		if err := s.notifyPromoted(ctx, tx, promoted); err != nil {
 			return nil, err
 		}
 	}
@@ -227,6 +234,9 @@ func (s *Service) register(ctx context.Context, tx *ent.Client, n Normalized, se
 		if err != nil {
 			return nil, fmt.Errorf("registration: store idempotency key: %w", err)
 		}
+	}
+	if err := s.notify(ctx, tx, registeredKind(r.Status), r, token); err != nil {
+		return nil, err
 	}
 	return &Result{Registrant: r, ManageToken: token}, nil
 }
@@ -335,7 +345,10 @@ func (s *Service) Cancel(ctx context.Context, token string) (*ent.Registrant, er
 			return apperr.Errorf(apperr.Conflict, "a rejected registration cannot be cancelled")
 		}
 		out, err = s.leave(ctx, tx, l, r, tx.Registrant.UpdateOne(r).SetStatus(registrant.StatusCANCELLED))
-		return err
+		if err != nil {
+			return err
+		}
+		return s.notify(ctx, tx, notification.KindCANCELLED, out, "")
 	})
 	if err != nil {
 		return nil, err
@@ -358,7 +371,11 @@ func (s *Service) Approve(ctx context.Context, id int) (*ent.Registrant, error) 
 		if l.Capacity != nil && counts.Confirmed >= *l.Capacity {
 			return nil, apperr.Errorf(apperr.LaunchFull, "every seat is confirmed: raise the capacity first")
 		}
-		return saveRegistrant(ctx, tx.Registrant.UpdateOne(r).SetStatus(registrant.StatusCONFIRMED))
+		out, err := saveRegistrant(ctx, tx.Registrant.UpdateOne(r).SetStatus(registrant.StatusCONFIRMED))
+		if err != nil {
+			return nil, err
+		}
+		return out, s.notify(ctx, tx, notification.KindAPPROVED, out, "")
 	})
 }
 
@@ -381,7 +398,11 @@ func (s *Service) Reject(ctx context.Context, id int, reason *string) (*ent.Regi
 		} else {
 			upd.ClearRejectionReason()
 		}
-		return s.leave(ctx, tx, l, r, upd)
+		out, err := s.leave(ctx, tx, l, r, upd)
+		if err != nil {
+			return nil, err
+		}
+		return out, s.notify(ctx, tx, notification.KindREJECTED, out, "")
 	})
 }
 
@@ -446,7 +467,11 @@ func (s *Service) leave(ctx context.Context, tx *ent.Client, l *ent.Launch, r *e
 	if err != nil {
 		return nil, err
 	}
-	if _, _, err := rebalance(ctx, tx, l.ID, stateOf(l), counts); err != nil {
+	promoted, _, err := rebalance(ctx, tx, l.ID, stateOf(l), counts)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.notifyPromoted(ctx, tx, promoted); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -474,7 +499,10 @@ func (s *Service) Rebalance(ctx context.Context, tx *ent.Client, launchID int) (
 		return nil, err
 	}
 	promoted, _, err := rebalance(ctx, tx, l.ID, stateOf(l), counts)
-	return promoted, err
+	if err != nil {
+		return nil, err
+	}
+	return promoted, s.notifyPromoted(ctx, tx, promoted)
 }
 
 // CheckCapacity locks launch launchID and checks newCap against its live registrants with

@@ -1,0 +1,228 @@
+package outbox
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	netmail "net/mail"
+	"net/textproto"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
+)
+
+// Envelope is one message to deliver.
+type Envelope struct {
+	ID   int
+	From string
+	To   string
+	MIME []byte
+}
+
+// Transport delivers messages. Open starts a session for a batch; the session delivers
+// messages one by one and reports each message's outcome.
+type Transport interface {
+	Open(ctx context.Context) (Session, error)
+}
+
+// Session is an open connection of a Transport.
+type Session interface {
+	Send(ctx context.Context, e Envelope) error
+	Close() error
+}
+
+// PermanentError marks a delivery failure that retrying cannot fix (SMTP 5xx).
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// IsPermanent reports whether err is a permanent delivery failure.
+func IsPermanent(err error) bool {
+	var p *PermanentError
+	return errors.As(err, &p)
+}
+
+// classify wraps SMTP 5xx replies as permanent; everything else (4xx, connection
+// refused, timeouts, TLS) stays temporary.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var tp *textproto.Error
+	if errors.As(err, &tp) && tp.Code >= 500 && tp.Code < 600 {
+		return &PermanentError{Err: err}
+	}
+	return err
+}
+
+// SMTP delivers through an SMTP server with go-mail.
+type SMTP struct {
+	client *mail.Client
+}
+
+// NewSMTP parses rawURL: smtp://user:pass@host:587 (STARTTLS required; ?starttls=none for
+// test servers, ?starttls=opportunistic to use it when offered) or smtps://user:pass@host:465
+// (implicit TLS). ?insecure=1 skips certificate verification (tests only).
+func NewSMTP(rawURL string) (*SMTP, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		// Not %w: url.Error repeats the URL, password included.
+		return nil, errors.New("outbox: SMTP_URL is not a URL")
+	}
+	host := u.Hostname()
+	if host == "" {
+		return nil, fmt.Errorf("outbox: SMTP_URL has no host")
+	}
+	q := u.Query()
+	opts := []mail.Option{mail.WithTimeout(30 * time.Second), mail.WithHELO(helo())}
+	port := u.Port()
+	switch u.Scheme {
+	case "smtp":
+		if port == "" {
+			port = "587"
+		}
+		switch q.Get("starttls") {
+		case "", "required":
+			opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
+		case "opportunistic":
+			opts = append(opts, mail.WithTLSPolicy(mail.TLSOpportunistic))
+		case "none":
+			opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
+		default:
+			return nil, fmt.Errorf("outbox: SMTP_URL starttls must be required, opportunistic or none, not %q", q.Get("starttls"))
+		}
+	case "smtps":
+		if port == "" {
+			port = "465"
+		}
+		opts = append(opts, mail.WithSSL())
+	default:
+		return nil, fmt.Errorf("outbox: SMTP_URL scheme must be smtp or smtps, not %q", u.Scheme)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: SMTP_URL port %q: %w", port, err)
+	}
+	opts = append(opts, mail.WithPort(p))
+	if q.Get("insecure") == "1" {
+		opts = append(opts, mail.WithTLSConfig(&tls.Config{InsecureSkipVerify: true, ServerName: host})) //nolint:gosec // opt-in, tests
+	}
+	if u.User != nil {
+		pass, _ := u.User.Password()
+		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover),
+			mail.WithUsername(u.User.Username()), mail.WithPassword(pass))
+	}
+	c, err := mail.NewClient(host, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: SMTP client: %w", err)
+	}
+	return &SMTP{client: c}, nil
+}
+
+func helo() string {
+	if h, err := os.Hostname(); err == nil && h != "" {
+		return h
+	}
+	return "localhost"
+}
+
+// Open connects, says hello, starts TLS and authenticates.
+func (s *SMTP) Open(ctx context.Context) (Session, error) {
+	c, err := s.client.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		// Connection refused, timeouts, TLS or login failures: all temporary, retried
+		// until the attempts run out.
+		return nil, fmt.Errorf("outbox: dial SMTP: %w", err)
+	}
+	return &smtpSession{c: c}, nil
+}
+
+type smtpSession struct{ c *smtp.Client }
+
+// Send sends one message on the open connection; the session resets after a failure.
+func (s *smtpSession) Send(ctx context.Context, e Envelope) error {
+	err := s.send(e)
+	if err != nil {
+		_ = s.c.Reset()
+	}
+	return classify(err)
+}
+
+func (s *smtpSession) send(e Envelope) error {
+	if err := s.c.Mail(e.From); err != nil {
+		return fmt.Errorf("outbox: MAIL FROM: %w", err)
+	}
+	if err := s.c.Rcpt(e.To); err != nil {
+		return fmt.Errorf("outbox: RCPT TO: %w", err)
+	}
+	w, err := s.c.Data()
+	if err != nil {
+		return fmt.Errorf("outbox: DATA: %w", err)
+	}
+	if _, err := w.Write(e.MIME); err != nil {
+		_ = w.Close()
+		return fmt.Errorf("outbox: write DATA: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("outbox: end DATA: %w", err)
+	}
+	return nil
+}
+
+func (s *smtpSession) Close() error {
+	if err := s.c.Quit(); err != nil {
+		return s.c.Close()
+	}
+	return nil
+}
+
+// Files writes each message as DIR/<id>.eml and logs it: the transport when no SMTP
+// server is configured.
+type Files struct {
+	Dir    string
+	Logger *slog.Logger
+}
+
+// Open makes the directory.
+func (f Files) Open(ctx context.Context) (Session, error) {
+	if err := os.MkdirAll(f.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	return f, nil
+}
+
+// Send writes e to a file atomically.
+func (f Files) Send(ctx context.Context, e Envelope) error {
+	name := filepath.Join(f.Dir, fmt.Sprintf("%08d.eml", e.ID))
+	tmp := name + ".tmp"
+	if err := os.WriteFile(tmp, e.MIME, 0o600); err != nil {
+		return fmt.Errorf("outbox: write eml: %w", err)
+	}
+	if err := os.Rename(tmp, name); err != nil {
+		return fmt.Errorf("outbox: write eml: %w", err)
+	}
+	if f.Logger != nil {
+		f.Logger.Info("notification written (no SMTP_URL)", "id", e.ID, "to", e.To, "file", name)
+	}
+	return nil
+}
+
+// Close does nothing.
+func (f Files) Close() error { return nil }
+
+// envelopeAddr is the bare address of s ("Name <a@b>" or "a@b").
+func envelopeAddr(s string) string {
+	if a, err := netmail.ParseAddress(s); err == nil {
+		return a.Address
+	}
+	return strings.TrimSpace(s)
+}

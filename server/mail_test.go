@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"launchgraph/internal/outbox"
+	"launchgraph/internal/store"
+	"launchgraph/internal/store/storetest"
+)
+
+// TestRunWritesEMLWithoutSMTP: `go run ./server` with no SMTP_URL writes a readable .eml
+// for a registration over HTTP, with the manage link, and erases the stored body.
+func TestRunWritesEMLWithoutSMTP(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	db, err := store.Open(ctx, store.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	region := db.Client.Region.Create().SetCode("EUR").SetName("Europe").SetDefaultTimezone("Europe/Zurich").SaveX(ctx)
+	format := db.Client.Format.Create().SetKind("ONE_DAY_FORUM").SetName("One-day forum").SaveX(ctx)
+	start := time.Now().UTC().Add(30 * 24 * time.Hour).Truncate(time.Hour)
+	l := db.Client.Launch.Create().SetSlug("mail").SetTitle("Mail launch").SetRegionID(region.ID).SetFormatID(format.ID).
+		SetStatus("PUBLISHED").SetStartsAt(start).SetEndsAt(start.Add(time.Hour)).SetTimezone("Europe/Zurich").SaveX(ctx)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	url := startRun(t, map[string]string{"DATA_DIR": dir, "PUBLIC_URL": "https://launches.test/"})
+	var got struct{ Register struct{ ManageToken string } }
+	mustData(t, url, registerMutation, map[string]any{"input": regInput(l.ID, "ana@example.org")}, &got)
+
+	var files []string
+	deadline := time.Now().Add(10 * time.Second)
+	for len(files) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		files, _ = filepath.Glob(filepath.Join(dir, "outbox", "*.eml"))
+	}
+	if len(files) != 1 {
+		t.Fatalf("%d .eml files in %s, want 1", len(files), filepath.Join(dir, "outbox"))
+	}
+	f, err := os.Open(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	msg, err := mail.ReadMessage(f)
+	if err != nil {
+		t.Fatalf("unreadable .eml: %v", err)
+	}
+	if to := msg.Header.Get("To"); !strings.Contains(to, "ana@example.org") {
+		t.Errorf("To %q", to)
+	}
+	raw, _ := os.ReadFile(files[0])
+	// Quoted-printable may fold the link: compare without soft line breaks.
+	body := strings.ReplaceAll(string(raw), "=\r\n", "")
+	if !strings.Contains(body, "https://launches.test/manage?token=3D"+got.Register.ManageToken) &&
+		!strings.Contains(body, "https://launches.test/manage?token="+got.Register.ManageToken) {
+		t.Errorf(".eml lacks the manage link:\n%s", raw)
+	}
+}
+
+// TestRetryNotification: admins list the outbox and put a FAILED message back; others may
+// not.
+func TestRetryNotification(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		region := db.Client.Region.Create().SetCode("EUR").SetName("Europe").SetDefaultTimezone("Europe/Zurich").SaveX(ctx)
+		format := db.Client.Format.Create().SetKind("ONE_DAY_FORUM").SetName("One-day forum").SaveX(ctx)
+		start := time.Now().UTC().Add(30 * 24 * time.Hour).Truncate(time.Hour)
+		l := db.Client.Launch.Create().SetSlug("mail").SetTitle("Mail launch").SetRegionID(region.ID).SetFormatID(format.ID).
+			SetStatus("PUBLISHED").SetStartsAt(start).SetEndsAt(start.Add(time.Hour)).SetTimezone("Europe/Zurich").SaveX(ctx)
+		ob := outbox.New(outbox.Renderer{From: "no-reply@launches.test", PublicURL: "https://launches.test"})
+		srv := testServer(t, db, func(c *config) { c.Mail.outbox = ob })
+		mustData(t, srv.URL, registerMutation, map[string]any{"input": regInput(l.ID, "ana@example.org")}, nil)
+		n := db.Client.Notification.Query().OnlyX(ctx)
+		db.Client.Notification.UpdateOne(n).SetStatus("FAILED").SetAttempts(8).ClearMessage().SetLastError("550 no").ExecX(ctx)
+
+		const retry = `mutation($id: ID!) { retryNotification(id: $id) { id status attempts recipient kind } }`
+		vars := map[string]any{"id": strconv.Itoa(n.ID)}
+		if code := gqlAs(t, srv.URL, "", retry, vars).code(); code == "" {
+			t.Error("anonymous retryNotification succeeded")
+		}
+		key := adminKey(t, db)
+		var got struct {
+			RetryNotification struct {
+				Status, Recipient, Kind string
+				Attempts                int
+			}
+		}
+		dataAs(t, srv.URL, key, retry, vars, &got)
+		want := struct {
+			Status, Recipient, Kind string
+			Attempts                int
+		}{"PENDING", "ana@example.org", "REGISTERED", 0}
+		if got.RetryNotification != want {
+			t.Errorf("retryNotification = %+v, want %+v", got.RetryNotification, want)
+		}
+		if n := db.Client.Notification.GetX(ctx, n.ID); n.Message == nil || len(*n.Message) == 0 {
+			t.Error("retried notification has no message")
+		}
+		var list struct {
+			Notifications struct{ TotalCount int }
+		}
+		dataAs(t, srv.URL, key, `{ notifications(where: {status: PENDING}) { totalCount } }`, nil, &list)
+		if list.Notifications.TotalCount != 1 {
+			t.Errorf("pending notifications %d, want 1", list.Notifications.TotalCount)
+		}
+	})
+}
+
+// TestMailConfig: the mail settings are read and checked; errors never show the SMTP
+// password.
+func TestMailConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr string
+		want    mailConfig
+	}{
+		{"defaults", nil, "", mailConfig{From: "COP 2020 Launches <no-reply@localhost>", PublicURL: "http://localhost:8080", MaxAttempts: 8}},
+		{"set", map[string]string{"SMTP_URL": "smtps://u:secret@mail.example.org", "MAIL_FROM": "a@b.org",
+			"PUBLIC_URL": "https://x.org/", "MAIL_MAX_ATTEMPTS": "3"}, "",
+			mailConfig{SMTPURL: "smtps://u:secret@mail.example.org", From: "a@b.org", PublicURL: "https://x.org", MaxAttempts: 3}},
+		{"bad attempts", map[string]string{"MAIL_MAX_ATTEMPTS": "0"}, "MAIL_MAX_ATTEMPTS", mailConfig{}},
+		{"bad from", map[string]string{"MAIL_FROM": "nobody"}, "MAIL_FROM", mailConfig{}},
+		{"bad public url", map[string]string{"PUBLIC_URL": "ftp://x"}, "PUBLIC_URL", mailConfig{}},
+		{"bad scheme", map[string]string{"SMTP_URL": "http://u:secret@x"}, "scheme", mailConfig{}},
+		{"bad starttls", map[string]string{"SMTP_URL": "smtp://u:secret@x?starttls=maybe"}, "starttls", mailConfig{}},
+		{"not a url", map[string]string{"SMTP_URL": "smtp://u:secret@x:port"}, "SMTP_URL", mailConfig{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := loadConfig("serve", nil, func(k string) string { return tt.env[k] }, io.Discard)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || strings.Contains(err.Error(), "secret") {
+					t.Fatalf("err = %v, want it to contain %q and no password", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Mail != tt.want {
+				t.Errorf("Mail = %+v, want %+v", got.Mail, tt.want)
+			}
+		})
+	}
+}
