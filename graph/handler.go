@@ -15,6 +15,8 @@ import (
 
 	"launchgraph/ent"
 	"launchgraph/internal/audit"
+	"launchgraph/internal/events"
+	"launchgraph/internal/outbox"
 )
 
 // HandlerConfig configures the GraphQL endpoint.
@@ -27,8 +29,18 @@ type HandlerConfig struct {
 	Limits Limits
 	// OperationTimeout bounds one query or mutation; zero means none.
 	OperationTimeout time.Duration
-	// Observer receives operation and error counts; nil records nothing.
+	// Observer receives operation and error counts; nil records nothing. When it is also
+	// a StreamObserver, it counts websockets and subscriptions too.
 	Observer Observer
+	// Events feeds the subscriptions (store.DB.Events); nil gives subscriptions that
+	// emit only their first value.
+	Events events.Broker
+	// AllowedOrigins may open websockets (as for CORS); empty means same origin only.
+	AllowedOrigins []string
+	// Streams ends every websocket and subscription when it is done (shutdown); nil never.
+	Streams context.Context
+	// Outbox, when set, receives an email for every registrant state change.
+	Outbox *outbox.Outbox
 }
 
 // nameAuditedOperation tells the audit log which mutation field made a change.
@@ -43,7 +55,11 @@ func nameAuditedOperation(ctx context.Context, next graphql.RootResolver) graphq
 // queries, a parsed-query cache, mutations in one transaction each, coded errors.
 func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *handler.Server {
 	limits := cfg.Limits.withDefaults()
-	srv := handler.New(NewSchema(client))
+	srv := handler.New(NewSchema(client, WithEvents(cfg.Events), WithOutbox(cfg.Outbox)))
+	streamObs, _ := cfg.Observer.(StreamObserver)
+	// Subscriptions: websockets (graphql-transport-ws, graphql-ws) and SSE (stream.go).
+	srv.AddTransport(websocketTransport(client, cfg.AllowedOrigins, cfg.Streams, streamObs))
+	srv.AddTransport(transport.SSE{})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -72,6 +88,7 @@ func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *han
 	srv.AroundFields(convertTimes)             // `tz` on every time field (tz.go)
 	srv.Use(publicCache{})                     // lets internal/httpcache cache public GETs (scope.go)
 	srv.AroundOperations(boundOperations(cfg.OperationTimeout))
+	srv.AroundOperations(boundStreams(cfg.Streams, streamObs))
 	if cfg.Observer != nil {
 		srv.AroundResponses(observeResponses(cfg.Observer))
 	}

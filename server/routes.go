@@ -17,7 +17,7 @@ import (
 
 // addRoutes is the whole API surface in one place.
 func addRoutes(mux *http.ServeMux, logger *slog.Logger, db *store.DB, gql *handler.Server, m *metrics.Metrics, shuttingDown *atomic.Bool, cfg config) {
-	mux.Handle("/graphql", httpcache.Middleware(cfg.CacheMaxAge)(gql))
+	mux.Handle("/graphql", withStreams(gql, httpcache.Middleware(cfg.CacheMaxAge)(gql)))
 	mux.Handle("GET /{$}", playground.Handler("launchgraph", "/graphql"))
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(logger, db, shuttingDown))

@@ -102,12 +102,23 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, db *store.DB) e
 	}
 
 	var shuttingDown atomic.Bool
+	m := metrics.New(db.SQL)
+	stopMail, err := startMail(ctx, &cfg, logger, db, m)
+	if err != nil {
+		return err
+	}
+	defer stopMail()
+	handler := NewServer(logger, cfg, db, m, &shuttingDown)
 	srv := &http.Server{
-		Handler:           NewServer(logger, cfg, db, metrics.New(db.SQL), &shuttingDown),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	// Websockets and SSE streams never go idle: they are closed when shutdown starts.
+	if s, ok := handler.(interface{ StopStreams() }); ok {
+		srv.RegisterOnShutdown(s.StopStreams)
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

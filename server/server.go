@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
@@ -13,13 +14,19 @@ import (
 
 // NewServer builds the whole HTTP surface over its dependencies. A request passes, in
 // order: request id → access log → CORS → JSON-only POSTs → body limit → API key → rate
-// limit → route.
+// limit → route. Its StopStreams method (streamHandler) closes the websockets and
+// subscriptions at shutdown.
 func NewServer(logger *slog.Logger, cfg config, db *store.DB, m *metrics.Metrics, shuttingDown *atomic.Bool) http.Handler {
+	streams, stopStreams := context.WithCancel(context.Background())
 	gql := graph.NewHandler(logger, db.Client, graph.HandlerConfig{
 		Introspection:    cfg.Introspection,
 		Limits:           graph.Limits{KeyComplexity: cfg.KeyComplexity},
 		OperationTimeout: cfg.OperationTimeout,
 		Observer:         m,
+		Events:           db.Events,
+		AllowedOrigins:   cfg.AllowedOrigins,
+		Streams:          streams,
+		Outbox:           cfg.Mail.outbox,
 	})
 	mux := http.NewServeMux()
 	addRoutes(mux, logger, db, gql, m, shuttingDown, cfg)
@@ -31,5 +38,5 @@ func NewServer(logger *slog.Logger, cfg config, db *store.DB, m *metrics.Metrics
 	h = withCORS(cfg.AllowedOrigins)(h)
 	h = accessLog(logger, h)
 	h = withRequestID(h)
-	return h
+	return streamHandler{Handler: h, stop: stopStreams}
 }
