@@ -18,6 +18,7 @@ import (
 	"launchgraph/ent/session"
 	"launchgraph/internal/changes"
 	"launchgraph/internal/i18n"
+	"launchgraph/internal/live"
 	"launchgraph/internal/registration"
 	"launchgraph/internal/stats"
 	"launchgraph/internal/tz"
@@ -51,6 +52,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Region() RegionResolver
 	Session() SessionResolver
+	Subscription() SubscriptionResolver
 	CreateFormatInput() CreateFormatInputResolver
 	CreateGuidelineSetInput() CreateGuidelineSetInputResolver
 	CreateLaunchInput() CreateLaunchInputResolver
@@ -240,6 +242,7 @@ type ComplexityRoot struct {
 		DeleteSpeaker       func(childComplexity int, id int) int
 		Register            func(childComplexity int, input registration.Input) int
 		RejectRegistration  func(childComplexity int, id int, reason *string) int
+		RetryNotification   func(childComplexity int, id int) int
 		UpdateFormat        func(childComplexity int, id int, input ent.UpdateFormatInput) int
 		UpdateGuidelineSet  func(childComplexity int, id int, input ent.UpdateGuidelineSetInput) int
 		UpdateLaunch        func(childComplexity int, id int, input ent.UpdateLaunchInput) int
@@ -303,6 +306,12 @@ type ComplexityRoot struct {
 		HasNextPage     func(childComplexity int) int
 		HasPreviousPage func(childComplexity int) int
 		StartCursor     func(childComplexity int) int
+	}
+
+	ProgrammeChange struct {
+		Change  func(childComplexity int) int
+		Launch  func(childComplexity int) int
+		Session func(childComplexity int) int
 	}
 
 	Query struct {
@@ -379,6 +388,14 @@ type ComplexityRoot struct {
 	Registration struct {
 		ManageToken func(childComplexity int) int
 		Registrant  func(childComplexity int) int
+	}
+
+	RegistrationEvent struct {
+		At             func(childComplexity int) int
+		PreviousStatus func(childComplexity int) int
+		Registrant     func(childComplexity int) int
+		RegistrantID   func(childComplexity int) int
+		Status         func(childComplexity int) int
 	}
 
 	RegistrationStats struct {
@@ -459,6 +476,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Subscription struct {
+		LaunchChanged       func(childComplexity int, id int) int
+		ProgrammeChanged    func(childComplexity int, launchID *int) int
+		RegistrationChanged func(childComplexity int, launchID *int) int
+		SeatsChanged        func(childComplexity int, launchID int) int
+	}
+
 	Tombstone struct {
 		DeletedAt func(childComplexity int, tz *string) int
 		ID        func(childComplexity int) int
@@ -518,6 +542,7 @@ type MutationResolver interface {
 	CreateSpeaker(ctx context.Context, input ent.CreateSpeakerInput) (*ent.Speaker, error)
 	UpdateSpeaker(ctx context.Context, id int, input ent.UpdateSpeakerInput) (*ent.Speaker, error)
 	DeleteSpeaker(ctx context.Context, id int) (int, error)
+	RetryNotification(ctx context.Context, id int) (*ent.Notification, error)
 	Register(ctx context.Context, input registration.Input) (*registration.Result, error)
 	CancelRegistration(ctx context.Context, token string) (*ent.Registrant, error)
 	ApproveRegistration(ctx context.Context, id int) (*ent.Registrant, error)
@@ -555,6 +580,12 @@ type SessionResolver interface {
 	Description(ctx context.Context, obj *ent.Session, lang *string) (*string, error)
 	DescriptionLang(ctx context.Context, obj *ent.Session, lang *string) (string, error)
 	LocalTimes(ctx context.Context, obj *ent.Session, zones []string) ([]*tz.LocalTime, error)
+}
+type SubscriptionResolver interface {
+	SeatsChanged(ctx context.Context, launchID int) (<-chan *registration.Seats, error)
+	LaunchChanged(ctx context.Context, id int) (<-chan *ent.Launch, error)
+	ProgrammeChanged(ctx context.Context, launchID *int) (<-chan *live.ProgrammeChange, error)
+	RegistrationChanged(ctx context.Context, launchID *int) (<-chan *live.RegistrationEvent, error)
 }
 
 type CreateFormatInputResolver interface {
@@ -1580,6 +1611,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RejectRegistration(childComplexity, args["id"].(int), args["reason"].(*string)), true
+	case "Mutation.retryNotification":
+		if e.ComplexityRoot.Mutation.RetryNotification == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_retryNotification_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RetryNotification(childComplexity, args["id"].(int)), true
 	case "Mutation.updateFormat":
 		if e.ComplexityRoot.Mutation.UpdateFormat == nil {
 			break
@@ -1919,6 +1961,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "ProgrammeChange.change":
+		if e.ComplexityRoot.ProgrammeChange.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgrammeChange.Change(childComplexity), true
+	case "ProgrammeChange.launch":
+		if e.ComplexityRoot.ProgrammeChange.Launch == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgrammeChange.Launch(childComplexity), true
+	case "ProgrammeChange.session":
+		if e.ComplexityRoot.ProgrammeChange.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgrammeChange.Session(childComplexity), true
 
 	case "Query.auditEntries":
 		if e.ComplexityRoot.Query.AuditEntries == nil {
@@ -2356,6 +2417,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Registration.Registrant(childComplexity), true
 
+	case "RegistrationEvent.at":
+		if e.ComplexityRoot.RegistrationEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrationEvent.At(childComplexity), true
+	case "RegistrationEvent.previousStatus":
+		if e.ComplexityRoot.RegistrationEvent.PreviousStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrationEvent.PreviousStatus(childComplexity), true
+	case "RegistrationEvent.registrant":
+		if e.ComplexityRoot.RegistrationEvent.Registrant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrationEvent.Registrant(childComplexity), true
+	case "RegistrationEvent.registrantId":
+		if e.ComplexityRoot.RegistrationEvent.RegistrantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrationEvent.RegistrantID(childComplexity), true
+	case "RegistrationEvent.status":
+		if e.ComplexityRoot.RegistrationEvent.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrationEvent.Status(childComplexity), true
+
 	case "RegistrationStats.active":
 		if e.ComplexityRoot.RegistrationStats.Active == nil {
 			break
@@ -2758,6 +2850,51 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SpeakerEdge.Node(childComplexity), true
 
+	case "Subscription.launchChanged":
+		if e.ComplexityRoot.Subscription.LaunchChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_launchChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.LaunchChanged(childComplexity, args["id"].(int)), true
+	case "Subscription.programmeChanged":
+		if e.ComplexityRoot.Subscription.ProgrammeChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_programmeChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ProgrammeChanged(childComplexity, args["launchId"].(*int)), true
+	case "Subscription.registrationChanged":
+		if e.ComplexityRoot.Subscription.RegistrationChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_registrationChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.RegistrationChanged(childComplexity, args["launchId"].(*int)), true
+	case "Subscription.seatsChanged":
+		if e.ComplexityRoot.Subscription.SeatsChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_seatsChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.SeatsChanged(childComplexity, args["launchId"].(int)), true
+
 	case "Tombstone.deletedAt":
 		if e.ComplexityRoot.Tombstone.DeletedAt == nil {
 			break
@@ -2902,6 +3039,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -2927,7 +3081,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "admin.graphqls" "audit.graphqls" "ent.graphqls" "i18n.graphqls" "registration.graphqls" "schema.graphqls" "stats.graphqls" "sync.graphqls" "tz.graphqls"
+//go:embed "admin.graphqls" "audit.graphqls" "ent.graphqls" "i18n.graphqls" "live.graphqls" "outbox.graphqls" "registration.graphqls" "schema.graphqls" "stats.graphqls" "sync.graphqls" "tz.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2943,6 +3097,8 @@ var sources = []*ast.Source{
 	{Name: "audit.graphqls", Input: sourceData("audit.graphqls"), BuiltIn: false},
 	{Name: "ent.graphqls", Input: sourceData("ent.graphqls"), BuiltIn: false},
 	{Name: "i18n.graphqls", Input: sourceData("i18n.graphqls"), BuiltIn: false},
+	{Name: "live.graphqls", Input: sourceData("live.graphqls"), BuiltIn: false},
+	{Name: "outbox.graphqls", Input: sourceData("outbox.graphqls"), BuiltIn: false},
 	{Name: "registration.graphqls", Input: sourceData("registration.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
 	{Name: "stats.graphqls", Input: sourceData("stats.graphqls"), BuiltIn: false},
@@ -3357,6 +3513,18 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_ProgrammeChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "launch":
+		return ec.fieldContext_ProgrammeChange_launch(ctx, field)
+	case "session":
+		return ec.fieldContext_ProgrammeChange_session(ctx, field)
+	case "change":
+		return ec.fieldContext_ProgrammeChange_change(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProgrammeChange", field.Name)
+}
+
 func (ec *executionContext) childFields_Region(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3473,6 +3641,22 @@ func (ec *executionContext) childFields_Registration(ctx context.Context, field 
 		return ec.fieldContext_Registration_manageToken(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Registration", field.Name)
+}
+
+func (ec *executionContext) childFields_RegistrationEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "registrantId":
+		return ec.fieldContext_RegistrationEvent_registrantId(ctx, field)
+	case "registrant":
+		return ec.fieldContext_RegistrationEvent_registrant(ctx, field)
+	case "previousStatus":
+		return ec.fieldContext_RegistrationEvent_previousStatus(ctx, field)
+	case "status":
+		return ec.fieldContext_RegistrationEvent_status(ctx, field)
+	case "at":
+		return ec.fieldContext_RegistrationEvent_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegistrationEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_RegistrationStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4722,6 +4906,20 @@ func (ec *executionContext) field_Mutation_rejectRegistration_args(ctx context.C
 		return nil, err
 	}
 	args["reason"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_retryNotification_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -6214,6 +6412,62 @@ func (ec *executionContext) field_Speaker_updatedAt_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["tz"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_launchChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_programmeChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "launchId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["launchId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_registrationChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "launchId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["launchId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_seatsChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "launchId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["launchId"] = arg0
 	return args, nil
 }
 
@@ -10392,6 +10646,63 @@ func (ec *executionContext) fieldContext_Mutation_deleteSpeaker(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_retryNotification(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_retryNotification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RetryNotification(ctx, fc.Args["id"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Admin == nil {
+					var zeroVal *ent.Notification
+					return zeroVal, errors.New("directive admin is not implemented")
+				}
+				return ec.Directives.Admin(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Notification) graphql.Marshaler {
+			return ec.marshalNNotification2ᚖlaunchgraphᚋentᚐNotification(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_retryNotification(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Notification(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_retryNotification_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_register(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11691,6 +12002,93 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _ProgrammeChange_launch(ctx context.Context, field graphql.CollectedField, obj *live.ProgrammeChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgrammeChange_launch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Launch, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Launch) graphql.Marshaler {
+			return ec.marshalNLaunch2ᚖlaunchgraphᚋentᚐLaunch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgrammeChange_launch(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProgrammeChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Launch(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProgrammeChange_session(ctx context.Context, field graphql.CollectedField, obj *live.ProgrammeChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgrammeChange_session(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Session, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Session) graphql.Marshaler {
+			return ec.marshalOSession2ᚖlaunchgraphᚋentᚐSession(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProgrammeChange_session(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProgrammeChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Session(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProgrammeChange_change(ctx context.Context, field graphql.CollectedField, obj *live.ProgrammeChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgrammeChange_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Change, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNChange2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgrammeChange_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgrammeChange", field, false, false, "Change")
 }
 
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -13523,6 +13921,130 @@ func (ec *executionContext) fieldContext_Registration_manageToken(_ context.Cont
 	return graphql.NewScalarFieldContext("Registration", field, false, false, "String")
 }
 
+func (ec *executionContext) _RegistrationEvent_registrantId(ctx context.Context, field graphql.CollectedField, obj *live.RegistrationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrationEvent_registrantId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RegistrantID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrationEvent_registrantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegistrationEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RegistrationEvent_registrant(ctx context.Context, field graphql.CollectedField, obj *live.RegistrationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrationEvent_registrant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Registrant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Registrant) graphql.Marshaler {
+			return ec.marshalORegistrant2ᚖlaunchgraphᚋentᚐRegistrant(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrationEvent_registrant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegistrationEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registrant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegistrationEvent_previousStatus(ctx context.Context, field graphql.CollectedField, obj *live.RegistrationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrationEvent_previousStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PreviousStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *registrant.Status) graphql.Marshaler {
+			return ec.marshalORegistrantStatus2ᚖlaunchgraphᚋentᚋregistrantᚐStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrationEvent_previousStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegistrationEvent", field, false, false, "RegistrantStatus")
+}
+
+func (ec *executionContext) _RegistrationEvent_status(ctx context.Context, field graphql.CollectedField, obj *live.RegistrationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrationEvent_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *registrant.Status) graphql.Marshaler {
+			return ec.marshalORegistrantStatus2ᚖlaunchgraphᚋentᚋregistrantᚐStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrationEvent_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegistrationEvent", field, false, false, "RegistrantStatus")
+}
+
+func (ec *executionContext) _RegistrationEvent_at(ctx context.Context, field graphql.CollectedField, obj *live.RegistrationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrationEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrationEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegistrationEvent", field, false, false, "Time")
+}
+
 func (ec *executionContext) _RegistrationStats_total(ctx context.Context, field graphql.CollectedField, obj *stats.Stats) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15141,6 +15663,195 @@ func (ec *executionContext) _SpeakerEdge_cursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_SpeakerEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SpeakerEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _Subscription_seatsChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_seatsChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().SeatsChanged(ctx, fc.Args["launchId"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *registration.Seats) graphql.Marshaler {
+			return ec.marshalNSeats2ᚖlaunchgraphᚋinternalᚋregistrationᚐSeats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_seatsChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Seats(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_seatsChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_launchChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_launchChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().LaunchChanged(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Launch) graphql.Marshaler {
+			return ec.marshalNLaunch2ᚖlaunchgraphᚋentᚐLaunch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_launchChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Launch(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_launchChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_programmeChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_programmeChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ProgrammeChanged(ctx, fc.Args["launchId"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *live.ProgrammeChange) graphql.Marshaler {
+			return ec.marshalNProgrammeChange2ᚖlaunchgraphᚋinternalᚋliveᚐProgrammeChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_programmeChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProgrammeChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_programmeChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_registrationChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_registrationChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().RegistrationChanged(ctx, fc.Args["launchId"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Admin == nil {
+					var zeroVal *live.RegistrationEvent
+					return zeroVal, errors.New("directive admin is not implemented")
+				}
+				return ec.Directives.Admin(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *live.RegistrationEvent) graphql.Marshaler {
+			return ec.marshalNRegistrationEvent2ᚖlaunchgraphᚋinternalᚋliveᚐRegistrationEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_registrationChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegistrationEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_registrationChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Tombstone_id(ctx context.Context, field graphql.CollectedField, obj *changes.Tombstone) (ret graphql.Marshaler) {
@@ -27842,6 +28553,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "retryNotification":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_retryNotification(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "register":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_register(ctx, field)
@@ -28249,6 +28967,49 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var programmeChangeImplementors = []string{"ProgrammeChange"}
+
+func (ec *executionContext) _ProgrammeChange(ctx context.Context, sel ast.SelectionSet, obj *live.ProgrammeChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, programmeChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProgrammeChange")
+		case "launch":
+			out.Values[i] = ec._ProgrammeChange_launch(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "session":
+			out.Values[i] = ec._ProgrammeChange_session(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "change":
+			out.Values[i] = ec._ProgrammeChange_change(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -28793,6 +29554,59 @@ func (ec *executionContext) _Registration(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var registrationEventImplementors = []string{"RegistrationEvent"}
+
+func (ec *executionContext) _RegistrationEvent(ctx context.Context, sel ast.SelectionSet, obj *live.RegistrationEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, registrationEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegistrationEvent")
+		case "registrantId":
+			out.Values[i] = ec._RegistrationEvent_registrantId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registrant":
+			out.Values[i] = ec._RegistrationEvent_registrant(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "previousStatus":
+			out.Values[i] = ec._RegistrationEvent_previousStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._RegistrationEvent_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._RegistrationEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var registrationStatsImplementors = []string{"RegistrationStats"}
 
 func (ec *executionContext) _RegistrationStats(ctx context.Context, sel ast.SelectionSet, obj *stats.Stats) graphql.Marshaler {
@@ -29307,6 +30121,32 @@ func (ec *executionContext) _SpeakerEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "seatsChanged":
+		return ec._Subscription_seatsChanged(ctx, fields[0])
+	case "launchChanged":
+		return ec._Subscription_launchChanged(ctx, fields[0])
+	case "programmeChanged":
+		return ec._Subscription_programmeChanged(ctx, fields[0])
+	case "registrationChanged":
+		return ec._Subscription_registrationChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
 var tombstoneImplementors = []string{"Tombstone"}
 
 func (ec *executionContext) _Tombstone(ctx context.Context, sel ast.SelectionSet, obj *changes.Tombstone) graphql.Marshaler {
@@ -29806,6 +30646,20 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalNChange2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChange2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Change!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNCountByKey2launchgraphᚋinternalᚋstatsᚐGroup(ctx context.Context, sel ast.SelectionSet, v stats.Group) graphql.Marshaler {
 	return ec._CountByKey(ctx, sel, &v)
 }
@@ -30156,6 +31010,14 @@ func (ec *executionContext) marshalNNode2ᚕlaunchgraphᚋentᚐNoder(ctx contex
 	return ret
 }
 
+func (ec *executionContext) marshalNNotification2ᚖlaunchgraphᚋentᚐNotification(ctx context.Context, sel ast.SelectionSet, v *ent.Notification) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Notification!")
+		return graphql.Null
+	}
+	return ec._Notification(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNNotificationConnection2ᚖlaunchgraphᚋentᚐNotificationConnection(ctx context.Context, sel ast.SelectionSet, v *ent.NotificationConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "NotificationConnection!")
@@ -30260,6 +31122,14 @@ func (ec *executionContext) marshalNOrderDirection2entgoᚗioᚋcontribᚋentgql
 
 func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNProgrammeChange2ᚖlaunchgraphᚋinternalᚋliveᚐProgrammeChange(ctx context.Context, sel ast.SelectionSet, v *live.ProgrammeChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProgrammeChange!")
+		return graphql.Null
+	}
+	return ec._ProgrammeChange(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRegion2ᚖlaunchgraphᚋentᚐRegion(ctx context.Context, sel ast.SelectionSet, v *ent.Region) graphql.Marshaler {
@@ -30383,6 +31253,14 @@ func (ec *executionContext) marshalNRegistration2ᚖlaunchgraphᚋinternalᚋreg
 		return graphql.Null
 	}
 	return ec._Registration(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRegistrationEvent2ᚖlaunchgraphᚋinternalᚋliveᚐRegistrationEvent(ctx context.Context, sel ast.SelectionSet, v *live.RegistrationEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RegistrationEvent!")
+		return graphql.Null
+	}
+	return ec._RegistrationEvent(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNSeats2ᚖlaunchgraphᚋinternalᚋregistrationᚐSeats(ctx context.Context, sel ast.SelectionSet, v *registration.Seats) graphql.Marshaler {

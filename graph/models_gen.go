@@ -13,3 +13,6 @@ type Day struct {
 	// In start order; a session crossing midnight belongs to the day it starts.
 	Sessions []*ent.Session `json:"sessions"`
 }
+
+type Subscription struct {
+}
