@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -14,11 +15,19 @@ import (
 
 // TestInteropGraphQLWS runs test/interop/seats.mjs: the official graphql-ws client
 // subscribes to seatsChanged over a real server, registers, and checks the event. It
-// needs `npm ci` in test/interop (.ci/run does it) and is skipped only without node.
+// needs node and `npm ci` in test/interop; .ci/run does both and sets
+// LAUNCHGRAPH_REQUIRE_INTEROP=1, which turns a skip into a failure.
 func TestInteropGraphQLWS(t *testing.T) {
+	skip := t.Skip
+	if os.Getenv("LAUNCHGRAPH_REQUIRE_INTEROP") == "1" {
+		skip = t.Fatal
+	}
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("node is not installed")
+		skip("interop: node is not installed")
+	}
+	if _, err := os.Stat(filepath.Join("..", "test", "interop", "node_modules", "graphql-ws")); err != nil {
+		skip("interop: run `npm ci` in test/interop first")
 	}
 	db := storetest.SQLite(t)
 	srv := testServer(t, db)
