@@ -632,3 +632,29 @@ func TestShutdownClosesStreams(t *testing.T) {
 	}
 	t.Logf("shutdown with a websocket and an SSE stream open: %s", time.Since(start).Round(time.Millisecond))
 }
+
+// TestOversizedFrameClosesSocket: a 2 MB frame closes the socket (1009, message too big)
+// and the server keeps serving.
+func TestOversizedFrameClosesSocket(t *testing.T) {
+	db := seeded(t, storetest.SQLite(t))
+	srv := testServer(t, db)
+	c, err := dialWS(t, srv.URL, "graphql-transport-ws", map[string]any{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := `{"id":"1","type":"subscribe","payload":{"query":"` + strings.Repeat(" ", 2<<20) + `{ __typename }"}}`
+	_ = c.conn.Write(context.Background(), websocket.MessageText, []byte(big))
+	select {
+	case err := <-c.err:
+		if got := websocket.CloseStatus(err); got != websocket.StatusMessageTooBig {
+			t.Fatalf("close %d (%v), want 1009", got, err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("socket still open after a 2 MB frame")
+	}
+	var got launchesResult
+	mustData(t, srv.URL, launchesQuery, nil, &got)
+	if got.Launches.TotalCount != 5 {
+		t.Fatalf("server unhealthy afterwards: %d launches", got.Launches.TotalCount)
+	}
+}
