@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -582,16 +581,8 @@ func TestListenerReconnect(t *testing.T) {
 // TestShutdownClosesStreams: when shutdown starts, websockets get a normal close and SSE
 // streams end, so run returns well within the grace period.
 func TestShutdownClosesStreams(t *testing.T) {
-	addr := freeAddr(t)
-	env := map[string]string{"DATA_DIR": t.TempDir(), "ADDR": addr, "SHUTDOWN_DRAIN": "0s", "SHUTDOWN_GRACE": "20s"}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"server"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
-	}()
-	url := "http://" + addr
-	waitReady(t, url, done)
+	rs := launchServer(t, map[string]string{"DATA_DIR": t.TempDir(), "SHUTDOWN_DRAIN": "0s", "SHUTDOWN_GRACE": "20s"})
+	url := rs.url
 	var got struct {
 		Launches struct {
 			Edges []struct{ Node struct{ ID string } }
@@ -614,14 +605,9 @@ func TestShutdownClosesStreams(t *testing.T) {
 	<-sse
 
 	start := time.Now()
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not return within 10s of shutdown")
+	rs.stop()
+	if err := rs.wait(t, 10*time.Second); err != nil {
+		t.Fatalf("run: %v", err)
 	}
 	for range c.msgs { // until the close
 	}

@@ -24,30 +24,51 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// startRun runs the program as `server` would, with env, until the test ends.
-func startRun(t *testing.T, env map[string]string, args ...string) string {
+// runningServer is the program running as `server` would, on a free loopback port.
+type runningServer struct {
+	url, addr string
+	stop      context.CancelFunc // SIGTERM
+	done      chan error         // what run returned
+}
+
+// launchServer starts run with env (ADDR is set here) and waits until /readyz answers.
+func launchServer(t *testing.T, env map[string]string, args ...string) *runningServer {
 	t.Helper()
 	addr := freeAddr(t)
 	env["ADDR"] = addr
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
+	t.Cleanup(cancel)
+	rs := &runningServer{url: "http://" + addr, addr: addr, stop: cancel, done: make(chan error, 1)}
 	go func() {
-		done <- run(ctx, append([]string{"server"}, args...), func(k string) string { return env[k] }, io.Discard, io.Discard)
+		rs.done <- run(ctx, append([]string{"server"}, args...), func(k string) string { return env[k] }, io.Discard, io.Discard)
 	}()
+	waitReady(t, rs.url, rs.done)
+	return rs
+}
+
+// wait returns what run returned after stop, failing after timeout.
+func (rs *runningServer) wait(t *testing.T, timeout time.Duration) error {
+	t.Helper()
+	select {
+	case err := <-rs.done:
+		return err
+	case <-time.After(timeout):
+		t.Fatal("run did not return after shutdown")
+		return nil
+	}
+}
+
+// startRun runs the program until the test ends and checks it then stops cleanly.
+func startRun(t *testing.T, env map[string]string, args ...string) string {
+	t.Helper()
+	rs := launchServer(t, env, args...)
 	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("run returned %v after shutdown, want nil", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("run did not return after shutdown")
+		rs.stop()
+		if err := rs.wait(t, 30*time.Second); err != nil {
+			t.Errorf("run returned %v after shutdown, want nil", err)
 		}
 	})
-	url := "http://" + addr
-	waitReady(t, url, done)
-	return url
+	return rs.url
 }
 
 // TestRunServesSeededStore is the README's first command on a fresh machine: no

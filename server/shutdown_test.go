@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"io"
 	"net"
 	"net/http"
@@ -14,16 +13,8 @@ import (
 // TestGracefulShutdown: when shutdown starts, /readyz answers 503 at once, a request in
 // flight completes successfully, and run returns nil.
 func TestGracefulShutdown(t *testing.T) {
-	addr := freeAddr(t)
-	env := map[string]string{"DATA_DIR": t.TempDir(), "ADDR": addr, "SHUTDOWN_DRAIN": "500ms", "SHUTDOWN_GRACE": "10s"}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"server"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
-	}()
-	url := "http://" + addr
-	waitReady(t, url, done)
+	rs := launchServer(t, map[string]string{"DATA_DIR": t.TempDir(), "SHUTDOWN_DRAIN": "500ms", "SHUTDOWN_GRACE": "10s"})
+	url, addr := rs.url, rs.addr
 
 	// A request whose body is still arriving when shutdown starts.
 	conn, err := net.Dial("tcp", addr)
@@ -39,7 +30,7 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	time.Sleep(100 * time.Millisecond)
 
-	cancel() // SIGTERM
+	rs.stop() // SIGTERM
 	deadline := time.Now().Add(400 * time.Millisecond)
 	for {
 		resp, err := http.Get(url + "/readyz")
@@ -63,13 +54,8 @@ func TestGracefulShutdown(t *testing.T) {
 	if !strings.HasPrefix(string(raw), "HTTP/1.1 200") || !strings.Contains(string(raw), `"totalCount":6`) {
 		t.Fatalf("in-flight request: %q", raw)
 	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run returned %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("run did not return")
+	if err := rs.wait(t, 15*time.Second); err != nil {
+		t.Fatalf("run returned %v", err)
 	}
 	if _, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 		t.Fatal("listener still open after shutdown")
