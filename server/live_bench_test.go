@@ -19,12 +19,17 @@ import (
 // subscribers of launchChanged each receive LIVE_BENCH_EVENTS (1000) committed title
 // changes; it reports the mutation → client latency (p50, p99), how many events each
 // received (a subscriber that falls behind coalesces to the latest state), and the RSS of
-// the process (server and clients). Run with LIVE_BENCH=1.
+// the process (server and clients). Run with LIVE_BENCH=1; LIVE_BENCH_RATE=n publishes n
+// changes a second.
 func TestLiveFanoutFigures(t *testing.T) {
 	if os.Getenv("LIVE_BENCH") == "" {
 		t.Skip("set LIVE_BENCH=1 to measure")
 	}
 	subs, events := envInt("LIVE_BENCH_SUBSCRIBERS", 1000), envInt("LIVE_BENCH_EVENTS", 1000)
+	var every time.Duration // LIVE_BENCH_RATE paces the changes (per second); unset: as fast as they commit
+	if rate := envInt("LIVE_BENCH_RATE", 0); rate > 0 {
+		every = time.Second / time.Duration(rate)
+	}
 	db := storetest.SQLite(t)
 	srv := testServer(t, db)
 	l := regLaunch(t, db)
@@ -33,6 +38,7 @@ func TestLiveFanoutFigures(t *testing.T) {
 	var mu sync.Mutex
 	var lat []time.Duration
 	received := make([]int, subs)
+	var outOfOrder int // events that arrived after a later one
 	var wg sync.WaitGroup
 	clients := make([]*wsClient, subs)
 	for i := range clients {
@@ -49,6 +55,7 @@ func TestLiveFanoutFigures(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			var mine []time.Duration
+			prev := -1
 			defer func() { mu.Lock(); lat = append(lat, mine...); mu.Unlock() }()
 			for {
 				m, ok := c.within(10 * time.Second)
@@ -66,7 +73,11 @@ func TestLiveFanoutFigures(t *testing.T) {
 				}
 				mu.Lock()
 				at := committed[n]
+				if n <= prev {
+					outOfOrder++
+				}
 				mu.Unlock()
+				prev = n
 				mine = append(mine, now.Sub(at))
 				received[i]++
 				if n == events-1 {
@@ -78,6 +89,9 @@ func TestLiveFanoutFigures(t *testing.T) {
 	ctx := context.Background()
 	start := time.Now()
 	for n := 0; n < events; n++ {
+		if every > 0 {
+			time.Sleep(time.Until(start.Add(time.Duration(n) * every)))
+		}
 		mu.Lock()
 		committed[n] = time.Now() // the publish follows the commit inside ExecX
 		mu.Unlock()
@@ -95,8 +109,8 @@ func TestLiveFanoutFigures(t *testing.T) {
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	t.Logf("%d subscribers × %d events (published in %s): %d deliveries; per subscriber min %d, median %d; latency p50 %s, p99 %s, max %s; RSS %s, Go heap %d MiB, goroutines %d",
-		subs, events, published.Round(time.Millisecond), len(lat), received[0], received[len(received)/2],
+	t.Logf("%d subscribers × %d events (published in %s): %d deliveries (%d out of order); per subscriber min %d, median %d, max %d; latency p50 %s, p99 %s, max %s; RSS %s, Go heap %d MiB, goroutines %d",
+		subs, events, published.Round(time.Millisecond), len(lat), outOfOrder, received[0], received[len(received)/2], received[len(received)-1],
 		pct(0.5).Round(time.Microsecond), pct(0.99).Round(time.Microsecond), pct(1).Round(time.Microsecond),
 		rss(), ms.HeapAlloc>>20, runtime.NumGoroutine())
 	for _, c := range clients {

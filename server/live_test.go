@@ -644,3 +644,36 @@ func TestOversizedFrameClosesSocket(t *testing.T) {
 		t.Fatalf("server unhealthy afterwards: %d launches", got.Launches.TotalCount)
 	}
 }
+
+// TestDraftSharedLoadsStayPerRole: with an admin and a public subscriber of one launch
+// (whose loads are shared per role), the admin receives the launch turned DRAFT and the
+// public subscriber nothing.
+func TestDraftSharedLoadsStayPerRole(t *testing.T) {
+	db := storetest.SQLite(t)
+	srv := testServer(t, db)
+	l := regLaunch(t, db)
+	q := `subscription($id: ID!) { launchChanged(id: $id) { title status } }`
+	vars := map[string]any{"id": strconv.Itoa(l.ID)}
+	admin, err := dialWS(t, srv.URL, "graphql-transport-ws", map[string]any{"authorization": "Bearer " + adminKey(t, db)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	public, err := dialWS(t, srv.URL, "graphql-transport-ws", map[string]any{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin.subscribe(t, "1", q, vars)
+	public.subscribe(t, "1", q, vars)
+	time.Sleep(100 * time.Millisecond) // subscribed
+	db.Client.Launch.UpdateOneID(l.ID).SetStatus(launch.StatusDRAFT).SetTitle("Secret").ExecX(context.Background())
+	var got struct {
+		LaunchChanged struct{ Title, Status string }
+	}
+	admin.next(t, 5*time.Second).data(t, &got)
+	if got.LaunchChanged.Title != "Secret" || got.LaunchChanged.Status != "DRAFT" {
+		t.Errorf("admin got %+v, want the draft", got.LaunchChanged)
+	}
+	if m, ok := public.within(500 * time.Millisecond); ok {
+		t.Fatalf("public subscriber got a draft: %s %s", m.Type, m.Payload)
+	}
+}

@@ -7,6 +7,7 @@ package events
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 )
@@ -41,6 +42,9 @@ type Event struct {
 	PreviousStatus string    `json:"p,omitempty"`
 	Status         string    `json:"s,omitempty"`
 	At             time.Time `json:"at"`
+	// Seq numbers the events a Hub delivers, in order, within this process (it is not
+	// sent between replicas): subscribers of one event share what they load for it.
+	Seq uint64 `json:"-"`
 }
 
 // ErrClosed is returned by a closed broker.
@@ -63,11 +67,21 @@ type Broker interface {
 	Close() error
 }
 
+// Preparer is a Broker that calls prepare with each event, in order, before it delivers
+// that event to any subscriber (so that what the subscribers of an event load can be
+// loaded once, as soon as the event is published).
+type Preparer interface {
+	Prepare(prepare func(Event))
+}
+
 // Hub is the in-process Broker, and the local fan-out of the PostgreSQL one.
 type Hub struct {
-	mu     sync.Mutex
-	subs   map[*subscriber]struct{}
-	closed bool
+	pub     sync.Mutex // serialises Publish: numbering, prepare and delivery in one order
+	prepare []func(Event)
+	mu      sync.Mutex
+	subs    map[*subscriber]struct{}
+	closed  bool
+	seq     uint64 // the Seq of the last delivered event
 }
 
 type subscriber struct {
@@ -80,6 +94,25 @@ func NewHub() *Hub { return &Hub{subs: make(map[*subscriber]struct{})} }
 
 // Publish delivers evs to the matching subscribers without blocking.
 func (h *Hub) Publish(_ context.Context, evs ...Event) error {
+	h.pub.Lock()
+	defer h.pub.Unlock()
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return ErrClosed
+	}
+	prepare := h.prepare
+	evs = slices.Clone(evs)
+	for i := range evs {
+		h.seq++
+		evs[i].Seq = h.seq
+	}
+	h.mu.Unlock()
+	for _, ev := range evs {
+		for _, p := range prepare {
+			p(ev)
+		}
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -96,7 +129,8 @@ func (h *Hub) Publish(_ context.Context, evs ...Event) error {
 	return nil
 }
 
-// offer queues ev, or on overflow replaces the queue with one Resync. Call with h.mu held.
+// offer queues ev, or on overflow replaces the queue with one Resync (numbered like ev).
+// Call with h.mu held.
 func (s *subscriber) offer(ev Event) {
 	select {
 	case s.ch <- ev:
@@ -110,7 +144,14 @@ func (s *subscriber) offer(ev Event) {
 			drained = true
 		}
 	}
-	s.ch <- Event{Type: TypeResync, At: time.Now()}
+	s.ch <- Event{Type: TypeResync, At: time.Now(), Seq: ev.Seq}
+}
+
+// Prepare implements Preparer.
+func (h *Hub) Prepare(prepare func(Event)) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.prepare = append(slices.Clip(h.prepare), prepare)
 }
 
 // Subscribe implements Broker.

@@ -59,3 +59,31 @@ func TestHubOverflowCoalesces(t *testing.T) {
 		})
 	}
 }
+
+// TestHubNumbersAndPrepares: the hub numbers events in order and runs prepare on each
+// before any subscriber receives it.
+func TestHubNumbersAndPrepares(t *testing.T) {
+	h := NewHub()
+	defer h.Close()
+	ch, err := h.Subscribe(context.Background(), nil, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prepared []uint64
+	h.Prepare(func(e Event) {
+		if len(ch) != 0 {
+			t.Errorf("event %d delivered before it was prepared", e.Seq)
+		}
+		prepared = append(prepared, e.Seq)
+	})
+	if err := h.Publish(context.Background(), Event{Type: TypeLaunch, LaunchID: 1}); err != nil {
+		t.Fatal(err)
+	}
+	<-ch
+	if err := h.Publish(context.Background(), Event{Type: TypeLaunch, LaunchID: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if got := (<-ch).Seq; got != 2 || len(prepared) != 2 || prepared[0] != 1 || prepared[1] != 2 {
+		t.Fatalf("seq %d, prepared %v; want 2, [1 2]", got, prepared)
+	}
+}

@@ -43,6 +43,9 @@ func NewPostgres(db *sql.DB, dsn string) *Postgres {
 	return &Postgres{db: db, dsn: dsn, hub: NewHub(), done: make(chan struct{})}
 }
 
+// Prepare implements Preparer: prepare runs in the listener, before local delivery.
+func (p *Postgres) Prepare(prepare func(Event)) { p.hub.Prepare(prepare) }
+
 // Publish sends evs with pg_notify. Call it after the transaction committed.
 func (p *Postgres) Publish(ctx context.Context, evs ...Event) error {
 	for len(evs) > 0 {

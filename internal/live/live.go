@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sync"
 	"time"
 
 	"launchgraph/ent"
@@ -17,8 +18,13 @@ import (
 	"launchgraph/internal/registration"
 )
 
-// buffer is how many events wait per subscription before they coalesce into a resync.
-const buffer = 64
+// buffer is how many events wait per subscription, before it reads them, until they
+// coalesce into a resync.
+const buffer = 256
+
+// pending is how many loaded values wait per subscription for its client until they
+// coalesce into a resync.
+const pending = 1024
 
 // ProgrammeChange is a change to a launch's programme (GraphQL ProgrammeChange).
 type ProgrammeChange struct {
@@ -39,16 +45,67 @@ type RegistrationEvent struct {
 	At             time.Time
 }
 
-// Service serves the subscriptions of one process.
+// Service serves the subscriptions of one process. What an event makes its subscribers
+// load (a launch, a session, seats) is loaded once per event and visibility class, and
+// shared by the subscriptions of that class; registrants are loaded per viewer.
 type Service struct {
 	client *ent.Client
 	broker events.Broker
 	seats  *registration.Service
+	shared *shared
+
+	wmu      sync.Mutex
+	watching map[watchKey]int
 }
 
 // NewService returns the subscriptions over client and broker.
 func NewService(client *ent.Client, broker events.Broker, seats *registration.Service) *Service {
-	return &Service{client: client, broker: broker, seats: seats}
+	s := &Service{client: client, broker: broker, seats: seats, shared: newShared(),
+		watching: make(map[watchKey]int)}
+	if p, ok := broker.(events.Preparer); ok {
+		p.Prepare(s.prefetch)
+	}
+	return s
+}
+
+// load returns load's result as ctx's viewer sees it after the event numbered seq: once
+// for all the subscribers of the viewer's class (an unnumbered event loads alone).
+func load[T any](ctx context.Context, s *Service, seq uint64, kind string, id int,
+	load func(ctx context.Context) (T, error)) (T, error) {
+	if seq == 0 {
+		return load(ctx)
+	}
+	cls, lctx := class(ctx)
+	v, err := s.shared.do(ctx, shareKey{seq: seq, class: cls, kind: kind, id: id}, lctx,
+		func(ctx context.Context) (any, error) { return load(ctx) })
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return v.(T), nil
+}
+
+// launchAfter returns launch id as ctx's viewer sees it after event seq: nil when hidden
+// or deleted.
+func (s *Service) launchAfter(ctx context.Context, seq uint64, id int) (*ent.Launch, error) {
+	return load(ctx, s, seq, "launch", id, func(ctx context.Context) (*ent.Launch, error) {
+		l, err := s.client.Launch.Get(ctx, id)
+		if ent.IsNotFound(err) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("live: load launch: %w", err)
+		}
+		return l, nil
+	})
+}
+
+// lastSeq is the number of the last of evs (0 for none).
+func lastSeq(evs []events.Event) uint64 {
+	if len(evs) == 0 {
+		return 0
+	}
+	return evs[len(evs)-1].Seq
 }
 
 // launchAs loads launch id as ctx's viewer sees it: NOT_FOUND when it may not.
@@ -64,8 +121,11 @@ func (s *Service) launchAs(ctx context.Context, id int) (*ent.Launch, error) {
 }
 
 // stream runs load after each batch of matching events (and once first when initial),
-// sending what it returns unless it equals the previous value. A resync, or a burst of
-// events, is one load. It ends when ctx ends or the broker closes.
+// and sends what it returns, in order, unless (when initial) it equals the previous value.
+// Events are read, and loaded, as they arrive, however slowly the client reads: what it
+// has not taken yet waits here as loaded values (at most pending of them; beyond, they
+// coalesce into one resync load). A resync, or a burst of events read at once, is one
+// load. It ends when ctx ends or the broker closes.
 func stream[T any](ctx context.Context, s *Service, filter func(events.Event) bool, initial bool,
 	load func(ctx context.Context, evs []events.Event) ([]T, error)) (<-chan T, error) {
 	evc, err := s.broker.Subscribe(ctx, filter, buffer)
@@ -81,29 +141,33 @@ func stream[T any](ctx context.Context, s *Service, filter func(events.Event) bo
 	out := make(chan T, 1)
 	go func() {
 		defer close(out)
-		var last *T
-		send := func(vs []T) bool {
+		var queue []T
+		var last *T // the last value queued
+		add := func(vs []T) {
 			for _, v := range vs {
 				if initial && last != nil && reflect.DeepEqual(*last, v) {
 					continue
 				}
-				select {
-				case out <- v:
-					last = &v
-				case <-ctx.Done():
-					return false
-				}
+				queue = append(queue, v)
+				last = &v
 			}
-			return true
 		}
-		if !send(first) {
-			return
-		}
+		add(first)
 		for {
+			var sendc chan<- T
+			var next T
+			if len(queue) > 0 {
+				sendc, next = out, queue[0]
+			}
 			var batch []events.Event
 			select {
 			case <-ctx.Done():
 				return
+			case sendc <- next:
+				var zero T
+				queue[0] = zero
+				queue = queue[1:]
+				continue
 			case ev, ok := <-evc:
 				if !ok {
 					return
@@ -129,9 +193,20 @@ func stream[T any](ctx context.Context, s *Service, filter func(events.Event) bo
 				}
 				return
 			}
-			if !send(vs) {
+			add(vs)
+			if len(queue) <= pending {
+				continue
+			}
+			// The client is too far behind: what waits becomes the current state.
+			resync := events.Event{Type: events.TypeResync, At: time.Now(), Seq: lastSeq(batch)}
+			if vs, err = load(ctx, []events.Event{resync}); err != nil {
+				if ctx.Err() == nil && !errors.Is(err, errEnd) {
+					continue
+				}
 				return
 			}
+			queue, last = nil, nil
+			add(vs)
 		}
 	}()
 	return out, nil
@@ -156,35 +231,53 @@ func (s *Service) Seats(ctx context.Context, id int) (<-chan *registration.Seats
 	filter := func(e events.Event) bool {
 		return e.LaunchID == id && (e.Type == events.TypeRegistrant || e.Type == events.TypeLaunch)
 	}
-	return stream(ctx, s, filter, true, func(ctx context.Context, _ []events.Event) ([]*registration.Seats, error) {
-		l, err := s.launchAs(ctx, id)
+	return stream(ctx, s, filter, true, func(ctx context.Context, evs []events.Event) ([]*registration.Seats, error) {
+		seats, err := load(ctx, s, lastSeq(evs), "seats", id, func(ctx context.Context) (*registration.Seats, error) {
+			l, err := s.launchAs(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			seats, err := s.seats.Seats(ctx, l)
+			if err != nil {
+				return nil, fmt.Errorf("live: seats: %w", err)
+			}
+			return seats, nil
+		})
 		if err != nil {
 			return nil, err
-		}
-		seats, err := s.seats.Seats(ctx, l)
-		if err != nil {
-			return nil, fmt.Errorf("live: seats: %w", err)
 		}
 		return []*registration.Seats{seats}, nil
 	})
 }
 
 // Launch emits launch id after each committed change to it, its sessions, speakers or
-// objectives, while ctx's viewer may see it.
+// objectives, while ctx's viewer may see it: once per event, as loaded (once for all the
+// subscribers of the viewer's class) when the event arrived; after a resync, once.
 func (s *Service) Launch(ctx context.Context, id int) (<-chan *ent.Launch, error) {
 	if _, err := s.launchAs(ctx, id); err != nil {
 		return nil, err
 	}
 	filter := func(e events.Event) bool { return e.LaunchID == id && e.Type != events.TypeRegistrant }
-	return stream(ctx, s, filter, false, func(ctx context.Context, _ []events.Event) ([]*ent.Launch, error) {
-		l, err := s.client.Launch.Get(ctx, id)
-		if ent.IsNotFound(err) {
-			return nil, nil // hidden or deleted: nothing to show
+	s.watch(ctx, id)
+	return stream(ctx, s, filter, false, func(ctx context.Context, evs []events.Event) ([]*ent.Launch, error) {
+		from := 0
+		for i, e := range evs {
+			if e.Type == events.TypeResync {
+				from = i // what came before it is stale: the resync re-reads
+			}
 		}
-		if err != nil {
-			return nil, fmt.Errorf("live: load launch: %w", err)
+		evs = evs[from:]
+		out := make([]*ent.Launch, 0, len(evs))
+		for _, e := range evs {
+			l, err := s.launchAfter(ctx, e.Seq, id)
+			if err != nil {
+				return nil, err
+			}
+			if l != nil { // hidden or deleted: nothing to show
+				out = append(out, l)
+			}
 		}
-		return []*ent.Launch{l}, nil
+		return out, nil
 	})
 }
 
@@ -204,25 +297,37 @@ func (s *Service) Programme(ctx context.Context, id *int) (<-chan *ProgrammeChan
 		}
 		return false
 	}
+	if id != nil {
+		s.watch(ctx, *id)
+	} else {
+		s.watch(ctx, 0)
+	}
 	return stream(ctx, s, filter, false, func(ctx context.Context, evs []events.Event) ([]*ProgrammeChange, error) {
 		if resynced(evs) {
 			return nil, errEnd
 		}
 		var out []*ProgrammeChange
 		for _, e := range evs {
-			l, err := s.client.Launch.Get(ctx, e.LaunchID)
-			if ent.IsNotFound(err) {
-				continue // not visible to this viewer
-			}
+			l, err := s.launchAfter(ctx, e.Seq, e.LaunchID)
 			if err != nil {
-				return nil, fmt.Errorf("live: load launch: %w", err)
+				return nil, err
+			}
+			if l == nil {
+				continue // not visible to this viewer
 			}
 			pc := &ProgrammeChange{Launch: l, Change: e.Change}
 			if e.Type != events.TypeSession {
 				pc.Change = events.Updated
 			} else if e.Change != events.Deleted {
-				if pc.Session, err = s.client.Session.Get(ctx, e.EntityID); err != nil && !ent.IsNotFound(err) {
-					return nil, fmt.Errorf("live: load session: %w", err)
+				pc.Session, err = load(ctx, s, e.Seq, "session", e.EntityID, func(ctx context.Context) (*ent.Session, error) {
+					se, err := s.client.Session.Get(ctx, e.EntityID)
+					if err != nil && !ent.IsNotFound(err) {
+						return nil, fmt.Errorf("live: load session: %w", err)
+					}
+					return se, nil
+				})
+				if err != nil {
+					return nil, err
 				}
 			}
 			out = append(out, pc)

@@ -1,0 +1,154 @@
+package live
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"launchgraph/internal/auth"
+	"launchgraph/internal/events"
+)
+
+// sharedKeep is how many recent shared loads a Service remembers: enough for a
+// subscriber that is a burst behind to still find the value of each event it reads.
+const sharedKeep = 4096
+
+// sharedTimeout bounds one shared load, which no single subscriber's context cancels.
+const sharedTimeout = 30 * time.Second
+
+// shareKey names one load: what (kind, id) as seen after event seq by a visibility class.
+type shareKey struct {
+	seq   uint64
+	class string
+	kind  string
+	id    int
+}
+
+// call is one shared load: done closes once v and err are set.
+type call struct {
+	done chan struct{}
+	v    any
+	err  error
+}
+
+// shared runs each load once per key for every subscription of a process, and keeps the
+// last sharedKeep results (oldest first out).
+type shared struct {
+	mu    sync.Mutex
+	calls map[shareKey]*call
+	order []shareKey // ring of the keys in calls, oldest at next
+	next  int
+}
+
+func newShared() *shared {
+	return &shared{calls: make(map[shareKey]*call, sharedKeep), order: make([]shareKey, 0, sharedKeep)}
+}
+
+// class is the visibility class of ctx's viewer for launches and the programme: what the
+// privacy policies of Launch, Session, Speaker and Objective read is the role only (the
+// registrant a viewer may hold opens registrant rows, never launches). A context without
+// a viewer is trusted code.
+func class(ctx context.Context) (string, context.Context) {
+	v, ok := auth.ViewerFrom(ctx)
+	if !ok {
+		return trusted, classContext(trusted)
+	}
+	return string(v.Role), classContext(string(v.Role))
+}
+
+const trusted = "trusted"
+
+// classContext is the context a class loads with: a bare viewer of that role, so that
+// nothing of one viewer reaches what the others of its class receive (no viewer: trusted).
+func classContext(cls string) context.Context {
+	if cls == trusted {
+		return context.Background()
+	}
+	return auth.WithViewer(context.Background(), auth.Viewer{Role: auth.Role(cls)})
+}
+
+// watchKey counts the launch (0: every launch) subscriptions of a class.
+type watchKey struct {
+	class  string
+	launch int
+}
+
+// watch counts ctx's subscription to launch (0: every launch) until ctx ends, so that
+// prefetch loads, as each event is published, what that subscription's class will read.
+func (s *Service) watch(ctx context.Context, launch int) {
+	cls, _ := class(ctx)
+	k := watchKey{cls, launch}
+	s.wmu.Lock()
+	s.watching[k]++
+	s.wmu.Unlock()
+	context.AfterFunc(ctx, func() {
+		s.wmu.Lock()
+		defer s.wmu.Unlock()
+		if s.watching[k]--; s.watching[k] <= 0 {
+			delete(s.watching, k)
+		}
+	})
+}
+
+// prefetch loads, once per class that watches it, the launch an event changed, before the
+// event reaches the subscribers (events.Preparer): they then all find it loaded, as it was
+// right after the event, however late each of them runs.
+func (s *Service) prefetch(ev events.Event) {
+	if ev.Seq == 0 || ev.LaunchID == 0 || ev.Type == events.TypeRegistrant || ev.Type == events.TypeResync {
+		return
+	}
+	var classes []string
+	s.wmu.Lock()
+	for k := range s.watching {
+		if (k.launch == ev.LaunchID || k.launch == 0) && !slices.Contains(classes, k.class) {
+			classes = append(classes, k.class)
+		}
+	}
+	s.wmu.Unlock()
+	for _, cls := range classes {
+		_, _ = s.launchAfter(classContext(cls), ev.Seq, ev.LaunchID)
+	}
+}
+
+// do returns the result of load for key, running it once: the first caller loads, with a
+// context of its class that outlives it, and the others wait for that result (or their
+// own ctx). A failed load is forgotten so that the next caller retries.
+func (c *shared) do(ctx context.Context, key shareKey, lctx context.Context,
+	load func(ctx context.Context) (any, error)) (any, error) {
+	c.mu.Lock()
+	if cl, ok := c.calls[key]; ok {
+		c.mu.Unlock()
+		select {
+		case <-cl.done:
+			return cl.v, cl.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	cl := &call{done: make(chan struct{})}
+	c.calls[key] = cl
+	if len(c.order) < sharedKeep {
+		c.order = append(c.order, key)
+	} else {
+		if old := c.order[c.next]; c.calls[old] != nil && c.calls[old] != cl {
+			delete(c.calls, old)
+		}
+		c.order[c.next] = key
+		c.next = (c.next + 1) % sharedKeep
+	}
+	c.mu.Unlock()
+
+	lctx, cancel := context.WithTimeout(lctx, sharedTimeout)
+	cl.v, cl.err = load(lctx)
+	cancel()
+	close(cl.done)
+	if cl.err != nil {
+		c.mu.Lock()
+		if c.calls[key] == cl {
+			delete(c.calls, key)
+		}
+		c.mu.Unlock()
+	}
+	return cl.v, cl.err
+}
