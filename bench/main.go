@@ -139,6 +139,26 @@ func capacityText(n int) string {
 	return strconv.Itoa(n)
 }
 
+// regionAndFormat finds or creates the region code and the one-day-forum format that
+// benchmark launches belong to.
+func regionAndFormat(ctx context.Context, client *ent.Client, code, name, zone string) (*ent.Region, *ent.Format, error) {
+	reg, err := client.Region.Query().Where(region.Code(code)).Only(ctx)
+	if ent.IsNotFound(err) {
+		reg, err = client.Region.Create().SetCode(code).SetName(name).SetDefaultTimezone(zone).Save(ctx)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("region: %w", err)
+	}
+	fmtn, err := client.Format.Query().Where(format.KindEQ(format.KindONE_DAY_FORUM)).First(ctx)
+	if ent.IsNotFound(err) {
+		fmtn, err = client.Format.Create().SetKind(format.KindONE_DAY_FORUM).SetName("One-day forum").Save(ctx)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("format: %w", err)
+	}
+	return reg, fmtn, nil
+}
+
 // createLaunches creates cfg.launches PUBLISHED launches a month ahead, with a waitlist,
 // as trusted code through the store.
 func createLaunches(ctx context.Context, cfg config) ([]int, error) {
@@ -147,19 +167,9 @@ func createLaunches(ctx context.Context, cfg config) ([]int, error) {
 		return nil, err
 	}
 	defer db.Close()
-	reg, err := db.Client.Region.Query().Where(region.Code("EUR")).Only(ctx)
-	if ent.IsNotFound(err) {
-		reg, err = db.Client.Region.Create().SetCode("EUR").SetName("Europe").SetDefaultTimezone("Europe/Zurich").Save(ctx)
-	}
+	reg, fmtn, err := regionAndFormat(ctx, db.Client, "EUR", "Europe", "Europe/Zurich")
 	if err != nil {
-		return nil, fmt.Errorf("region: %w", err)
-	}
-	fmtn, err := db.Client.Format.Query().Where(format.KindEQ(format.KindONE_DAY_FORUM)).First(ctx)
-	if ent.IsNotFound(err) {
-		fmtn, err = db.Client.Format.Create().SetKind(format.KindONE_DAY_FORUM).SetName("One-day forum").Save(ctx)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("format: %w", err)
+		return nil, err
 	}
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	start := time.Now().UTC().Add(30 * 24 * time.Hour).Truncate(time.Hour)

@@ -15,8 +15,6 @@ import (
 	"time"
 
 	"launchgraph/ent"
-	"launchgraph/ent/format"
-	"launchgraph/ent/region"
 	"launchgraph/ent/registrant"
 	"launchgraph/internal/store"
 )
@@ -52,19 +50,9 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer db.Close()
-	reg, err := db.Client.Region.Query().Where(region.Code("BEN")).Only(ctx)
-	if ent.IsNotFound(err) {
-		reg, err = db.Client.Region.Create().SetCode("BEN").SetName("Benchmark").SetDefaultTimezone("UTC").Save(ctx)
-	}
+	reg, fmtn, err := regionAndFormat(ctx, db.Client, "BEN", "Benchmark", "UTC")
 	if err != nil {
-		return fmt.Errorf("seed: region: %w", err)
-	}
-	fmtn, err := db.Client.Format.Query().Where(format.KindEQ(format.KindONE_DAY_FORUM)).First(ctx)
-	if ent.IsNotFound(err) {
-		fmtn, err = db.Client.Format.Create().SetKind(format.KindONE_DAY_FORUM).SetName("One-day forum").Save(ctx)
-	}
-	if err != nil {
-		return fmt.Errorf("seed: format: %w", err)
+		return fmt.Errorf("seed: %w", err)
 	}
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	start := time.Now().UTC().Add(60 * 24 * time.Hour).Truncate(time.Hour)
