@@ -409,3 +409,23 @@ func TestTwoSendersDrainOnce(t *testing.T) {
 	}
 	t.Logf("two senders delivered %d messages in %v (%.0f messages/s)", n, elapsed, float64(n)/elapsed.Seconds())
 }
+
+// TestRenderFailureKeepsRegistration: a message that cannot be rendered (here, an invalid
+// sender) never fails the registration it reports: the registrant commits and the message
+// is kept FAILED with the reason.
+func TestRenderFailureKeepsRegistration(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		f.ob = outbox.New(outbox.Renderer{From: "not an address", PublicURL: publicURL})
+		f.svc = registration.NewService(db.Client, registration.WithNotifier(f.ob))
+		l := f.launch(t)
+		res := f.register(t, l.ID, "ana@example.org")
+		if res.Registrant.Status != registrant.StatusCONFIRMED {
+			t.Errorf("status %s, want CONFIRMED", res.Registrant.Status)
+		}
+		ns := notifications(t, db)
+		if len(ns) != 1 || ns[0].Status != notification.StatusFAILED || !strings.HasPrefix(ns[0].LastError, "render: ") || hasBody(ns[0]) {
+			t.Fatalf("notifications = %+v, want one FAILED with a render error and no body", ns)
+		}
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"fmt"
 	htmltemplate "html/template"
+	netmail "net/mail"
 	"net/url"
 	"strings"
 	"text/template"
@@ -134,9 +135,10 @@ func (r Renderer) Render(n registration.Notice, l *ent.Launch) (Rendered, error)
 	if err := m.From(r.From); err != nil {
 		return Rendered{}, fmt.Errorf("outbox: from %q: %w", r.From, err)
 	}
-	if err := m.AddToFormat(name, reg.Email); err != nil {
-		return Rendered{}, fmt.Errorf("outbox: recipient: %w", err)
-	}
+	// A parsed address quotes and encodes the display name itself (RFC 5322, RFC 2047):
+	// quotes, commas, angle brackets or non-ASCII in a name can neither break the header
+	// nor fail the message.
+	m.AddToMailAddress(&netmail.Address{Name: name, Address: reg.Email})
 	m.Subject(subject)
 	m.SetGenHeader(mail.HeaderContentLang, lang)
 	m.SetMessageID()
