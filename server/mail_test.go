@@ -205,7 +205,7 @@ func TestHostileNamesRegister(t *testing.T) {
 			id, _ := strconv.Atoi(got.Register.Registrant.ID)
 			note := db.Client.Notification.Query().Where(notification.RegistrantID(id)).OnlyX(ctx)
 			if note.Status != notification.StatusPENDING || note.Message == nil {
-				t.Errorf("notification of %q: status %s, last error %q", n.in, note.Status, note.LastError)
+				t.Errorf("notification of %q: status %s, last error %v", n.in, note.Status, note.LastError != nil)
 				continue
 			}
 			msg, err := mail.ReadMessage(bytes.NewReader(*note.Message))
