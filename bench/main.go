@@ -33,12 +33,14 @@ import (
 	"launchgraph/internal/store"
 )
 
-const usage = `usage: bench register|seed|query [flags]
+const usage = `usage: bench register|seed|query|subscribe [flags]
 
   register  register mutations from concurrent clients (scenario d)
   seed      create the benchmark dataset (60 launches, 20,000 registrants)
   query     a read scenario: -scenario a (launch by id), b (regions → launches →
             registrants, admin key), c (a page of registrants, admin key)
+  subscribe live updates: -n subscriptions (websockets or SSE, from this process),
+            -publish N/s changes; delivery per subscriber, send-to-receipt latency
 
 Run "bench COMMAND -h" for the flags.`
 
@@ -62,6 +64,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runSeed(ctx, args[2:], stdout, stderr)
 	case "query":
 		return runQuery(ctx, args[2:], stdout, stderr)
+	case "subscribe":
+		return runSubscribe(ctx, args[2:], stdout, stderr)
 	case "register":
 	default:
 		fmt.Fprintln(stderr, usage)
