@@ -16,6 +16,7 @@ import (
 	"launchgraph/ent"
 	"launchgraph/internal/audit"
 	"launchgraph/internal/events"
+	"launchgraph/internal/live"
 	"launchgraph/internal/outbox"
 )
 
@@ -89,6 +90,7 @@ func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *han
 	srv.Use(publicCache{})                     // lets internal/httpcache cache public GETs (scope.go)
 	srv.AroundOperations(boundOperations(cfg.OperationTimeout))
 	srv.AroundOperations(boundStreams(cfg.Streams, streamObs))
+	srv.AroundOperations(shareSubscriptions(client, live.NewFanout())) // innermost (fanout.go)
 	if cfg.Observer != nil {
 		srv.AroundResponses(observeResponses(cfg.Observer))
 	}
