@@ -215,10 +215,17 @@ func (r *subRun) measure(ctx context.Context, w io.Writer) error {
 	go r.sampleRSS(stop)
 	start := time.Now()
 	every := time.Duration(float64(time.Second) / r.cfg.rate)
+	var inflight sync.WaitGroup
 	for ; time.Since(start) < r.cfg.duration && ctx.Err() == nil && n < maxChanges; n++ {
 		time.Sleep(time.Until(start.Add(time.Duration(n-first) * every)))
-		r.publish(ctx, n)
+		if r.cfg.overlap {
+			k := n
+			inflight.Go(func() { r.publish(ctx, k) })
+		} else {
+			r.publish(ctx, n)
+		}
 	}
+	inflight.Wait()
 	elapsed := time.Since(start)
 	last := n - 1
 	close(stop)

@@ -35,6 +35,7 @@ type subConfig struct {
 	dialers     int
 	serverPID   int
 	stall       int // subscribers (sockets) that never read after subscribing
+	overlap     bool
 }
 
 const defaultSubQuery = `subscription($id: ID!) { launchChanged(id: $id) { id title } }`
@@ -59,6 +60,7 @@ func parseSubFlags(args []string, stderr io.Writer) (subConfig, error) {
 	fs.StringVar(&c.databaseURL, "database-url", "", "database of the server: creates the launch and the admin key")
 	fs.IntVar(&c.dialers, "dialers", 32, "sockets opened concurrently")
 	fs.IntVar(&c.serverPID, "pid", 0, "server process id: its RSS is sampled (idle, publishing, peak)")
+	fs.BoolVar(&c.overlap, "overlap", false, "send each change on schedule without waiting for the previous one's reply (as a timer-driven client does)")
 	fs.IntVar(&c.stall, "stall", 0, "sockets among -n that stop reading once subscribed (back-pressure test)")
 	if err := fs.Parse(args); err != nil {
 		return c, err

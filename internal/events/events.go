@@ -42,6 +42,11 @@ type Event struct {
 	PreviousStatus string    `json:"p,omitempty"`
 	Status         string    `json:"s,omitempty"`
 	At             time.Time `json:"at"`
+	// Version is a changed launch's updatedAt after the change (Unix µs), 0 when unknown
+	// (bulk updates, other types): a subscriber that loads the launch later and finds
+	// another version knows this state was superseded before it could be read, and that
+	// the event of the other one follows.
+	Version int64 `json:"v,omitempty"`
 	// Seq numbers the events a Hub delivers, in order, within this process (it is not
 	// sent between replicas): subscribers of one event share what they load for it.
 	Seq uint64 `json:"-"`
@@ -72,6 +77,14 @@ type Broker interface {
 // loaded once, as soon as the event is published).
 type Preparer interface {
 	Prepare(prepare func(Event))
+}
+
+// Preloader is a Broker that calls preload with each event its own process publishes, in
+// the publishing goroutine before the event is sent (so that what the subscribers of a
+// change will load is loaded before its mutation answers and the next change can commit).
+// The events carry no Seq yet.
+type Preloader interface {
+	Preload(preload func(Event))
 }
 
 // Hub is the in-process Broker, and the local fan-out of the PostgreSQL one.

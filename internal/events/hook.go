@@ -70,6 +70,7 @@ func Hook(pub Publisher, onError func(error)) ent.Hook {
 				}
 			}
 			evs := diff(m.Op(), before, after, time.Now().UTC())
+			stampVersion(evs, v)
 			if len(evs) == 0 {
 				return v, nil
 			}
@@ -108,6 +109,20 @@ func created(v ent.Value) ([]Event, bool) {
 		return []Event{{Type: TypeRegistrant, LaunchID: x.LaunchID, EntityID: x.ID, Status: string(x.Status)}}, true
 	}
 	return nil, false
+}
+
+// stampVersion sets the Version of the event of launch v (the launch a create or an
+// update-one returns).
+func stampVersion(evs []Event, v ent.Value) {
+	l, ok := v.(*ent.Launch)
+	if !ok {
+		return
+	}
+	for i := range evs {
+		if evs[i].Type == TypeLaunch && evs[i].EntityID == l.ID && evs[i].Change != Deleted {
+			evs[i].Version = l.UpdatedAt.UnixMicro()
+		}
+	}
 }
 
 // idOf returns the id of a created entity.

@@ -65,18 +65,37 @@ func NewService(client *ent.Client, broker events.Broker, seats *registration.Se
 	if p, ok := broker.(events.Preparer); ok {
 		p.Prepare(s.prefetch)
 	}
+	if p, ok := broker.(events.Preloader); ok {
+		p.Preload(s.prefetch)
+	}
 	return s
 }
 
-// load returns load's result as ctx's viewer sees it after the event numbered seq: once
-// for all the subscribers of the viewer's class (an unnumbered event loads alone).
-func load[T any](ctx context.Context, s *Service, seq uint64, kind string, id int,
+// moment names the state a load reads: right after event seq of this process, or the
+// version of a launch (its updatedAt, events.Event.Version); zero, now.
+type moment struct {
+	seq     uint64
+	version int64
+}
+
+// after is the moment of event e for what (kind, id) it changed: the launch's version when
+// e carries it, so that the publishing process and every receiving one share the load.
+func after(e events.Event, kind string, id int) moment {
+	if kind == "launch" && e.Type == events.TypeLaunch && e.Version != 0 && e.EntityID == id {
+		return moment{version: e.Version}
+	}
+	return moment{seq: e.Seq}
+}
+
+// load returns load's result as ctx's viewer sees it at moment at: once for all the
+// subscribers of the viewer's class (the zero moment loads alone).
+func load[T any](ctx context.Context, s *Service, at moment, kind string, id int,
 	load func(ctx context.Context) (T, error)) (T, error) {
-	if seq == 0 {
+	if at == (moment{}) {
 		return load(ctx)
 	}
 	cls, lctx := class(ctx)
-	v, err := s.shared.do(ctx, shareKey{seq: seq, class: cls, kind: kind, id: id}, lctx,
+	v, err := s.shared.do(ctx, shareKey{at: at, class: cls, kind: kind, id: id}, lctx,
 		func(ctx context.Context) (any, error) { return load(ctx) })
 	if err != nil {
 		var zero T
@@ -85,10 +104,10 @@ func load[T any](ctx context.Context, s *Service, seq uint64, kind string, id in
 	return v.(T), nil
 }
 
-// launchAfter returns launch id as ctx's viewer sees it after event seq: nil when hidden
+// launchAfter returns launch id as ctx's viewer sees it after event e: nil when hidden
 // or deleted.
-func (s *Service) launchAfter(ctx context.Context, seq uint64, id int) (*ent.Launch, error) {
-	return load(ctx, s, seq, "launch", id, func(ctx context.Context) (*ent.Launch, error) {
+func (s *Service) launchAfter(ctx context.Context, e events.Event, id int) (*ent.Launch, error) {
+	return load(ctx, s, after(e, "launch", id), "launch", id, func(ctx context.Context) (*ent.Launch, error) {
 		l, err := s.client.Launch.Get(ctx, id)
 		if ent.IsNotFound(err) {
 			return nil, nil
@@ -212,6 +231,19 @@ func stream[T any](ctx context.Context, s *Service, filter func(events.Event) bo
 	return out, nil
 }
 
+// superseded reports whether l, loaded for launch event e, is another version than the
+// one e made: a change committed meanwhile, whose own event shows it (so that no state is
+// sent twice, and the last one always is). Versions are updatedAt, set before the row is
+// locked, so that they order nothing: only equality counts, to the microsecond the stores
+// keep (with one of rounding).
+func superseded(e events.Event, l *ent.Launch) bool {
+	if e.Type != events.TypeLaunch || e.Version == 0 {
+		return false
+	}
+	d := l.UpdatedAt.UnixMicro() - e.Version
+	return d > 1 || d < -1
+}
+
 // errEnd ends a subscription whose events were lost and cannot be replayed.
 var errEnd = errors.New("live: events were missed; subscribe again")
 
@@ -232,7 +264,7 @@ func (s *Service) Seats(ctx context.Context, id int) (<-chan *registration.Seats
 		return e.LaunchID == id && (e.Type == events.TypeRegistrant || e.Type == events.TypeLaunch)
 	}
 	return stream(ctx, s, filter, true, func(ctx context.Context, evs []events.Event) ([]*registration.Seats, error) {
-		seats, err := load(ctx, s, lastSeq(evs), "seats", id, func(ctx context.Context) (*registration.Seats, error) {
+		seats, err := load(ctx, s, moment{seq: lastSeq(evs)}, "seats", id, func(ctx context.Context) (*registration.Seats, error) {
 			l, err := s.launchAs(ctx, id)
 			if err != nil {
 				return nil, err
@@ -269,11 +301,11 @@ func (s *Service) Launch(ctx context.Context, id int) (<-chan *ent.Launch, error
 		evs = evs[from:]
 		out := make([]*ent.Launch, 0, len(evs))
 		for _, e := range evs {
-			l, err := s.launchAfter(ctx, e.Seq, id)
+			l, err := s.launchAfter(ctx, e, id)
 			if err != nil {
 				return nil, err
 			}
-			if l != nil { // hidden or deleted: nothing to show
+			if l != nil && !superseded(e, l) { // hidden or deleted: nothing to show
 				out = append(out, l)
 			}
 		}
@@ -308,7 +340,7 @@ func (s *Service) Programme(ctx context.Context, id *int) (<-chan *ProgrammeChan
 		}
 		var out []*ProgrammeChange
 		for _, e := range evs {
-			l, err := s.launchAfter(ctx, e.Seq, e.LaunchID)
+			l, err := s.launchAfter(ctx, e, e.LaunchID)
 			if err != nil {
 				return nil, err
 			}
@@ -319,7 +351,7 @@ func (s *Service) Programme(ctx context.Context, id *int) (<-chan *ProgrammeChan
 			if e.Type != events.TypeSession {
 				pc.Change = events.Updated
 			} else if e.Change != events.Deleted {
-				pc.Session, err = load(ctx, s, e.Seq, "session", e.EntityID, func(ctx context.Context) (*ent.Session, error) {
+				pc.Session, err = load(ctx, s, moment{seq: e.Seq}, "session", e.EntityID, func(ctx context.Context) (*ent.Session, error) {
 					se, err := s.client.Session.Get(ctx, e.EntityID)
 					if err != nil && !ent.IsNotFound(err) {
 						return nil, fmt.Errorf("live: load session: %w", err)

@@ -17,9 +17,9 @@ const sharedKeep = 4096
 // sharedTimeout bounds one shared load, which no single subscriber's context cancels.
 const sharedTimeout = 30 * time.Second
 
-// shareKey names one load: what (kind, id) as seen after event seq by a visibility class.
+// shareKey names one load: what (kind, id) as seen at a moment by a visibility class.
 type shareKey struct {
-	seq   uint64
+	at    moment
 	class string
 	kind  string
 	id    int
@@ -92,10 +92,13 @@ func (s *Service) watch(ctx context.Context, launch int) {
 }
 
 // prefetch loads, once per class that watches it, the launch an event changed, before the
-// event reaches the subscribers (events.Preparer): they then all find it loaded, as it was
-// right after the event, however late each of them runs.
+// event reaches the subscribers (events.Preparer), and for a launch's own change already
+// in the process that commits it, before its mutation answers (events.Preloader): the
+// subscribers then all find it loaded, as it was right after the event, however late each
+// of them runs.
 func (s *Service) prefetch(ev events.Event) {
-	if ev.Seq == 0 || ev.LaunchID == 0 || ev.Type == events.TypeRegistrant || ev.Type == events.TypeResync {
+	if ev.LaunchID == 0 || ev.Type == events.TypeRegistrant || ev.Type == events.TypeResync ||
+		after(ev, "launch", ev.LaunchID) == (moment{}) {
 		return
 	}
 	var classes []string
@@ -107,7 +110,7 @@ func (s *Service) prefetch(ev events.Event) {
 	}
 	s.wmu.Unlock()
 	for _, cls := range classes {
-		_, _ = s.launchAfter(classContext(cls), ev.Seq, ev.LaunchID)
+		_, _ = s.launchAfter(classContext(cls), ev, ev.LaunchID)
 	}
 }
 
