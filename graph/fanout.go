@@ -30,19 +30,26 @@ var streamPolicies = map[string]live.Policy{
 
 // shareSubscriptions runs identical subscriptions (same document, variables, language and
 // viewer role, selecting no personal data) once, and gives every subscriber the same
-// response (live.Fanout). Other operations pass through. It must be the innermost
+// response (live.Fanout); every subscription gets fresh loaders per response. Other
+// operations pass through. It must be the innermost
 // operation middleware: limits, counters and the viewer apply per subscriber before it.
 func shareSubscriptions(client *ent.Client, f *live.Fanout) graphql.OperationMiddleware {
+	// Loaders cache: each response of a subscription reads afresh.
+	fresh := func(ctx context.Context) context.Context {
+		ctx = stats.WithLoaders(ctx, stats.NewLoaders(client))
+		return programme.WithLoaders(ctx, programme.NewLoaders(client))
+	}
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		s, ok := shareOf(ctx)
-		if !ok {
+		oc := graphql.GetOperationContext(ctx)
+		if oc.Operation == nil || oc.Operation.Operation != ast.Subscription {
 			return next(ctx)
 		}
-		s.PerResponse = func(ctx context.Context) context.Context {
-			// Loaders cache: each response reads afresh.
-			ctx = stats.WithLoaders(ctx, stats.NewLoaders(client))
-			return programme.WithLoaders(ctx, programme.NewLoaders(client))
+		s, ok := shareOf(ctx)
+		if !ok {
+			h := next(ctx)
+			return func(ctx context.Context) *graphql.Response { return h(fresh(ctx)) }
 		}
+		s.PerResponse = fresh
 		return f.Subscribe(ctx, s, next)
 	}
 }
@@ -51,9 +58,6 @@ func shareSubscriptions(client *ent.Client, f *live.Fanout) graphql.OperationMid
 // the viewer's role alone (no personal data selected, no registrant token).
 func shareOf(ctx context.Context) (live.Share, bool) {
 	oc := graphql.GetOperationContext(ctx)
-	if oc.Operation == nil || oc.Operation.Operation != ast.Subscription {
-		return live.Share{}, false
-	}
 	fields := graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{"Subscription"})
 	if len(fields) != 1 {
 		return live.Share{}, false

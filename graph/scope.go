@@ -17,11 +17,16 @@ import (
 
 // requestScope gives each operation what lives for one request: the language its
 // Accept-Language header picks, and the loaders that batch registration counts and
-// programme lookups across a page.
+// programme lookups across a page. A subscription gets loaders per response instead
+// (shareSubscriptions): they cache, and each response must read afresh.
 func requestScope(client *ent.Client) graphql.OperationMiddleware {
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		if oc := graphql.GetOperationContext(ctx); oc != nil && oc.Headers != nil {
+		oc := graphql.GetOperationContext(ctx)
+		if oc != nil && oc.Headers != nil {
 			ctx = i18n.WithRequest(ctx, i18n.Match(oc.Headers.Get("Accept-Language")))
+		}
+		if oc != nil && oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
+			return next(ctx)
 		}
 		ctx = stats.WithLoaders(ctx, stats.NewLoaders(client))
 		ctx = programme.WithLoaders(ctx, programme.NewLoaders(client))

@@ -8,20 +8,21 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 )
 
-// MemberQueue is how many responses wait for one subscriber (its transport writes them
-// one at a time). A subscriber further behind collapses to the latest response (a state
-// stream) or ends (an event stream): a slow socket never delays the others, and its
-// memory stays at most MemberQueue shared responses.
-const MemberQueue = 32
+// Backlog is how many of a shared stream's latest responses it keeps for its slower
+// subscribers (each subscriber's transport writes them one at a time). A subscriber
+// further behind collapses to the latest response (a state stream) or ends (an event
+// stream): a slow socket never delays the others, and what it holds back is at most
+// Backlog responses shared with every other subscriber of the stream.
+const Backlog = 256
 
 // Policy says how a shared stream treats a subscriber that joins late or falls behind.
 type Policy struct {
 	// Replay gives a subscriber that joins a running stream the stream's latest response
 	// first (a stream whose first response is the current state, such as seats).
 	Replay bool
-	// Collapse keeps a subscriber that falls MemberQueue responses behind on the stream
-	// with only the latest response (each response is a full state); otherwise the
-	// subscriber's stream ends after what it already holds (events were missed).
+	// Collapse keeps a subscriber that falls more than Backlog responses behind on the
+	// stream with only the latest response (each response is a full state); otherwise the
+	// subscriber's stream ends (events were missed: it re-reads and subscribes again).
 	Collapse bool
 }
 
@@ -40,8 +41,9 @@ type Share struct {
 
 // Fanout runs each distinct subscription once and hands the same response (its bytes
 // marshalled once) to every subscriber of it: the cost of an event is one load and one
-// execution per key, not per subscriber. A subscriber costs a queue of MemberQueue
-// pointers; nothing it does (reading slowly, leaving) blocks the shared execution.
+// execution per key, not per subscriber. Responses wait in one ring per key; a subscriber
+// costs a cursor into it. Nothing a subscriber does (reading slowly, leaving) blocks the
+// shared execution.
 type Fanout struct {
 	mu     sync.Mutex
 	groups map[string]*group
@@ -50,7 +52,7 @@ type Fanout struct {
 // NewFanout returns an empty fan-out.
 func NewFanout() *Fanout { return &Fanout{groups: make(map[string]*group)} }
 
-// group is the shared execution of one key and its subscribers.
+// group is the shared execution of one key, its latest responses and its subscribers.
 type group struct {
 	f      *Fanout
 	key    string
@@ -58,49 +60,52 @@ type group struct {
 	cancel context.CancelFunc
 
 	mu      sync.Mutex
-	members map[*member]struct{}
-	last    *graphql.Response // the latest response (for Replay)
+	ring    [Backlog]*graphql.Response
+	head    uint64        // responses broadcast so far; the latest is ring[(head-1)%Backlog]
+	wake    chan struct{} // closed at the next broadcast or at the end
+	members int
 	ended   bool
 }
 
-// member is one subscriber's queue.
-type member struct {
-	ch     chan *graphql.Response
-	closed bool // ch is closed (guarded by group.mu)
-}
-
 // Subscribe returns the response handler of one subscriber of s: the shared stream's
-// responses from now on (after the latest one when s.Policy.Replay). next starts the
+// responses from now on (from the latest one when s.Policy.Replay). next starts the
 // shared execution when s.Key has none; ctx is the subscriber's.
 func (f *Fanout) Subscribe(ctx context.Context, s Share, next graphql.OperationHandler) graphql.ResponseHandler {
-	m := &member{ch: make(chan *graphql.Response, MemberQueue)}
 	f.mu.Lock()
 	g := f.groups[s.Key]
+	var gctx context.Context
 	if g == nil {
-		g = &group{f: f, key: s.Key, policy: s.Policy, members: make(map[*member]struct{})}
+		g = &group{f: f, key: s.Key, policy: s.Policy, wake: make(chan struct{})}
+		gctx, g.cancel = context.WithCancel(s.Detach(ctx))
 		f.groups[s.Key] = g
-		gctx, cancel := context.WithCancel(s.Detach(ctx))
-		g.cancel = cancel
-		g.join(m)
-		f.mu.Unlock()
+	}
+	g.mu.Lock()
+	g.members++
+	cursor := g.head // the next response this subscriber reads
+	if s.Policy.Replay && cursor > 0 {
+		cursor--
+	}
+	g.mu.Unlock()
+	f.mu.Unlock()
+	if gctx != nil {
 		go g.run(gctx, next, s.PerResponse)
-	} else {
-		g.join(m)
-		f.mu.Unlock()
 	}
 	// The transport cancels ctx once the subscription ends, however it ends.
-	context.AfterFunc(ctx, func() { g.leave(m) })
+	context.AfterFunc(ctx, g.leave)
 	return func(rctx context.Context) *graphql.Response {
-		select {
-		case r, ok := <-m.ch:
-			if !ok {
+		for {
+			r, wake, ok := g.read(&cursor)
+			if r != nil || !ok {
+				return r
+			}
+			select {
+			case <-wake:
+			case <-rctx.Done():
+				return nil
+			case <-ctx.Done():
 				return nil
 			}
-			return r
-		case <-rctx.Done():
-		case <-ctx.Done():
 		}
-		return nil
 	}
 }
 
@@ -111,29 +116,35 @@ func (f *Fanout) Groups() int {
 	return len(f.groups)
 }
 
-// join adds m (with f.mu held): it gets the latest response first when the policy
-// replays.
-func (g *group) join(m *member) {
+// read returns the response at *cursor and advances it; with none yet, the channel that
+// closes when one comes. ok is false once the subscriber's stream is over: the shared one
+// ended and it read everything, or (an event stream) it fell more than Backlog behind.
+func (g *group) read(cursor *uint64) (r *graphql.Response, wake <-chan struct{}, ok bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.members[m] = struct{}{}
-	if g.policy.Replay && g.last != nil {
-		m.ch <- g.last
+	if g.head-*cursor > Backlog { // overwritten while it was behind
+		if !g.policy.Collapse {
+			return nil, nil, false // events were missed: the stream ends
+		}
+		*cursor = g.head - 1 // the latest state replaces what it missed
 	}
+	if *cursor < g.head {
+		r = g.ring[*cursor%Backlog]
+		*cursor++
+		return r, nil, true
+	}
+	return nil, g.wake, !g.ended
 }
 
-// leave removes m; the last member to leave ends the shared execution.
-func (g *group) leave(m *member) {
+// leave counts a subscriber out; the last one to leave ends the shared execution.
+func (g *group) leave() {
 	g.f.mu.Lock()
 	defer g.f.mu.Unlock()
 	g.mu.Lock()
-	delete(g.members, m)
-	empty := len(g.members) == 0 && !g.ended
-	if empty {
-		g.ended = true
-	}
+	g.members--
+	last := g.members == 0 && !g.ended
 	g.mu.Unlock()
-	if empty {
+	if last {
 		if g.f.groups[g.key] == g {
 			delete(g.f.groups, g.key)
 		}
@@ -142,7 +153,7 @@ func (g *group) leave(m *member) {
 }
 
 // run executes the shared operation and broadcasts each response until the stream ends
-// or its last member leaves; then every member's stream ends after what it holds.
+// or its last subscriber leaves; then every subscriber's stream ends after what it holds.
 func (g *group) run(ctx context.Context, next graphql.OperationHandler, per func(context.Context) context.Context) {
 	defer g.end()
 	h := next(ctx)
@@ -166,36 +177,17 @@ func detach(r *graphql.Response) *graphql.Response {
 	return &c
 }
 
-// broadcast queues r for every member without blocking.
+// broadcast appends r to the ring and wakes the waiting subscribers.
 func (g *group) broadcast(r *graphql.Response) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.last = r
-	for m := range g.members {
-		select {
-		case m.ch <- r:
-			continue
-		default:
-		}
-		if !g.policy.Collapse {
-			// Events were missed: the stream ends after what it holds.
-			close(m.ch)
-			m.closed = true
-			delete(g.members, m)
-			continue
-		}
-		for drained := false; !drained; { // the latest state replaces what waits
-			select {
-			case <-m.ch:
-			default:
-				drained = true
-			}
-		}
-		m.ch <- r
-	}
+	g.ring[g.head%Backlog] = r
+	g.head++
+	close(g.wake)
+	g.wake = make(chan struct{})
 }
 
-// end closes every member's stream and forgets the group.
+// end lets every subscriber's stream end after what it holds, and forgets the group.
 func (g *group) end() {
 	g.f.mu.Lock()
 	if g.f.groups[g.key] == g {
@@ -204,13 +196,8 @@ func (g *group) end() {
 	g.f.mu.Unlock()
 	g.mu.Lock()
 	g.ended = true
-	for m := range g.members {
-		if !m.closed {
-			close(m.ch)
-			m.closed = true
-		}
-	}
-	g.members = nil
+	close(g.wake)
+	g.wake = make(chan struct{})
 	g.mu.Unlock()
 	g.cancel()
 }

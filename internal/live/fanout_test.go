@@ -99,25 +99,24 @@ func TestFanoutSharesOneExecution(t *testing.T) {
 	}
 }
 
-// TestFanoutSlowSubscriber: a subscriber that does not read never delays the others; it
-// keeps at most MemberQueue responses, then collapses to the latest (Collapse) or ends
-// after what it holds.
+// TestFanoutSlowSubscriber: a subscriber that does not read never delays the others;
+// once more than Backlog responses behind, it collapses to the latest (Collapse) or its
+// stream ends.
 func TestFanoutSlowSubscriber(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		policy Policy
 		want   []string // what the slow subscriber reads afterwards
 	}{
-		// Each overflow leaves only the latest; later ones queue behind it.
-		{"collapse", Policy{Collapse: true}, append(numbered(99/MemberQueue*MemberQueue, 100-99/MemberQueue*MemberQueue), "none")},
-		{"end", Policy{}, append(numbered(0, MemberQueue), "end")},
+		{"collapse", Policy{Collapse: true}, []string{`{"n":299}`, "none"}},
+		{"end", Policy{}, []string{"end"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := NewFanout()
 			s := &source{ch: make(chan int)}
 			slow := f.Subscribe(context.Background(), share("k", tc.policy), s.next)
 			fast := f.Subscribe(context.Background(), share("k", tc.policy), s.next)
-			for i := range 100 {
+			for i := range 300 {
 				s.ch <- i
 				if got, want := recv(fast, time.Second), `{"n":`+strconv.Itoa(i)+`}`; got != want {
 					t.Fatalf("fast subscriber: %s, want %s", got, want)
@@ -129,6 +128,24 @@ func TestFanoutSlowSubscriber(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFanoutBacklog: a subscriber up to Backlog responses behind still reads each of
+// them, in order.
+func TestFanoutBacklog(t *testing.T) {
+	f := NewFanout()
+	s := &source{ch: make(chan int)}
+	slow := f.Subscribe(context.Background(), share("k", Policy{Collapse: true}), s.next)
+	fast := f.Subscribe(context.Background(), share("k", Policy{Collapse: true}), s.next)
+	for i := range Backlog {
+		s.ch <- i
+		recv(fast, time.Second)
+	}
+	for i, want := range append(numbered(0, Backlog), "none") {
+		if got := recv(slow, 50*time.Millisecond); got != want {
+			t.Fatalf("read %d: %s, want %s", i, got, want)
+		}
 	}
 }
 
