@@ -375,39 +375,42 @@ func TestDraftNeverReachesPublic(t *testing.T) {
 	c.expectError(t, "NOT_FOUND")
 	c.subscribe(t, "pub", `subscription($id: ID!) { launchChanged(id: $id) { id title status } }`,
 		map[string]any{"id": strconv.Itoa(pub.ID)})
-	time.Sleep(100 * time.Millisecond) // subscribed
+	warmUp(t, db, pub, []*wsClient{c})
 	ctx := context.Background()
 	db.Client.Launch.UpdateOneID(pub.ID).SetStatus(launch.StatusDRAFT).SetTitle("Secret").ExecX(ctx)
-	if m, ok := c.within(500 * time.Millisecond); ok {
-		t.Fatalf("public subscriber got a draft: %s %s", m.Type, m.Payload)
-	}
+	// The sentinel: published after the draft, it must be the next message.
 	db.Client.Launch.UpdateOneID(pub.ID).SetStatus(launch.StatusPUBLISHED).SetTitle("Public").ExecX(ctx)
 	var got struct {
 		LaunchChanged struct{ Title, Status string }
 	}
 	c.next(t, 5*time.Second).data(t, &got)
 	if got.LaunchChanged.Title != "Public" || got.LaunchChanged.Status != "PUBLISHED" {
-		t.Errorf("got %+v, want the published launch", got.LaunchChanged)
+		t.Errorf("got %+v, want the published launch (the sentinel) and never the draft", got.LaunchChanged)
 	}
 }
 
 // TestRolledBackMutationEmitsNothing: only committed changes are published.
 func TestRolledBackMutationEmitsNothing(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		l := regLaunch(t, db)
+		l, sentinel := regLaunch(t, db), regLaunch(t, db)
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		evs, err := db.Events.Subscribe(ctx, nil, 16)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, commit := range []bool{false, true} {
+		// The rolled-back change of l, then the committed one of sentinel: the first event
+		// must be the sentinel's.
+		for _, tc := range []struct {
+			id     int
+			commit bool
+		}{{l.ID, false}, {sentinel.ID, true}} {
 			tx, err := db.Client.Tx(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			tx.Launch.UpdateOneID(l.ID).SetTitle("Changed " + strconv.FormatBool(commit)).ExecX(ctx)
-			if commit {
+			tx.Launch.UpdateOneID(tc.id).SetTitle("Changed " + strconv.FormatBool(tc.commit)).ExecX(ctx)
+			if tc.commit {
 				err = tx.Commit()
 			} else {
 				err = tx.Rollback()
@@ -415,18 +418,15 @@ func TestRolledBackMutationEmitsNothing(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			select {
-			case ev := <-evs:
-				if !commit {
-					t.Errorf("rolled back: got %+v", ev)
-				} else if ev.Type != "Launch" || ev.LaunchID != l.ID || ev.Change != "UPDATED" {
-					t.Errorf("committed: got %+v", ev)
-				}
-			case <-time.After(500 * time.Millisecond):
-				if commit {
-					t.Error("committed: no event")
-				}
+		}
+		select {
+		case ev := <-evs:
+			if ev.Type != "Launch" || ev.LaunchID != sentinel.ID || ev.Change != "UPDATED" {
+				t.Errorf("first event %+v, want the committed change of launch %d (the rolled-back one of %d sends nothing)",
+					ev, sentinel.ID, l.ID)
 			}
+		case <-time.After(10 * time.Second):
+			t.Error("committed: no event")
 		}
 	})
 }
@@ -664,8 +664,9 @@ func TestDraftSharedLoadsStayPerRole(t *testing.T) {
 	}
 	admin.subscribe(t, "1", q, vars)
 	public.subscribe(t, "1", q, vars)
-	time.Sleep(100 * time.Millisecond) // subscribed
-	db.Client.Launch.UpdateOneID(l.ID).SetStatus(launch.StatusDRAFT).SetTitle("Secret").ExecX(context.Background())
+	warmUp(t, db, l, []*wsClient{admin, public})
+	ctx := context.Background()
+	db.Client.Launch.UpdateOneID(l.ID).SetStatus(launch.StatusDRAFT).SetTitle("Secret").ExecX(ctx)
 	var got struct {
 		LaunchChanged struct{ Title, Status string }
 	}
@@ -673,7 +674,10 @@ func TestDraftSharedLoadsStayPerRole(t *testing.T) {
 	if got.LaunchChanged.Title != "Secret" || got.LaunchChanged.Status != "DRAFT" {
 		t.Errorf("admin got %+v, want the draft", got.LaunchChanged)
 	}
-	if m, ok := public.within(500 * time.Millisecond); ok {
-		t.Fatalf("public subscriber got a draft: %s %s", m.Type, m.Payload)
+	// The sentinel: published after the draft, it must be the public subscriber's next message.
+	db.Client.Launch.UpdateOneID(l.ID).SetStatus(launch.StatusPUBLISHED).SetTitle("Sentinel").ExecX(ctx)
+	public.next(t, 5*time.Second).data(t, &got)
+	if got.LaunchChanged.Title != "Sentinel" {
+		t.Fatalf("public subscriber got %+v before the sentinel", got.LaunchChanged)
 	}
 }
