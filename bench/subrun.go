@@ -34,12 +34,14 @@ type subRun struct {
 	latency   *histogram     // send → receipt of measured changes
 	mutation  *histogram     // mutation round trips
 
-	sockets    atomic.Int64
-	dialErrors atomic.Int64
-	firstError atomic.Value // string
-	mutErrors  atomic.Int64
-	peakRSS    atomic.Int64 // KiB, while publishing
-	http       *http.Client
+	sockets     atomic.Int64
+	dialErrors  atomic.Int64
+	firstError  atomic.Value // string
+	mutErrors   atomic.Int64
+	peakRSS     atomic.Int64 // KiB, while publishing
+	http        *http.Client
+	stallCtx    context.Context // ends when the stalled sockets may read again
+	stallCancel context.CancelFunc
 }
 
 func newSubRun(cfg subConfig) *subRun {
@@ -49,6 +51,7 @@ func newSubRun(cfg subConfig) *subRun {
 		http:   &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}, Timeout: 30 * time.Second}}
 	r.marker = []byte("live " + strconv.FormatInt(time.Now().UnixNano(), 36) + " ")
 	r.from.Store(maxChanges)
+	r.stallCtx, r.stallCancel = context.WithCancel(context.Background())
 	for range cfg.n {
 		r.subs = append(r.subs, newSubscriber())
 	}
@@ -103,10 +106,14 @@ func (r *subRun) connect(ctx context.Context) error {
 func (r *subRun) open(ctx context.Context, g []*subscriber) error {
 	vars := map[string]any{"id": strconv.Itoa(r.cfg.launchID)}
 	stall := r.stalls[g[0]]
-	if r.cfg.protocol == "sse" {
-		return r.openSSE(ctx, g[0], vars, stall)
+	query := r.cfg.query
+	if stall && r.cfg.stallQuery != "" {
+		query = r.cfg.stallQuery
 	}
-	return r.openWS(ctx, g, vars, stall)
+	if r.cfg.protocol == "sse" {
+		return r.openSSE(ctx, g[0], query, vars, stall)
+	}
+	return r.openWS(ctx, g, query, vars, stall)
 }
 
 // seq returns the change number a payload carries, if any.
@@ -231,6 +238,10 @@ func (r *subRun) measure(ctx context.Context, w io.Writer) error {
 	close(stop)
 	r.waitDrain(last)
 	r.report(w, first, last, elapsed)
+	if len(r.stalls) > 0 {
+		r.stopStalled()
+		fmt.Fprintf(w, "stalled       %d socket(s) never read; then: %s\n", len(r.stalls), r.stallOutcome())
+	}
 	return nil
 }
 
@@ -307,9 +318,6 @@ func (r *subRun) report(w io.Writer, first, last int, elapsed time.Duration) {
 		withMissing, missing, withDups, dups, withOOO, ooo, ended, endedWhy)
 	fmt.Fprintf(w, "latency       send → receipt %s\n", r.latency.summary())
 	fmt.Fprintf(w, "server        RSS %s now, peak %d kB while publishing; load %s\n", r.serverRSS(), r.peakRSS.Load(), loadavg())
-	if len(r.stalls) > 0 {
-		r.reportStalls(w)
-	}
 }
 
 func count(subs, total *int, n int) {
@@ -330,13 +338,27 @@ func (r *subRun) missingCommitted(s *subscriber, first, last int) int {
 	return m
 }
 
-func (r *subRun) reportStalls(w io.Writer) {
+// stopStalled lets the stalled sockets read what they hold, and waits for them.
+func (r *subRun) stopStalled() {
+	r.stallCancel()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) && r.stallOutcome() == "" {
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// stallOutcome is what the stalled sockets reported ("" until all did).
+func (r *subRun) stallOutcome() string {
 	var why []string
 	for s := range r.stalls {
 		s.mu.Lock()
-		why = append(why, s.ended)
+		e := s.ended
 		s.mu.Unlock()
+		if e == "" {
+			return ""
+		}
+		why = append(why, e)
 	}
 	slices.Sort(why)
-	fmt.Fprintf(w, "stalled       %d subscriptions never read; %s\n", len(r.stalls), strings.Join(slices.Compact(why), ", "))
+	return strings.Join(slices.Compact(why), " | ")
 }

@@ -34,7 +34,9 @@ type subConfig struct {
 	databaseURL string
 	dialers     int
 	serverPID   int
-	stall       int // subscribers (sockets) that never read after subscribing
+	stall       int    // subscribers (sockets) that never read after subscribing
+	stallQuery  string // their document (default: -query)
+	description int    // characters of the created launch's description
 	overlap     bool
 }
 
@@ -62,6 +64,8 @@ func parseSubFlags(args []string, stderr io.Writer) (subConfig, error) {
 	fs.IntVar(&c.serverPID, "pid", 0, "server process id: its RSS is sampled (idle, publishing, peak)")
 	fs.BoolVar(&c.overlap, "overlap", false, "send each change on schedule without waiting for the previous one's reply (as a timer-driven client does)")
 	fs.IntVar(&c.stall, "stall", 0, "sockets among -n that stop reading once subscribed (back-pressure test)")
+	fs.StringVar(&c.stallQuery, "stall-query", "", "document of the stalled sockets (default -query), e.g. one selecting a long description")
+	fs.IntVar(&c.description, "description", 0, "with -database-url: the created launch's description length (large messages for -stall-query)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -119,21 +123,27 @@ func runSubscribe(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 // prepareSubscribe creates a PUBLISHED launch and an ADMIN key in the server's database.
 func prepareSubscribe(ctx context.Context, cfg *subConfig) error {
+	db, err := store.Open(ctx, store.Config{URL: cfg.databaseURL, MaxOpenConns: 1})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
 	if cfg.launchID == 0 {
 		ids, err := createLaunches(ctx, config{databaseURL: cfg.databaseURL, launches: 1, capacity: 1000})
 		if err != nil {
 			return err
 		}
 		cfg.launchID = ids[0]
+		if cfg.description > 0 {
+			err := db.Client.Launch.UpdateOneID(cfg.launchID).SetDescription(strings.Repeat("d", cfg.description)).Exec(ctx)
+			if err != nil {
+				return fmt.Errorf("subscribe: description: %w", err)
+			}
+		}
 	}
 	if cfg.adminKey != "" {
 		return nil
 	}
-	db, err := store.Open(ctx, store.Config{URL: cfg.databaseURL, MaxOpenConns: 1})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
 	key, _, err := auth.Create(ctx, db.Client, auth.Admin, "bench subscribe", 24*time.Hour)
 	if err != nil {
 		return fmt.Errorf("subscribe: admin key: %w", err)

@@ -39,7 +39,7 @@ var stallDialer = &net.Dialer{Control: func(_, _ string, c syscall.RawConn) erro
 
 // openWS opens one websocket, authenticates, subscribes every subscriber of g, and reads
 // (unless stall) until the socket closes.
-func (r *subRun) openWS(ctx context.Context, g []*subscriber, vars map[string]any, stall bool) error {
+func (r *subRun) openWS(ctx context.Context, g []*subscriber, query string, vars map[string]any, stall bool) error {
 	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	opts := &websocket.DialOptions{Subprotocols: []string{r.cfg.protocol}}
@@ -65,14 +65,14 @@ func (r *subRun) openWS(ctx context.Context, g []*subscriber, vars map[string]an
 	if r.cfg.protocol == "graphql-ws" {
 		start = "start"
 	}
-	payload := mustMarshal(map[string]any{"query": r.cfg.query, "variables": vars})
+	payload := mustMarshal(map[string]any{"query": query, "variables": vars})
 	for i := range g {
 		if err := writeWS(dctx, conn, wsMessage{ID: strconv.Itoa(i + 1), Type: start, Payload: payload}); err != nil {
 			return err
 		}
 	}
 	if stall {
-		go r.holdStalled(ctx, conn, g)
+		go r.holdStalled(r.stallCtx, conn, g)
 		return nil
 	}
 	go r.readWS(ctx, conn, g)
@@ -188,29 +188,36 @@ func closeReason(err error) string {
 	return truncate(err.Error(), 80)
 }
 
-// holdStalled never reads until the run ends; then it reports whether the server closed
-// the socket meanwhile.
+// holdStalled never reads until the run ends; then it reads what the socket still holds
+// (for 2 s) and reports how many changes it found, the last one, and whether the server
+// had closed the socket.
 func (r *subRun) holdStalled(ctx context.Context, conn *websocket.Conn, g []*subscriber) {
 	<-ctx.Done()
 	rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
+	msgs, last := 0, -1
 	for {
-		if _, _, err := conn.Read(rctx); err != nil {
+		_, b, err := conn.Read(rctx)
+		if err != nil {
 			why := "still open at the end"
 			if rctx.Err() == nil {
-				why = "closed by the server: " + closeReason(err)
+				why = "closed by the server (" + closeReason(err) + ")"
 			}
 			for _, s := range g {
-				s.end(why)
+				s.end(fmt.Sprintf("%s; held %d changes, the last %d", why, msgs, last))
 			}
 			return
+		}
+		if n, ok := r.seq(b); ok {
+			msgs++
+			last = max(last, n)
 		}
 	}
 }
 
 // openSSE posts the subscription with Accept: text/event-stream and reads its events.
-func (r *subRun) openSSE(ctx context.Context, s *subscriber, vars map[string]any, stall bool) error {
-	body, _ := json.Marshal(map[string]any{"query": r.cfg.query, "variables": vars})
+func (r *subRun) openSSE(ctx context.Context, s *subscriber, query string, vars map[string]any, stall bool) error {
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.cfg.url+"/graphql", bytes.NewReader(body))
 	if err != nil {
 		return err

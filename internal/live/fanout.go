@@ -12,8 +12,13 @@ import (
 // subscribers (each subscriber's transport writes them one at a time). A subscriber
 // further behind collapses to the latest response (a state stream) or ends (an event
 // stream): a slow socket never delays the others, and what it holds back is at most
-// Backlog responses shared with every other subscriber of the stream.
+// Backlog responses (BacklogBytes of data) shared with every other subscriber of the
+// stream.
 const Backlog = 256
+
+// BacklogBytes bounds the data of the responses a shared stream keeps beyond the latest:
+// large responses are kept fewer.
+const BacklogBytes = 1 << 20
 
 // Policy says how a shared stream treats a subscriber that joins late or falls behind.
 type Policy struct {
@@ -62,6 +67,8 @@ type group struct {
 	mu      sync.Mutex
 	ring    [Backlog]*graphql.Response
 	head    uint64        // responses broadcast so far; the latest is ring[(head-1)%Backlog]
+	tail    uint64        // the oldest response kept
+	bytes   int           // data kept in ring[tail:head]
 	wake    chan struct{} // closed at the next broadcast or at the end
 	members int
 	ended   bool
@@ -122,7 +129,7 @@ func (f *Fanout) Groups() int {
 func (g *group) read(cursor *uint64) (r *graphql.Response, wake <-chan struct{}, ok bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.head-*cursor > Backlog { // overwritten while it was behind
+	if *cursor < g.tail { // dropped while it was behind
 		if !g.policy.Collapse {
 			return nil, nil, false // events were missed: the stream ends
 		}
@@ -181,10 +188,24 @@ func detach(r *graphql.Response) *graphql.Response {
 func (g *group) broadcast(r *graphql.Response) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.head-g.tail == Backlog {
+		g.drop()
+	}
 	g.ring[g.head%Backlog] = r
 	g.head++
+	g.bytes += len(r.Data)
+	for g.bytes > BacklogBytes && g.tail < g.head-1 {
+		g.drop()
+	}
 	close(g.wake)
 	g.wake = make(chan struct{})
+}
+
+// drop forgets the oldest response kept.
+func (g *group) drop() {
+	g.bytes -= len(g.ring[g.tail%Backlog].Data)
+	g.ring[g.tail%Backlog] = nil
+	g.tail++
 }
 
 // end lets every subscriber's stream end after what it holds, and forgets the group.

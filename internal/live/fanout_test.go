@@ -157,6 +157,34 @@ func numbered(from, n int) []string {
 	return out
 }
 
+// TestFanoutBacklogBytes: large responses are kept fewer (BacklogBytes); a subscriber
+// behind what is kept collapses to the latest.
+func TestFanoutBacklogBytes(t *testing.T) {
+	f := NewFanout()
+	ch := make(chan []byte)
+	next := func(ctx context.Context) graphql.ResponseHandler {
+		return func(ctx context.Context) *graphql.Response {
+			b, ok := <-ch
+			if !ok {
+				return nil
+			}
+			return &graphql.Response{Data: b}
+		}
+	}
+	slow := f.Subscribe(context.Background(), share("k", Policy{Collapse: true}), next)
+	fast := f.Subscribe(context.Background(), share("k", Policy{Collapse: true}), next)
+	const size = BacklogBytes / 4
+	for i := range 10 {
+		ch <- append([]byte{byte('0' + i)}, make([]byte, size)...)
+		recv(fast, time.Second)
+	}
+	// Only the latest three or four fit in BacklogBytes: the slow one lost 0 and more.
+	r := slow(context.Background())
+	if r == nil || r.Data[0] != '9' {
+		t.Fatalf("slow subscriber read %q first, want the latest (9)", r.Data[:1])
+	}
+}
+
 // TestFanoutReplay: with Replay, a subscriber joining a running stream first gets its
 // latest response; without, only what follows.
 func TestFanoutReplay(t *testing.T) {
