@@ -110,8 +110,8 @@ func runSubscribe(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return errors.New("subscribe: give -database-url, or -launch and -admin-key")
 	}
 	run := newSubRun(cfg)
-	fmt.Fprintf(stdout, "subscribe: %d subscriptions of launch %d over %s (%d per socket), %s at %g/s for %s; load %s\n",
-		cfg.n, cfg.launchID, cfg.protocol, cfg.perSocket, cfg.field, cfg.rate, cfg.duration, loadavg())
+	fmt.Fprintf(stdout, "subscribe: %d subscriptions of launch %d over %s (%d per socket), %s at %g/s for %s; load %s; server RSS %s\n",
+		cfg.n, cfg.launchID, cfg.protocol, cfg.perSocket, cfg.field, cfg.rate, cfg.duration, loadavg(), run.serverRSS())
 	began := time.Now()
 	if err := run.connect(ctx); err != nil {
 		return err
