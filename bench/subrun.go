@@ -221,6 +221,13 @@ func (r *subRun) measure(ctx context.Context, w io.Writer) error {
 	stop := make(chan struct{})
 	go r.sampleRSS(stop)
 	start := time.Now()
+	if r.cfg.lockFor > 0 {
+		time.AfterFunc(r.cfg.lockAt, func() {
+			if err := lockRow(ctx, r.cfg.databaseURL, r.cfg.launchID, r.cfg.lockFor); err != nil {
+				fmt.Fprintln(w, "lock-row:", err)
+			}
+		})
+	}
 	every := time.Duration(float64(time.Second) / r.cfg.rate)
 	var inflight sync.WaitGroup
 	for ; time.Since(start) < r.cfg.duration && ctx.Err() == nil && n < maxChanges; n++ {

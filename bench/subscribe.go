@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	_ "github.com/lib/pq" // -lock-row
 
 	"launchgraph/internal/auth"
 	"launchgraph/internal/store"
@@ -38,6 +41,8 @@ type subConfig struct {
 	stallQuery  string // their document (default: -query)
 	description int    // characters of the created launch's description
 	overlap     bool
+	lockFor     time.Duration // -lock-row: a stalled writer holds the launch's row this long
+	lockAt      time.Duration // after this much of the measurement
 }
 
 const defaultSubQuery = `subscription($id: ID!) { launchChanged(id: $id) { id title } }`
@@ -62,6 +67,8 @@ func parseSubFlags(args []string, stderr io.Writer) (subConfig, error) {
 	fs.StringVar(&c.databaseURL, "database-url", "", "database of the server: creates the launch and the admin key")
 	fs.IntVar(&c.dialers, "dialers", 32, "sockets opened concurrently")
 	fs.IntVar(&c.serverPID, "pid", 0, "server process id: its RSS is sampled (idle, publishing, peak)")
+	fs.DurationVar(&c.lockFor, "lock-row", 0, "with -database-url: a stalled writer holds the launch's row lock this long (e.g. 600ms) during the measurement")
+	fs.DurationVar(&c.lockAt, "lock-at", 5*time.Second, "when -lock-row starts, from the start of the measurement")
 	fs.BoolVar(&c.overlap, "overlap", false, "send each change on schedule without waiting for the previous one's reply (as a timer-driven client does)")
 	fs.IntVar(&c.stall, "stall", 0, "sockets among -n that stop reading once subscribed (back-pressure test)")
 	fs.StringVar(&c.stallQuery, "stall-query", "", "document of the stalled sockets (default -query), e.g. one selecting a long description")
@@ -86,6 +93,8 @@ func parseSubFlags(args []string, stderr io.Writer) (subConfig, error) {
 		return c, fmt.Errorf("-protocol %q: want graphql-transport-ws, graphql-ws or sse", c.protocol)
 	case c.field != "title" && c.field != "capacity":
 		return c, fmt.Errorf("-field %q: want title or capacity", c.field)
+	case c.lockFor > 0 && c.databaseURL == "":
+		return c, errors.New("-lock-row needs -database-url")
 	case c.n < 1 || c.perSocket < 1 || c.dialers < 1 || c.duration <= 0 || c.stall < 0:
 		return c, errors.New("-n, -per-socket, -dialers and -duration must be positive")
 	case c.protocol == "sse":
@@ -285,4 +294,24 @@ func (h *histogram) summary() string {
 	r := func(d time.Duration) time.Duration { return d.Round(10 * time.Microsecond) }
 	return fmt.Sprintf("p50 %s  p90 %s  p99 %s  p99.9 %s  max %s (%d samples)", r(h.quantile(0.5)), r(h.quantile(0.9)),
 		r(h.quantile(0.99)), r(h.quantile(0.999)), r(time.Duration(h.max.Load())), h.n.Load())
+}
+
+// lockRow is a stalled writer: it holds launch id's row lock for d (every update of the
+// launch waits), through its own connection to the server's database.
+func lockRow(ctx context.Context, databaseURL string, id int, d time.Duration) error {
+	db, err := sql.Open("postgres", databaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "SELECT id FROM launches WHERE id = $1 FOR UPDATE", id); err != nil {
+		return err
+	}
+	time.Sleep(d)
+	return tx.Commit()
 }
