@@ -124,6 +124,66 @@ func TestLiveFanoutInOrder(t *testing.T) {
 	})
 }
 
+// TestLiveFanoutConcurrentWriters: four writers change one launch's title at once, each
+// in its own transaction; every one of 40 subscribers receives each of the 100 committed
+// states once, and all in the same order (the commit order), on both stores.
+func TestLiveFanoutConcurrentWriters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		srv := testServer(t, db)
+		l := regLaunch(t, db)
+		vars := map[string]any{"id": strconv.Itoa(l.ID)}
+		clients := make([]*wsClient, 40)
+		for i := range clients {
+			c, err := dialWS(t, srv.URL, "graphql-transport-ws", map[string]any{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.subscribe(t, "1", titleSubscription, vars)
+			clients[i] = c
+		}
+		warmUp(t, db, l, clients)
+		ctx := context.Background()
+		var writers sync.WaitGroup
+		for w := range 4 {
+			writers.Go(func() {
+				for n := range 25 {
+					tx, err := db.Client.Tx(ctx)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					tx.Launch.UpdateOneID(l.ID).SetTitle(fmt.Sprintf("w%d-%d", w, n)).ExecX(ctx)
+					if err := tx.Commit(); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			})
+		}
+		writers.Wait()
+		db.Client.Launch.UpdateOneID(l.ID).SetTitle("end").ExecX(ctx)
+		var first []string
+		for i, c := range clients {
+			got := readTitles(t, c, "end")
+			seen := map[string]bool{}
+			for _, title := range got {
+				if seen[title] {
+					t.Fatalf("subscriber %d got %s twice: %v", i, title, got)
+				}
+				seen[title] = true
+			}
+			if len(got) != 101 {
+				t.Fatalf("subscriber %d got %d states, want all 100 and the end: %v", i, len(got), got)
+			}
+			if first == nil {
+				first = got
+			} else if strings.Join(got, " ") != strings.Join(first, " ") {
+				t.Fatalf("subscriber %d saw another order:\n%v\nthan subscriber 0:\n%v", i, got, first)
+			}
+		}
+	})
+}
+
 // stallDial opens sockets with a 4 KiB receive buffer, so that one never read pushes back
 // on the server within a few messages.
 var stallDial = (&net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {

@@ -79,16 +79,9 @@ type Preparer interface {
 	Prepare(prepare func(Event))
 }
 
-// Preloader is a Broker that calls preload with each event its own process publishes, in
-// the publishing goroutine before the event is sent (so that what the subscribers of a
-// change will load is loaded before its mutation answers and the next change can commit).
-// The events carry no Seq yet.
-type Preloader interface {
-	Preload(preload func(Event))
-}
-
 // Hub is the in-process Broker, and the local fan-out of the PostgreSQL one.
 type Hub struct {
+	preloads
 	pub     sync.Mutex // serialises Publish: numbering, prepare and delivery in one order
 	prepare []func(Event)
 	mu      sync.Mutex

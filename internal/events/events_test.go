@@ -87,3 +87,15 @@ func TestHubNumbersAndPrepares(t *testing.T) {
 		t.Fatalf("seq %d, prepared %v; want 2, [1 2]", got, prepared)
 	}
 }
+
+// TestBrokersPreload: both brokers take preload functions and Hook finds them.
+func TestBrokersPreload(t *testing.T) {
+	for name, b := range map[string]Broker{"hub": NewHub(), "postgres": NewPostgres(nil, "")} {
+		if _, ok := b.(Preloader); !ok {
+			t.Errorf("%s is no Preloader", name)
+		}
+		if _, ok := b.(preloadRunner); !ok {
+			t.Errorf("%s does not run preloads for Hook", name)
+		}
+	}
+}

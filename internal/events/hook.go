@@ -26,7 +26,8 @@ type mutation interface {
 
 // Hook publishes an event for every change to a launch, session, speaker, objective or
 // registrant, whichever path makes it: after the transaction commits when the mutation
-// runs in one (nothing when it rolls back), else right after the mutation. A publish
+// runs in one (nothing when it rolls back), else right after the mutation. The broker's
+// preload functions (Preloader) run first, inside the transaction. A publish
 // error cannot undo the change; it goes to onError (nil ignores it). Register it on the
 // client (store.Open).
 func Hook(pub Publisher, onError func(error)) ent.Hook {
@@ -74,7 +75,8 @@ func Hook(pub Publisher, onError func(error)) ent.Hook {
 			if len(evs) == 0 {
 				return v, nil
 			}
-			publish := func() {
+			publish := func(preloaded []func()) {
+				runAll(preloaded)
 				if err := pub.Publish(context.WithoutCancel(ctx), evs...); err != nil && onError != nil {
 					onError(err)
 				}
@@ -82,16 +84,17 @@ func Hook(pub Publisher, onError func(error)) ent.Hook {
 			if tx, err := mm.Tx(); err == nil && tx != nil {
 				tx.OnCommit(func(next ent.Committer) ent.Committer {
 					return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+						preloaded := preload(ctx, pub, tx.Client(), true, evs)
 						if err := next.Commit(ctx, tx); err != nil {
 							return err
 						}
-						publish()
+						publish(preloaded)
 						return nil
 					})
 				})
 				return v, nil
 			}
-			publish()
+			publish(preload(ctx, pub, mm.Client(), false, evs))
 			return v, nil
 		})
 	}

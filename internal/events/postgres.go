@@ -31,8 +31,8 @@ type Postgres struct {
 	dsn string
 	hub *Hub
 
+	preloads
 	mu       sync.Mutex
-	preload  []func(Event)
 	listener *pq.Listener
 	done     chan struct{}
 	stopped  chan struct{}
@@ -47,24 +47,8 @@ func NewPostgres(db *sql.DB, dsn string) *Postgres {
 // Prepare implements Preparer: prepare runs in the listener, before local delivery.
 func (p *Postgres) Prepare(prepare func(Event)) { p.hub.Prepare(prepare) }
 
-// Preload implements Preloader.
-func (p *Postgres) Preload(preload func(Event)) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.preload = append(p.preload, preload)
-}
-
-// Publish sends evs with pg_notify, after the preload functions ran on them. Call it
-// after the transaction committed.
+// Publish sends evs with pg_notify. Call it after the transaction committed.
 func (p *Postgres) Publish(ctx context.Context, evs ...Event) error {
-	p.mu.Lock()
-	preload := p.preload
-	p.mu.Unlock()
-	for _, ev := range evs {
-		for _, f := range preload {
-			f(ev)
-		}
-	}
 	for len(evs) > 0 {
 		n := min(len(evs), maxBatch)
 		payload, err := json.Marshal(evs[:n])

@@ -66,7 +66,7 @@ func NewService(client *ent.Client, broker events.Broker, seats *registration.Se
 		p.Prepare(s.prefetch)
 	}
 	if p, ok := broker.(events.Preloader); ok {
-		p.Preload(s.prefetch)
+		p.Preload(s.preload)
 	}
 	return s
 }

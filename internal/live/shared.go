@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"launchgraph/ent"
 	"launchgraph/internal/auth"
 	"launchgraph/internal/events"
 )
@@ -91,27 +92,75 @@ func (s *Service) watch(ctx context.Context, launch int) {
 	})
 }
 
-// prefetch loads, once per class that watches it, the launch an event changed, before the
-// event reaches the subscribers (events.Preparer), and for a launch's own change already
-// in the process that commits it, before its mutation answers (events.Preloader): the
-// subscribers then all find it loaded, as it was right after the event, however late each
-// of them runs.
-func (s *Service) prefetch(ev events.Event) {
-	if ev.LaunchID == 0 || ev.Type == events.TypeRegistrant || ev.Type == events.TypeResync ||
-		after(ev, "launch", ev.LaunchID) == (moment{}) {
-		return
-	}
+// watchers returns the classes watching launch (or every launch).
+func (s *Service) watchers(launch int) []string {
 	var classes []string
 	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	for k := range s.watching {
-		if (k.launch == ev.LaunchID || k.launch == 0) && !slices.Contains(classes, k.class) {
+		if (k.launch == launch || k.launch == 0) && !slices.Contains(classes, k.class) {
 			classes = append(classes, k.class)
 		}
 	}
-	s.wmu.Unlock()
-	for _, cls := range classes {
+	return classes
+}
+
+// prefetch loads, once per class that watches it, the launch an event changed, before the
+// event reaches the subscribers (events.Preparer): they then all find it loaded, as it was
+// when the event arrived, however late each of them runs.
+func (s *Service) prefetch(ev events.Event) {
+	if ev.LaunchID == 0 || ev.Type == events.TypeRegistrant || ev.Type == events.TypeResync {
+		return
+	}
+	for _, cls := range s.watchers(ev.LaunchID) {
 		_, _ = s.launchAfter(classContext(cls), ev, ev.LaunchID)
 	}
+}
+
+// preload loads a launch's own change, as each watching class sees it, in the process and
+// the transaction that commit it (events.Preloader): the state of exactly this change,
+// which no later one can replace before the commit. Once committed it is what this
+// process's subscribers of that version read.
+func (s *Service) preload(_ context.Context, client *ent.Client, inTx bool, ev events.Event) func() {
+	at := after(ev, "launch", ev.LaunchID)
+	if at.version == 0 {
+		return nil
+	}
+	type loaded struct {
+		class  string
+		launch *ent.Launch
+	}
+	var got []loaded
+	for _, cls := range s.watchers(ev.LaunchID) {
+		l, err := client.Launch.Get(classContext(cls), ev.LaunchID)
+		if ent.IsNotFound(err) {
+			l, err = nil, nil // hidden from this class
+		}
+		if err == nil {
+			got = append(got, loaded{cls, l})
+		}
+
+	}
+	return func() {
+		for _, g := range got {
+			if inTx && g.launch != nil {
+				g.launch.Unwrap() // its edges load after the transaction
+			}
+			s.shared.put(shareKey{at: at, class: g.class, kind: "launch", id: ev.LaunchID}, g.launch)
+		}
+	}
+}
+
+// put records v as the result of key, unless key is loading or loaded already.
+func (c *shared) put(key shareKey, v any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.calls[key]; ok {
+		return
+	}
+	cl := &call{done: make(chan struct{}), v: v}
+	close(cl.done)
+	c.remember(key, cl)
 }
 
 // do returns the result of load for key, running it once: the first caller loads, with a
@@ -130,16 +179,7 @@ func (c *shared) do(ctx context.Context, key shareKey, lctx context.Context,
 		}
 	}
 	cl := &call{done: make(chan struct{})}
-	c.calls[key] = cl
-	if len(c.order) < sharedKeep {
-		c.order = append(c.order, key)
-	} else {
-		if old := c.order[c.next]; c.calls[old] != nil && c.calls[old] != cl {
-			delete(c.calls, old)
-		}
-		c.order[c.next] = key
-		c.next = (c.next + 1) % sharedKeep
-	}
+	c.remember(key, cl)
 	c.mu.Unlock()
 
 	lctx, cancel := context.WithTimeout(lctx, sharedTimeout)
@@ -154,4 +194,18 @@ func (c *shared) do(ctx context.Context, key shareKey, lctx context.Context,
 		c.mu.Unlock()
 	}
 	return cl.v, cl.err
+}
+
+// remember adds cl as key's call, forgetting the oldest beyond sharedKeep (with c.mu held).
+func (c *shared) remember(key shareKey, cl *call) {
+	c.calls[key] = cl
+	if len(c.order) < sharedKeep {
+		c.order = append(c.order, key)
+		return
+	}
+	if old := c.order[c.next]; c.calls[old] != nil && c.calls[old] != cl {
+		delete(c.calls, old)
+	}
+	c.order[c.next] = key
+	c.next = (c.next + 1) % sharedKeep
 }
