@@ -12,6 +12,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -115,7 +116,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, build func(contex
 		return
 	}
 	var b strings.Builder
-	if err := cal.SerializeTo(&b); err != nil {
+	if err := Write(&b, cal); err != nil {
 		s.logger.ErrorContext(ctx, "feeds: writing a calendar", "path", r.URL.Path, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -127,6 +128,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, build func(contex
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	w.Header().Set("Content-Language", lang)
 	httpcache.Serve(w, r, control, []byte(b.String()))
+}
+
+// Write writes cal as RFC 5545 requires: lines end in CRLF, folded at 75 octets.
+func Write(w io.Writer, cal *ics.Calendar) error {
+	return cal.SerializeTo(w, ics.WithNewLineWindows)
+}
+
+// Text is cal written as RFC 5545 requires (Write).
+func Text(cal *ics.Calendar) string {
+	var b strings.Builder
+	_ = Write(&b, cal) // a strings.Builder does not fail
+	return b.String()
 }
 
 // AllLaunches returns a calendar with one event per launch, texts in lang.
