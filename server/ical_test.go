@@ -90,7 +90,7 @@ func TestInteropICalJS(t *testing.T) {
 			Edges []struct {
 				Node struct {
 					ID, Slug, Title, StartsAt, EndsAt, StartsOn, EndsOn, Timezone string
-					TimeConfirmed                                                  bool
+					TimeConfirmed                                                 bool
 				}
 			}
 		}
