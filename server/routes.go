@@ -30,4 +30,5 @@ func addRoutes(mux *http.ServeMux, logger *slog.Logger, db *store.DB, gql *handl
 	mux.Handle("GET /feeds/launches.ics", cal.Launches())
 	mux.Handle("GET /feeds/launches/{file}", cal.Launch()) // {slug}.ics
 	mux.Handle("GET /exports/launches/{slug}/registrants.csv", export.Registrants(db.Client, logger))
+	addManage(mux, logger, db, cfg) // /manage, /manage/cancel, /manage/calendar.ics
 }
