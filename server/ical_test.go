@@ -160,3 +160,35 @@ func interopNode(t *testing.T, pkg string) string {
 	}
 	return node
 }
+
+// TestFeedMarksSessionsWithinKnownHours: the CIS forum's hours are known (10:00–15:00
+// Moscow) but its sessions' are not: they stay all-day (unconfirmed) and are marked with
+// the launch's hours, as a UTC period and as a note in the feed's language.
+func TestFeedMarksSessionsWithinKnownHours(t *testing.T) {
+	srv := testServer(t, seeded(t, storetest.SQLite(t)))
+	for _, tt := range []struct{ lang, note string }{
+		{"en", "Hours not published; held within the launch's hours, 10:00–15:00 MSK."},
+		{"ru", "Время не опубликовано; проходит в рамках мероприятия, 10:00–15:00 MSK."},
+		{"ar", "لم يُنشر التوقيت؛ تُعقد خلال ساعات الحدث، 10:00–15:00 MSK."},
+	} {
+		_, body := get(t, srv.URL+"/feeds/launches/cis-2020.ics?lang="+tt.lang)
+		unfolded := strings.ReplaceAll(string(body), "\r\n ", "")
+		events := strings.Split(unfolded, "BEGIN:VEVENT\r\n")[1:]
+		if len(events) != 3 {
+			t.Fatalf("%s: %d events, want 3", tt.lang, len(events))
+		}
+		for i, e := range events {
+			for _, want := range []string{"DTSTART;VALUE=DATE:20201027\r\n", "DTEND;VALUE=DATE:20201028\r\n",
+				"X-LAUNCHGRAPH-WITHIN:20201027T070000Z/20201027T120000Z\r\n",
+				"DESCRIPTION:" + strings.NewReplacer(";", `\;`, ",", `\,`).Replace(tt.note)} {
+				if !strings.Contains(e, want) {
+					t.Errorf("%s: session %d lacks %q:\n%s", tt.lang, i, want, e)
+				}
+			}
+		}
+	}
+	// Launches whose hours are unknown (Africa) have no such mark.
+	if _, body := get(t, srv.URL+"/feeds/launches/africa-2020.ics"); strings.Contains(string(body), "X-LAUNCHGRAPH-WITHIN") {
+		t.Error("africa-2020 sessions are marked, but its hours are unknown too")
+	}
+}

@@ -184,6 +184,9 @@ func Programme(l *ent.Launch, sessions []*ent.Session, lang string) *ics.Calenda
 		setCommon(e, l, lang, s.Revision+l.Revision, modified)
 		e.SetSummary(i18n.In(s.Translations, i18n.FieldTitle, s.Title, lang))
 		desc := i18n.In(s.Translations, i18n.FieldDescription, opt.Val(s.Description), lang)
+		if note := markWithin(e, l, s, home, lang); note != "" {
+			desc = strings.TrimSpace(note + "\n\n" + desc)
+		}
 		if desc != "" {
 			desc += "\n\n"
 		}
