@@ -61,8 +61,8 @@ type mailConfig struct {
 	PublicURL string
 	// MaxAttempts is how many deliveries are tried before a message is FAILED.
 	MaxAttempts int
-	// ManageURL is the page the emails link to with ?token=…: a frontend's, or by default
-	// this server's own /manage page.
+	// ManageURL is the frontend's page the emails link to with ?token=…; empty is this
+	// server's own page, PublicURL/manage.
 	ManageURL string
 	// outbox is built by serve (startMail), not read from the environment: nil leaves
 	// registrations without emails (tests of other features).
@@ -191,10 +191,10 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 		return config{}, fmt.Errorf("config: PUBLIC_URL must be an http(s) URL, not %q", c.Mail.PublicURL)
 	}
 	c.Mail.PublicURL = strings.TrimRight(c.Mail.PublicURL, "/")
-	if c.Mail.ManageURL == "" {
-		c.Mail.ManageURL = c.Mail.PublicURL + "/manage"
-	} else if u, err := url.Parse(c.Mail.ManageURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return config{}, fmt.Errorf("config: MANAGE_URL must be an http(s) URL without a query, not %q", c.Mail.ManageURL)
+	if c.Mail.ManageURL != "" { // empty (the default): this server's own page, PUBLIC_URL/manage
+		if u, err := url.Parse(c.Mail.ManageURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return config{}, fmt.Errorf("config: MANAGE_URL must be an http(s) URL without a query, not %q", c.Mail.ManageURL)
+		}
 	}
 	if c.Mail.SMTPURL != "" {
 		if _, err := outbox.NewSMTP(c.Mail.SMTPURL); err != nil {

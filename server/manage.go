@@ -16,11 +16,7 @@ func addManage(mux *http.ServeMux, logger *slog.Logger, db *store.DB, cfg config
 	if cfg.Mail.outbox != nil {
 		opts = append(opts, registration.WithNotifier(cfg.Mail.outbox))
 	}
-	frontend := cfg.Mail.ManageURL
-	if frontend == cfg.Mail.PublicURL+manage.Path {
-		frontend = "" // the default: this server's own page
-	}
-	m := manage.New(db.Client, registration.NewService(db.Client, opts...), logger, frontend)
+	m := manage.New(db.Client, registration.NewService(db.Client, opts...), logger, cfg.Mail.ManageURL)
 	mux.Handle("GET "+manage.Path, m.Page())
 	mux.Handle("POST "+manage.CancelPath, m.Cancel())
 	mux.Handle("GET "+manage.CalendarPath, m.Calendar())

@@ -242,15 +242,14 @@ func TestManagePageInChromium(t *testing.T) {
 	}
 }
 
-// TestManageURLSetting: MANAGE_URL defaults to PUBLIC_URL/manage and must be an http(s)
-// URL without a query.
+// TestManageURLSetting: MANAGE_URL is empty by default (this server's page,
+// PUBLIC_URL/manage) and must be an http(s) URL without a query.
 func TestManageURLSetting(t *testing.T) {
 	for _, tt := range []struct {
 		env       map[string]string
 		want, err string
 	}{
-		{map[string]string{}, "http://localhost:8080/manage", ""},
-		{map[string]string{"PUBLIC_URL": "https://launches.example.org/"}, "https://launches.example.org/manage", ""},
+		{map[string]string{}, "", ""},
 		{map[string]string{"MANAGE_URL": "https://app.example.org/manage"}, "https://app.example.org/manage", ""},
 		{map[string]string{"MANAGE_URL": "ftp://app.example.org/manage"}, "", "MANAGE_URL must be"},
 		{map[string]string{"MANAGE_URL": "https://app.example.org/manage?x=1"}, "", "MANAGE_URL must be"},

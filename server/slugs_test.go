@@ -128,6 +128,7 @@ func TestSubscriptionsBySlug(t *testing.T) {
 		t.Fatalf("seatsChanged(slug:) = %+v, want id %s", seats.SeatsChanged, wantID)
 	}
 	c.subscribe(t, "launch", `subscription($slug: String!) { launchChanged(slug: $slug) { slug title } }`, map[string]any{"slug": l.Slug})
+	waitSubscribers(t, db, 2) // launchChanged sends nothing first: wait until it listens
 	newRegClient(srv.URL, "").register(t, regInput(l.ID, "slug@example.org"))
 	db.Client.Launch.UpdateOneID(l.ID).SetTitle("Renamed").ExecX(context.Background())
 	for seen := map[string]bool{}; len(seen) < 2; {
@@ -163,5 +164,20 @@ func TestSubscriptionsBySlug(t *testing.T) {
 		}
 		c.subscribe(t, strconv.Itoa(i), b.query, nil)
 		c.expectError(t, b.code)
+	}
+}
+
+// waitSubscribers waits until db's in-process broker has n subscriptions.
+func waitSubscribers(t *testing.T, db *store.DB, n int) {
+	t.Helper()
+	h, ok := db.Events.(interface{ Subscribers() int })
+	if !ok {
+		t.Fatalf("broker %T does not count subscribers", db.Events)
+	}
+	for deadline := time.Now().Add(10 * time.Second); h.Subscribers() < n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d subscribers after 10s, want %d", h.Subscribers(), n)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
