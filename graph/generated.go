@@ -64,6 +64,7 @@ type ResolverRoot interface {
 	LaunchWhereInput() LaunchWhereInputResolver
 	ObjectiveWhereInput() ObjectiveWhereInputResolver
 	RegionWhereInput() RegionWhereInputResolver
+	RegisterInput() RegisterInputResolver
 	RegistrantWhereInput() RegistrantWhereInputResolver
 	SessionWhereInput() SessionWhereInputResolver
 	SpeakerWhereInput() SpeakerWhereInputResolver
@@ -639,6 +640,9 @@ type ObjectiveWhereInputResolver interface {
 type RegionWhereInputResolver interface {
 	HasLaunches(ctx context.Context, obj *ent.RegionWhereInput, data *bool) error
 	HasLaunchesWith(ctx context.Context, obj *ent.RegionWhereInput, data []*ent.LaunchWhereInput) error
+}
+type RegisterInputResolver interface {
+	LaunchSlug(ctx context.Context, obj *registration.Input, data *string) error
 }
 type RegistrantWhereInputResolver interface {
 	HasLaunch(ctx context.Context, obj *ent.RegistrantWhereInput, data *bool) error
@@ -23524,7 +23528,7 @@ func (ec *executionContext) unmarshalInputRegisterInput(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"launchId", "name", "email", "organisation", "jobTitle", "country", "stakeholder", "attendance", "language", "consent", "idempotencyKey"}
+	fieldsInOrder := [...]string{"launchId", "launchSlug", "name", "email", "organisation", "jobTitle", "country", "stakeholder", "attendance", "language", "consent", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -23533,11 +23537,20 @@ func (ec *executionContext) unmarshalInputRegisterInput(ctx context.Context, obj
 		switch k {
 		case "launchId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("launchId"))
-			data, err := ec.unmarshalNID2int(ctx, v)
+			data, err := ec.unmarshalOID2int(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.LaunchID = data
+		case "launchSlug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("launchSlug"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.RegisterInput().LaunchSlug(ctx, &it, data); err != nil {
+				return it, err
+			}
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -32373,6 +32386,18 @@ func (ec *executionContext) unmarshalOGuidelineSetWhereInput2ᚖlaunchgraphᚋen
 	}
 	res, err := ec.unmarshalInputGuidelineSetWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOID2int(ctx context.Context, v any) (int, error) {
+	res, err := graphql.UnmarshalIntID(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalIntID(v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOID2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
