@@ -54,3 +54,21 @@ func (r *Resolver) requiredRef(ctx context.Context, idArg string, id *int, slug 
 	}
 	return *ref, nil
 }
+
+// setLaunchBySlug sets *id to the launch that slug names (an input's launchSlug, read
+// after its launchId): BAD_USER_INPUT when both are given, NOT_FOUND when the caller does
+// not see the launch. A null slug changes nothing.
+func (r *Resolver) setLaunchBySlug(ctx context.Context, id *int, slug *string) error {
+	if slug == nil {
+		return nil
+	}
+	if *id != 0 {
+		return apperr.Invalid("launchSlug", "give either launchId or launchSlug, not both")
+	}
+	ref, err := r.launchRef(ctx, "launchId", nil, slug, false)
+	if err != nil {
+		return err
+	}
+	*id = *ref
+	return nil
+}

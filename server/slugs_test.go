@@ -181,3 +181,49 @@ func waitSubscribers(t *testing.T, db *store.DB, n int) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestRegisterBySlug: register takes the launch's slug instead of its id; both, neither,
+// or a slug the caller does not see are refused with a code; on both stores.
+func TestRegisterBySlug(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		srv := testServer(t, db)
+		l := regLaunch(t, db, func(c *ent.LaunchCreate) { c.SetCapacity(2) })
+		draft := regLaunch(t, db, func(c *ent.LaunchCreate) { c.SetStatus("DRAFT") })
+		c := newRegClient(srv.URL, "")
+		const q = `mutation($input: RegisterInput!) { register(input: $input) { manageToken registrant { status launch { slug } } } }`
+		input := func(mod func(map[string]any)) map[string]any {
+			in := regInput(0, "slug-reg@example.org")
+			delete(in, "launchId")
+			mod(in)
+			return map[string]any{"input": in}
+		}
+		var got struct {
+			Register struct {
+				ManageToken string
+				Registrant  struct {
+					Status string
+					Launch struct{ Slug string }
+				}
+			}
+		}
+		c.data(t, q, input(func(in map[string]any) { in["launchSlug"] = l.Slug }), &got)
+		if got.Register.Registrant.Status != "CONFIRMED" || got.Register.Registrant.Launch.Slug != l.Slug || got.Register.ManageToken == "" {
+			t.Fatalf("register by slug: %+v", got.Register)
+		}
+		for _, tt := range []struct {
+			name        string
+			mod         func(map[string]any)
+			code, field string
+		}{
+			{"both", func(in map[string]any) { in["launchSlug"] = l.Slug; in["launchId"] = strconv.Itoa(l.ID) }, "BAD_USER_INPUT", "launchSlug"},
+			{"neither", func(map[string]any) {}, "BAD_USER_INPUT", "launchId"},
+			{"unknown slug", func(in map[string]any) { in["launchSlug"] = "no-such-launch" }, "NOT_FOUND", ""},
+			{"draft", func(in map[string]any) { in["launchSlug"] = draft.Slug }, "NOT_FOUND", ""},
+		} {
+			resp, raw := c.post(t, q, input(func(in map[string]any) { in["email"] = "x-" + tt.name[:3] + "@example.org"; tt.mod(in) }))
+			if resp.code() != tt.code || (tt.field != "" && resp.Errors[0].Extensions["field"] != tt.field) {
+				t.Errorf("%s: %s, want %s on %q", tt.name, raw, tt.code, tt.field)
+			}
+		}
+	})
+}
