@@ -155,8 +155,9 @@ func (r *subRun) deliver(s *subscriber, payload []byte, now time.Time) {
 	if !ok {
 		return
 	}
-	s.got(n)
-	if int64(n) >= r.from.Load() {
+	measured := int64(n) >= r.from.Load()
+	s.got(n, measured)
+	if measured {
 		if at := r.sent[n].Load(); at != 0 {
 			r.latency.add(now.Sub(time.Unix(0, at)))
 		}
@@ -298,6 +299,7 @@ func (r *subRun) report(w io.Writer, first, last int, elapsed time.Duration) {
 	}
 	var complete, withMissing, missing, withDups, dups, withOOO, ooo, ended int
 	endedWhy := map[string]int{}
+	orders := map[uint64]int{}
 	for _, s := range r.subs {
 		if r.stalls[s] {
 			continue
@@ -311,6 +313,7 @@ func (r *subRun) report(w io.Writer, first, last int, elapsed time.Duration) {
 		if m == 0 && s.dups == 0 && s.ooo == 0 {
 			complete++
 		}
+		orders[s.order]++
 		count(&withMissing, &missing, m)
 		count(&withDups, &dups, s.dups)
 		count(&withOOO, &ooo, s.ooo)
@@ -323,6 +326,7 @@ func (r *subRun) report(w io.Writer, first, last int, elapsed time.Duration) {
 	fmt.Fprintf(w, "delivery      %d of %d reading subscribers got every change once, in order\n", complete, reading)
 	fmt.Fprintf(w, "              missing: %d subscribers, %d changes; duplicated: %d, %d; out of order: %d, %d; ended early: %d %v\n",
 		withMissing, missing, withDups, dups, withOOO, ooo, ended, endedWhy)
+	fmt.Fprintf(w, "              order: %d distinct sequences among them (1: all saw the same order, which with -overlap is the commit order, not always the send order)\n", len(orders))
 	fmt.Fprintf(w, "latency       send → receipt %s\n", r.latency.summary())
 	fmt.Fprintf(w, "server        RSS %s now, peak %d kB while publishing; load %s\n", r.serverRSS(), r.peakRSS.Load(), loadavg())
 }

@@ -204,15 +204,16 @@ type subscriber struct {
 	max      int      // highest change number received, -1 for none
 	received int
 	dups     int
-	ooo      int // received after a later one
+	ooo      int    // received after a later one
+	order    uint64 // hash of the order of what it received
 	live     atomic.Bool
 	ended    string // why the stream ended early (error, complete, close)
 }
 
 func newSubscriber() *subscriber { return &subscriber{max: -1} }
 
-// got records change n.
-func (s *subscriber) got(n int) {
+// got records change n; a measured one counts in the order.
+func (s *subscriber) got(n int, measured bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for n/64 >= len(s.seen) {
@@ -224,6 +225,9 @@ func (s *subscriber) got(n int) {
 	}
 	s.seen[n/64] |= 1 << (n % 64)
 	s.received++
+	if measured {
+		s.order = s.order*1000003 + uint64(n) + 1
+	}
 	if n < s.max {
 		s.ooo++
 	} else {
