@@ -16,6 +16,7 @@ import (
 	"github.com/coder/websocket"
 
 	"launchgraph/ent"
+	"launchgraph/internal/auth"
 	"launchgraph/internal/store"
 	"launchgraph/internal/store/storetest"
 )
@@ -179,6 +180,59 @@ func TestLiveFanoutConcurrentWriters(t *testing.T) {
 				first = got
 			} else if strings.Join(got, " ") != strings.Join(first, " ") {
 				t.Fatalf("subscriber %d saw another order:\n%v\nthan subscriber 0:\n%v", i, got, first)
+			}
+		}
+	})
+}
+
+// TestLaunchChangedAfterAdminMutation: changes made by the updateLaunch mutation (in its
+// transaction) reach public and partner subscribers with the launch's edges resolved
+// after the commit, on both stores; a draft reaches the partner only, and the public
+// subscriber's next message is the sentinel that publishes it again.
+func TestLaunchChangedAfterAdminMutation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		srv := testServer(t, db)
+		l := regLaunch(t, db)
+		q := `subscription($id: ID!) { launchChanged(id: $id) { title status region { code } sessions { totalCount } } }`
+		vars := map[string]any{"id": strconv.Itoa(l.ID)}
+		public, err := dialWS(t, srv.URL, "graphql-transport-ws", map[string]any{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		partner, err := dialWS(t, srv.URL, "graphql-transport-ws", map[string]any{"authorization": "Bearer " + newKey(t, db, auth.Partner)}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		public.subscribe(t, "1", q, vars)
+		partner.subscribe(t, "1", q, vars)
+		warmUp(t, db, l, []*wsClient{public, partner})
+		admin := adminKey(t, db)
+		update := func(input map[string]any) {
+			var out struct{ UpdateLaunch struct{ ID string } }
+			dataAs(t, srv.URL, admin, `mutation($id: ID!, $input: UpdateLaunchInput!) { updateLaunch(id: $id, input: $input) { id } }`,
+				map[string]any{"id": strconv.Itoa(l.ID), "input": input}, &out)
+		}
+		type state struct {
+			Title, Status string
+			Region        struct{ Code string }
+			Sessions      struct{ TotalCount int }
+		}
+		next := func(c *wsClient) state {
+			var got struct{ LaunchChanged state }
+			c.next(t, 5*time.Second).data(t, &got)
+			return got.LaunchChanged
+		}
+		update(map[string]any{"title": "Renamed"})
+		update(map[string]any{"title": "Secret", "status": "DRAFT"})
+		update(map[string]any{"title": "Sentinel", "status": "PUBLISHED"})
+		for _, want := range []string{"Renamed/PUBLISHED", "Secret/DRAFT", "Sentinel/PUBLISHED"} {
+			if got := next(partner); got.Title+"/"+got.Status != want || got.Region.Code != "EUR" {
+				t.Fatalf("partner got %+v, want %s in EUR", got, want)
+			}
+		}
+		for _, want := range []string{"Renamed", "Sentinel"} {
+			if got := next(public); got.Title != want || got.Region.Code != "EUR" {
+				t.Fatalf("public got %+v, want %s in EUR (never the draft)", got, want)
 			}
 		}
 	})

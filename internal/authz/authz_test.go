@@ -256,3 +256,22 @@ func TestEveryEntityHasAPolicy(t *testing.T) {
 		}
 	}
 }
+
+// TestSeesLaunchIsThePolicy: the in-memory rule (SeesLaunch) answers as the launch policy
+// does in the database, for every status and viewer.
+func TestSeesLaunchIsThePolicy(t *testing.T) {
+	db := storetest.SQLite(t)
+	f := authztest.New(t, db.Client)
+	for _, status := range []launch.Status{launch.StatusDRAFT, launch.StatusPUBLISHED, launch.StatusCOMPLETED, launch.StatusCANCELLED} {
+		l := db.Client.Launch.UpdateOneID(f.Published.ID).SetStatus(status).SaveX(trusted)
+		for name, ctx := range map[string]context.Context{"public": public, "partner": partner, "admin": admin, "trusted": trusted} {
+			_, err := db.Client.Launch.Get(ctx, l.ID)
+			if err != nil && !ent.IsNotFound(err) {
+				t.Fatal(err)
+			}
+			if got, want := authz.SeesLaunch(ctx, l), err == nil; got != want {
+				t.Errorf("%s, %s launch: SeesLaunch %v, the policy %v", name, status, got, want)
+			}
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 
+	"launchgraph/ent"
 	"launchgraph/ent/launch"
 	"launchgraph/ent/objective"
 	"launchgraph/ent/predicate"
@@ -37,6 +38,13 @@ func SeesAllRegistrants(ctx context.Context) bool {
 // VisibleLaunch matches the launches a public viewer sees: any status but DRAFT.
 func VisibleLaunch() predicate.Launch {
 	return launch.StatusNEQ(launch.StatusDRAFT)
+}
+
+// SeesLaunch is the rule of VisibleLaunch and the launch policy for a launch already in
+// memory (what a change left, kept for live subscribers): ctx sees l unless l is a DRAFT
+// and ctx may not see drafts.
+func SeesLaunch(ctx context.Context, l *ent.Launch) bool {
+	return SeesDrafts(ctx) || l.Status != launch.StatusDRAFT
 }
 
 // VisibleSession matches the sessions of visible launches.

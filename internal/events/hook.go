@@ -27,7 +27,7 @@ type mutation interface {
 // Hook publishes an event for every change to a launch, session, speaker, objective or
 // registrant, whichever path makes it: after the transaction commits when the mutation
 // runs in one (nothing when it rolls back), else right after the mutation. The broker's
-// preload functions (Preloader) run first, inside the transaction. A publish
+// preload functions (Preloader) see each change first, with the mutation's value. A publish
 // error cannot undo the change; it goes to onError (nil ignores it). Register it on the
 // client (store.Open).
 func Hook(pub Publisher, onError func(error)) ent.Hook {
@@ -75,8 +75,8 @@ func Hook(pub Publisher, onError func(error)) ent.Hook {
 			if len(evs) == 0 {
 				return v, nil
 			}
-			publish := func(preloaded []func()) {
-				runAll(preloaded)
+			publish := func(inTx bool) {
+				preload(pub, evs, v, inTx)
 				if err := pub.Publish(context.WithoutCancel(ctx), evs...); err != nil && onError != nil {
 					onError(err)
 				}
@@ -84,17 +84,16 @@ func Hook(pub Publisher, onError func(error)) ent.Hook {
 			if tx, err := mm.Tx(); err == nil && tx != nil {
 				tx.OnCommit(func(next ent.Committer) ent.Committer {
 					return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
-						preloaded := preload(ctx, pub, tx.Client(), true, evs)
 						if err := next.Commit(ctx, tx); err != nil {
 							return err
 						}
-						publish(preloaded)
+						publish(true)
 						return nil
 					})
 				})
 				return v, nil
 			}
-			publish(preload(ctx, pub, mm.Client(), false, evs))
+			publish(false)
 			return v, nil
 		})
 	}

@@ -1,20 +1,20 @@
 package events
 
 import (
-	"context"
 	"sync"
 
 	"launchgraph/ent"
 )
 
-// PreloadFunc loads what the subscribers of ev will read, through client: inside the
-// transaction that commits ev when inTx (before the commit, while the changed rows are
-// still locked, so that no later change can come between), else right after the change.
-// It returns what to do once the change is committed (nil: nothing).
-type PreloadFunc func(ctx context.Context, client *ent.Client, inTx bool, ev Event) (committed func())
+// PreloadFunc is told, in the process that committed ev and before ev is published, what
+// the change left: changed is the mutation's value (the entity as its own statement
+// returned it, inside the transaction, when the mutation changed one), inTx whether it
+// came from a transaction that has now committed. No later change can have come between
+// that statement and the row lock's release: it is the state of exactly this change.
+type PreloadFunc func(ev Event, changed ent.Value, inTx bool)
 
-// Preloader is a Broker whose publishing process preloads: Hook runs the preload
-// functions for each change it publishes.
+// Preloader is a Broker whose publishing process preloads: Hook calls the preload
+// functions for each change it publishes, before publishing it.
 type Preloader interface {
 	Preload(preload PreloadFunc)
 }
@@ -32,37 +32,26 @@ func (p *preloads) Preload(f PreloadFunc) {
 	p.fns = append(p.fns, f)
 }
 
-// runPreloads calls every preload function on evs and returns what to do after the commit.
-func (p *preloads) runPreloads(ctx context.Context, client *ent.Client, inTx bool, evs []Event) []func() {
+// runPreloads calls every preload function on evs.
+func (p *preloads) runPreloads(evs []Event, changed ent.Value, inTx bool) {
 	p.mu.Lock()
 	fns := p.fns
 	p.mu.Unlock()
-	var done []func()
 	for _, ev := range evs {
 		for _, f := range fns {
-			if d := f(ctx, client, inTx, ev); d != nil {
-				done = append(done, d)
-			}
+			f(ev, changed, inTx)
 		}
 	}
-	return done
 }
 
 // preloadRunner is what Hook needs of a broker that preloads (Hub and Postgres).
 type preloadRunner interface {
-	runPreloads(ctx context.Context, client *ent.Client, inTx bool, evs []Event) []func()
+	runPreloads(evs []Event, changed ent.Value, inTx bool)
 }
 
 // preload runs pub's preload functions on evs, if it has any.
-func preload(ctx context.Context, pub Publisher, client *ent.Client, inTx bool, evs []Event) []func() {
+func preload(pub Publisher, evs []Event, changed ent.Value, inTx bool) {
 	if r, ok := pub.(preloadRunner); ok {
-		return r.runPreloads(ctx, client, inTx, evs)
-	}
-	return nil
-}
-
-func runAll(fns []func()) {
-	for _, f := range fns {
-		f()
+		r.runPreloads(evs, changed, inTx)
 	}
 }

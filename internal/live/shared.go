@@ -8,6 +8,7 @@ import (
 
 	"launchgraph/ent"
 	"launchgraph/internal/auth"
+	"launchgraph/internal/authz"
 	"launchgraph/internal/events"
 )
 
@@ -117,37 +118,32 @@ func (s *Service) prefetch(ev events.Event) {
 	}
 }
 
-// preload loads a launch's own change, as each watching class sees it, in the process and
-// the transaction that commit it (events.Preloader): the state of exactly this change,
-// which no later one can replace before the commit. Once committed it is what this
-// process's subscribers of that version read.
-func (s *Service) preload(_ context.Context, client *ent.Client, inTx bool, ev events.Event) func() {
+// preload keeps, in the process that committed a launch's own change, the launch as the
+// change left it (events.Preloader: the row its update statement returned inside the
+// transaction, which no later change can have replaced) for each watching class, as that
+// class may see it. This process's subscribers of that version then read exactly this
+// state, however many writers follow; no query runs while the row is locked.
+func (s *Service) preload(ev events.Event, changed ent.Value, inTx bool) {
 	at := after(ev, "launch", ev.LaunchID)
-	if at.version == 0 {
-		return nil
+	l, ok := changed.(*ent.Launch)
+	if at.version == 0 || !ok || l.ID != ev.LaunchID {
+		return
 	}
-	type loaded struct {
-		class  string
-		launch *ent.Launch
+	classes := s.watchers(ev.LaunchID)
+	if len(classes) == 0 {
+		return
 	}
-	var got []loaded
-	for _, cls := range s.watchers(ev.LaunchID) {
-		l, err := client.Launch.Get(classContext(cls), ev.LaunchID)
-		if ent.IsNotFound(err) {
-			l, err = nil, nil // hidden from this class
-		}
-		if err == nil {
-			got = append(got, loaded{cls, l})
-		}
-
+	snap := *l                     // the mutation keeps its own
+	snap.Edges = ent.LaunchEdges{} // edges load afresh
+	if inTx {
+		snap.Unwrap() // edges load after the transaction
 	}
-	return func() {
-		for _, g := range got {
-			if inTx && g.launch != nil {
-				g.launch.Unwrap() // its edges load after the transaction
-			}
-			s.shared.put(shareKey{at: at, class: g.class, kind: "launch", id: ev.LaunchID}, g.launch)
+	for _, cls := range classes {
+		var v *ent.Launch
+		if authz.SeesLaunch(classContext(cls), &snap) {
+			v = &snap
 		}
+		s.shared.put(shareKey{at: at, class: cls, kind: "launch", id: ev.LaunchID}, v)
 	}
 }
 
