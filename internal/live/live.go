@@ -237,11 +237,13 @@ func stream[T any](ctx context.Context, s *Service, filter func(events.Event) bo
 // locked, so that they order nothing: only equality counts, to the microsecond the stores
 // keep (with one of rounding).
 func superseded(e events.Event, l *ent.Launch) bool {
-	if e.Type != events.TypeLaunch || e.Version == 0 {
-		return false
-	}
-	d := l.UpdatedAt.UnixMicro() - e.Version
-	return d > 1 || d < -1
+	return e.Type == events.TypeLaunch && e.Version != 0 && !sameVersion(e.Version, l)
+}
+
+// sameVersion reports whether l is version v (updatedAt in Unix µs, with one of rounding).
+func sameVersion(v int64, l *ent.Launch) bool {
+	d := l.UpdatedAt.UnixMicro() - v
+	return d >= -1 && d <= 1
 }
 
 // errEnd ends a subscription whose events were lost and cannot be replayed.
@@ -291,6 +293,7 @@ func (s *Service) Launch(ctx context.Context, id int) (<-chan *ent.Launch, error
 	}
 	filter := func(e events.Event) bool { return e.LaunchID == id && e.Type != events.TypeRegistrant }
 	s.watch(ctx, id)
+	var resynced int64 // the version a resync showed, whose own event then shows nothing new
 	return stream(ctx, s, filter, false, func(ctx context.Context, evs []events.Event) ([]*ent.Launch, error) {
 		from := 0
 		for i, e := range evs {
@@ -305,9 +308,15 @@ func (s *Service) Launch(ctx context.Context, id int) (<-chan *ent.Launch, error
 			if err != nil {
 				return nil, err
 			}
-			if l != nil && !superseded(e, l) { // hidden or deleted: nothing to show
-				out = append(out, l)
+			shown := resynced != 0 && e.Type == events.TypeLaunch && sameVersion(resynced, l)
+			if l == nil || superseded(e, l) || shown {
+				continue // hidden, deleted, replaced already, or shown by the resync
 			}
+			resynced = 0
+			if e.Type == events.TypeResync {
+				resynced = l.UpdatedAt.UnixMicro()
+			}
+			out = append(out, l)
 		}
 		return out, nil
 	})
