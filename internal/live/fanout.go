@@ -95,7 +95,9 @@ func (f *Fanout) Subscribe(ctx context.Context, s Share, next graphql.OperationH
 	g.mu.Unlock()
 	f.mu.Unlock()
 	if gctx != nil {
-		go g.run(gctx, next, s.PerResponse)
+		// next runs here, in the subscriber's goroutine (the executor expects that of
+		// an operation's handler), then the shared stream runs on its own.
+		go g.run(gctx, next(gctx), s.PerResponse)
 	}
 	// The transport cancels ctx once the subscription ends, however it ends.
 	context.AfterFunc(ctx, g.leave)
@@ -159,11 +161,10 @@ func (g *group) leave() {
 	}
 }
 
-// run executes the shared operation and broadcasts each response until the stream ends
+// run reads the shared operation's responses and broadcasts each until the stream ends
 // or its last subscriber leaves; then every subscriber's stream ends after what it holds.
-func (g *group) run(ctx context.Context, next graphql.OperationHandler, per func(context.Context) context.Context) {
+func (g *group) run(ctx context.Context, h graphql.ResponseHandler, per func(context.Context) context.Context) {
 	defer g.end()
-	h := next(ctx)
 	for {
 		rctx := ctx
 		if per != nil {
