@@ -75,9 +75,8 @@ func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *han
 	srv.SetParserTokenLimit(limits.MaxTokens)
 	// Without introspection, "Did you mean …" hints would reveal the schema all the same.
 	srv.SetDisableSuggestion(!cfg.Introspection)
-	if !cfg.Introspection {
-		srv.SetValidationRulesFn(rulesWithoutSuggestions)
-	}
+	// Validation is bounded: fields per selection set, and at most MaxErrors errors.
+	srv.SetValidationRulesFn(boundedRules(limits.MaxFields, cfg.Introspection))
 	srv.Use(introspectionPolicy{anonymous: cfg.Introspection})
 	srv.Use(shapeLimit{limits})
 	srv.Use(PageLimit{})
@@ -92,6 +91,7 @@ func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *han
 	if cfg.Observer != nil {
 		srv.AroundResponses(observeResponses(cfg.Observer))
 	}
+	srv.AroundResponses(capErrors)
 	srv.AroundRootFields(nameAuditedOperation)
 	srv.SetErrorPresenter(NewErrorPresenter(logger))
 	srv.SetRecoverFunc(NewRecoverFunc(logger))

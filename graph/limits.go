@@ -8,8 +8,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-	"github.com/vektah/gqlparser/v2/validator/core"
-	"github.com/vektah/gqlparser/v2/validator/rules"
 
 	"launchgraph/internal/apperr"
 	"launchgraph/internal/auth"
@@ -23,6 +21,10 @@ type Limits struct {
 	MaxAliases int
 	// MaxTokens bounds the tokens the parser reads; default 10,000.
 	MaxTokens int
+	// MaxFields bounds how often one selection set (its inline fragments included) may
+	// write one response name, and how many fragments it may spread; default 100. (Other
+	// fields are bounded by the type's fields and MaxAliases.)
+	MaxFields int
 	// AnonymousComplexity bounds the cost of an anonymous operation; default 2,000.
 	AnonymousComplexity int
 	// KeyComplexity bounds the cost for partner and admin keys; default 50,000.
@@ -38,6 +40,7 @@ func (l Limits) withDefaults() Limits {
 	def(&l.MaxDepth, 12)
 	def(&l.MaxAliases, 30)
 	def(&l.MaxTokens, 10_000)
+	def(&l.MaxFields, 100)
 	def(&l.AnonymousComplexity, 2_000)
 	def(&l.KeyComplexity, 50_000)
 	return l
@@ -186,23 +189,4 @@ func (introspectionPolicy) Validate(graphql.ExecutableSchema) error { return nil
 func (p introspectionPolicy) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	oc.DisableIntrospection = !p.anonymous && !auth.FromContext(ctx).IsAdmin()
 	return nil
-}
-
-// rulesWithoutSuggestions is gqlparser's default rule set with the rules that would answer
-// "Did you mean …" (arguments, types, values) swapped for their silent variants; gqlgen
-// swaps the field and leaf rules itself when suggestions are disabled.
-func rulesWithoutSuggestions() *rules.Rules {
-	r := rules.NewDefaultRules()
-	for _, swap := range []struct {
-		old string
-		new core.Rule
-	}{
-		{rules.KnownArgumentNamesRule.Name, rules.KnownArgumentNamesRuleWithoutSuggestions},
-		{rules.KnownTypeNamesRule.Name, rules.KnownTypeNamesRuleWithoutSuggestions},
-		{rules.ValuesOfCorrectTypeRule.Name, rules.ValuesOfCorrectTypeRuleWithoutSuggestions},
-	} {
-		r.RemoveRule(swap.old)
-		r.AddRule(swap.new.Name, swap.new.RuleFunc)
-	}
-	return r
 }
