@@ -70,16 +70,19 @@ func (s shapeLimit) MutateOperationContext(ctx context.Context, oc *graphql.Oper
 	if oc.Operation == nil {
 		return nil
 	}
-	w := walker{visiting: map[string]bool{}, vars: oc.Variables}
-	depth, cost := w.walk(oc.Operation.SelectionSet)
-	if depth > s.MaxDepth {
-		return limitError(apperr.DepthLimitExceeded, fmt.Sprintf("operation is nested %d levels deep, more than the limit of %d", depth, s.MaxDepth))
+	w := walker{ctx: ctx, vars: oc.Variables, memo: map[fragmentKey]measure{}, visiting: map[string]bool{}}
+	m := w.walk(oc.Operation.SelectionSet, 0)
+	if w.err != nil {
+		return w.err
 	}
-	if w.aliases > s.MaxAliases {
-		return limitError(apperr.AliasLimitExceeded, fmt.Sprintf("operation has %d aliases, more than the limit of %d", w.aliases, s.MaxAliases))
+	if m.depth > s.MaxDepth {
+		return limitError(apperr.DepthLimitExceeded, fmt.Sprintf("operation is nested %d levels deep, more than the limit of %d", m.depth, s.MaxDepth))
 	}
-	if limit := s.complexityFor(ctx); cost > limit {
-		return limitError(apperr.ComplexityLimitExceeded, fmt.Sprintf("operation has complexity %d, more than the limit of %d", cost, limit))
+	if m.aliases > s.MaxAliases {
+		return limitError(apperr.AliasLimitExceeded, fmt.Sprintf("operation has %d aliases, more than the limit of %d", m.aliases, s.MaxAliases))
+	}
+	if limit := s.complexityFor(ctx); m.cost > limit {
+		return limitError(apperr.ComplexityLimitExceeded, fmt.Sprintf("operation has complexity %d, more than the limit of %d", m.cost, limit))
 	}
 	return nil
 }
@@ -88,74 +91,133 @@ func limitError(code apperr.Code, msg string) *gqlerror.Error {
 	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": string(code)}}
 }
 
+// measure is what the walker finds in a selection set.
+type measure struct{ depth, cost, aliases int }
+
+// maxMeasure caps every count (well above any limit), so that sums and products of
+// hostile shapes cannot overflow.
+const maxMeasure = 1 << 40
+
+func (m *measure) add(o measure) {
+	m.depth = max(m.depth, o.depth)
+	m.cost = min(m.cost+o.cost, maxMeasure)
+	m.aliases = min(m.aliases+o.aliases, maxMeasure)
+}
+
+// maxWalkSteps bounds the selections one measurement visits. With fragments measured once
+// each it is bounded by the document itself (at most MaxTokens); this is a safety net.
+const maxWalkSteps = 100_000
+
+// fragmentKey names a fragment measured within a connection of a page size (0: elsewhere),
+// since its `edges` cost that many times.
+type fragmentKey struct {
+	name string
+	page int
+}
+
 // walker measures an operation: its depth in objects (a connection's `edges` and `node`
 // do not count, so regions → launches → sessions → speakers is 4 deep), its aliases, and
 // its cost, where a connection costs its own fields plus first (or last, or the default
 // page) times the cost of its edges — the rows it can return, not the length of its text.
-// Fragments are followed (each spread counts, since each executes) and a fragment cycle
-// stops the walk (validation reports those).
+// Each spread counts (as if each executed), but each fragment is measured once (memo):
+// 27 fragments each spreading the next twice cost 2^27 without it. The walk stops when
+// ctx ends or after maxWalkSteps selections.
 type walker struct {
-	aliases  int
-	visiting map[string]bool
+	ctx      context.Context
 	vars     map[string]any
+	memo     map[fragmentKey]measure
+	visiting map[string]bool
+	steps    int
+	err      *gqlerror.Error
 }
 
-func (w *walker) walk(set ast.SelectionSet) (depth, cost int) {
+// walk measures set; page > 0 when set belongs to a connection of that page size.
+func (w *walker) walk(set ast.SelectionSet, page int) measure {
+	var m measure
 	for _, sel := range set {
-		d, c := 0, 0
+		if w.step() {
+			return m
+		}
 		switch s := sel.(type) {
 		case *ast.Field:
-			if s.Alias != "" && s.Alias != s.Name {
-				w.aliases++
-			}
-			if strings.HasPrefix(s.Name, "__") {
-				c = 1 // introspection is bounded by the schema itself
-				break
-			}
-			d, c = w.field(s)
+			m.add(w.field(s, page))
 		case *ast.InlineFragment:
-			d, c = w.walk(s.SelectionSet)
+			m.add(w.walk(s.SelectionSet, page))
 		case *ast.FragmentSpread:
-			if s.Definition == nil || w.visiting[s.Name] {
-				continue
-			}
-			w.visiting[s.Name] = true
-			d, c = w.walk(s.Definition.SelectionSet)
-			delete(w.visiting, s.Name)
+			m.add(w.spread(s, page))
 		}
-		depth = max(depth, d)
-		cost += c
 	}
-	return depth, cost
+	return m
 }
 
-func (w *walker) field(f *ast.Field) (depth, cost int) {
-	if !isConnection(f.Definition) {
-		d, c := w.walk(f.SelectionSet)
-		if isRelayWrapper(f) {
-			return d, c
-		}
-		return 1 + d, 1 + c
+// step counts one selection and reports whether the walk must stop.
+func (w *walker) step() bool {
+	if w.err != nil {
+		return true
 	}
+	w.steps++
+	switch {
+	case w.steps > maxWalkSteps:
+		w.err = limitError(apperr.ComplexityLimitExceeded, fmt.Sprintf("operation has more than %d selections to measure", maxWalkSteps))
+	case w.steps%1024 == 0 && w.ctx.Err() != nil:
+		w.err = limitError(apperr.Unavailable, "the request ended before its cost was measured")
+	}
+	return w.err != nil
+}
+
+func (w *walker) spread(s *ast.FragmentSpread, page int) measure {
+	key := fragmentKey{s.Name, page}
+	if m, ok := w.memo[key]; ok {
+		return m
+	}
+	if s.Definition == nil || w.visiting[s.Name] {
+		return measure{} // a cycle: validation reports it
+	}
+	w.visiting[s.Name] = true
+	m := w.walk(s.Definition.SelectionSet, page)
+	delete(w.visiting, s.Name)
+	w.memo[key] = m
+	return m
+}
+
+func (w *walker) field(f *ast.Field, page int) measure {
+	var m measure
+	if f.Alias != "" && f.Alias != f.Name {
+		m.aliases = 1
+	}
+	switch {
+	case strings.HasPrefix(f.Name, "__"):
+		m.cost = 1 // introspection is bounded by the schema itself
+		return m
+	case isConnection(f.Definition):
+		inner := w.walk(f.SelectionSet, pageSize(f, w.vars))
+		m.add(measure{depth: 1 + inner.depth, cost: min(1+inner.cost, maxMeasure), aliases: inner.aliases})
+	case page > 0 && isEdges(f):
+		inner := w.walk(f.SelectionSet, 0)
+		inner.cost = min(inner.cost*max(page, 1), maxMeasure) // inner.cost < 2^40, page ≤ 100
+		m.add(inner)
+	case isRelayWrapper(f):
+		m.add(w.walk(f.SelectionSet, 0))
+	default:
+		inner := w.walk(f.SelectionSet, 0)
+		m.add(measure{depth: 1 + inner.depth, cost: min(1+inner.cost, maxMeasure), aliases: inner.aliases})
+	}
+	return m
+}
+
+// pageSize is the rows connection field f can return: first (or last), else MaxPageSize.
+func pageSize(f *ast.Field, vars map[string]any) int {
 	size := int64(MaxPageSize)
 	for _, name := range []string{"first", "last"} {
 		if arg := f.Arguments.ForName(name); arg != nil {
-			if v, err := arg.Value.Value(w.vars); err == nil {
+			if v, err := arg.Value.Value(vars); err == nil {
 				if n, ok := asInt(v); ok && n >= 0 && n <= MaxPageSize {
 					size = n
 				}
 			}
 		}
 	}
-	for _, sel := range f.SelectionSet {
-		d, c := w.walk(ast.SelectionSet{sel})
-		if isEdges(sel) {
-			c *= int(max(size, 1))
-		}
-		depth = max(depth, d)
-		cost += c
-	}
-	return 1 + depth, 1 + cost
+	return int(size)
 }
 
 // isRelayWrapper reports the `edges` and `node` levels of a connection.
@@ -168,10 +230,9 @@ func isRelayWrapper(f *ast.Field) bool {
 		(f.Name == "node" && strings.HasSuffix(parent, "Edge"))
 }
 
-// isEdges reports a connection's edges selection (directly, not through a fragment).
-func isEdges(sel ast.Selection) bool {
-	f, ok := sel.(*ast.Field)
-	return ok && f.Name == "edges"
+// isEdges reports a connection's edges field.
+func isEdges(f *ast.Field) bool {
+	return f.Name == "edges" && f.ObjectDefinition != nil && strings.HasSuffix(f.ObjectDefinition.Name, "Connection")
 }
 
 // introspectionPolicy allows introspection for everyone when anonymous is true, and for

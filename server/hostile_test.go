@@ -96,3 +96,23 @@ func TestValidationAmplification(t *testing.T) {
 		{name: "1,000 unknown fields in 10 sets", query: "{ " + strings.Repeat("regions { "+strings.Repeat("nope ", 100)+"} ", 10) + "}", code: "GRAPHQL_VALIDATION_FAILED", errors: 101},
 	})
 }
+
+// fragmentLevels returns an operation of n fragments, each spreading the next twice: an
+// exponential number of spreads in a few hundred bytes.
+func fragmentLevels(n int) string {
+	var b strings.Builder
+	b.WriteString("{ ...f0 } ")
+	for i := range n - 1 {
+		fmt.Fprintf(&b, "fragment f%d on Query { ...f%d ...f%d } ", i, i+1, i+1)
+	}
+	fmt.Fprintf(&b, "fragment f%d on Query { regions(first: 1) { totalCount } }", n-1)
+	return b.String()
+}
+
+// Issue 17.2: fragments are measured once each.
+func TestFragmentLevels(t *testing.T) {
+	runHostile(t, []hostileCase{
+		{name: "27 fragment levels", query: fragmentLevels(27), code: "COMPLEXITY_LIMIT_EXCEEDED", errors: 1},
+		{name: "40 fragment levels", query: fragmentLevels(40), code: "COMPLEXITY_LIMIT_EXCEEDED", errors: 1},
+	})
+}
