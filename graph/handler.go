@@ -29,6 +29,9 @@ type HandlerConfig struct {
 	Limits Limits
 	// OperationTimeout bounds one query or mutation; zero means none.
 	OperationTimeout time.Duration
+	// AnonymousReadTimeout bounds an anonymous query when shorter than OperationTimeout
+	// (its statements are cancelled in the database when it passes); zero means the same.
+	AnonymousReadTimeout time.Duration
 	// Observer receives operation and error counts; nil records nothing. When it is also
 	// a StreamObserver, it counts websockets and subscriptions too.
 	Observer Observer
@@ -86,7 +89,7 @@ func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *han
 	srv.AroundOperations(requestScope(client)) // Accept-Language, per-request loaders (scope.go)
 	srv.AroundFields(convertTimes)             // `tz` on every time field (tz.go)
 	srv.Use(publicCache{})                     // lets internal/httpcache cache public GETs (scope.go)
-	srv.AroundOperations(boundOperations(cfg.OperationTimeout))
+	srv.AroundOperations(boundOperations(cfg.OperationTimeout, cfg.AnonymousReadTimeout))
 	srv.AroundOperations(boundStreams(cfg.Streams, streamObs))
 	if cfg.Observer != nil {
 		srv.AroundResponses(observeResponses(cfg.Observer))

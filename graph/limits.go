@@ -29,6 +29,12 @@ type Limits struct {
 	AnonymousComplexity int
 	// KeyComplexity bounds the cost for partner and admin keys; default 50,000.
 	KeyComplexity int
+	// MaxFilterDepth bounds the nesting of input objects in one `where` argument (and, or,
+	// not and has…With each open one); default 8.
+	MaxFilterDepth int
+	// MaxFilterConditions bounds the conditions of one `where` argument (each field, each
+	// list element of an …In field, each has…With element); default 100.
+	MaxFilterConditions int
 }
 
 func (l Limits) withDefaults() Limits {
@@ -43,6 +49,8 @@ func (l Limits) withDefaults() Limits {
 	def(&l.MaxFields, 100)
 	def(&l.AnonymousComplexity, 2_000)
 	def(&l.KeyComplexity, 50_000)
+	def(&l.MaxFilterDepth, 8)
+	def(&l.MaxFilterConditions, 100)
 	return l
 }
 
@@ -70,7 +78,7 @@ func (s shapeLimit) MutateOperationContext(ctx context.Context, oc *graphql.Oper
 	if oc.Operation == nil {
 		return nil
 	}
-	w := walker{ctx: ctx, vars: oc.Variables, memo: map[fragmentKey]measure{}, visiting: map[string]bool{}}
+	w := walker{ctx: ctx, limits: s.Limits, vars: oc.Variables, memo: map[fragmentKey]measure{}, visiting: map[string]bool{}}
 	m := w.walk(oc.Operation.SelectionSet, 0)
 	if w.err != nil {
 		return w.err
@@ -124,6 +132,7 @@ type fragmentKey struct {
 // ctx ends or after maxWalkSteps selections.
 type walker struct {
 	ctx      context.Context
+	limits   Limits
 	vars     map[string]any
 	memo     map[fragmentKey]measure
 	visiting map[string]bool
@@ -191,7 +200,7 @@ func (w *walker) field(f *ast.Field, page int) measure {
 		return m
 	case isConnection(f.Definition):
 		inner := w.walk(f.SelectionSet, pageSize(f, w.vars))
-		m.add(measure{depth: 1 + inner.depth, cost: min(1+inner.cost, maxMeasure), aliases: inner.aliases})
+		m.add(measure{depth: 1 + inner.depth, cost: min(1+w.filter(f)+inner.cost, maxMeasure), aliases: inner.aliases})
 	case page > 0 && isEdges(f):
 		inner := w.walk(f.SelectionSet, 0)
 		inner.cost = min(inner.cost*max(page, 1), maxMeasure) // inner.cost < 2^40, page ≤ 100
@@ -203,6 +212,68 @@ func (w *walker) field(f *ast.Field, page int) measure {
 		m.add(measure{depth: 1 + inner.depth, cost: min(1+inner.cost, maxMeasure), aliases: inner.aliases})
 	}
 	return m
+}
+
+// edgeFilterCost is what one has…With condition costs: a subquery per row.
+const edgeFilterCost = 10
+
+// filter checks the `where` argument of f against the filter limits and returns its cost:
+// one per condition and edgeFilterCost per has…With condition. Fifty has…With levels
+// (2 KB) kept PostgreSQL busy for the whole operation timeout without this bound.
+func (w *walker) filter(f *ast.Field) int {
+	arg := f.Arguments.ForName("where")
+	if arg == nil {
+		return 0
+	}
+	v, err := arg.Value.Value(w.vars)
+	if err != nil {
+		return 0 // gqlgen reports bad variables itself
+	}
+	s := filterShape(v)
+	switch {
+	case s.depth > w.limits.MaxFilterDepth:
+		w.err = limitError(apperr.DepthLimitExceeded, fmt.Sprintf("the filter of %s is nested %d levels deep, more than the limit of %d", f.Name, s.depth, w.limits.MaxFilterDepth))
+	case s.conditions > w.limits.MaxFilterConditions:
+		w.err = limitError(apperr.ComplexityLimitExceeded, fmt.Sprintf("the filter of %s has %d conditions, more than the limit of %d", f.Name, s.conditions, w.limits.MaxFilterConditions))
+	}
+	return s.conditions + edgeFilterCost*s.edges
+}
+
+// shape is the size of a filter value.
+type shape struct{ depth, conditions, edges int }
+
+// filterShape measures a `where` value (input objects as maps, lists as slices).
+func filterShape(v any) shape {
+	var s shape
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			switch inner := filterShape(x); {
+			case k == "and" || k == "or" || k == "not":
+				s.depth, s.conditions, s.edges = max(s.depth, inner.depth), s.conditions+inner.conditions, s.edges+inner.edges
+			case strings.HasPrefix(k, "has") && strings.HasSuffix(k, "With"):
+				n := elements(x)
+				s.depth, s.conditions, s.edges = max(s.depth, inner.depth), s.conditions+inner.conditions+n, s.edges+inner.edges+n
+			default:
+				s.conditions += max(elements(x), 1)
+			}
+		}
+		s.depth++
+	case []any:
+		for _, x := range v {
+			inner := filterShape(x)
+			s.depth, s.conditions, s.edges = max(s.depth, inner.depth), s.conditions+inner.conditions, s.edges+inner.edges
+		}
+	}
+	return s
+}
+
+// elements is the length of a list value, 1 for anything else.
+func elements(v any) int {
+	if l, ok := v.([]any); ok {
+		return len(l)
+	}
+	return 1
 }
 
 // pageSize is the rows connection field f can return: first (or last), else MaxPageSize.

@@ -23,7 +23,7 @@ func loadQuery(t *testing.T, query string) *ast.OperationDefinition {
 
 func measureOf(t *testing.T, query string, vars map[string]any) measure {
 	t.Helper()
-	w := walker{ctx: context.Background(), vars: vars, memo: map[fragmentKey]measure{}, visiting: map[string]bool{}}
+	w := walker{ctx: context.Background(), limits: Limits{}.withDefaults(), vars: vars, memo: map[fragmentKey]measure{}, visiting: map[string]bool{}}
 	m := w.walk(loadQuery(t, query).SelectionSet, 0)
 	if w.err != nil {
 		t.Fatalf("walk: %v", w.err)
@@ -85,5 +85,43 @@ func TestWalkerObservesContext(t *testing.T) {
 	err := shapeLimit{Limits{}.withDefaults()}.MutateOperationContext(ctx, &graphql.OperationContext{Operation: op})
 	if err == nil || err.Extensions["code"] != "UNAVAILABLE" {
 		t.Fatalf("got %v, want UNAVAILABLE", err)
+	}
+}
+
+func TestFilterShape(t *testing.T) {
+	obj := func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	}
+	tests := []struct {
+		name string
+		v    any
+		want shape
+	}{
+		{"none", nil, shape{}},
+		{"one field", obj("slug", "x"), shape{1, 1, 0}},
+		{"an In list counts its elements", obj("slugIn", []any{"a", "b", "c"}), shape{1, 3, 0}},
+		{"boolean edge predicate", obj("hasRegion", true), shape{1, 1, 0}},
+		{"edge filter", obj("hasRegionWith", []any{obj("code", "EUR")}), shape{2, 2, 1}},
+		{"two edge elements", obj("hasRegionWith", []any{obj("code", "EUR"), obj("code", "AFR")}), shape{2, 4, 2}},
+		{"not and or nest", obj("not", obj("or", []any{obj("slug", "a"), obj("and", []any{obj("slug", "b")})})), shape{4, 2, 0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := filterShape(tt.v); got != tt.want {
+				t.Fatalf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestFilterCost(t *testing.T) {
+	got := measureOf(t, `{ launches(first: 1, where: {slug: "a", hasRegionWith: [{code: "EUR"}]}) { totalCount } }`, nil)
+	// launches 1 + conditions (slug, the region element, code) 3 + one edge 10 + totalCount 1
+	if want := (measure{depth: 2, cost: 1 + 3 + edgeFilterCost + 1}); got != want {
+		t.Fatalf("got %+v, want %+v", got, want)
 	}
 }

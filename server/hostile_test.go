@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"launchgraph/internal/store"
 	"launchgraph/internal/store/storetest"
 )
 
@@ -50,11 +52,17 @@ func manyFragments(n int) string {
 	return "{ " + spreads.String() + "} " + defs.String()
 }
 
-// runHostile sends each case anonymously to a production-mode server and checks that it
-// is refused with its code, in bounded CPU, reply size and memory.
+// runHostile sends each case anonymously to a production-mode server on SQLite and checks
+// that it is refused with its code, in bounded CPU, reply size and memory.
 func runHostile(t *testing.T, cases []hostileCase) {
 	t.Helper()
-	db := seeded(t, storetest.SQLite(t))
+	runHostileOn(t, storetest.SQLite(t), cases)
+}
+
+// runHostileOn is runHostile on db.
+func runHostileOn(t *testing.T, db *store.DB, cases []hostileCase) {
+	t.Helper()
+	seeded(t, db)
 	srv := testServer(t, db, func(c *config) { c.Env, c.Introspection = "production", false })
 	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,4 +123,67 @@ func TestFragmentLevels(t *testing.T) {
 		{name: "27 fragment levels", query: fragmentLevels(27), code: "COMPLEXITY_LIMIT_EXCEEDED", errors: 1},
 		{name: "40 fragment levels", query: fragmentLevels(40), code: "COMPLEXITY_LIMIT_EXCEEDED", errors: 1},
 	})
+}
+
+// deepFilter is a launches filter n edges deep: launch → region → launches → region …,
+// as a GraphQL literal and as a variable value.
+func deepFilter(n int) (literal string, value map[string]any) {
+	key := func(i int) string {
+		if i%2 == 0 {
+			return "hasRegionWith"
+		}
+		return "hasLaunchesWith"
+	}
+	leaf, field := `{slugNEQ: "none"}`, "slugNEQ"
+	if n%2 == 1 { // the innermost object is a region
+		leaf, field = `{codeNEQ: "none"}`, "codeNEQ"
+	}
+	value = map[string]any{field: "none"}
+	for i := n - 1; i >= 0; i-- {
+		value = map[string]any{key(i): []any{value}}
+	}
+	for i := range n {
+		literal += "{" + key(i) + ": ["
+	}
+	return literal + leaf + strings.Repeat("]}", n), value
+}
+
+// Issue 17.3: filters are bounded in depth and breadth.
+func TestDeepFilters(t *testing.T) {
+	const byVariable = `query($w: LaunchWhereInput) { launches(where: $w) { totalCount } }`
+	lit50, var50 := deepFilter(50)
+	lit500, var500 := deepFilter(500)
+	wide := "{or: [" + strings.Repeat(`{slug: "x"} `, 150) + "]}"
+	cases := []hostileCase{
+		{name: "50 deep", query: "{ launches(where: " + lit50 + ") { totalCount } }", code: "DEPTH_LIMIT_EXCEEDED", errors: 1},
+		// The parser stops at 1,000 nested brackets before the filter limit looks.
+		{name: "500 deep", query: "{ launches(where: " + lit500 + ") { totalCount } }", code: "GRAPHQL_PARSE_FAILED", errors: 1},
+		{name: "50 deep in a variable", query: byVariable, vars: map[string]any{"w": var50}, code: "DEPTH_LIMIT_EXCEEDED", errors: 1},
+		{name: "500 deep in a variable", query: byVariable, vars: map[string]any{"w": var500}, code: "DEPTH_LIMIT_EXCEEDED", errors: 1},
+		{name: "150 conditions", query: "{ launches(where: " + wide + ") { totalCount } }", code: "COMPLEXITY_LIMIT_EXCEEDED", errors: 1},
+	}
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) { runHostileOn(t, openDialect(t, name), cases) })
+	}
+}
+
+// Issue 17.3: anonymous queries get a shorter deadline than keys and mutations.
+func TestAnonymousReadTimeout(t *testing.T) {
+	db := seeded(t, storetest.Postgres(t))
+	srv := testServer(t, db, func(c *config) { c.OperationTimeout, c.AnonymousReadTimeout = 10*time.Second, time.Microsecond })
+	const query = `{ launches { totalCount } }`
+	if got := postGQL(t, srv.URL, query, nil); got.code() != "UNAVAILABLE" {
+		t.Fatalf("anonymous: %+v, want UNAVAILABLE", got)
+	}
+	var got launchesResult
+	dataAs(t, srv.URL, adminKey(t, db), query, nil, &got)
+	if got.Launches.TotalCount != 5 {
+		t.Fatalf("admin: %d launches", got.Launches.TotalCount)
+	}
+	l := regLaunch(t, db)
+	var reg registerData
+	mustData(t, srv.URL, registerMutation, map[string]any{"input": regInput(l.ID, "timeout@example.org")}, &reg)
+	if reg.Register.ManageToken == "" {
+		t.Fatal("anonymous register got no token")
+	}
 }

@@ -19,14 +19,15 @@ import (
 func NewServer(logger *slog.Logger, cfg config, db *store.DB, m *metrics.Metrics, shuttingDown *atomic.Bool) http.Handler {
 	streams, stopStreams := context.WithCancel(context.Background())
 	gql := graph.NewHandler(logger, db.Client, graph.HandlerConfig{
-		Introspection:    cfg.Introspection,
-		Limits:           graph.Limits{KeyComplexity: cfg.KeyComplexity},
-		OperationTimeout: cfg.OperationTimeout,
-		Observer:         m,
-		Events:           db.Events,
-		AllowedOrigins:   cfg.AllowedOrigins,
-		Streams:          streams,
-		Outbox:           cfg.Mail.outbox,
+		Introspection:        cfg.Introspection,
+		Limits:               graph.Limits{KeyComplexity: cfg.KeyComplexity},
+		OperationTimeout:     cfg.OperationTimeout,
+		AnonymousReadTimeout: cfg.AnonymousReadTimeout,
+		Observer:             m,
+		Events:               db.Events,
+		AllowedOrigins:       cfg.AllowedOrigins,
+		Streams:              streams,
+		Outbox:               cfg.Mail.outbox,
 	})
 	mux := http.NewServeMux()
 	addRoutes(mux, logger, db, gql, m, shuttingDown, cfg)
