@@ -30,7 +30,7 @@ type Format struct {
 	// Name holds the value of the "name" field.
 	Name string `json:"name,omitempty"`
 	// Description holds the value of the "description" field.
-	Description string `json:"description,omitempty"`
+	Description *string `json:"description,omitempty"`
 	// Usual length in days; null when it varies.
 	TypicalDurationDays *int `json:"typical_duration_days,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -131,7 +131,8 @@ func (_m *Format) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field description", values[i])
 			} else if value.Valid {
-				_m.Description = value.String
+				_m.Description = new(string)
+				*_m.Description = value.String
 			}
 		case format.FieldTypicalDurationDays:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -196,8 +197,10 @@ func (_m *Format) String() string {
 	builder.WriteString("name=")
 	builder.WriteString(_m.Name)
 	builder.WriteString(", ")
-	builder.WriteString("description=")
-	builder.WriteString(_m.Description)
+	if v := _m.Description; v != nil {
+		builder.WriteString("description=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	if v := _m.TypicalDurationDays; v != nil {
 		builder.WriteString("typical_duration_days=")

@@ -250,7 +250,7 @@ func (_c *FormatCreate) createSpec() (*Format, *sqlgraph.CreateSpec) {
 	}
 	if value, ok := _c.mutation.Description(); ok {
 		_spec.SetField(format.FieldDescription, field.TypeString, value)
-		_node.Description = value
+		_node.Description = &value
 	}
 	if value, ok := _c.mutation.TypicalDurationDays(); ok {
 		_spec.SetField(format.FieldTypicalDurationDays, field.TypeInt, value)

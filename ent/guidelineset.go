@@ -30,9 +30,9 @@ type GuidelineSet struct {
 	// Title holds the value of the "title" field.
 	Title string `json:"title,omitempty"`
 	// Summary holds the value of the "summary" field.
-	Summary string `json:"summary,omitempty"`
+	Summary *string `json:"summary,omitempty"`
 	// URL holds the value of the "url" field.
-	URL string `json:"url,omitempty"`
+	URL *string `json:"url,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the GuidelineSetQuery when eager-loading is set.
 	Edges        GuidelineSetEdges `json:"edges"`
@@ -143,13 +143,15 @@ func (_m *GuidelineSet) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field summary", values[i])
 			} else if value.Valid {
-				_m.Summary = value.String
+				_m.Summary = new(string)
+				*_m.Summary = value.String
 			}
 		case guidelineset.FieldURL:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field url", values[i])
 			} else if value.Valid {
-				_m.URL = value.String
+				_m.URL = new(string)
+				*_m.URL = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -212,11 +214,15 @@ func (_m *GuidelineSet) String() string {
 	builder.WriteString("title=")
 	builder.WriteString(_m.Title)
 	builder.WriteString(", ")
-	builder.WriteString("summary=")
-	builder.WriteString(_m.Summary)
+	if v := _m.Summary; v != nil {
+		builder.WriteString("summary=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
-	builder.WriteString("url=")
-	builder.WriteString(_m.URL)
+	if v := _m.URL; v != nil {
+		builder.WriteString("url=")
+		builder.WriteString(*v)
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -266,11 +266,11 @@ func (_c *GuidelineSetCreate) createSpec() (*GuidelineSet, *sqlgraph.CreateSpec)
 	}
 	if value, ok := _c.mutation.Summary(); ok {
 		_spec.SetField(guidelineset.FieldSummary, field.TypeString, value)
-		_node.Summary = value
+		_node.Summary = &value
 	}
 	if value, ok := _c.mutation.URL(); ok {
 		_spec.SetField(guidelineset.FieldURL, field.TypeString, value)
-		_node.URL = value
+		_node.URL = &value
 	}
 	if nodes := _c.mutation.LaunchesIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{

@@ -32,7 +32,7 @@ type Launch struct {
 	// Title holds the value of the "title" field.
 	Title string `json:"title,omitempty"`
 	// Description holds the value of the "description" field.
-	Description string `json:"description,omitempty"`
+	Description *string `json:"description,omitempty"`
 	// RegionID holds the value of the "region_id" field.
 	RegionID int `json:"region_id,omitempty"`
 	// FormatID holds the value of the "format_id" field.
@@ -48,11 +48,11 @@ type Launch struct {
 	// False when only the dates are known: the launch is shown as all-day.
 	TimeConfirmed bool `json:"time_confirmed,omitempty"`
 	// Venue holds the value of the "venue" field.
-	Venue string `json:"venue,omitempty"`
+	Venue *string `json:"venue,omitempty"`
 	// Online holds the value of the "online" field.
 	Online bool `json:"online,omitempty"`
 	// OnlineURL holds the value of the "online_url" field.
-	OnlineURL string `json:"online_url,omitempty"`
+	OnlineURL *string `json:"online_url,omitempty"`
 	// ISO 639-1 codes of the working languages.
 	Languages []string `json:"languages,omitempty"`
 	// Organisations hosting the launch.
@@ -68,7 +68,7 @@ type Launch struct {
 	// RegistrationClosesAt holds the value of the "registration_closes_at" field.
 	RegistrationClosesAt *time.Time `json:"registration_closes_at,omitempty"`
 	// Public page the facts were taken from.
-	SourceURL string `json:"source_url,omitempty"`
+	SourceURL *string `json:"source_url,omitempty"`
 	// Counts updates; calendar feeds publish it as SEQUENCE.
 	Revision int `json:"revision,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -233,7 +233,8 @@ func (_m *Launch) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field description", values[i])
 			} else if value.Valid {
-				_m.Description = value.String
+				_m.Description = new(string)
+				*_m.Description = value.String
 			}
 		case launch.FieldRegionID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -281,7 +282,8 @@ func (_m *Launch) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field venue", values[i])
 			} else if value.Valid {
-				_m.Venue = value.String
+				_m.Venue = new(string)
+				*_m.Venue = value.String
 			}
 		case launch.FieldOnline:
 			if value, ok := values[i].(*sql.NullBool); !ok {
@@ -293,7 +295,8 @@ func (_m *Launch) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field online_url", values[i])
 			} else if value.Valid {
-				_m.OnlineURL = value.String
+				_m.OnlineURL = new(string)
+				*_m.OnlineURL = value.String
 			}
 		case launch.FieldLanguages:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -348,7 +351,8 @@ func (_m *Launch) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field source_url", values[i])
 			} else if value.Valid {
-				_m.SourceURL = value.String
+				_m.SourceURL = new(string)
+				*_m.SourceURL = value.String
 			}
 		case launch.FieldRevision:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -437,8 +441,10 @@ func (_m *Launch) String() string {
 	builder.WriteString("title=")
 	builder.WriteString(_m.Title)
 	builder.WriteString(", ")
-	builder.WriteString("description=")
-	builder.WriteString(_m.Description)
+	if v := _m.Description; v != nil {
+		builder.WriteString("description=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	builder.WriteString("region_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.RegionID))
@@ -461,14 +467,18 @@ func (_m *Launch) String() string {
 	builder.WriteString("time_confirmed=")
 	builder.WriteString(fmt.Sprintf("%v", _m.TimeConfirmed))
 	builder.WriteString(", ")
-	builder.WriteString("venue=")
-	builder.WriteString(_m.Venue)
+	if v := _m.Venue; v != nil {
+		builder.WriteString("venue=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	builder.WriteString("online=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Online))
 	builder.WriteString(", ")
-	builder.WriteString("online_url=")
-	builder.WriteString(_m.OnlineURL)
+	if v := _m.OnlineURL; v != nil {
+		builder.WriteString("online_url=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	builder.WriteString("languages=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Languages))
@@ -497,8 +507,10 @@ func (_m *Launch) String() string {
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteString(", ")
-	builder.WriteString("source_url=")
-	builder.WriteString(_m.SourceURL)
+	if v := _m.SourceURL; v != nil {
+		builder.WriteString("source_url=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	builder.WriteString("revision=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Revision))

@@ -613,7 +613,7 @@ func (_c *LaunchCreate) createSpec() (*Launch, *sqlgraph.CreateSpec) {
 	}
 	if value, ok := _c.mutation.Description(); ok {
 		_spec.SetField(launch.FieldDescription, field.TypeString, value)
-		_node.Description = value
+		_node.Description = &value
 	}
 	if value, ok := _c.mutation.Status(); ok {
 		_spec.SetField(launch.FieldStatus, field.TypeEnum, value)
@@ -637,7 +637,7 @@ func (_c *LaunchCreate) createSpec() (*Launch, *sqlgraph.CreateSpec) {
 	}
 	if value, ok := _c.mutation.Venue(); ok {
 		_spec.SetField(launch.FieldVenue, field.TypeString, value)
-		_node.Venue = value
+		_node.Venue = &value
 	}
 	if value, ok := _c.mutation.Online(); ok {
 		_spec.SetField(launch.FieldOnline, field.TypeBool, value)
@@ -645,7 +645,7 @@ func (_c *LaunchCreate) createSpec() (*Launch, *sqlgraph.CreateSpec) {
 	}
 	if value, ok := _c.mutation.OnlineURL(); ok {
 		_spec.SetField(launch.FieldOnlineURL, field.TypeString, value)
-		_node.OnlineURL = value
+		_node.OnlineURL = &value
 	}
 	if value, ok := _c.mutation.Languages(); ok {
 		_spec.SetField(launch.FieldLanguages, field.TypeJSON, value)
@@ -677,7 +677,7 @@ func (_c *LaunchCreate) createSpec() (*Launch, *sqlgraph.CreateSpec) {
 	}
 	if value, ok := _c.mutation.SourceURL(); ok {
 		_spec.SetField(launch.FieldSourceURL, field.TypeString, value)
-		_node.SourceURL = value
+		_node.SourceURL = &value
 	}
 	if value, ok := _c.mutation.Revision(); ok {
 		_spec.SetField(launch.FieldRevision, field.TypeInt, value)

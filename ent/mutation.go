@@ -2033,7 +2033,7 @@ func (m *FormatMutation) Description() (r string, exists bool) {
 // OldDescription returns the old "description" field's value of the Format entity.
 // If the Format object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FormatMutation) OldDescription(ctx context.Context) (v string, err error) {
+func (m *FormatMutation) OldDescription(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldDescription is only allowed on UpdateOne operations")
 	}
@@ -2875,7 +2875,7 @@ func (m *GuidelineSetMutation) Summary() (r string, exists bool) {
 // OldSummary returns the old "summary" field's value of the GuidelineSet entity.
 // If the GuidelineSet object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *GuidelineSetMutation) OldSummary(ctx context.Context) (v string, err error) {
+func (m *GuidelineSetMutation) OldSummary(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldSummary is only allowed on UpdateOne operations")
 	}
@@ -2924,7 +2924,7 @@ func (m *GuidelineSetMutation) URL() (r string, exists bool) {
 // OldURL returns the old "url" field's value of the GuidelineSet entity.
 // If the GuidelineSet object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *GuidelineSetMutation) OldURL(ctx context.Context) (v string, err error) {
+func (m *GuidelineSetMutation) OldURL(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldURL is only allowed on UpdateOne operations")
 	}
@@ -4423,7 +4423,7 @@ func (m *LaunchMutation) Description() (r string, exists bool) {
 // OldDescription returns the old "description" field's value of the Launch entity.
 // If the Launch object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *LaunchMutation) OldDescription(ctx context.Context) (v string, err error) {
+func (m *LaunchMutation) OldDescription(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldDescription is only allowed on UpdateOne operations")
 	}
@@ -4724,7 +4724,7 @@ func (m *LaunchMutation) Venue() (r string, exists bool) {
 // OldVenue returns the old "venue" field's value of the Launch entity.
 // If the Launch object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *LaunchMutation) OldVenue(ctx context.Context) (v string, err error) {
+func (m *LaunchMutation) OldVenue(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldVenue is only allowed on UpdateOne operations")
 	}
@@ -4809,7 +4809,7 @@ func (m *LaunchMutation) OnlineURL() (r string, exists bool) {
 // OldOnlineURL returns the old "online_url" field's value of the Launch entity.
 // If the Launch object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *LaunchMutation) OldOnlineURL(ctx context.Context) (v string, err error) {
+func (m *LaunchMutation) OldOnlineURL(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldOnlineURL is only allowed on UpdateOne operations")
 	}
@@ -5200,7 +5200,7 @@ func (m *LaunchMutation) SourceURL() (r string, exists bool) {
 // OldSourceURL returns the old "source_url" field's value of the Launch entity.
 // If the Launch object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *LaunchMutation) OldSourceURL(ctx context.Context) (v string, err error) {
+func (m *LaunchMutation) OldSourceURL(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldSourceURL is only allowed on UpdateOne operations")
 	}
@@ -6942,7 +6942,7 @@ func (m *NotificationMutation) LastError() (r string, exists bool) {
 // OldLastError returns the old "last_error" field's value of the Notification entity.
 // If the Notification object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *NotificationMutation) OldLastError(ctx context.Context) (v string, err error) {
+func (m *NotificationMutation) OldLastError(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldLastError is only allowed on UpdateOne operations")
 	}
@@ -9317,7 +9317,7 @@ func (m *RegistrantMutation) Organisation() (r string, exists bool) {
 // OldOrganisation returns the old "organisation" field's value of the Registrant entity.
 // If the Registrant object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *RegistrantMutation) OldOrganisation(ctx context.Context) (v string, err error) {
+func (m *RegistrantMutation) OldOrganisation(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldOrganisation is only allowed on UpdateOne operations")
 	}
@@ -9366,7 +9366,7 @@ func (m *RegistrantMutation) JobTitle() (r string, exists bool) {
 // OldJobTitle returns the old "job_title" field's value of the Registrant entity.
 // If the Registrant object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *RegistrantMutation) OldJobTitle(ctx context.Context) (v string, err error) {
+func (m *RegistrantMutation) OldJobTitle(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldJobTitle is only allowed on UpdateOne operations")
 	}
@@ -9415,7 +9415,7 @@ func (m *RegistrantMutation) Country() (r string, exists bool) {
 // OldCountry returns the old "country" field's value of the Registrant entity.
 // If the Registrant object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *RegistrantMutation) OldCountry(ctx context.Context) (v string, err error) {
+func (m *RegistrantMutation) OldCountry(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldCountry is only allowed on UpdateOne operations")
 	}
@@ -9776,7 +9776,7 @@ func (m *RegistrantMutation) RejectionReason() (r string, exists bool) {
 // OldRejectionReason returns the old "rejection_reason" field's value of the Registrant entity.
 // If the Registrant object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *RegistrantMutation) OldRejectionReason(ctx context.Context) (v string, err error) {
+func (m *RegistrantMutation) OldRejectionReason(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldRejectionReason is only allowed on UpdateOne operations")
 	}
@@ -9825,7 +9825,7 @@ func (m *RegistrantMutation) Language() (r string, exists bool) {
 // OldLanguage returns the old "language" field's value of the Registrant entity.
 // If the Registrant object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *RegistrantMutation) OldLanguage(ctx context.Context) (v string, err error) {
+func (m *RegistrantMutation) OldLanguage(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldLanguage is only allowed on UpdateOne operations")
 	}
@@ -10789,7 +10789,7 @@ func (m *SessionMutation) Description() (r string, exists bool) {
 // OldDescription returns the old "description" field's value of the Session entity.
 // If the Session object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *SessionMutation) OldDescription(ctx context.Context) (v string, err error) {
+func (m *SessionMutation) OldDescription(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldDescription is only allowed on UpdateOne operations")
 	}
@@ -10982,7 +10982,7 @@ func (m *SessionMutation) Room() (r string, exists bool) {
 // OldRoom returns the old "room" field's value of the Session entity.
 // If the Session object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *SessionMutation) OldRoom(ctx context.Context) (v string, err error) {
+func (m *SessionMutation) OldRoom(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldRoom is only allowed on UpdateOne operations")
 	}
@@ -11031,7 +11031,7 @@ func (m *SessionMutation) Channel() (r string, exists bool) {
 // OldChannel returns the old "channel" field's value of the Session entity.
 // If the Session object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *SessionMutation) OldChannel(ctx context.Context) (v string, err error) {
+func (m *SessionMutation) OldChannel(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldChannel is only allowed on UpdateOne operations")
 	}
@@ -12156,7 +12156,7 @@ func (m *SpeakerMutation) Title() (r string, exists bool) {
 // OldTitle returns the old "title" field's value of the Speaker entity.
 // If the Speaker object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *SpeakerMutation) OldTitle(ctx context.Context) (v string, err error) {
+func (m *SpeakerMutation) OldTitle(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
 	}
@@ -12205,7 +12205,7 @@ func (m *SpeakerMutation) Affiliation() (r string, exists bool) {
 // OldAffiliation returns the old "affiliation" field's value of the Speaker entity.
 // If the Speaker object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *SpeakerMutation) OldAffiliation(ctx context.Context) (v string, err error) {
+func (m *SpeakerMutation) OldAffiliation(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldAffiliation is only allowed on UpdateOne operations")
 	}
@@ -12254,7 +12254,7 @@ func (m *SpeakerMutation) Bio() (r string, exists bool) {
 // OldBio returns the old "bio" field's value of the Speaker entity.
 // If the Speaker object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *SpeakerMutation) OldBio(ctx context.Context) (v string, err error) {
+func (m *SpeakerMutation) OldBio(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldBio is only allowed on UpdateOne operations")
 	}

@@ -338,7 +338,7 @@ func (_c *NotificationCreate) createSpec() (*Notification, *sqlgraph.CreateSpec)
 	}
 	if value, ok := _c.mutation.LastError(); ok {
 		_spec.SetField(notification.FieldLastError, field.TypeString, value)
-		_node.LastError = value
+		_node.LastError = &value
 	}
 	if value, ok := _c.mutation.NextAttemptAt(); ok {
 		_spec.SetField(notification.FieldNextAttemptAt, field.TypeTime, value)

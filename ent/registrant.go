@@ -31,11 +31,11 @@ type Registrant struct {
 	// Lower-cased email: one live registration per launch and address.
 	EmailKey string `json:"email_key,omitempty"`
 	// Organisation holds the value of the "organisation" field.
-	Organisation string `json:"organisation,omitempty"`
+	Organisation *string `json:"organisation,omitempty"`
 	// JobTitle holds the value of the "job_title" field.
-	JobTitle string `json:"job_title,omitempty"`
+	JobTitle *string `json:"job_title,omitempty"`
 	// ISO 3166-1 alpha-2.
-	Country string `json:"country,omitempty"`
+	Country *string `json:"country,omitempty"`
 	// Stakeholder holds the value of the "stakeholder" field.
 	Stakeholder registrant.Stakeholder `json:"stakeholder,omitempty"`
 	// Attendance holds the value of the "attendance" field.
@@ -51,9 +51,9 @@ type Registrant struct {
 	// Hex SHA-256 of the registrant's manage token; the token itself is never stored.
 	ManageTokenHash string `json:"-"`
 	// RejectionReason holds the value of the "rejection_reason" field.
-	RejectionReason string `json:"rejection_reason,omitempty"`
+	RejectionReason *string `json:"rejection_reason,omitempty"`
 	// Preferred language for messages: ar, zh, en, fr, ru or es.
-	Language string `json:"language,omitempty"`
+	Language *string `json:"language,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the RegistrantQuery when eager-loading is set.
 	Edges        RegistrantEdges `json:"edges"`
@@ -154,19 +154,22 @@ func (_m *Registrant) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field organisation", values[i])
 			} else if value.Valid {
-				_m.Organisation = value.String
+				_m.Organisation = new(string)
+				*_m.Organisation = value.String
 			}
 		case registrant.FieldJobTitle:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field job_title", values[i])
 			} else if value.Valid {
-				_m.JobTitle = value.String
+				_m.JobTitle = new(string)
+				*_m.JobTitle = value.String
 			}
 		case registrant.FieldCountry:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field country", values[i])
 			} else if value.Valid {
-				_m.Country = value.String
+				_m.Country = new(string)
+				*_m.Country = value.String
 			}
 		case registrant.FieldStakeholder:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -216,13 +219,15 @@ func (_m *Registrant) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field rejection_reason", values[i])
 			} else if value.Valid {
-				_m.RejectionReason = value.String
+				_m.RejectionReason = new(string)
+				*_m.RejectionReason = value.String
 			}
 		case registrant.FieldLanguage:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field language", values[i])
 			} else if value.Valid {
-				_m.Language = value.String
+				_m.Language = new(string)
+				*_m.Language = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -283,14 +288,20 @@ func (_m *Registrant) String() string {
 	builder.WriteString("email_key=")
 	builder.WriteString(_m.EmailKey)
 	builder.WriteString(", ")
-	builder.WriteString("organisation=")
-	builder.WriteString(_m.Organisation)
+	if v := _m.Organisation; v != nil {
+		builder.WriteString("organisation=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
-	builder.WriteString("job_title=")
-	builder.WriteString(_m.JobTitle)
+	if v := _m.JobTitle; v != nil {
+		builder.WriteString("job_title=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
-	builder.WriteString("country=")
-	builder.WriteString(_m.Country)
+	if v := _m.Country; v != nil {
+		builder.WriteString("country=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	builder.WriteString("stakeholder=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Stakeholder))
@@ -316,11 +327,15 @@ func (_m *Registrant) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("manage_token_hash=<sensitive>")
 	builder.WriteString(", ")
-	builder.WriteString("rejection_reason=")
-	builder.WriteString(_m.RejectionReason)
+	if v := _m.RejectionReason; v != nil {
+		builder.WriteString("rejection_reason=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
-	builder.WriteString("language=")
-	builder.WriteString(_m.Language)
+	if v := _m.Language; v != nil {
+		builder.WriteString("language=")
+		builder.WriteString(*v)
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -433,15 +433,15 @@ func (_c *RegistrantCreate) createSpec() (*Registrant, *sqlgraph.CreateSpec) {
 	}
 	if value, ok := _c.mutation.Organisation(); ok {
 		_spec.SetField(registrant.FieldOrganisation, field.TypeString, value)
-		_node.Organisation = value
+		_node.Organisation = &value
 	}
 	if value, ok := _c.mutation.JobTitle(); ok {
 		_spec.SetField(registrant.FieldJobTitle, field.TypeString, value)
-		_node.JobTitle = value
+		_node.JobTitle = &value
 	}
 	if value, ok := _c.mutation.Country(); ok {
 		_spec.SetField(registrant.FieldCountry, field.TypeString, value)
-		_node.Country = value
+		_node.Country = &value
 	}
 	if value, ok := _c.mutation.Stakeholder(); ok {
 		_spec.SetField(registrant.FieldStakeholder, field.TypeEnum, value)
@@ -473,11 +473,11 @@ func (_c *RegistrantCreate) createSpec() (*Registrant, *sqlgraph.CreateSpec) {
 	}
 	if value, ok := _c.mutation.RejectionReason(); ok {
 		_spec.SetField(registrant.FieldRejectionReason, field.TypeString, value)
-		_node.RejectionReason = value
+		_node.RejectionReason = &value
 	}
 	if value, ok := _c.mutation.Language(); ok {
 		_spec.SetField(registrant.FieldLanguage, field.TypeString, value)
-		_node.Language = value
+		_node.Language = &value
 	}
 	if nodes := _c.mutation.LaunchIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{

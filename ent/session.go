@@ -31,7 +31,7 @@ type Session struct {
 	// Title holds the value of the "title" field.
 	Title string `json:"title,omitempty"`
 	// Description holds the value of the "description" field.
-	Description string `json:"description,omitempty"`
+	Description *string `json:"description,omitempty"`
 	// Kind holds the value of the "kind" field.
 	Kind session.Kind `json:"kind,omitempty"`
 	// StartsAt holds the value of the "starts_at" field.
@@ -41,9 +41,9 @@ type Session struct {
 	// False when only the day is known.
 	TimeConfirmed bool `json:"time_confirmed,omitempty"`
 	// Room holds the value of the "room" field.
-	Room string `json:"room,omitempty"`
+	Room *string `json:"room,omitempty"`
 	// Online channel, e.g. Zoom.
-	Channel string `json:"channel,omitempty"`
+	Channel *string `json:"channel,omitempty"`
 	// InterpretationLanguages holds the value of the "interpretation_languages" field.
 	InterpretationLanguages []string `json:"interpretation_languages,omitempty"`
 	// Position holds the value of the "position" field.
@@ -175,7 +175,8 @@ func (_m *Session) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field description", values[i])
 			} else if value.Valid {
-				_m.Description = value.String
+				_m.Description = new(string)
+				*_m.Description = value.String
 			}
 		case session.FieldKind:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -205,13 +206,15 @@ func (_m *Session) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field room", values[i])
 			} else if value.Valid {
-				_m.Room = value.String
+				_m.Room = new(string)
+				*_m.Room = value.String
 			}
 		case session.FieldChannel:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field channel", values[i])
 			} else if value.Valid {
-				_m.Channel = value.String
+				_m.Channel = new(string)
+				*_m.Channel = value.String
 			}
 		case session.FieldInterpretationLanguages:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -299,8 +302,10 @@ func (_m *Session) String() string {
 	builder.WriteString("title=")
 	builder.WriteString(_m.Title)
 	builder.WriteString(", ")
-	builder.WriteString("description=")
-	builder.WriteString(_m.Description)
+	if v := _m.Description; v != nil {
+		builder.WriteString("description=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	builder.WriteString("kind=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Kind))
@@ -314,11 +319,15 @@ func (_m *Session) String() string {
 	builder.WriteString("time_confirmed=")
 	builder.WriteString(fmt.Sprintf("%v", _m.TimeConfirmed))
 	builder.WriteString(", ")
-	builder.WriteString("room=")
-	builder.WriteString(_m.Room)
+	if v := _m.Room; v != nil {
+		builder.WriteString("room=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
-	builder.WriteString("channel=")
-	builder.WriteString(_m.Channel)
+	if v := _m.Channel; v != nil {
+		builder.WriteString("channel=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	builder.WriteString("interpretation_languages=")
 	builder.WriteString(fmt.Sprintf("%v", _m.InterpretationLanguages))

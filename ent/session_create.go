@@ -398,7 +398,7 @@ func (_c *SessionCreate) createSpec() (*Session, *sqlgraph.CreateSpec) {
 	}
 	if value, ok := _c.mutation.Description(); ok {
 		_spec.SetField(session.FieldDescription, field.TypeString, value)
-		_node.Description = value
+		_node.Description = &value
 	}
 	if value, ok := _c.mutation.Kind(); ok {
 		_spec.SetField(session.FieldKind, field.TypeEnum, value)
@@ -418,11 +418,11 @@ func (_c *SessionCreate) createSpec() (*Session, *sqlgraph.CreateSpec) {
 	}
 	if value, ok := _c.mutation.Room(); ok {
 		_spec.SetField(session.FieldRoom, field.TypeString, value)
-		_node.Room = value
+		_node.Room = &value
 	}
 	if value, ok := _c.mutation.Channel(); ok {
 		_spec.SetField(session.FieldChannel, field.TypeString, value)
-		_node.Channel = value
+		_node.Channel = &value
 	}
 	if value, ok := _c.mutation.InterpretationLanguages(); ok {
 		_spec.SetField(session.FieldInterpretationLanguages, field.TypeJSON, value)

@@ -24,11 +24,11 @@ type Speaker struct {
 	// Name holds the value of the "name" field.
 	Name string `json:"name,omitempty"`
 	// Job title or honorific.
-	Title string `json:"title,omitempty"`
+	Title *string `json:"title,omitempty"`
 	// Affiliation holds the value of the "affiliation" field.
-	Affiliation string `json:"affiliation,omitempty"`
+	Affiliation *string `json:"affiliation,omitempty"`
 	// Bio holds the value of the "bio" field.
-	Bio string `json:"bio,omitempty"`
+	Bio *string `json:"bio,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the SpeakerQuery when eager-loading is set.
 	Edges        SpeakerEdges `json:"edges"`
@@ -111,19 +111,22 @@ func (_m *Speaker) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field title", values[i])
 			} else if value.Valid {
-				_m.Title = value.String
+				_m.Title = new(string)
+				*_m.Title = value.String
 			}
 		case speaker.FieldAffiliation:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field affiliation", values[i])
 			} else if value.Valid {
-				_m.Affiliation = value.String
+				_m.Affiliation = new(string)
+				*_m.Affiliation = value.String
 			}
 		case speaker.FieldBio:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field bio", values[i])
 			} else if value.Valid {
-				_m.Bio = value.String
+				_m.Bio = new(string)
+				*_m.Bio = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -175,14 +178,20 @@ func (_m *Speaker) String() string {
 	builder.WriteString("name=")
 	builder.WriteString(_m.Name)
 	builder.WriteString(", ")
-	builder.WriteString("title=")
-	builder.WriteString(_m.Title)
+	if v := _m.Title; v != nil {
+		builder.WriteString("title=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
-	builder.WriteString("affiliation=")
-	builder.WriteString(_m.Affiliation)
+	if v := _m.Affiliation; v != nil {
+		builder.WriteString("affiliation=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
-	builder.WriteString("bio=")
-	builder.WriteString(_m.Bio)
+	if v := _m.Bio; v != nil {
+		builder.WriteString("bio=")
+		builder.WriteString(*v)
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -240,15 +240,15 @@ func (_c *SpeakerCreate) createSpec() (*Speaker, *sqlgraph.CreateSpec) {
 	}
 	if value, ok := _c.mutation.Title(); ok {
 		_spec.SetField(speaker.FieldTitle, field.TypeString, value)
-		_node.Title = value
+		_node.Title = &value
 	}
 	if value, ok := _c.mutation.Affiliation(); ok {
 		_spec.SetField(speaker.FieldAffiliation, field.TypeString, value)
-		_node.Affiliation = value
+		_node.Affiliation = &value
 	}
 	if value, ok := _c.mutation.Bio(); ok {
 		_spec.SetField(speaker.FieldBio, field.TypeString, value)
-		_node.Bio = value
+		_node.Bio = &value
 	}
 	if nodes := _c.mutation.SessionsIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{

@@ -4,6 +4,7 @@ import (
 	"launchgraph/ent"
 	"launchgraph/ent/schema/schematype"
 	"launchgraph/internal/i18n"
+	"launchgraph/internal/opt"
 )
 
 // setTranslations stores the translations input of an entity of type typ into its
@@ -23,7 +24,7 @@ func setTranslations(dst *map[string]schematype.Translation, typ string, in []*i
 func launchCoverage(l *ent.Launch) []*i18n.Coverage {
 	cs := i18n.CoverageOf(l.Translations, i18n.Fields[ent.TypeLaunch], map[i18n.Field]string{
 		i18n.FieldTitle:       l.Title,
-		i18n.FieldDescription: l.Description,
+		i18n.FieldDescription: opt.Val(l.Description),
 	})
 	out := make([]*i18n.Coverage, len(cs))
 	for i := range cs {

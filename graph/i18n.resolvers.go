@@ -9,6 +9,7 @@ import (
 	"context"
 	"launchgraph/ent"
 	"launchgraph/internal/i18n"
+	"launchgraph/internal/opt"
 )
 
 // Name is the resolver for the name field.
@@ -28,7 +29,7 @@ func (r *formatResolver) Description(ctx context.Context, obj *ent.Format, lang 
 
 // DescriptionLang is the resolver for the descriptionLang field.
 func (r *formatResolver) DescriptionLang(ctx context.Context, obj *ent.Format, lang *string) (string, error) {
-	return i18n.Served(ctx, obj.Translations, i18n.FieldDescription, obj.Description, lang)
+	return i18n.Served(ctx, obj.Translations, i18n.FieldDescription, opt.Val(obj.Description), lang)
 }
 
 // Title is the resolver for the title field.
@@ -48,7 +49,7 @@ func (r *guidelineSetResolver) Summary(ctx context.Context, obj *ent.GuidelineSe
 
 // SummaryLang is the resolver for the summaryLang field.
 func (r *guidelineSetResolver) SummaryLang(ctx context.Context, obj *ent.GuidelineSet, lang *string) (string, error) {
-	return i18n.Served(ctx, obj.Translations, i18n.FieldSummary, obj.Summary, lang)
+	return i18n.Served(ctx, obj.Translations, i18n.FieldSummary, opt.Val(obj.Summary), lang)
 }
 
 // Title is the resolver for the title field.
@@ -68,7 +69,7 @@ func (r *launchResolver) Description(ctx context.Context, obj *ent.Launch, lang 
 
 // DescriptionLang is the resolver for the descriptionLang field.
 func (r *launchResolver) DescriptionLang(ctx context.Context, obj *ent.Launch, lang *string) (string, error) {
-	return i18n.Served(ctx, obj.Translations, i18n.FieldDescription, obj.Description, lang)
+	return i18n.Served(ctx, obj.Translations, i18n.FieldDescription, opt.Val(obj.Description), lang)
 }
 
 // TranslationCoverage is the resolver for the translationCoverage field.
@@ -113,5 +114,5 @@ func (r *sessionResolver) Description(ctx context.Context, obj *ent.Session, lan
 
 // DescriptionLang is the resolver for the descriptionLang field.
 func (r *sessionResolver) DescriptionLang(ctx context.Context, obj *ent.Session, lang *string) (string, error) {
-	return i18n.Served(ctx, obj.Translations, i18n.FieldDescription, obj.Description, lang)
+	return i18n.Served(ctx, obj.Translations, i18n.FieldDescription, opt.Val(obj.Description), lang)
 }

@@ -151,9 +151,10 @@ func TestRegistrantsCSVConstantMemory(t *testing.T) {
 		if rows != n+7+1 { // the fixture's 7, and the header
 			t.Errorf("%d lines, want %d", rows, n+8)
 		}
-		// The file is ~10 MiB and its rows as ent structs several times that: a small
-		// bound shows that neither is held.
-		if growth > 4<<20 {
+		// The file is ~15 MiB and its rows as ent structs several times that: a bound well
+		// below either shows that neither is held. (Samples vary between +0.5 and +4 MiB
+		// with the machine's load, as the page in flight is caught at different points.)
+		if growth > 8<<20 {
 			t.Errorf("heap grew by %.1f MiB while streaming", float64(growth)/(1<<20))
 		}
 	})

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/mail"
 	"os"
@@ -11,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"launchgraph/ent/notification"
 	"launchgraph/internal/outbox"
 	"launchgraph/internal/store"
 	"launchgraph/internal/store/storetest"
@@ -157,4 +160,62 @@ func TestMailConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestHostileNamesRegister: names with quotes, commas, angle brackets, line breaks, RTL
+// text, emoji or 200 bytes register over HTTP, and the email's To header parses back to
+// exactly the stored name and address (issue 11.1: a `"` used to roll the registration back).
+func TestHostileNamesRegister(t *testing.T) {
+	names := []struct{ in, stored string }{
+		{`O"Brien`, `O"Brien`},
+		{`Tom "T@m"`, `Tom "T@m"`},
+		{`=HYPERLINK("http://x/","x")`, `=HYPERLINK("http://x/","x")`},
+		{`Anna "Ann" Müller`, `Anna "Ann" Müller`},
+		{`Smith, John`, `Smith, John`},
+		{`Eve <eve@evil.example>`, `Eve <eve@evil.example>`},
+		{`a\b (c) ;:@[]`, `a\b (c) ;:@[]`},
+		{`=?utf-8?q?hi?=`, `=?utf-8?q?hi?=`},
+		{"Ada\r\nBcc: evil@example.org", "Ada Bcc: evil@example.org"},
+		{"محمد \u202eالعربي", "محمد \u202eالعربي"},
+		{"🦊 Fox 👩‍👩‍👧", "🦊 Fox 👩‍👩‍👧"},
+		{strings.Repeat("é", 100), strings.Repeat("é", 100)},
+	}
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		l := regLaunch(t, db)
+		ob := outbox.New(outbox.Renderer{From: "COP 2020 Launches <no-reply@launches.test>", PublicURL: "https://launches.test"})
+		srv := testServer(t, db, func(c *config) { c.Mail.outbox = ob })
+		c := newRegClient(srv.URL, "")
+		for i, n := range names {
+			email := "hostile" + strconv.Itoa(i) + "@example.org"
+			in := regInput(l.ID, email)
+			in["name"] = n.in
+			resp, raw := c.post(t, registerMutation, map[string]any{"input": in})
+			if len(resp.Errors) > 0 {
+				t.Errorf("register %q: %s", n.in, raw)
+				continue
+			}
+			var got registerData
+			if err := json.Unmarshal(resp.Data, &got); err != nil {
+				t.Fatal(err)
+			}
+			if r := c.registration(t, got.Register.ManageToken); r == nil || r.Name != n.stored {
+				t.Errorf("registration of %q reads %+v, want name %q", n.in, r, n.stored)
+			}
+			id, _ := strconv.Atoi(got.Register.Registrant.ID)
+			note := db.Client.Notification.Query().Where(notification.RegistrantID(id)).OnlyX(ctx)
+			if note.Status != notification.StatusPENDING || note.Message == nil {
+				t.Errorf("notification of %q: status %s, last error %v", n.in, note.Status, note.LastError != nil)
+				continue
+			}
+			msg, err := mail.ReadMessage(bytes.NewReader(*note.Message))
+			if err != nil {
+				t.Fatalf("message of %q: %v", n.in, err)
+			}
+			to, err := mail.ParseAddress(msg.Header.Get("To"))
+			if err != nil || to.Name != n.stored || to.Address != email {
+				t.Errorf("To %q parses to %+v (%v), want name %q <%s>", msg.Header.Get("To"), to, err, n.stored, email)
+			}
+		}
+	})
 }

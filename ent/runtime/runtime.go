@@ -108,6 +108,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	formatMixinHooks1 := formatMixin[1].Hooks()
+
+	format.Hooks[1] = formatMixinHooks1[0]
 	formatMixinFields0 := formatMixin[0].Fields()
 	_ = formatMixinFields0
 	formatFields := schema.Format{}.Fields()
@@ -158,6 +161,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	guidelinesetMixinHooks1 := guidelinesetMixin[1].Hooks()
+
+	guidelineset.Hooks[1] = guidelinesetMixinHooks1[0]
 	guidelinesetMixinFields0 := guidelinesetMixin[0].Fields()
 	_ = guidelinesetMixinFields0
 	guidelinesetFields := schema.GuidelineSet{}.Fields()
@@ -246,11 +252,14 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	launchMixinHooks1 := launchMixin[1].Hooks()
 	launchHooks := schema.Launch{}.Hooks()
 
-	launch.Hooks[1] = launchHooks[0]
+	launch.Hooks[1] = launchMixinHooks1[0]
 
-	launch.Hooks[2] = launchHooks[1]
+	launch.Hooks[2] = launchHooks[0]
+
+	launch.Hooks[3] = launchHooks[1]
 	launchMixinFields0 := launchMixin[0].Fields()
 	_ = launchMixinFields0
 	launchFields := schema.Launch{}.Fields()
@@ -393,6 +402,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	notificationMixinHooks1 := notificationMixin[1].Hooks()
+
+	notification.Hooks[1] = notificationMixinHooks1[0]
 	notificationMixinFields0 := notificationMixin[0].Fields()
 	_ = notificationMixinFields0
 	notificationFields := schema.Notification{}.Fields()
@@ -525,6 +537,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	registrantMixinHooks1 := registrantMixin[1].Hooks()
+
+	registrant.Hooks[1] = registrantMixinHooks1[0]
 	registrantMixinFields0 := registrantMixin[0].Fields()
 	_ = registrantMixinFields0
 	registrantFields := schema.Registrant{}.Fields()
@@ -623,11 +638,14 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	sessionMixinHooks1 := sessionMixin[1].Hooks()
 	sessionHooks := schema.Session{}.Hooks()
 
-	session.Hooks[1] = sessionHooks[0]
+	session.Hooks[1] = sessionMixinHooks1[0]
 
-	session.Hooks[2] = sessionHooks[1]
+	session.Hooks[2] = sessionHooks[0]
+
+	session.Hooks[3] = sessionHooks[1]
 	sessionMixinFields0 := sessionMixin[0].Fields()
 	_ = sessionMixinFields0
 	sessionFields := schema.Session{}.Fields()
@@ -700,6 +718,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	speakerMixinHooks1 := speakerMixin[1].Hooks()
+
+	speaker.Hooks[1] = speakerMixinHooks1[0]
 	speakerMixinFields0 := speakerMixin[0].Fields()
 	_ = speakerMixinFields0
 	speakerFields := schema.Speaker{}.Fields()

@@ -15,7 +15,9 @@ type Format struct {
 }
 
 // Mixin adds createdAt/updatedAt and translations.
-func (Format) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, TranslatableMixin{}} }
+func (Format) Mixin() []ent.Mixin {
+	return []ent.Mixin{TimeMixin{}, OptionalTextMixin{}, TranslatableMixin{}}
+}
 
 // Fields of the Format.
 func (Format) Fields() []ent.Field {
@@ -29,6 +31,7 @@ func (Format) Fields() []ent.Field {
 			Annotations(entgql.OrderField("NAME"), entgql.Skip(entgql.SkipType)),
 		field.Text("description").
 			Optional().
+			Nillable().
 			MaxLen(4000).
 			Annotations(entgql.Skip(entgql.SkipType)),
 		field.Int("typical_duration_days").

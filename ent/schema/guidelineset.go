@@ -15,7 +15,9 @@ type GuidelineSet struct {
 }
 
 // Mixin adds createdAt/updatedAt and translations.
-func (GuidelineSet) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, TranslatableMixin{}} }
+func (GuidelineSet) Mixin() []ent.Mixin {
+	return []ent.Mixin{TimeMixin{}, OptionalTextMixin{}, TranslatableMixin{}}
+}
 
 // Fields of the GuidelineSet.
 func (GuidelineSet) Fields() []ent.Field {
@@ -29,10 +31,12 @@ func (GuidelineSet) Fields() []ent.Field {
 			Annotations(entgql.OrderField("TITLE"), entgql.Skip(entgql.SkipType)),
 		field.Text("summary").
 			Optional().
+			Nillable().
 			MaxLen(4000).
 			Annotations(entgql.Skip(entgql.SkipType)),
 		field.String("url").
 			Optional().
+			Nillable().
 			MaxLen(2000).
 			Match(httpURL).
 			Annotations(entgql.MapsTo("url")),

@@ -21,7 +21,9 @@ type Launch struct {
 }
 
 // Mixin adds createdAt/updatedAt and translations.
-func (Launch) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, TranslatableMixin{}} }
+func (Launch) Mixin() []ent.Mixin {
+	return []ent.Mixin{TimeMixin{}, OptionalTextMixin{}, TranslatableMixin{}}
+}
 
 // Fields of the Launch.
 func (Launch) Fields() []ent.Field {
@@ -37,6 +39,7 @@ func (Launch) Fields() []ent.Field {
 			Annotations(entgql.OrderField("TITLE"), entgql.Skip(entgql.SkipType)),
 		field.Text("description").
 			Optional().
+			Nillable().
 			MaxLen(20000).
 			Annotations(entgql.Skip(entgql.SkipType)),
 		field.Int("region_id").
@@ -60,11 +63,13 @@ func (Launch) Fields() []ent.Field {
 			Comment("False when only the dates are known: the launch is shown as all-day."),
 		field.String("venue").
 			Optional().
+			Nillable().
 			MaxLen(500),
 		field.Bool("online").
 			Default(false),
 		field.String("online_url").
 			Optional().
+			Nillable().
 			MaxLen(2000).
 			Match(httpURL),
 		field.Strings("languages").
@@ -91,6 +96,7 @@ func (Launch) Fields() []ent.Field {
 			Nillable(),
 		field.String("source_url").
 			Optional().
+			Nillable().
 			MaxLen(2000).
 			Match(httpURL).
 			Comment("Public page the facts were taken from."),

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"context"
 	"time"
 
 	"entgo.io/contrib/entgql"
@@ -32,4 +33,31 @@ func (TimeMixin) Fields() []ent.Field {
 				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
 			),
 	}
+}
+
+// OptionalTextMixin stores an empty optional text as NULL: a client that sends
+// `venue: ""` means "no venue", and the API serves null for it, so that "" and null never
+// both mean "none".
+type OptionalTextMixin struct {
+	mixin.Schema
+}
+
+// Hooks returns the hook that clears the optional string fields a mutation sets to "".
+func (OptionalTextMixin) Hooks() []ent.Hook {
+	return []ent.Hook{emptyAsNull}
+}
+
+// emptyAsNull clears each string field set to "" that can be cleared (ClearField refuses
+// required fields, which keep the value for their validators to judge).
+func emptyAsNull(next ent.Mutator) ent.Mutator {
+	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+		if m.Op().Is(ent.OpCreate | ent.OpUpdate | ent.OpUpdateOne) {
+			for _, name := range m.Fields() {
+				if v, _ := m.Field(name); v == "" {
+					_ = m.ClearField(name)
+				}
+			}
+		}
+		return next.Mutate(ctx, m)
+	})
 }

@@ -15,7 +15,7 @@ type Notification struct {
 }
 
 // Mixin adds createdAt/updatedAt.
-func (Notification) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (Notification) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, OptionalTextMixin{}} }
 
 // Fields of the Notification.
 func (Notification) Fields() []ent.Field {
@@ -45,7 +45,8 @@ func (Notification) Fields() []ent.Field {
 		field.Int("attempts").
 			Default(0),
 		field.String("last_error").
-			Optional(),
+			Optional().
+			Nillable(),
 		field.Time("next_attempt_at").
 			Annotations(entgql.OrderField("NEXT_ATTEMPT_AT")),
 		field.Time("sent_at").

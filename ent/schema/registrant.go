@@ -19,7 +19,7 @@ type Registrant struct {
 }
 
 // Mixin adds createdAt/updatedAt.
-func (Registrant) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (Registrant) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, OptionalTextMixin{}} }
 
 // Fields of the Registrant.
 func (Registrant) Fields() []ent.Field {
@@ -41,12 +41,15 @@ func (Registrant) Fields() []ent.Field {
 			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("organisation").
 			Optional().
+			Nillable().
 			MaxLen(300),
 		field.String("job_title").
 			Optional().
+			Nillable().
 			MaxLen(300),
 		field.String("country").
 			Optional().
+			Nillable().
 			Validate(intl.ValidateCountry).
 			Comment("ISO 3166-1 alpha-2."),
 		field.Enum("stakeholder").
@@ -75,9 +78,11 @@ func (Registrant) Fields() []ent.Field {
 			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("rejection_reason").
 			Optional().
+			Nillable().
 			MaxLen(1000),
 		field.String("language").
 			Optional().
+			Nillable().
 			Comment("Preferred language for messages: ar, zh, en, fr, ru or es."),
 	}
 }

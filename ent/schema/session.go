@@ -18,7 +18,9 @@ type Session struct {
 }
 
 // Mixin adds createdAt/updatedAt and translations.
-func (Session) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, TranslatableMixin{}} }
+func (Session) Mixin() []ent.Mixin {
+	return []ent.Mixin{TimeMixin{}, OptionalTextMixin{}, TranslatableMixin{}}
+}
 
 // Fields of the Session.
 func (Session) Fields() []ent.Field {
@@ -31,6 +33,7 @@ func (Session) Fields() []ent.Field {
 			Annotations(entgql.OrderField("TITLE"), entgql.Skip(entgql.SkipType)),
 		field.Text("description").
 			Optional().
+			Nillable().
 			MaxLen(20000).
 			Annotations(entgql.Skip(entgql.SkipType)),
 		field.Enum("kind").
@@ -45,9 +48,11 @@ func (Session) Fields() []ent.Field {
 			Comment("False when only the day is known."),
 		field.String("room").
 			Optional().
+			Nillable().
 			MaxLen(200),
 		field.String("channel").
 			Optional().
+			Nillable().
 			MaxLen(500).
 			Comment("Online channel, e.g. Zoom."),
 		field.Strings("interpretation_languages").

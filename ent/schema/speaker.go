@@ -15,7 +15,7 @@ type Speaker struct {
 }
 
 // Mixin adds createdAt/updatedAt.
-func (Speaker) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (Speaker) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, OptionalTextMixin{}} }
 
 // Fields of the Speaker.
 func (Speaker) Fields() []ent.Field {
@@ -26,14 +26,17 @@ func (Speaker) Fields() []ent.Field {
 			Annotations(entgql.OrderField("NAME")),
 		field.String("title").
 			Optional().
+			Nillable().
 			MaxLen(300).
 			Comment("Job title or honorific."),
 		field.String("affiliation").
 			Optional().
+			Nillable().
 			MaxLen(300).
 			Annotations(entgql.OrderField("AFFILIATION")),
 		field.Text("bio").
 			Optional().
+			Nillable().
 			MaxLen(10000),
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"launchgraph/ent/predicate"
 	"launchgraph/ent/registrant"
 	"launchgraph/internal/auth"
+	"launchgraph/internal/opt"
 )
 
 // PageSize is the number of registrants read and flushed at a time.
@@ -146,9 +147,9 @@ func fill(row []string, p *ent.Registrant) {
 	row[0] = strconv.Itoa(p.ID)
 	row[1] = Cell(p.Name)
 	row[2] = Cell(p.Email)
-	row[3] = Cell(p.Organisation)
-	row[4] = Cell(p.JobTitle)
-	row[5] = Cell(p.Country)
+	row[3] = Cell(opt.Val(p.Organisation))
+	row[4] = Cell(opt.Val(p.JobTitle))
+	row[5] = Cell(opt.Val(p.Country))
 	row[6] = p.Stakeholder.String()
 	row[7] = p.Attendance.String()
 	row[8] = p.Status.String()
@@ -156,11 +157,11 @@ func fill(row []string, p *ent.Registrant) {
 	if p.WaitlistPosition != nil {
 		row[9] = strconv.Itoa(*p.WaitlistPosition)
 	}
-	row[10] = Cell(p.Language)
+	row[10] = Cell(opt.Val(p.Language))
 	row[11] = stamp(&p.CreatedAt)
 	row[12] = stamp(&p.ConsentAt)
 	row[13] = stamp(p.CheckedInAt)
-	row[14] = Cell(p.RejectionReason)
+	row[14] = Cell(opt.Val(p.RejectionReason))
 }
 
 func stamp(t *time.Time) string {

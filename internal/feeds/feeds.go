@@ -9,6 +9,7 @@
 package feeds
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -26,6 +27,7 @@ import (
 	"launchgraph/internal/auth"
 	"launchgraph/internal/httpcache"
 	"launchgraph/internal/i18n"
+	"launchgraph/internal/opt"
 	"launchgraph/internal/tz"
 )
 
@@ -137,7 +139,7 @@ func AllLaunches(launches []*ent.Launch, lang string) *ics.Calendar {
 		setTimes(e, l.StartsAt, l.EndsAt, !l.TimeConfirmed, home, l.Timezone)
 		setCommon(e, l, lang, l.Revision, l.UpdatedAt)
 		e.SetSummary(i18n.In(l.Translations, i18n.FieldTitle, l.Title, lang))
-		setDescription(e, i18n.In(l.Translations, i18n.FieldDescription, l.Description, lang))
+		setDescription(e, i18n.In(l.Translations, i18n.FieldDescription, opt.Val(l.Description), lang))
 		setLocation(e, location(l, ""))
 	}
 	zones.addTo(cal)
@@ -168,15 +170,12 @@ func Programme(l *ent.Launch, sessions []*ent.Session, lang string) *ics.Calenda
 		}
 		setCommon(e, l, lang, s.Revision+l.Revision, modified)
 		e.SetSummary(i18n.In(s.Translations, i18n.FieldTitle, s.Title, lang))
-		desc := i18n.In(s.Translations, i18n.FieldDescription, s.Description, lang)
+		desc := i18n.In(s.Translations, i18n.FieldDescription, opt.Val(s.Description), lang)
 		if desc != "" {
 			desc += "\n\n"
 		}
 		setDescription(e, desc+title)
-		room := s.Room
-		if room == "" {
-			room = s.Channel
-		}
+		room := cmp.Or(opt.Val(s.Room), opt.Val(s.Channel))
 		setLocation(e, location(l, room))
 	}
 	zones.addTo(cal)
@@ -246,10 +245,10 @@ func setLocation(e *ics.VEvent, loc string) {
 
 // link is the launch's page: its online URL for an online launch, else its source page.
 func link(l *ent.Launch) string {
-	if l.Online && l.OnlineURL != "" {
-		return l.OnlineURL
+	if l.Online && l.OnlineURL != nil {
+		return *l.OnlineURL
 	}
-	return l.SourceURL
+	return opt.Val(l.SourceURL)
 }
 
 // location is where an event happens: the room and the venue, or the online URL (or
@@ -260,10 +259,10 @@ func location(l *ent.Launch, room string) string {
 		parts = append(parts, room)
 	}
 	switch {
-	case l.Venue != "":
-		parts = append(parts, l.Venue)
-	case l.Online && l.OnlineURL != "":
-		parts = append(parts, l.OnlineURL)
+	case l.Venue != nil:
+		parts = append(parts, *l.Venue)
+	case l.Online && l.OnlineURL != nil:
+		parts = append(parts, *l.OnlineURL)
 	case l.Online:
 		parts = append(parts, "Online")
 	}

@@ -17,6 +17,7 @@ import (
 	"launchgraph/ent/schema/schematype"
 	"launchgraph/internal/apperr"
 	"launchgraph/internal/intl"
+	"launchgraph/internal/opt"
 )
 
 // Default is the language of every entity's own texts and the fallback.
@@ -129,10 +130,11 @@ func Text(ctx context.Context, translations map[string]schematype.Translation, f
 	return text, nil
 }
 
-// TextPtr is Text for an optional text (a nullable GraphQL field): never nil.
-func TextPtr(ctx context.Context, translations map[string]schematype.Translation, f Field, def string, lang *string) (*string, error) {
-	text, err := Text(ctx, translations, f, def, lang)
-	if err != nil {
+// TextPtr is Text for an optional text (a nullable GraphQL field): nil when the text has
+// neither an English value (def) nor a translation in the language asked for.
+func TextPtr(ctx context.Context, translations map[string]schematype.Translation, f Field, def *string, lang *string) (*string, error) {
+	text, err := Text(ctx, translations, f, opt.Val(def), lang)
+	if err != nil || text == "" {
 		return nil, err
 	}
 	return &text, nil

@@ -33,18 +33,26 @@ func (o *Outbox) Notify(ctx context.Context, tx *ent.Client, n registration.Noti
 	if err != nil {
 		return fmt.Errorf("outbox: read launch: %w", err)
 	}
-	msg, err := o.renderer.Render(n, l)
-	if err != nil {
-		return err
-	}
-	err = tx.Notification.Create().
+	create := tx.Notification.Create().
 		SetKind(n.Kind).
 		SetRecipient(n.Registrant.Email).
+		SetRegistrantID(n.Registrant.ID).
+		SetNextAttemptAt(o.now())
+	msg, err := o.renderer.Render(n, l)
+	if err != nil {
+		// Nothing in an email may fail the change it reports: the change commits, and the
+		// message is kept FAILED with the reason, for an admin to see and retry.
+		err = create.SetSubject("").SetStatus(notification.StatusFAILED).
+			SetLastError(fmt.Sprintf("render: %v", err)).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("outbox: store unrendered notification: %w", err)
+		}
+		return nil
+	}
+	err = create.
 		SetSubject(msg.Subject).
 		SetLanguage(msg.Language).
-		SetRegistrantID(n.Registrant.ID).
 		SetMessage(msg.MIME).
-		SetNextAttemptAt(o.now()).
 		Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("outbox: store notification: %w", err)

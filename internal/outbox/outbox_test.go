@@ -16,6 +16,7 @@ import (
 	"launchgraph/ent/notification"
 	"launchgraph/ent/registrant"
 	"launchgraph/internal/auth"
+	"launchgraph/internal/opt"
 	"launchgraph/internal/outbox"
 	"launchgraph/internal/registration"
 	"launchgraph/internal/store"
@@ -286,9 +287,9 @@ func TestFailures(t *testing.T) {
 		}
 		for _, tt := range tests {
 			n := got[tt.to]
-			if n.Status != notification.StatusFAILED || n.Attempts != tt.attempts || hasBody(n) || !strings.Contains(n.LastError, tt.errPart) {
+			if n.Status != notification.StatusFAILED || n.Attempts != tt.attempts || hasBody(n) || !strings.Contains(opt.Val(n.LastError), tt.errPart) {
 				t.Errorf("%s: status %s attempts %d body %v lastError %q; want FAILED, %d, none, %s",
-					tt.to, n.Status, n.Attempts, hasBody(n), n.LastError, tt.attempts, tt.errPart)
+					tt.to, n.Status, n.Attempts, hasBody(n), opt.Val(n.LastError), tt.attempts, tt.errPart)
 			}
 		}
 		m.rcptErr = nil
@@ -408,4 +409,24 @@ func TestTwoSendersDrainOnce(t *testing.T) {
 		t.Errorf("%d SENT without body, want %d", sent, n)
 	}
 	t.Logf("two senders delivered %d messages in %v (%.0f messages/s)", n, elapsed, float64(n)/elapsed.Seconds())
+}
+
+// TestRenderFailureKeepsRegistration: a message that cannot be rendered (here, an invalid
+// sender) never fails the registration it reports: the registrant commits and the message
+// is kept FAILED with the reason.
+func TestRenderFailureKeepsRegistration(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		f.ob = outbox.New(outbox.Renderer{From: "not an address", PublicURL: publicURL})
+		f.svc = registration.NewService(db.Client, registration.WithNotifier(f.ob))
+		l := f.launch(t)
+		res := f.register(t, l.ID, "ana@example.org")
+		if res.Registrant.Status != registrant.StatusCONFIRMED {
+			t.Errorf("status %s, want CONFIRMED", res.Registrant.Status)
+		}
+		ns := notifications(t, db)
+		if len(ns) != 1 || ns[0].Status != notification.StatusFAILED || !strings.HasPrefix(opt.Val(ns[0].LastError), "render: ") || hasBody(ns[0]) {
+			t.Fatalf("notifications = %+v, want one FAILED with a render error and no body", ns)
+		}
+	})
 }

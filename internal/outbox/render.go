@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"fmt"
 	htmltemplate "html/template"
+	netmail "net/mail"
 	"net/url"
 	"strings"
 	"text/template"
@@ -19,6 +20,7 @@ import (
 	"launchgraph/ent/notification"
 	"launchgraph/internal/feeds"
 	"launchgraph/internal/i18n"
+	"launchgraph/internal/opt"
 	"launchgraph/internal/registration"
 )
 
@@ -98,7 +100,7 @@ var htmlTmpl = htmltemplate.Must(htmltemplate.New("html").Parse(`<!DOCTYPE html>
 // Render renders the message telling n.Registrant of n.Kind about launch l.
 func (r Renderer) Render(n registration.Notice, l *ent.Launch) (Rendered, error) {
 	reg := n.Registrant
-	t, lang := textsFor(reg.Language)
+	t, lang := textsFor(opt.Val(reg.Language))
 	title := oneLine(i18n.In(l.Translations, i18n.FieldTitle, l.Title, lang))
 	name := oneLine(reg.Name)
 	v := view{
@@ -134,9 +136,10 @@ func (r Renderer) Render(n registration.Notice, l *ent.Launch) (Rendered, error)
 	if err := m.From(r.From); err != nil {
 		return Rendered{}, fmt.Errorf("outbox: from %q: %w", r.From, err)
 	}
-	if err := m.AddToFormat(name, reg.Email); err != nil {
-		return Rendered{}, fmt.Errorf("outbox: recipient: %w", err)
-	}
+	// A parsed address quotes and encodes the display name itself (RFC 5322, RFC 2047):
+	// quotes, commas, angle brackets or non-ASCII in a name can neither break the header
+	// nor fail the message.
+	m.AddToMailAddress(&netmail.Address{Name: name, Address: reg.Email})
 	m.Subject(subject)
 	m.SetGenHeader(mail.HeaderContentLang, lang)
 	m.SetMessageID()
@@ -175,13 +178,14 @@ func when(l *ent.Launch) (local, utc string) {
 
 // where is the venue, or the online link.
 func where(l *ent.Launch, t texts) string {
+	venue, online := opt.Val(l.Venue), opt.Val(l.OnlineURL)
 	switch {
-	case l.Venue != "" && l.Online && l.OnlineURL != "":
-		return oneLine(l.Venue) + " / " + oneLine(l.OnlineURL)
-	case l.Venue != "":
-		return oneLine(l.Venue)
-	case l.OnlineURL != "":
-		return oneLine(l.OnlineURL)
+	case venue != "" && l.Online && online != "":
+		return oneLine(venue) + " / " + oneLine(online)
+	case venue != "":
+		return oneLine(venue)
+	case online != "":
+		return oneLine(online)
 	}
 	return t.Online
 }

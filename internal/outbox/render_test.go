@@ -17,7 +17,7 @@ import (
 func TestRender(t *testing.T) {
 	start := time.Date(2027, 3, 10, 9, 0, 0, 0, time.UTC)
 	l := &ent.Launch{ID: 7, Title: "Launch <b>&</b>\r\nBcc: evil@example.org", StartsAt: start, EndsAt: start.Add(2 * time.Hour),
-		Timezone: "Asia/Dubai", TimeConfirmed: true, Online: true, OnlineURL: "https://meet.example.org/cop"}
+		Timezone: "Asia/Dubai", TimeConfirmed: true, Online: true, OnlineURL: ptr("https://meet.example.org/cop")}
 	tests := []struct {
 		lang, wantLang, subjectPrefix, dir string
 	}{
@@ -33,7 +33,7 @@ func TestRender(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.lang, func(t *testing.T) {
 			r := &ent.Registrant{ID: 1, LaunchID: 7, Name: "Eve\r\nBcc: evil@example.org", Email: "eve@example.org",
-				Status: registrant.StatusCONFIRMED, Language: tt.lang}
+				Status: registrant.StatusCONFIRMED, Language: ptr(tt.lang)}
 			got, err := outbox.Renderer{From: from, PublicURL: publicURL}.Render(
 				registration.Notice{Kind: notification.KindREGISTERED, Registrant: r, LaunchID: 7, ManageToken: "tok"}, l)
 			if err != nil {

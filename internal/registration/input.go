@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/mail"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -75,7 +76,7 @@ func Normalize(in Input) (Normalized, error) {
 	n.LaunchID = in.LaunchID
 
 	var err error
-	if n.Name, err = text("name", in.Name, MaxNameLen); err != nil {
+	if n.Name, err = text("name", foldLines(in.Name), MaxNameLen); err != nil {
 		return n, err
 	}
 	if n.Name == "" {
@@ -85,10 +86,10 @@ func Normalize(in Input) (Normalized, error) {
 		return n, err
 	}
 	n.EmailKey = strings.ToLower(n.Email)
-	if n.Organisation, err = optionalText("organisation", in.Organisation, MaxOrganisationLen); err != nil {
+	if n.Organisation, err = optionalLine("organisation", in.Organisation, MaxOrganisationLen); err != nil {
 		return n, err
 	}
-	if n.JobTitle, err = optionalText("jobTitle", in.JobTitle, MaxJobTitleLen); err != nil {
+	if n.JobTitle, err = optionalLine("jobTitle", in.JobTitle, MaxJobTitleLen); err != nil {
 		return n, err
 	}
 	if in.Country != nil {
@@ -166,6 +167,24 @@ func optionalText(field string, s *string, maxLen int) (string, error) {
 	}
 	return text(field, *s, maxLen)
 }
+
+// optionalLine is optionalText for a one-line field: line breaks and tabs become spaces.
+func optionalLine(field string, s *string, maxLen int) (string, error) {
+	if s == nil {
+		return "", nil
+	}
+	return text(field, foldLines(*s), maxLen)
+}
+
+// foldLines turns each run of white space holding a line break or a tab into one space:
+// a name pasted across two lines is still the name, and no text can start a line of its
+// own in an email header. Other control characters stay, for text to refuse.
+func foldLines(s string) string {
+	return lineBreaks.ReplaceAllString(s, " ")
+}
+
+// lineBreaks is a run of white space holding a line break or a tab.
+var lineBreaks = regexp.MustCompile(`[ \p{Zs}]*[\r\n\t\x{85}\x{2028}\x{2029}][\s\x{85}\x{2028}\x{2029}]*`)
 
 // email accepts a bare address (no display name, no comments) that net/mail parses back to
 // itself, with a dotted domain and bounded lengths.

@@ -104,3 +104,31 @@ func TestRequestHash(t *testing.T) {
 		t.Error("whitespace changes the request hash")
 	}
 }
+
+// TestNormalizeNames: names are kept as typed, except that line breaks and tabs (a name
+// pasted across lines) become one space; other control characters are refused.
+func TestNormalizeNames(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`O"Brien`, `O"Brien`},
+		{`=HYPERLINK("http://x/","x")`, `=HYPERLINK("http://x/","x")`},
+		{"Smith, <John>", "Smith, <John>"},
+		{"Ada\r\nBcc: evil@example.org", "Ada Bcc: evil@example.org"},
+		{"Ada \n\t Lovelace", "Ada Lovelace"},
+		{"Ada\u2028Lovelace", "Ada Lovelace"},
+		{"محمد \u202eالعربي", "محمد \u202eالعربي"},
+		{"🦊 Fox 👩‍👩‍👧", "🦊 Fox 👩‍👩‍👧"},
+		{"  Ada\n", "Ada"},
+	}
+	for _, tt := range tests {
+		in := validInput()
+		in.Name = tt.in
+		got, err := Normalize(in)
+		if err != nil {
+			t.Errorf("Normalize(name %q): %v", tt.in, err)
+			continue
+		}
+		if got.Name != tt.want {
+			t.Errorf("Normalize(name %q).Name = %q, want %q", tt.in, got.Name, tt.want)
+		}
+	}
+}

@@ -125,6 +125,7 @@ func (s *Service) Register(ctx context.Context, in Input) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	res.Registrant = detach(res.Registrant, joined)
 	return res, nil
 }
 
@@ -323,6 +324,7 @@ func (s *Service) Cancel(ctx context.Context, token string) (*ent.Registrant, er
 		return nil, notFoundToken()
 	}
 	hash := HashToken(token)
+	joined := ent.TxFromContext(ctx) != nil
 	ctx = privacy.DecisionContext(ctx, privacy.Allow)
 	var out *ent.Registrant
 	err := s.inTx(ctx, func(ctx context.Context, tx *ent.Client) error {
@@ -353,7 +355,7 @@ func (s *Service) Cancel(ctx context.Context, token string) (*ent.Registrant, er
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return detach(out, joined), nil
 }
 
 // Approve confirms a PENDING registrant. Admin only (FORBIDDEN otherwise); NOT_FOUND,
@@ -430,6 +432,7 @@ func (s *Service) moderate(ctx context.Context, id int,
 	if !authz.SeesAllRegistrants(ctx) {
 		return nil, apperr.Errorf(apperr.Forbidden, "this operation needs an ADMIN API key")
 	}
+	joined := ent.TxFromContext(ctx) != nil
 	ctx = privacy.DecisionContext(ctx, privacy.Allow)
 	var out *ent.Registrant
 	err := s.inTx(ctx, func(ctx context.Context, tx *ent.Client) error {
@@ -450,7 +453,7 @@ func (s *Service) moderate(ctx context.Context, id int,
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return detach(out, joined), nil
 }
 
 // leave applies upd, which takes r off its launch (cancelled or rejected), then promotes

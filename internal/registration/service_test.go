@@ -14,6 +14,7 @@ import (
 	"launchgraph/ent/registrant"
 	"launchgraph/internal/apperr"
 	"launchgraph/internal/auth"
+	"launchgraph/internal/opt"
 	"launchgraph/internal/registration"
 	"launchgraph/internal/store"
 	"launchgraph/internal/store/storetest"
@@ -303,7 +304,7 @@ func TestRegisterRules(t *testing.T) {
 			t.Errorf("check in pending: %v, want CONFLICT", err)
 		}
 		rejected, err := f.svc.Reject(adminCtx(), p.Registrant.ID, ptr("  duplicate  "))
-		if err != nil || rejected.Status != registrant.StatusREJECTED || rejected.RejectionReason != "duplicate" {
+		if err != nil || rejected.Status != registrant.StatusREJECTED || opt.Val(rejected.RejectionReason) != "duplicate" {
 			t.Fatalf("Reject = %+v, %v", rejected, err)
 		}
 		if _, err := f.svc.Reject(adminCtx(), p.Registrant.ID, nil); apperr.CodeOf(err) != apperr.Conflict {

@@ -61,6 +61,18 @@ func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, tx *ent
 	}
 }
 
+// detach rebinds r, read in a transaction the service ran itself (joined is false), to the
+// client that opened it: the transaction has committed by the time the caller resolves r's
+// edges (a GraphQL reply selecting `registrant { launch { title } }`), and they would
+// otherwise be read through a closed transaction. In the caller's transaction (joined) r
+// stays bound to it, which is still open.
+func detach(r *ent.Registrant, joined bool) *ent.Registrant {
+	if r == nil || joined {
+		return r
+	}
+	return r.Unwrap()
+}
+
 // runTx runs fn once in a new transaction: commit on success, rollback otherwise.
 func (s *Service) runTx(ctx context.Context, fn func(ctx context.Context, tx *ent.Client) error) (err error) {
 	tx, err := s.client.Tx(ctx)

@@ -49,6 +49,7 @@ import (
 	"launchgraph/ent/region"
 	"launchgraph/ent/session"
 	"launchgraph/internal/intl"
+	"launchgraph/internal/opt"
 )
 
 // Result counts what Load created/updated.
@@ -198,7 +199,7 @@ func (l *loader) format(ctx context.Context, d Format) (int, error) {
 		u.SetName(d.Name)
 		dirty = true
 	}
-	if f.Description != d.Description {
+	if opt.Val(f.Description) != d.Description {
 		setOrClear(d.Description, u.SetDescription, u.ClearDescription)
 		dirty = true
 	}
@@ -263,11 +264,11 @@ func (l *loader) guidelineSet(ctx context.Context, d GuidelineSet) (int, error) 
 		u.SetTitle(d.Title)
 		dirty = true
 	}
-	if g.Summary != d.Summary {
+	if opt.Val(g.Summary) != d.Summary {
 		setOrClear(d.Summary, u.SetSummary, u.ClearSummary)
 		dirty = true
 	}
-	if g.URL != d.URL {
+	if opt.Val(g.URL) != d.URL {
 		setOrClear(d.URL, u.SetURL, u.ClearURL)
 		dirty = true
 	}
@@ -325,7 +326,7 @@ func (l *loader) launch(ctx context.Context, d Launch) error {
 			}
 		}
 		set(ln.Title != d.Title, func() { u.SetTitle(d.Title) })
-		set(ln.Description != d.Description, func() { setOrClear(d.Description, u.SetDescription, u.ClearDescription) })
+		set(opt.Val(ln.Description) != d.Description, func() { setOrClear(d.Description, u.SetDescription, u.ClearDescription) })
 		set(ln.RegionID != regionID, func() { u.SetRegionID(regionID) })
 		set(ln.FormatID != formatID, func() { u.SetFormatID(formatID) })
 		set(ln.Status != d.Status, func() { u.SetStatus(d.Status) })
@@ -333,9 +334,9 @@ func (l *loader) launch(ctx context.Context, d Launch) error {
 		set(!ln.EndsAt.Equal(end), func() { u.SetEndsAt(end) })
 		set(ln.Timezone != d.Timezone, func() { u.SetTimezone(d.Timezone) })
 		set(ln.TimeConfirmed != confirmed, func() { u.SetTimeConfirmed(confirmed) })
-		set(ln.Venue != d.Venue, func() { setOrClear(d.Venue, u.SetVenue, u.ClearVenue) })
+		set(opt.Val(ln.Venue) != d.Venue, func() { setOrClear(d.Venue, u.SetVenue, u.ClearVenue) })
 		set(ln.Online != d.Online, func() { u.SetOnline(d.Online) })
-		set(ln.OnlineURL != d.OnlineURL, func() { setOrClear(d.OnlineURL, u.SetOnlineURL, u.ClearOnlineURL) })
+		set(opt.Val(ln.OnlineURL) != d.OnlineURL, func() { setOrClear(d.OnlineURL, u.SetOnlineURL, u.ClearOnlineURL) })
 		set(!slices.Equal(ln.Languages, languages), func() { u.SetLanguages(languages) })
 		set(!slices.Equal(ln.Hosts, hosts), func() { u.SetHosts(hosts) })
 		set(!equalPtr(ln.Capacity, d.Capacity), func() {
@@ -345,7 +346,7 @@ func (l *loader) launch(ctx context.Context, d Launch) error {
 				u.SetCapacity(*d.Capacity)
 			}
 		})
-		set(ln.SourceURL != d.SourceURL, func() { setOrClear(d.SourceURL, u.SetSourceURL, u.ClearSourceURL) })
+		set(opt.Val(ln.SourceURL) != d.SourceURL, func() { setOrClear(d.SourceURL, u.SetSourceURL, u.ClearSourceURL) })
 
 		// Add the series-wide links that are missing; keep any others.
 		have, err := ln.QueryObjectives().IDs(ctx)
@@ -417,13 +418,13 @@ func (l *loader) session(ctx context.Context, launchID int, loc *time.Location, 
 		}
 	}
 	set(s.Title != d.Title, func() { u.SetTitle(d.Title) })
-	set(s.Description != d.Description, func() { setOrClear(d.Description, u.SetDescription, u.ClearDescription) })
+	set(opt.Val(s.Description) != d.Description, func() { setOrClear(d.Description, u.SetDescription, u.ClearDescription) })
 	set(s.Kind != d.Kind, func() { u.SetKind(d.Kind) })
 	set(!s.StartsAt.Equal(start), func() { u.SetStartsAt(start) })
 	set(!s.EndsAt.Equal(end), func() { u.SetEndsAt(end) })
 	set(s.TimeConfirmed != confirmed, func() { u.SetTimeConfirmed(confirmed) })
-	set(s.Room != d.Room, func() { setOrClear(d.Room, u.SetRoom, u.ClearRoom) })
-	set(s.Channel != d.Channel, func() { setOrClear(d.Channel, u.SetChannel, u.ClearChannel) })
+	set(opt.Val(s.Room) != d.Room, func() { setOrClear(d.Room, u.SetRoom, u.ClearRoom) })
+	set(opt.Val(s.Channel) != d.Channel, func() { setOrClear(d.Channel, u.SetChannel, u.ClearChannel) })
 	set(!slices.Equal(s.InterpretationLanguages, interpretation), func() {
 		u.SetInterpretationLanguages(interpretation)
 	})

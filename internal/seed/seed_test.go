@@ -14,6 +14,7 @@ import (
 	"launchgraph/ent/objective"
 	"launchgraph/ent/region"
 	"launchgraph/ent/session"
+	"launchgraph/internal/opt"
 	"launchgraph/internal/seed"
 	"launchgraph/internal/store/storetest"
 )
@@ -135,8 +136,8 @@ func TestLoadRegionsFormatsObjectivesGuidelines(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if f.Name != want.name || f.Description == "" {
-				t.Errorf("name %q description %q, want name %q and a description", f.Name, f.Description, want.name)
+			if f.Name != want.name || opt.Val(f.Description) == "" {
+				t.Errorf("name %q description %q, want name %q and a description", f.Name, opt.Val(f.Description), want.name)
 			}
 			if (f.TypicalDurationDays == nil) != (want.days == nil) ||
 				(want.days != nil && *f.TypicalDurationDays != *want.days) {
@@ -177,8 +178,8 @@ func TestLoadRegionsFormatsObjectivesGuidelines(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if g.Title != want.title || g.URL != digwatch {
-				t.Errorf("got %q %q, want %q %q", g.Title, g.URL, want.title, digwatch)
+			if g.Title != want.title || opt.Val(g.URL) != digwatch {
+				t.Errorf("got %q %q, want %q %q", g.Title, opt.Val(g.URL), want.title, digwatch)
 			}
 		})
 	}
@@ -269,9 +270,9 @@ func TestLoadLaunches(t *testing.T) {
 			if l.TimeConfirmed != tt.confirmed {
 				t.Errorf("timeConfirmed = %v, want %v", l.TimeConfirmed, tt.confirmed)
 			}
-			if !l.Online || l.Venue != "" || l.OnlineURL != "" || l.Capacity != nil {
+			if !l.Online || l.Venue != nil || l.OnlineURL != nil || l.Capacity != nil {
 				t.Errorf("online %v venue %q onlineURL %q capacity %v, want online, no venue, no URL, nil capacity",
-					l.Online, l.Venue, l.OnlineURL, l.Capacity)
+					l.Online, opt.Val(l.Venue), opt.Val(l.OnlineURL), l.Capacity)
 			}
 			if !slices.Equal(l.Languages, tt.languages) {
 				t.Errorf("languages = %q, want %q", l.Languages, tt.languages)
@@ -279,8 +280,8 @@ func TestLoadLaunches(t *testing.T) {
 			if !slices.Equal(l.Hosts, tt.hosts) {
 				t.Errorf("hosts = %q, want %q", l.Hosts, tt.hosts)
 			}
-			if l.SourceURL != tt.source {
-				t.Errorf("sourceUrl = %q, want %q", l.SourceURL, tt.source)
+			if opt.Val(l.SourceURL) != tt.source {
+				t.Errorf("sourceUrl = %q, want %q", opt.Val(l.SourceURL), tt.source)
 			}
 			if n, err := l.QueryObjectives().Where(objective.SeriesWide(true)).Count(ctx); err != nil || n != 5 {
 				t.Errorf("series-wide objectives = %d, %v; want 5", n, err)
@@ -337,8 +338,8 @@ func TestLoadSessions(t *testing.T) {
 			if s.TimeConfirmed {
 				t.Error("timeConfirmed = true, want false")
 			}
-			if s.Channel != tt.channel || s.Room != "" {
-				t.Errorf("channel %q room %q, want %q and no room", s.Channel, s.Room, tt.channel)
+			if opt.Val(s.Channel) != tt.channel || s.Room != nil {
+				t.Errorf("channel %q room %q, want %q and no room", opt.Val(s.Channel), opt.Val(s.Room), tt.channel)
 			}
 			if !slices.Equal(s.InterpretationLanguages, tt.interpreting) || s.InterpretationLanguages == nil {
 				t.Errorf("interpretation = %#v, want %q (not null)", s.InterpretationLanguages, tt.interpreting)
@@ -444,8 +445,8 @@ func TestLoadRepairsDrift(t *testing.T) {
 	if name := client.Region.Query().Where(region.Code("EUR")).OnlyX(ctx).Name; name != "Europe" {
 		t.Errorf("EUR name = %q, want Europe", name)
 	}
-	if eu := client.Launch.Query().Where(launch.Slug("europe-2020")).OnlyX(ctx); eu.Venue != "" || eu.OnlineURL != "" {
-		t.Errorf("europe venue %q onlineUrl %q, want both unknown again", eu.Venue, eu.OnlineURL)
+	if eu := client.Launch.Query().Where(launch.Slug("europe-2020")).OnlyX(ctx); eu.Venue != nil || eu.OnlineURL != nil {
+		t.Errorf("europe venue %q onlineUrl %q, want both unknown again", opt.Val(eu.Venue), opt.Val(eu.OnlineURL))
 	}
 	ids := cis.QueryObjectives().IDsX(ctx)
 	if len(ids) != 6 || !slices.Contains(ids, first.ID) || !slices.Contains(ids, extra.ID) {
