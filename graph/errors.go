@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -122,6 +123,9 @@ func coded(path ast.Path, e *apperr.Error) *gqlerror.Error {
 	ext := map[string]any{"code": string(e.Code)}
 	if e.Field != "" {
 		ext["field"] = e.Field
+	}
+	if e.RetryAfter > 0 {
+		ext["retryAfter"] = int(max(e.RetryAfter.Round(time.Second), time.Second) / time.Second)
 	}
 	return &gqlerror.Error{Message: e.Error(), Path: path, Extensions: ext}
 }

@@ -17,6 +17,7 @@ import (
 	"launchgraph/internal/audit"
 	"launchgraph/internal/events"
 	"launchgraph/internal/outbox"
+	"launchgraph/internal/ratelimit"
 )
 
 // HandlerConfig configures the GraphQL endpoint.
@@ -44,6 +45,12 @@ type HandlerConfig struct {
 	Streams context.Context
 	// Outbox, when set, receives an email for every registrant state change.
 	Outbox *outbox.Outbox
+	// Limiter holds the request and register budgets (the server's HTTP middleware counts
+	// HTTP requests with the same one); nil limits nothing.
+	Limiter *ratelimit.Limiter
+	// HTTP are the transports of plain HTTP requests (POST and GET), tried after
+	// websockets and SSE; nil uses gqlgen's.
+	HTTP []graphql.Transport
 }
 
 // nameAuditedOperation tells the audit log which mutation field made a change.
@@ -64,8 +71,12 @@ func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *han
 	srv.AddTransport(websocketTransport(client, cfg.AllowedOrigins, cfg.Streams, streamObs))
 	srv.AddTransport(transport.SSE{})
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	if cfg.HTTP == nil {
+		cfg.HTTP = []graphql.Transport{transport.GET{}, transport.POST{}}
+	}
+	for _, t := range cfg.HTTP {
+		srv.AddTransport(t)
+	}
 
 	size := cfg.QueryCacheSize
 	if size <= 0 {
@@ -80,9 +91,13 @@ func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *han
 	srv.SetDisableSuggestion(!cfg.Introspection)
 	// Validation is bounded: fields per selection set, and at most MaxErrors errors.
 	srv.SetValidationRulesFn(boundedRules(limits.MaxFields, cfg.Introspection))
+	// Before any extension that reads the operation (entgql's Transactioner panics without
+	// one): a request refused before parsing has none.
+	srv.AroundResponses(ensureOperationContext)
 	srv.Use(introspectionPolicy{anonymous: cfg.Introspection})
 	srv.Use(shapeLimit{limits})
 	srv.Use(PageLimit{})
+	srv.Use(operationLimit{cfg.Limiter})                                // after the shape limits: a refused shape costs no budget
 	srv.Use(entgql.Transactioner{TxOpener: client, SkipTxFunc: skipTx}) // register/cancel run their own (tx.go)
 	// An operation without a viewer reads as public, never as trusted internal code.
 	srv.AroundOperations(publicViewer)

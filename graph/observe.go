@@ -89,3 +89,12 @@ func observeResponses(obs Observer) graphql.ResponseMiddleware {
 		return resp
 	}
 }
+
+// ensureOperationContext gives a response without an operation (a body that did not
+// decode) an empty operation context, so that the middleware after it can read one.
+func ensureOperationContext(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if !graphql.HasOperationContext(ctx) {
+		ctx = graphql.WithOperationContext(ctx, &graphql.OperationContext{})
+	}
+	return next(ctx)
+}

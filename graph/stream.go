@@ -23,6 +23,9 @@ import (
 const (
 	// MaxSubscriptionsPerSocket bounds the active subscriptions of one websocket.
 	MaxSubscriptionsPerSocket = 20
+	// MaxOperationsPerSocket bounds the queries and mutations of one websocket that run at
+	// once; more wait for a turn (like requests on as many HTTP connections).
+	MaxOperationsPerSocket = 8
 	// CloseForbidden is the close code of a refused connection_init (bad API key).
 	CloseForbidden = 4403
 	wsInitTimeout  = 5 * time.Second
@@ -41,6 +44,8 @@ type StreamObserver interface {
 // socketState is what one websocket connection keeps in its context.
 type socketState struct {
 	active atomic.Int32
+	// running holds a token per query or mutation running (MaxOperationsPerSocket).
+	running chan struct{}
 	// cancel ends the connection's context (CloseFunc): its subscriptions and counters.
 	cancel context.CancelFunc
 }
@@ -66,7 +71,7 @@ func websocketTransport(client *ent.Client, origins []string, streams context.Co
 			}
 			ctx = auth.WithViewer(ctx, v)
 			ctx, cancel := context.WithCancel(ctx)
-			ctx = context.WithValue(ctx, socketKey{}, &socketState{cancel: cancel})
+			ctx = context.WithValue(ctx, socketKey{}, &socketState{cancel: cancel, running: make(chan struct{}, MaxOperationsPerSocket)})
 			if streams != nil {
 				context.AfterFunc(streams, cancel) // shutdown closes the socket
 			}
@@ -128,22 +133,27 @@ func originPatterns(origins []string) []string {
 }
 
 // boundStreams counts subscriptions (obs), refuses more than MaxSubscriptionsPerSocket
-// active on one websocket, and ends every subscription when streams ends (shutdown).
+// active on one websocket, lets at most MaxOperationsPerSocket queries and mutations of one
+// websocket run at once, and ends every subscription when streams ends (shutdown).
 func boundStreams(streams context.Context, obs StreamObserver) graphql.OperationMiddleware {
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		oc := graphql.GetOperationContext(ctx)
+		socket, onSocket := ctx.Value(socketKey{}).(*socketState)
 		if oc.Operation == nil || oc.Operation.Operation != ast.Subscription {
-			return next(ctx)
+			if !onSocket {
+				return next(ctx)
+			}
+			return socket.runOperation(ctx, next)
 		}
-		if s, ok := ctx.Value(socketKey{}).(*socketState); ok {
-			if s.active.Add(1) > MaxSubscriptionsPerSocket {
-				s.active.Add(-1)
+		if onSocket {
+			if socket.active.Add(1) > MaxSubscriptionsPerSocket {
+				socket.active.Add(-1)
 				return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
 					Message:    "at most 20 subscriptions may be active on one connection",
 					Extensions: map[string]any{"code": string(apperr.Forbidden)},
 				}}})
 			}
-			context.AfterFunc(ctx, func() { s.active.Add(-1) })
+			context.AfterFunc(ctx, func() { socket.active.Add(-1) })
 		}
 		ctx, cancel := context.WithCancel(ctx)
 		if streams != nil {
@@ -161,5 +171,27 @@ func boundStreams(streams context.Context, obs StreamObserver) graphql.Operation
 			}
 			return resp
 		}
+	}
+}
+
+// runOperation runs a query or mutation of the socket when one of its turns is free.
+func (s *socketState) runOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	select {
+	case s.running <- struct{}{}:
+	case <-ctx.Done():
+		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
+			Message:    "the connection closed before the operation ran",
+			Extensions: map[string]any{"code": string(apperr.Unavailable)},
+		}}})
+	}
+	h := next(ctx)
+	released := false
+	return func(ctx context.Context) *graphql.Response {
+		resp := h(ctx)
+		if !released {
+			released = true
+			<-s.running
+		}
+		return resp
 	}
 }

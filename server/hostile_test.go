@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -172,8 +175,9 @@ func TestAnonymousReadTimeout(t *testing.T) {
 	db := seeded(t, storetest.Postgres(t))
 	srv := testServer(t, db, func(c *config) { c.OperationTimeout, c.AnonymousReadTimeout = 10*time.Second, time.Microsecond })
 	const query = `{ launches { totalCount } }`
-	if got := postGQL(t, srv.URL, query, nil); got.code() != "UNAVAILABLE" {
-		t.Fatalf("anonymous: %+v, want UNAVAILABLE", got)
+	status, raw := sendGQL(t, srv.URL, "", query, nil)
+	if status != http.StatusServiceUnavailable || !strings.Contains(string(raw), `"code":"UNAVAILABLE"`) {
+		t.Fatalf("anonymous: %d %s, want 503 UNAVAILABLE", status, raw)
 	}
 	var got launchesResult
 	dataAs(t, srv.URL, adminKey(t, db), query, nil, &got)
@@ -185,5 +189,58 @@ func TestAnonymousReadTimeout(t *testing.T) {
 	mustData(t, srv.URL, registerMutation, map[string]any{"input": regInput(l.ID, "timeout@example.org")}, &reg)
 	if reg.Register.ManageToken == "" {
 		t.Fatal("anonymous register got no token")
+	}
+}
+
+// Issue 17.10 and 11.12: a body that is not a GraphQL request gets a coded error, no
+// stack in the log, 200 under application/json and 400 without data under
+// application/graphql-response+json.
+func TestMalformedRequests(t *testing.T) {
+	var log bytes.Buffer
+	db := seeded(t, storetest.SQLite(t))
+	srv := testServerLogging(t, db, &log, func(c *config) { c.Env, c.Introspection = "production", false })
+	deep := strings.Repeat(`{"a":`, 20_000) + "1" + strings.Repeat("}", 20_000)
+	tests := []struct{ name, body, code string }{
+		{"not JSON", `{"query":`, "BAD_USER_INPUT"},
+		{"variables 20,000 deep", `{"query":"{ __typename }","variables":` + deep + `}`, "BAD_USER_INPUT"},
+		{"query not a string", `{"query":1}`, "BAD_USER_INPUT"},
+		{"variables not an object", `{"query":"{ __typename }","variables":"x"}`, "BAD_USER_INPUT"},
+		{"empty body", ``, "BAD_USER_INPUT"},
+		{"no query", `{"qeury":"{ __typename }"}`, "GRAPHQL_VALIDATION_FAILED"},
+		{"does not parse", `{"query":"{"}`, "GRAPHQL_PARSE_FAILED"},
+		{"does not validate", `{"query":"{ nope }"}`, "GRAPHQL_VALIDATION_FAILED"},
+		{"bad variable", `{"query":"query($n: Int) { launches(first: $n) { totalCount } }","variables":{"n":"x"}}`, "GRAPHQL_VALIDATION_FAILED"},
+	}
+	for _, tt := range tests {
+		for _, accept := range []string{"application/json", "application/graphql-response+json"} {
+			t.Run(tt.name+" "+accept, func(t *testing.T) {
+				req, _ := http.NewRequest(http.MethodPost, srv.URL+"/graphql", strings.NewReader(tt.body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Accept", accept)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				raw, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				want := http.StatusOK
+				if accept != "application/json" {
+					want = http.StatusBadRequest
+				}
+				var got map[string]json.RawMessage
+				if err := json.Unmarshal(raw, &got); err != nil {
+					t.Fatalf("%d %s", resp.StatusCode, raw)
+				}
+				if _, hasData := got["data"]; resp.StatusCode != want || hasData || !strings.Contains(string(got["errors"]), `"code":"`+tt.code+`"`) {
+					t.Fatalf("%d %s, want %d with %s and no data", resp.StatusCode, raw, want, tt.code)
+				}
+				if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, accept) {
+					t.Fatalf("Content-Type %q, want %s", ct, accept)
+				}
+			})
+		}
+	}
+	if strings.Contains(log.String(), "level=ERROR") {
+		t.Fatalf("errors logged:\n%.2000s", log.String())
 	}
 }

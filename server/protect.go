@@ -6,17 +6,14 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/go-chi/httprate"
 	"github.com/rs/cors"
-	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/parser"
 
 	"launchgraph/internal/apperr"
 	"launchgraph/internal/auth"
+	"launchgraph/internal/ratelimit"
 )
 
 // maxBodyBytes bounds a request body (1 MiB).
@@ -63,43 +60,22 @@ func limitBody(next http.Handler) http.Handler {
 }
 
 // RateLimits are requests per minute; zero disables a limit.
-type RateLimits struct {
-	Anonymous int // per client IP, anonymous requests
-	Register  int // per client IP, register mutations
-	Partner   int // per partner key
-}
+type RateLimits = ratelimit.Config
 
-// rateLimit limits anonymous callers per IP (register more strictly) and partners per key;
-// admins are not limited. Over the limit: 429 with Retry-After and RATE_LIMITED.
-func rateLimit(limits RateLimits) func(http.Handler) http.Handler {
-	limiter := func(n int) *httprate.RateLimiter {
-		if n <= 0 {
-			return nil
-		}
-		return httprate.NewRateLimiter(n, time.Minute, httprate.WithLimitHandler(func(w http.ResponseWriter, _ *http.Request) {
-			writeCodedError(w, http.StatusTooManyRequests, apperr.RateLimited, "too many requests: slow down and retry after the time in Retry-After")
-		}))
-	}
-	anon, register, partner := limiter(limits.Anonymous), limiter(limits.Register), limiter(limits.Partner)
+// rateLimit counts every HTTP request against its viewer's budget (anonymous per client
+// IP, partner per key; admins are not limited) and puts the client IP in the request
+// context, where the GraphQL handler finds it for websocket operations and register
+// mutations. Over the budget: 429 with Retry-After and RATE_LIMITED.
+func rateLimit(limiter *ratelimit.Limiter) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			v := auth.FromContext(r.Context())
-			switch v.Role {
-			case auth.Admin:
-			case auth.Partner:
-				if partner != nil && partner.RespondOnLimit(w, r, "key:"+strconv.Itoa(v.KeyID)) {
-					return
-				}
-			default:
-				ip := clientIP(r)
-				if register != nil && isRegister(r) && register.RespondOnLimit(w, r, "register:"+ip) {
-					return
-				}
-				if anon != nil && anon.RespondOnLimit(w, r, "ip:"+ip) {
-					return
-				}
+			ip := clientIP(r)
+			ctx := ratelimit.WithClientIP(r.Context(), ip)
+			if e := limiter.Request(ctx, auth.FromContext(ctx), ip); e != nil {
+				writeError(w, r, e)
+				return
 			}
-			next.ServeHTTP(w, r)
+			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}
 }
@@ -112,40 +88,6 @@ func clientIP(r *http.Request) string {
 		return httprate.CanonicalizeIP(r.RemoteAddr)
 	}
 	return httprate.CanonicalizeIP(host)
-}
-
-// isRegister reports whether a (buffered) POST body is a mutation calling register.
-func isRegister(r *http.Request) bool {
-	if r.Method != http.MethodPost || r.Body == nil {
-		return false
-	}
-	body, err := io.ReadAll(r.Body)
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	if err != nil || !bytes.Contains(body, []byte("register")) {
-		return false
-	}
-	var req struct {
-		Query         string `json:"query"`
-		OperationName string `json:"operationName"`
-	}
-	if json.Unmarshal(body, &req) != nil {
-		return false
-	}
-	doc, err := parser.ParseQuery(&ast.Source{Input: req.Query})
-	if err != nil {
-		return false
-	}
-	for _, op := range doc.Operations {
-		if op.Operation != ast.Mutation {
-			continue
-		}
-		for _, sel := range op.SelectionSet {
-			if f, ok := sel.(*ast.Field); ok && f.Name == "register" {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // withCORS allows the configured origins to call the API from browsers. With none

@@ -6,9 +6,12 @@ import (
 	"net/http"
 	"sync/atomic"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"launchgraph/graph"
 	"launchgraph/internal/auth"
 	"launchgraph/internal/metrics"
+	"launchgraph/internal/ratelimit"
 	"launchgraph/internal/store"
 )
 
@@ -18,6 +21,7 @@ import (
 // subscriptions at shutdown.
 func NewServer(logger *slog.Logger, cfg config, db *store.DB, m *metrics.Metrics, shuttingDown *atomic.Bool) http.Handler {
 	streams, stopStreams := context.WithCancel(context.Background())
+	limiter := ratelimit.New(cfg.RateLimits)
 	gql := graph.NewHandler(logger, db.Client, graph.HandlerConfig{
 		Introspection:        cfg.Introspection,
 		Limits:               graph.Limits{KeyComplexity: cfg.KeyComplexity},
@@ -28,11 +32,13 @@ func NewServer(logger *slog.Logger, cfg config, db *store.DB, m *metrics.Metrics
 		AllowedOrigins:       cfg.AllowedOrigins,
 		Streams:              streams,
 		Outbox:               cfg.Mail.outbox,
+		Limiter:              limiter,
+		HTTP:                 []graphql.Transport{graphqlHTTP{get: true}, graphqlHTTP{}},
 	})
 	mux := http.NewServeMux()
 	addRoutes(mux, logger, db, gql, m, shuttingDown, cfg)
 	var h http.Handler = mux
-	h = rateLimit(cfg.RateLimits)(h)
+	h = rateLimit(limiter)(h)
 	h = auth.Middleware(db.Client, logger)(h)
 	h = limitBody(h)
 	h = onlyJSONPosts(h)

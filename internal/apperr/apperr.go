@@ -5,6 +5,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code classifies an error for clients; the values are the GraphQL `extensions.code` strings.
@@ -36,6 +37,9 @@ type Error struct {
 	Code    Code
 	Message string
 	Field   string
+	// RetryAfter, when set (RATE_LIMITED, UNAVAILABLE), is how long the client should wait
+	// before retrying: extensions.retryAfter in seconds, and Retry-After on HTTP.
+	RetryAfter time.Duration
 }
 
 // Error returns the message.
