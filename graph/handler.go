@@ -48,6 +48,8 @@ type HandlerConfig struct {
 	// Limiter holds the request and register budgets (the server's HTTP middleware counts
 	// HTTP requests with the same one); nil limits nothing.
 	Limiter *ratelimit.Limiter
+	// StreamTimings times keep-alives and timeouts of websockets and SSE.
+	StreamTimings StreamTimings
 	// HTTP are the transports of plain HTTP requests (POST and GET), tried after
 	// websockets and SSE; nil uses gqlgen's.
 	HTTP []graphql.Transport
@@ -68,8 +70,9 @@ func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *han
 	srv := handler.New(NewSchema(client, WithEvents(cfg.Events), WithOutbox(cfg.Outbox)))
 	streamObs, _ := cfg.Observer.(StreamObserver)
 	// Subscriptions: websockets (graphql-transport-ws, graphql-ws) and SSE (stream.go).
-	srv.AddTransport(websocketTransport(client, cfg.AllowedOrigins, cfg.Streams, streamObs))
-	srv.AddTransport(transport.SSE{})
+	timings := cfg.StreamTimings.withDefaults()
+	srv.AddTransport(websocketTransport(client, cfg.AllowedOrigins, cfg.Streams, streamObs, timings))
+	srv.AddTransport(transport.SSE{KeepAlivePingInterval: timings.SSEHeartbeat})
 	srv.AddTransport(transport.Options{})
 	if cfg.HTTP == nil {
 		cfg.HTTP = []graphql.Transport{transport.GET{}, transport.POST{}}

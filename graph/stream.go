@@ -28,10 +28,38 @@ const (
 	MaxOperationsPerSocket = 8
 	// CloseForbidden is the close code of a refused connection_init (bad API key).
 	CloseForbidden = 4403
-	wsInitTimeout  = 5 * time.Second
-	wsKeepAlive    = 10 * time.Second
 	wsReadLimit    = int64(1 << 20)
 )
+
+// StreamTimings are the keep-alive and timeout intervals of websockets and SSE; zero
+// values take the defaults.
+type StreamTimings struct {
+	// KeepAlive is how often an idle websocket gets a ping (graphql-transport-ws, which the
+	// client must answer with a pong within twice the interval) or a ka (graphql-ws);
+	// default 10 s.
+	KeepAlive time.Duration
+	// InitTimeout is how long a websocket may wait before connection_init (then 4408);
+	// default 5 s.
+	InitTimeout time.Duration
+	// WriteTimeout drops a client that does not take a message within it; default 10 s.
+	WriteTimeout time.Duration
+	// SSEHeartbeat is how often an idle SSE stream gets a comment line, so that proxies
+	// with a 60 s idle timeout keep it; default 15 s.
+	SSEHeartbeat time.Duration
+}
+
+func (t StreamTimings) withDefaults() StreamTimings {
+	def := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&t.KeepAlive, 10*time.Second)
+	def(&t.InitTimeout, 5*time.Second)
+	def(&t.WriteTimeout, 10*time.Second)
+	def(&t.SSEHeartbeat, 15*time.Second)
+	return t
+}
 
 // StreamObserver counts websockets and subscriptions; internal/metrics implements it.
 type StreamObserver interface {
@@ -55,14 +83,18 @@ type socketKey struct{}
 // websocketTransport accepts graphql-transport-ws and graphql-ws connections from the
 // allowed origins (same origin only when none), authenticates the connection_init payload
 // and closes the socket when streams ends (shutdown).
-func websocketTransport(client *ent.Client, origins []string, streams context.Context, obs StreamObserver) transport.Websocket {
+func websocketTransport(client *ent.Client, origins []string, streams context.Context, obs StreamObserver, timings StreamTimings) transport.Websocket {
 	limit := wsReadLimit
 	return transport.Websocket{
-		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
-			OriginPatterns: originPatterns(origins),
-		}},
-		KeepAlivePingInterval: wsKeepAlive,
-		InitTimeout:           wsInitTimeout,
+		Implementation: protocolImplementation{
+			inner: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
+				OriginPatterns: originPatterns(origins),
+			}},
+			writeTimeout: timings.WriteTimeout,
+		},
+		KeepAlivePingInterval: timings.KeepAlive, // graphql-ws
+		PingPongInterval:      timings.KeepAlive, // graphql-transport-ws
+		InitTimeout:           timings.InitTimeout,
 		PayloadReadLimit:      &limit,
 		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 			v, err := initViewer(ctx, client, p)

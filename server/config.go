@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"launchgraph/graph"
 	"launchgraph/internal/outbox"
 )
 
@@ -47,6 +48,10 @@ type config struct {
 
 	// Mail configures registration emails (the outbox).
 	Mail mailConfig
+
+	// streamTimings are the websocket and SSE intervals; tests shorten them, serve keeps
+	// the defaults.
+	streamTimings graph.StreamTimings
 }
 
 // mailConfig configures the registration emails.

@@ -33,6 +33,7 @@ func NewServer(logger *slog.Logger, cfg config, db *store.DB, m *metrics.Metrics
 		Streams:              streams,
 		Outbox:               cfg.Mail.outbox,
 		Limiter:              limiter,
+		StreamTimings:        cfg.streamTimings,
 		HTTP:                 []graphql.Transport{graphqlHTTP{get: true}, graphqlHTTP{}},
 	})
 	mux := http.NewServeMux()
