@@ -15,6 +15,7 @@ import (
 
 	"launchgraph/ent"
 	"launchgraph/internal/audit"
+	"launchgraph/internal/auth"
 	"launchgraph/internal/events"
 	"launchgraph/internal/outbox"
 	"launchgraph/internal/ratelimit"
@@ -45,6 +46,9 @@ type HandlerConfig struct {
 	Streams context.Context
 	// Outbox, when set, receives an email for every registrant state change.
 	Outbox *outbox.Outbox
+	// Keys checks the API keys of websockets and watches them (the server's HTTP
+	// middleware uses the same cache); nil checks each key in the database.
+	Keys *auth.KeyCache
 	// Limiter holds the request and register budgets (the server's HTTP middleware counts
 	// HTTP requests with the same one); nil limits nothing.
 	Limiter *ratelimit.Limiter
@@ -71,7 +75,13 @@ func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *han
 	streamObs, _ := cfg.Observer.(StreamObserver)
 	// Subscriptions: websockets (graphql-transport-ws, graphql-ws) and SSE (stream.go).
 	timings := cfg.StreamTimings.withDefaults()
-	srv.AddTransport(websocketTransport(client, cfg.AllowedOrigins, cfg.Streams, streamObs, timings))
+	keys := cfg.Keys
+	if keys == nil {
+		keys = auth.NewKeyCache(client, auth.KeyCacheConfig{})
+	}
+	srv.AddTransport(websocketTransport(socketConfig{
+		keys: keys, limiter: cfg.Limiter, origins: cfg.AllowedOrigins, streams: cfg.Streams, obs: streamObs, timings: timings,
+	}))
 	srv.AddTransport(transport.SSE{KeepAlivePingInterval: timings.SSEHeartbeat})
 	srv.AddTransport(transport.Options{})
 	if cfg.HTTP == nil {

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -14,9 +15,9 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"launchgraph/ent"
 	"launchgraph/internal/apperr"
 	"launchgraph/internal/auth"
+	"launchgraph/internal/ratelimit"
 )
 
 // Websocket settings.
@@ -80,69 +81,115 @@ type socketState struct {
 
 type socketKey struct{}
 
+// socketConfig is what the websocket transport needs.
+type socketConfig struct {
+	keys    *auth.KeyCache
+	limiter *ratelimit.Limiter
+	origins []string
+	streams context.Context // ends every socket (shutdown)
+	obs     StreamObserver
+	timings StreamTimings
+}
+
+// socketTransport is gqlgen's websocket transport, each connection's protocolConn
+// reachable from its context (connHolder), so that it can be closed with a code of ours.
+type socketTransport struct{ transport.Websocket }
+
+// connHolder receives a connection's protocolConn when it is accepted.
+type connHolder struct{ conn *protocolConn }
+
+type connHolderKey struct{}
+
+// Do serves one websocket.
+func (t socketTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	ctx := context.WithValue(r.Context(), connHolderKey{}, &connHolder{})
+	t.Websocket.Do(w, r.WithContext(ctx), exec)
+}
+
 // websocketTransport accepts graphql-transport-ws and graphql-ws connections from the
-// allowed origins (same origin only when none), authenticates the connection_init payload
-// and closes the socket when streams ends (shutdown).
-func websocketTransport(client *ent.Client, origins []string, streams context.Context, obs StreamObserver, timings StreamTimings) transport.Websocket {
+// allowed origins (same origin only when none), authenticates the connection_init payload,
+// closes the socket when its key is revoked or expires (4403) and when streams ends
+// (shutdown).
+func websocketTransport(s socketConfig) socketTransport {
 	limit := wsReadLimit
-	return transport.Websocket{
+	return socketTransport{transport.Websocket{
 		Implementation: protocolImplementation{
 			inner: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
-				OriginPatterns: originPatterns(origins),
+				OriginPatterns: originPatterns(s.origins),
 			}},
-			writeTimeout: timings.WriteTimeout,
+			writeTimeout: s.timings.WriteTimeout,
 		},
-		KeepAlivePingInterval: timings.KeepAlive, // graphql-ws
-		PingPongInterval:      timings.KeepAlive, // graphql-transport-ws
-		InitTimeout:           timings.InitTimeout,
+		KeepAlivePingInterval: s.timings.KeepAlive, // graphql-ws
+		PingPongInterval:      s.timings.KeepAlive, // graphql-transport-ws
+		InitTimeout:           s.timings.InitTimeout,
 		PayloadReadLimit:      &limit,
-		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-			v, err := initViewer(ctx, client, p)
-			if err != nil {
-				return transport.WithWebsocketCloseCode(ctx, CloseForbidden), nil, err
-			}
-			ctx = auth.WithViewer(ctx, v)
-			ctx, cancel := context.WithCancel(ctx)
-			ctx = context.WithValue(ctx, socketKey{}, &socketState{cancel: cancel, running: make(chan struct{}, MaxOperationsPerSocket)})
-			if streams != nil {
-				context.AfterFunc(streams, cancel) // shutdown closes the socket
-			}
-			if obs != nil {
-				obs.WebsocketOpened()
-				context.AfterFunc(ctx, obs.WebsocketClosed)
-			}
-			return ctx, nil, nil
-		},
+		InitFunc:              s.init,
 		CloseFunc: func(ctx context.Context, _ int) {
-			if s, ok := ctx.Value(socketKey{}).(*socketState); ok {
-				s.cancel()
+			if st, ok := ctx.Value(socketKey{}).(*socketState); ok {
+				st.cancel()
 			}
 		},
+	}}
+}
+
+// init accepts a connection_init: a bad key closes with 4403, a key that cannot be checked
+// now (the database is down) with 1013, which clients retry.
+func (s socketConfig) init(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+	v, err := s.initViewer(ctx, p)
+	if err != nil {
+		code := CloseForbidden
+		if e, ok := apperr.As(err); ok && e.Code == apperr.Unavailable {
+			code = CloseTryAgainLater
+		}
+		return transport.WithWebsocketCloseCode(ctx, code), nil, err
 	}
+	ctx = auth.WithViewer(ctx, v)
+	ctx, cancel := context.WithCancel(ctx)
+	ctx = context.WithValue(ctx, socketKey{}, &socketState{cancel: cancel, running: make(chan struct{}, MaxOperationsPerSocket)})
+	if s.streams != nil {
+		context.AfterFunc(s.streams, cancel) // shutdown closes the socket
+	}
+	stop := s.keys.Watch(v, func(reason string) {
+		if h, ok := ctx.Value(connHolderKey{}).(*connHolder); ok && h.conn != nil {
+			_ = h.conn.WriteClose(CloseForbidden, reason)
+		}
+		cancel()
+	})
+	context.AfterFunc(ctx, stop)
+	if s.obs != nil {
+		s.obs.WebsocketOpened()
+		context.AfterFunc(ctx, s.obs.WebsocketClosed)
+	}
+	return ctx, nil, nil
 }
 
 // initViewer authenticates the connection_init payload {"authorization": "Bearer <key>"};
-// without one, the upgrade request's viewer stays (public unless it sent a key).
-func initViewer(ctx context.Context, client *ent.Client, p transport.InitPayload) (auth.Viewer, error) {
+// without one, the upgrade request's viewer stays (public unless it sent a key). A refused
+// key counts against the client IP's anonymous budget, as on HTTP.
+func (s socketConfig) initViewer(ctx context.Context, p transport.InitPayload) (auth.Viewer, error) {
 	raw := p.Authorization()
 	if raw == "" {
-		if s, ok := p["Authorization"].(string); ok {
-			raw = s
+		if v, ok := p["Authorization"].(string); ok {
+			raw = v
 		}
 	}
 	if raw == "" {
 		return auth.FromContext(ctx), nil
 	}
+	refused := func(msg string) error {
+		_ = s.limiter.Request(ctx, auth.Viewer{Role: auth.Public}, ratelimit.ClientIP(ctx))
+		return errors.New("forbidden: " + msg)
+	}
 	scheme, key, ok := strings.Cut(strings.TrimSpace(raw), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(key) == "" {
-		return auth.Viewer{}, errors.New(`forbidden: authorization must be "Bearer <API key>"`)
+		return auth.Viewer{}, refused(`authorization must be "Bearer <API key>"`)
 	}
-	v, err := auth.Authenticate(ctx, client, strings.TrimSpace(key))
+	v, err := s.keys.Authenticate(ctx, strings.TrimSpace(key))
 	if err != nil {
 		if e, ok := apperr.As(err); ok && e.Code == apperr.Unauthenticated {
-			return auth.Viewer{}, errors.New("forbidden: " + e.Message)
+			return auth.Viewer{}, refused(e.Message)
 		}
-		return auth.Viewer{}, errors.New("forbidden: the API key could not be checked")
+		return auth.Viewer{}, apperr.Errorf(apperr.Unavailable, "the API key could not be checked, try again later")
 	}
 	return v, nil
 }

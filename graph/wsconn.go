@@ -41,7 +41,11 @@ func (p protocolImplementation) Accept(w http.ResponseWriter, r *http.Request, o
 	if err != nil {
 		return nil, err
 	}
-	return &protocolConn{WebsocketConn: c, writeTimeout: p.writeTimeout, active: map[string]bool{}, stopped: map[string]int{}}, nil
+	pc := &protocolConn{WebsocketConn: c, writeTimeout: p.writeTimeout, active: map[string]bool{}, stopped: map[string]int{}}
+	if h, ok := r.Context().Value(connHolderKey{}).(*connHolder); ok {
+		h.conn = pc
+	}
+	return pc, nil
 }
 
 // protocolConn follows the graphql-transport-ws protocol where gqlgen's transport does not:

@@ -62,20 +62,26 @@ func limitBody(next http.Handler) http.Handler {
 // RateLimits are requests per minute; zero disables a limit.
 type RateLimits = ratelimit.Config
 
+// withClientIP puts the client IP in the request context, where the rate limits (of
+// HTTP requests, refused keys, websocket operations and register mutations) find it.
+func withClientIP(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(ratelimit.WithClientIP(r.Context(), clientIP(r))))
+	})
+}
+
 // rateLimit counts every HTTP request against its viewer's budget (anonymous per client
-// IP, partner per key; admins are not limited) and puts the client IP in the request
-// context, where the GraphQL handler finds it for websocket operations and register
-// mutations. Over the budget: 429 with Retry-After and RATE_LIMITED.
+// IP, partner per key; admins are not limited). Over the budget: 429 with Retry-After and
+// RATE_LIMITED.
 func rateLimit(limiter *ratelimit.Limiter) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ip := clientIP(r)
-			ctx := ratelimit.WithClientIP(r.Context(), ip)
-			if e := limiter.Request(ctx, auth.FromContext(ctx), ip); e != nil {
+			ctx := r.Context()
+			if e := limiter.Request(ctx, auth.FromContext(ctx), ratelimit.ClientIP(ctx)); e != nil {
 				writeError(w, r, e)
 				return
 			}
-			next.ServeHTTP(w, r.WithContext(ctx))
+			next.ServeHTTP(w, r)
 		})
 	}
 }

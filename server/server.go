@@ -9,19 +9,19 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"launchgraph/graph"
-	"launchgraph/internal/auth"
 	"launchgraph/internal/metrics"
 	"launchgraph/internal/ratelimit"
 	"launchgraph/internal/store"
 )
 
 // NewServer builds the whole HTTP surface over its dependencies. A request passes, in
-// order: request id → access log → CORS → JSON-only POSTs → body limit → API key → rate
-// limit → route. Its StopStreams method (streamHandler) closes the websockets and
+// order: request id → access log → CORS → JSON-only POSTs → body limit → client IP → API
+// key → rate limit → route. Its StopStreams method (streamHandler) closes the websockets and
 // subscriptions at shutdown.
 func NewServer(logger *slog.Logger, cfg config, db *store.DB, m *metrics.Metrics, shuttingDown *atomic.Bool) http.Handler {
 	streams, stopStreams := context.WithCancel(context.Background())
 	limiter := ratelimit.New(cfg.RateLimits)
+	keys := newKeyCache(streams, logger, db)
 	gql := graph.NewHandler(logger, db.Client, graph.HandlerConfig{
 		Introspection:        cfg.Introspection,
 		Limits:               graph.Limits{KeyComplexity: cfg.KeyComplexity},
@@ -33,6 +33,7 @@ func NewServer(logger *slog.Logger, cfg config, db *store.DB, m *metrics.Metrics
 		Streams:              streams,
 		Outbox:               cfg.Mail.outbox,
 		Limiter:              limiter,
+		Keys:                 keys,
 		StreamTimings:        cfg.streamTimings,
 		HTTP:                 []graphql.Transport{graphqlHTTP{get: true}, graphqlHTTP{}},
 	})
@@ -40,7 +41,8 @@ func NewServer(logger *slog.Logger, cfg config, db *store.DB, m *metrics.Metrics
 	addRoutes(mux, logger, db, gql, m, shuttingDown, cfg)
 	var h http.Handler = mux
 	h = rateLimit(limiter)(h)
-	h = auth.Middleware(db.Client, logger)(h)
+	h = authenticate(keys, limiter, logger)(h)
+	h = withClientIP(h)
 	h = limitBody(h)
 	h = onlyJSONPosts(h)
 	h = withCORS(cfg.AllowedOrigins)(h)

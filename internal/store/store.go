@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -75,6 +76,26 @@ type DB struct {
 	// (shared by every process on the database), or in process for SQLite. Every change
 	// made through Client is published after its transaction commits (events.Hook).
 	Events events.Broker
+
+	keysMu       sync.Mutex
+	keyObservers []func(ids ...int)
+}
+
+// OnKeyChange calls fn, in the committing goroutine, with the ids of API keys changed
+// through Client (revoked, expired, deleted), before the change returns.
+func (db *DB) OnKeyChange(fn func(ids ...int)) {
+	db.keysMu.Lock()
+	defer db.keysMu.Unlock()
+	db.keyObservers = append(db.keyObservers, fn)
+}
+
+func (db *DB) keyChanged(ids ...int) {
+	db.keysMu.Lock()
+	fns := slices.Clone(db.keyObservers)
+	db.keysMu.Unlock()
+	for _, fn := range fns {
+		fn(ids...)
+	}
 }
 
 // defaultPool returns the pool sizes used when Config leaves them at 0.
@@ -134,12 +155,16 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		broker = events.NewPostgres(db, dsn)
 	}
 	client.Use(events.Hook(broker, nil))
-	return &DB{
+	out := &DB{
 		Client:  client,
 		SQL:     db,
 		Dialect: dialectName,
 		Events:  broker,
-	}, nil
+	}
+	// A revoked or changed API key reaches this process at once and every replica's key
+	// cache through the broker.
+	client.Use(events.KeyHook(broker, out.keyChanged, nil))
+	return out, nil
 }
 
 // Ping checks that the database answers.
