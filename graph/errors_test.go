@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/lib/pq"
+
 	"launchgraph/ent/privacy"
 	"launchgraph/internal/authz"
 )
@@ -23,6 +25,19 @@ func TestPolicyDenialsAreForbidden(t *testing.T) {
 			got := presentError(context.Background(), tt.err)
 			if got.Extensions["code"] != "FORBIDDEN" || got.Message != tt.msg {
 				t.Fatalf("got %q %v, want %q FORBIDDEN", got.Message, got.Extensions, tt.msg)
+			}
+		})
+	}
+}
+
+// Issue 17.7: PostgreSQL starting up, shutting down or cancelling a statement is
+// UNAVAILABLE, never INTERNAL.
+func TestOutageErrorsAreUnavailable(t *testing.T) {
+	for _, code := range []pq.ErrorCode{"57P03", "57P01", "57014", "53300", "08006"} {
+		t.Run(string(code), func(t *testing.T) {
+			got := presentError(context.Background(), fmt.Errorf("ent: query: %w", &pq.Error{Code: code, Message: "x"}))
+			if got.Extensions["code"] != "UNAVAILABLE" {
+				t.Fatalf("got %q %v, want UNAVAILABLE", got.Message, got.Extensions)
 			}
 		})
 	}

@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
 
 	"launchgraph/internal/apperr"
 	"launchgraph/internal/requestid"
+	"launchgraph/internal/store"
 )
 
 // httpStatus is the one table from error code to HTTP status. It answers every refusal
@@ -99,4 +103,21 @@ func writeErrorStatus(w http.ResponseWriter, r *http.Request, status int, e *app
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"errors": []map[string]any{{"message": e.Error(), "extensions": ext}},
 	})
+}
+
+// failed answers err of a request that could not be served: its own code when it has one,
+// UNAVAILABLE (503, Retry-After) when the database cannot serve now or the request's time
+// ran out, else INTERNAL with the cause logged under what.
+func failed(w http.ResponseWriter, r *http.Request, logger *slog.Logger, what string, err error) {
+	ctx := r.Context()
+	switch e, coded := apperr.As(err); {
+	case coded:
+		writeError(w, r, e)
+	case store.IsUnavailable(err) || errors.Is(err, context.DeadlineExceeded):
+		logger.WarnContext(ctx, what+": the database cannot serve now", "request_id", requestid.From(ctx), "err", err)
+		writeError(w, r, apperr.Errorf(apperr.Unavailable, "the database is unavailable, try again later"))
+	default:
+		logger.ErrorContext(ctx, what, "request_id", requestid.From(ctx), "path", r.URL.Path, "err", err)
+		writeError(w, r, err)
+	}
 }

@@ -177,7 +177,7 @@ func writeGraphQL(w http.ResponseWriter, media string, requestErr bool, resp *gr
 		status = http.StatusBadRequest
 	}
 	var retryAfter int
-	if requestErr || isNullData(resp.Data) {
+	if len(resp.Errors) > 0 && (requestErr || noData(resp.Data)) {
 		for _, e := range resp.Errors {
 			code, _ := e.Extensions["code"].(string)
 			if s, ok := transportStatus(apperr.Code(code)); ok {
@@ -214,6 +214,20 @@ func dataEntry(requestErr bool, data json.RawMessage) json.RawMessage {
 	return data
 }
 
-func isNullData(data json.RawMessage) bool {
-	return len(data) == 0 || bytes.Equal(bytes.TrimSpace(data), []byte("null"))
+// noData reports whether data is null or holds only null root fields: the operation
+// failed as a whole.
+func noData(data json.RawMessage) bool {
+	if len(data) == 0 || bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
+		return true
+	}
+	var roots map[string]json.RawMessage
+	if json.Unmarshal(data, &roots) != nil {
+		return false
+	}
+	for _, v := range roots {
+		if !bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+			return false
+		}
+	}
+	return true
 }

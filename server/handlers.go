@@ -12,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/formatter"
 
 	"launchgraph/graph"
+	"launchgraph/internal/apperr"
 	"launchgraph/internal/store"
 )
 
@@ -27,18 +28,18 @@ func handleHealthz() http.Handler {
 // shutting down, 503 otherwise.
 func handleReadyz(logger *slog.Logger, db *store.DB, shuttingDown *atomic.Bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if shuttingDown.Load() {
-			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			writeError(w, r, apperr.Errorf(apperr.Unavailable, "shutting down"))
 			return
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := db.Ping(ctx); err != nil {
 			logger.WarnContext(ctx, "readyz: database unreachable", "err", err)
-			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+			writeError(w, r, apperr.Errorf(apperr.Unavailable, "database unreachable"))
 			return
 		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ready\n"))
 	})
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -19,15 +18,6 @@ import (
 // maxBodyBytes bounds a request body (1 MiB).
 const maxBodyBytes = 1 << 20
 
-// writeCodedError answers with a GraphQL-shaped error body and an HTTP status.
-func writeCodedError(w http.ResponseWriter, status int, code apperr.Code, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": string(code)}}},
-	})
-}
-
 // limitBody reads a request body up to maxBodyBytes, answering 413 as soon as it is larger
 // (before reading further when Content-Length says so), and refuses batched JSON arrays.
 func limitBody(next http.Handler) http.Handler {
@@ -37,20 +27,20 @@ func limitBody(next http.Handler) http.Handler {
 			return
 		}
 		if r.ContentLength > maxBodyBytes {
-			writeCodedError(w, http.StatusRequestEntityTooLarge, apperr.BadUserInput, "request body is larger than 1 MiB")
+			writeErrorStatus(w, r, http.StatusRequestEntityTooLarge, apperr.Errorf(apperr.BadUserInput, "request body is larger than 1 MiB"))
 			return
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
 		if err != nil {
-			writeCodedError(w, http.StatusBadRequest, apperr.BadUserInput, "request body could not be read")
+			writeError(w, r, apperr.Errorf(apperr.BadUserInput, "request body could not be read"))
 			return
 		}
 		if len(body) > maxBodyBytes {
-			writeCodedError(w, http.StatusRequestEntityTooLarge, apperr.BadUserInput, "request body is larger than 1 MiB")
+			writeErrorStatus(w, r, http.StatusRequestEntityTooLarge, apperr.Errorf(apperr.BadUserInput, "request body is larger than 1 MiB"))
 			return
 		}
 		if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '[' {
-			writeCodedError(w, http.StatusBadRequest, apperr.BadUserInput, "batched requests are not supported: send one operation per request")
+			writeError(w, r, apperr.Errorf(apperr.BadUserInput, "batched requests are not supported: send one operation per request"))
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -121,7 +111,7 @@ func onlyJSONPosts(next http.Handler) http.Handler {
 		if r.Method == http.MethodPost && r.URL.Path == "/graphql" {
 			ct := strings.ToLower(strings.TrimSpace(strings.Split(r.Header.Get("Content-Type"), ";")[0]))
 			if ct != "application/json" && ct != "application/graphql-response+json" {
-				writeCodedError(w, http.StatusUnsupportedMediaType, apperr.BadUserInput, "POST /graphql takes application/json only")
+				writeErrorStatus(w, r, http.StatusUnsupportedMediaType, apperr.Errorf(apperr.BadUserInput, "POST /graphql takes application/json only"))
 				return
 			}
 		}

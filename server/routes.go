@@ -8,8 +8,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/playground"
 
-	"launchgraph/internal/export"
-	"launchgraph/internal/feeds"
 	"launchgraph/internal/httpcache"
 	"launchgraph/internal/metrics"
 	"launchgraph/internal/store"
@@ -24,8 +22,8 @@ func addRoutes(mux *http.ServeMux, logger *slog.Logger, db *store.DB, gql *handl
 	mux.Handle("GET /schema.graphql", handleSchema(gql))
 	mux.Handle("GET /metrics", m.Handler())
 
-	cal := feeds.New(db.Client, logger, cfg.CacheMaxAge)
-	mux.Handle("GET /feeds/launches.ics", cal.Launches())
-	mux.Handle("GET /feeds/launches/{file}", cal.Launch()) // {slug}.ics
-	mux.Handle("GET /exports/launches/{slug}/registrants.csv", export.Registrants(db.Client, logger))
+	cal := calendarFeeds{client: db.Client, logger: logger, maxAge: cfg.CacheMaxAge}
+	mux.Handle("GET /feeds/launches.ics", cal.launches())
+	mux.Handle("GET /feeds/launches/{file}", cal.launch()) // {slug}.ics
+	mux.Handle("GET /exports/launches/{slug}/registrants.csv", handleRegistrantsCSV(db.Client, logger))
 }
