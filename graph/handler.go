@@ -107,7 +107,7 @@ func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *han
 	// Before any extension that reads the operation (entgql's Transactioner panics without
 	// one): a request refused before parsing has none.
 	srv.AroundResponses(ensureOperationContext)
-	srv.Use(introspectionPolicy{anonymous: cfg.Introspection})
+	srv.Use(introspectionPolicy{anonymous: cfg.Introspection, logger: logger})
 	srv.Use(shapeLimit{limits})
 	srv.Use(PageLimit{})
 	srv.Use(operationLimit{cfg.Limiter})                                // after the shape limits: a refused shape costs no budget

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -11,6 +12,7 @@ import (
 
 	"launchgraph/internal/apperr"
 	"launchgraph/internal/auth"
+	"launchgraph/internal/requestid"
 )
 
 // Limits bound what one operation may ask for. Zero values take the defaults.
@@ -307,8 +309,12 @@ func isEdges(f *ast.Field) bool {
 }
 
 // introspectionPolicy allows introspection for everyone when anonymous is true, and for
-// admins always.
-type introspectionPolicy struct{ anonymous bool }
+// admins always. Refused, an operation that selects __schema or __type gets FORBIDDEN
+// before it runs (logged at info), not gqlgen's uncoded error.
+type introspectionPolicy struct {
+	anonymous bool
+	logger    *slog.Logger
+}
 
 var (
 	_ graphql.HandlerExtension        = introspectionPolicy{}
@@ -320,5 +326,35 @@ func (introspectionPolicy) Validate(graphql.ExecutableSchema) error { return nil
 
 func (p introspectionPolicy) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	oc.DisableIntrospection = !p.anonymous && !auth.FromContext(ctx).IsAdmin()
-	return nil
+	if !oc.DisableIntrospection || oc.Operation == nil || !introspects(oc.Operation.SelectionSet, map[string]bool{}) {
+		return nil
+	}
+	if p.logger != nil {
+		p.logger.InfoContext(ctx, "graphql: introspection refused", "request_id", requestid.From(ctx))
+	}
+	return limitError(apperr.Forbidden, "introspection is disabled on this server; the schema is published with the API's documentation")
+}
+
+// introspects reports whether set selects __schema or __type anywhere.
+func introspects(set ast.SelectionSet, seen map[string]bool) bool {
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Name == "__schema" || s.Name == "__type" || introspects(s.SelectionSet, seen) {
+				return true
+			}
+		case *ast.InlineFragment:
+			if introspects(s.SelectionSet, seen) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if s.Definition != nil && !seen[s.Name] {
+				seen[s.Name] = true
+				if introspects(s.Definition.SelectionSet, seen) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

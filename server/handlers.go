@@ -13,6 +13,7 @@ import (
 
 	"launchgraph/graph"
 	"launchgraph/internal/apperr"
+	"launchgraph/internal/auth"
 	"launchgraph/internal/store"
 )
 
@@ -52,5 +53,17 @@ func handleSchema(_ *handler.Server) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write(sdl)
+	})
+}
+
+// ifIntrospection serves next (the schema, GraphiQL) where introspection is: for everyone
+// when INTROSPECTION is on, for admin keys always; others get 404.
+func ifIntrospection(cfg config, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !cfg.Introspection && !auth.FromContext(r.Context()).IsAdmin() {
+			writeError(w, r, apperr.Errorf(apperr.NotFound, "not found: introspection is disabled on this server"))
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }

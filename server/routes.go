@@ -16,10 +16,10 @@ import (
 // addRoutes is the whole API surface in one place.
 func addRoutes(mux *http.ServeMux, logger *slog.Logger, db *store.DB, gql *handler.Server, m *metrics.Metrics, shuttingDown *atomic.Bool, cfg config) {
 	mux.Handle("/graphql", withStreams(gql, httpcache.Middleware(cfg.CacheMaxAge)(gql)))
-	mux.Handle("GET /{$}", playground.Handler("launchgraph", "/graphql"))
+	mux.Handle("GET /{$}", ifIntrospection(cfg, playground.Handler("launchgraph", "/graphql")))
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(logger, db, shuttingDown))
-	mux.Handle("GET /schema.graphql", handleSchema(gql))
+	mux.Handle("GET /schema.graphql", ifIntrospection(cfg, handleSchema(gql)))
 	mux.Handle("GET /metrics", m.Handler())
 
 	cal := calendarFeeds{client: db.Client, logger: logger, maxAge: cfg.CacheMaxAge}
