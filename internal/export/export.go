@@ -3,7 +3,7 @@
 //
 // The file is UTF-8 with a byte-order mark (so that spreadsheet apps detect the encoding),
 // one header row, and cells that a spreadsheet would run as a formula (starting with =, +,
-// -, @, a tab or a line break) prefixed with an apostrophe. Rows are read in keyset pages
+// -, @, a tab or a line break, also after another separator) neutralised with an apostrophe. Rows are read in keyset pages
 // by id and flushed page by page: memory stays constant whatever the number of
 // registrants.
 package export
@@ -132,9 +132,58 @@ func stamp(t *time.Time) string {
 // Cell neutralises a text a spreadsheet would read as a formula (or a DDE payload): one
 // starting with =, +, -, @, a tab, a carriage return or a line feed gets a leading
 // apostrophe, which spreadsheets show as text and do not run (OWASP, "CSV Injection").
+// So does every such character that starts a cell once a spreadsheet splits the text at
+// another separator than ours (a comma, semicolon, tab or bar, then spaces): "x;=1+1"
+// opened where ";" separates fields would otherwise run =1+1.
 func Cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r\n", rune(s[0])) {
-		return "'" + s
+	if !needsNeutralising(s) {
+		return s
 	}
-	return s
+	var b strings.Builder
+	b.Grow(len(s) + 4)
+	if isTrigger(s[0]) {
+		b.WriteByte('\'')
+	}
+	for i := 0; i < len(s); i++ {
+		b.WriteByte(s[i])
+		if !isSeparator(s[i]) {
+			continue
+		}
+		j := i + 1
+		for j < len(s) && s[j] == ' ' {
+			j++
+		}
+		if j < len(s) && isTrigger(s[j]) {
+			b.WriteString(s[i+1 : j])
+			b.WriteByte('\'')
+			i = j - 1
+		}
+	}
+	return b.String()
 }
+
+// needsNeutralising reports whether Cell changes s.
+func needsNeutralising(s string) bool {
+	if s == "" {
+		return false
+	}
+	if isTrigger(s[0]) {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		if !isSeparator(s[i]) {
+			continue
+		}
+		j := i + 1
+		for j < len(s) && s[j] == ' ' {
+			j++
+		}
+		if j < len(s) && isTrigger(s[j]) {
+			return true
+		}
+	}
+	return false
+}
+
+func isTrigger(c byte) bool   { return strings.IndexByte("=+-@\t\r\n", c) >= 0 }
+func isSeparator(c byte) bool { return strings.IndexByte(",;\t|", c) >= 0 }
