@@ -84,6 +84,8 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		return coded(path, apperr.Invalid(lowerCamel(ve.Name), "%s", validationMessage(ve)))
 	case ent.IsConstraintError(err):
 		return coded(path, apperr.Errorf(apperr.Conflict, "the change conflicts with existing data (a unique value is taken, or a referenced row is missing)"))
+	case store.IsInvalidValue(err):
+		return coded(path, apperr.Errorf(apperr.BadUserInput, "a value is not valid (the database refused it)"))
 	case store.IsUnavailable(err):
 		return coded(path, apperr.Errorf(apperr.Unavailable, "the database is unavailable, try again later"))
 	case errors.Is(err, context.DeadlineExceeded):

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/lib/pq"
@@ -40,5 +41,12 @@ func TestOutageErrorsAreUnavailable(t *testing.T) {
 				t.Fatalf("got %q %v, want UNAVAILABLE", got.Message, got.Extensions)
 			}
 		})
+	}
+}
+
+func TestInvalidValuesAreBadUserInput(t *testing.T) {
+	got := presentError(context.Background(), fmt.Errorf("ent: %w", &pq.Error{Code: "22021", Message: "invalid byte sequence"}))
+	if got.Extensions["code"] != "BAD_USER_INPUT" || strings.Contains(got.Message, "byte sequence") {
+		t.Fatalf("got %q %v, want BAD_USER_INPUT without the driver's text", got.Message, got.Extensions)
 	}
 }

@@ -110,6 +110,7 @@ func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *han
 	srv.Use(introspectionPolicy{anonymous: cfg.Introspection, logger: logger})
 	srv.Use(shapeLimit{limits})
 	srv.Use(PageLimit{})
+	srv.Use(textInput{})
 	srv.Use(operationLimit{cfg.Limiter})                                // after the shape limits: a refused shape costs no budget
 	srv.Use(entgql.Transactioner{TxOpener: client, SkipTxFunc: skipTx}) // register/cancel run their own (tx.go)
 	// An operation without a viewer reads as public, never as trusted internal code.

@@ -244,3 +244,30 @@ func TestMalformedRequests(t *testing.T) {
 		t.Fatalf("errors logged:\n%.2000s", log.String())
 	}
 }
+
+// Issue 17.10: a NUL in a filter or an admin text field is BAD_USER_INPUT on the field.
+func TestNULInInput(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		srv := testServer(t, seeded(t, db))
+		admin := adminKey(t, db)
+		tests := []struct {
+			name, key, query string
+			vars             map[string]any
+			field            string
+		}{
+			{"filter", "", `{ launches(where: {slugContains: "a\u0000b"}) { totalCount } }`, nil, "where.slugContains"},
+			{"filter in a variable", "", `query($w: LaunchWhereInput) { launches(where: $w) { totalCount } }`,
+				map[string]any{"w": map[string]any{"or": []any{map[string]any{"slug": "x"}, map[string]any{"titleContains": "\x00"}}}}, "where.or.1.titleContains"},
+			{"admin text", admin, `mutation($in: CreateSpeakerInput!) { createSpeaker(input: $in) { id } }`,
+				map[string]any{"in": map[string]any{"name": "Ada\x00"}}, "input.name"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				resp := gqlAs(t, srv.URL, tt.key, tt.query, tt.vars)
+				if resp.code() != "BAD_USER_INPUT" || resp.Errors[0].Extensions["field"] != tt.field {
+					t.Fatalf("%+v, want BAD_USER_INPUT on %s", resp.Errors, tt.field)
+				}
+			})
+		}
+	})
+}

@@ -47,3 +47,11 @@ func IsUnavailable(err error) bool {
 	}
 	return false
 }
+
+// IsInvalidValue reports whether PostgreSQL refused a value itself (class 22, data
+// exception: a NUL byte, a number out of range, a malformed value), which is the caller's
+// input rather than an internal error.
+func IsInvalidValue(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code.Class() == "22"
+}
