@@ -29,18 +29,20 @@ type config struct {
 	// AnonymousReadTimeout bounds an anonymous query (shorter than OperationTimeout).
 	AnonymousReadTimeout time.Duration
 	Addr                 string
-	DatabaseURL          string
-	DataDir              string
-	Env                  string
-	Introspection        bool
-	AllowedOrigins       []string
-	LogLevel             string
-	LogFormat            string
-	MaxOpenConns         int
-	MaxIdleConns         int
-	ShutdownGrace        time.Duration
-	Migrate              bool
-	Seed                 bool
+	// MetricsAddr, when set, serves /metrics on its own listener instead of the API's.
+	MetricsAddr    string
+	DatabaseURL    string
+	DataDir        string
+	Env            string
+	Introspection  bool
+	AllowedOrigins []string
+	LogLevel       string
+	LogFormat      string
+	MaxOpenConns   int
+	MaxIdleConns   int
+	ShutdownGrace  time.Duration
+	Migrate        bool
+	Seed           bool
 
 	// CacheMaxAge is how long shared caches may keep anonymous GET responses of public
 	// data (/graphql, /feeds); 0 turns caching off.
@@ -86,6 +88,7 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	var c config
 	var origins, introspection, maxOpen, maxIdle, grace, cacheMaxAge string
 	fs.StringVar(&c.Addr, "addr", env("ADDR", ":8080"), "listen address (ADDR)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("METRICS_ADDR", ""), "serve /metrics on this address instead of ADDR; without it, /metrics needs an ADMIN key in production (METRICS_ADDR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "postgres://… or sqlite://PATH; empty: embedded SQLite in the data dir (DATABASE_URL)")
 	fs.StringVar(&c.DataDir, "data-dir", env("DATA_DIR", "."), "where the embedded store lives (DATA_DIR)")
 	fs.StringVar(&c.Env, "env", env("ENV", "development"), "development or production (ENV)")

@@ -34,8 +34,8 @@ var httpStatus = map[apperr.Code]int{
 	apperr.AliasLimitExceeded:      http.StatusBadRequest,
 	apperr.Unavailable:             http.StatusServiceUnavailable,
 	apperr.Internal:                http.StatusInternalServerError,
-	"GRAPHQL_PARSE_FAILED":         http.StatusBadRequest,
-	"GRAPHQL_VALIDATION_FAILED":    http.StatusBadRequest,
+	apperr.ParseFailed:             http.StatusBadRequest,
+	apperr.ValidationFailed:        http.StatusBadRequest,
 }
 
 // statusFor returns the status of code (400 for a code the table does not know).

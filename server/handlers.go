@@ -67,3 +67,20 @@ func ifIntrospection(cfg config, next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// metricsAccess serves the metrics to everyone in development and to admin keys in
+// production (operation names, pool sizes and error rates are not for the public).
+func metricsAccess(cfg config, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if v := auth.FromContext(r.Context()); cfg.production() && !v.IsAdmin() {
+			if v.Role == auth.Public {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="launchgraph"`)
+				writeError(w, r, apperr.Errorf(apperr.Unauthenticated, "/metrics needs an ADMIN API key in production, or METRICS_ADDR"))
+				return
+			}
+			writeError(w, r, apperr.Errorf(apperr.Forbidden, "/metrics needs an ADMIN API key in production"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -20,7 +20,9 @@ func addRoutes(mux *http.ServeMux, logger *slog.Logger, db *store.DB, gql *handl
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(logger, db, shuttingDown))
 	mux.Handle("GET /schema.graphql", ifIntrospection(cfg, handleSchema(gql)))
-	mux.Handle("GET /metrics", m.Handler())
+	if cfg.MetricsAddr == "" { // else on its own listener (serve)
+		mux.Handle("GET /metrics", metricsAccess(cfg, m.Handler()))
+	}
 
 	cal := calendarFeeds{client: db.Client, logger: logger, maxAge: cfg.CacheMaxAge}
 	mux.Handle("GET /feeds/launches.ics", cal.launches())

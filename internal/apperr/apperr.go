@@ -31,6 +31,21 @@ const (
 	Internal                Code = "INTERNAL"
 )
 
+// The codes gqlgen gives a document that does not parse or validate.
+const (
+	ParseFailed      Code = "GRAPHQL_PARSE_FAILED"
+	ValidationFailed Code = "GRAPHQL_VALIDATION_FAILED"
+)
+
+// Codes lists every code a client may see.
+func Codes() []Code {
+	return []Code{
+		BadUserInput, NotFound, Conflict, Unauthenticated, Forbidden, RegistrationClosed, LaunchFull,
+		AlreadyRegistered, ConsentRequired, IdempotencyKeyReused, RateLimited, ComplexityLimitExceeded,
+		DepthLimitExceeded, AliasLimitExceeded, Unavailable, Internal, ParseFailed, ValidationFailed,
+	}
+}
+
 // Error is an error a client may see: a code, a message safe to show, and for
 // BAD_USER_INPUT the input field at fault.
 type Error struct {
