@@ -44,6 +44,10 @@ type HandlerConfig struct {
 	AllowedOrigins []string
 	// Streams ends every websocket and subscription when it is done (shutdown); nil never.
 	Streams context.Context
+	// Shedding bounds the operations that run at once.
+	Shedding Shedding
+	// LiveClient, when set, is what subscriptions read through (store.DB.Live).
+	LiveClient *ent.Client
 	// Outbox, when set, receives an email for every registrant state change.
 	Outbox *outbox.Outbox
 	// Keys checks the API keys of websockets and watches them (the server's HTTP
@@ -71,7 +75,7 @@ func nameAuditedOperation(ctx context.Context, next graphql.RootResolver) graphq
 // queries, a parsed-query cache, mutations in one transaction each, coded errors.
 func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *handler.Server {
 	limits := cfg.Limits.withDefaults()
-	srv := handler.New(NewSchema(client, WithEvents(cfg.Events), WithOutbox(cfg.Outbox)))
+	srv := handler.New(NewSchema(client, WithEvents(cfg.Events), WithOutbox(cfg.Outbox), WithLiveClient(cfg.LiveClient)))
 	streamObs, _ := cfg.Observer.(StreamObserver)
 	// Subscriptions: websockets (graphql-transport-ws, graphql-ws) and SSE (stream.go).
 	timings := cfg.StreamTimings.withDefaults()
@@ -120,6 +124,8 @@ func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *han
 	srv.Use(publicCache{})                     // lets internal/httpcache cache public GETs (scope.go)
 	srv.AroundOperations(boundOperations(cfg.OperationTimeout, cfg.AnonymousReadTimeout))
 	srv.AroundOperations(boundStreams(cfg.Streams, streamObs))
+	// Inside the sockets' own turns, so that one socket's queue cannot hold every turn.
+	srv.AroundOperations(shedLoad(cfg.Shedding))
 	if cfg.Observer != nil {
 		srv.AroundResponses(observeResponses(cfg.Observer))
 	}

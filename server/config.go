@@ -54,6 +54,8 @@ type config struct {
 	// streamTimings are the websocket and SSE intervals; tests shorten them, serve keeps
 	// the defaults.
 	streamTimings graph.StreamTimings
+	// shedding bounds the operations running at once; zero values: twice the pool (serve).
+	shedding graph.Shedding
 }
 
 // mailConfig configures the registration emails.

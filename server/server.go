@@ -21,6 +21,10 @@ import (
 func NewServer(logger *slog.Logger, cfg config, db *store.DB, m *metrics.Metrics, shuttingDown *atomic.Bool) http.Handler {
 	streams, stopStreams := context.WithCancel(context.Background())
 	limiter := ratelimit.New(cfg.RateLimits)
+	shedding := cfg.shedding
+	if shedding.Running == 0 {
+		shedding.Running = 2 * db.SQL.Stats().MaxOpenConnections
+	}
 	keys := newKeyCache(streams, logger, db)
 	gql := graph.NewHandler(logger, db.Client, graph.HandlerConfig{
 		Introspection:        cfg.Introspection,
@@ -29,12 +33,14 @@ func NewServer(logger *slog.Logger, cfg config, db *store.DB, m *metrics.Metrics
 		AnonymousReadTimeout: cfg.AnonymousReadTimeout,
 		Observer:             m,
 		Events:               db.Events,
+		LiveClient:           db.Live,
 		AllowedOrigins:       cfg.AllowedOrigins,
 		Streams:              streams,
 		Outbox:               cfg.Mail.outbox,
 		Limiter:              limiter,
 		Keys:                 keys,
 		StreamTimings:        cfg.streamTimings,
+		Shedding:             shedding,
 		HTTP:                 []graphql.Transport{graphqlHTTP{get: true}, graphqlHTTP{}},
 	})
 	mux := http.NewServeMux()
