@@ -27,7 +27,8 @@ type Limits struct {
 	// write one response name, and how many fragments it may spread; default 100. (Other
 	// fields are bounded by the type's fields and MaxAliases.)
 	MaxFields int
-	// AnonymousComplexity bounds the cost of an anonymous operation; default 2,000.
+	// AnonymousComplexity bounds the cost of an anonymous operation; default 25,000 (a
+	// launch's whole programme with speakers, without first, is about 10,200).
 	AnonymousComplexity int
 	// KeyComplexity bounds the cost for partner and admin keys; default 50,000.
 	KeyComplexity int
@@ -49,7 +50,7 @@ func (l Limits) withDefaults() Limits {
 	def(&l.MaxAliases, 30)
 	def(&l.MaxTokens, 10_000)
 	def(&l.MaxFields, 100)
-	def(&l.AnonymousComplexity, 2_000)
+	def(&l.AnonymousComplexity, 25_000)
 	def(&l.KeyComplexity, 50_000)
 	def(&l.MaxFilterDepth, 8)
 	def(&l.MaxFilterConditions, 100)
@@ -127,8 +128,10 @@ type fragmentKey struct {
 
 // walker measures an operation: its depth in objects (a connection's `edges` and `node`
 // do not count, so regions → launches → sessions → speakers is 4 deep), its aliases, and
-// its cost, where a connection costs its own fields plus first (or last, or the default
-// page) times the cost of its edges — the rows it can return, not the length of its text.
+// its cost: the rows it can read, not the length of its text. An object costs 1 plus what
+// it selects, a scalar nothing (a column of a row already read), a connection 1 (its
+// query) plus totalCount 1, its filter (filter), and first (or last, or the default page
+// of 100) times 1 plus the cost of each node.
 // Each spread counts (as if each executed), but each fragment is measured once (memo):
 // 27 fragments each spreading the next twice cost 2^27 without it. The walk stops when
 // ctx ends or after maxWalkSteps selections.
@@ -205,11 +208,16 @@ func (w *walker) field(f *ast.Field, page int) measure {
 		m.add(measure{depth: 1 + inner.depth, cost: min(1+w.filter(f)+inner.cost, maxMeasure), aliases: inner.aliases})
 	case page > 0 && isEdges(f):
 		inner := w.walk(f.SelectionSet, 0)
-		inner.cost = min(inner.cost*max(page, 1), maxMeasure) // inner.cost < 2^40, page ≤ 100
+		inner.cost = min((1+inner.cost)*page, maxMeasure) // each node is a row; inner.cost < 2^40, page ≤ 100
 		m.add(inner)
 	case isRelayWrapper(f):
 		m.add(w.walk(f.SelectionSet, 0))
-	default:
+	case len(f.SelectionSet) == 0: // a column of the row already read; a count is a query
+		m.depth = 1
+		if f.Name == "totalCount" && f.ObjectDefinition != nil && strings.HasSuffix(f.ObjectDefinition.Name, "Connection") {
+			m.cost = 1
+		}
+	default: // an object: one row
 		inner := w.walk(f.SelectionSet, 0)
 		m.add(measure{depth: 1 + inner.depth, cost: min(1+inner.cost, maxMeasure), aliases: inner.aliases})
 	}

@@ -58,6 +58,12 @@ func TestHostileQueriesAreRejected(t *testing.T) {
 		{"costly fan-out", `{ regions(first: 100) { edges { node { launches(first: 100) { edges { node { sessions(first: 100) { edges { node { id } } } } } } } } } }`, "COMPLEXITY_LIMIT_EXCEEDED"},
 		{"the acceptance query fits", launchesQuery, ""},
 		{"count-only connections are cheap", `{ regions(first: 100) { edges { node { launches { totalCount } } } } }`, ""},
+		// Issue 12.5: ordinary pages fit the anonymous budget.
+		{"a launch page with programme, speakers and seats", `{ launches(first: 1) { edges { node {
+			title description startsAt endsAt timezone venue region { name } format { name }
+			seats { capacity confirmed remaining } objectives { edges { node { text } } }
+			sessions { edges { node { title kind startsAt endsAt room speakers { edges { node { name title affiliation } } } } } } } } } }`, ""},
+		{"20 launches with region and format", `{ launches(first: 20) { totalCount edges { node { id slug title startsAt region { code name } format { kind name } } } } }`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
