@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -43,6 +44,8 @@ type config struct {
 	ShutdownGrace  time.Duration
 	Migrate        bool
 	Seed           bool
+	// Demo adds the sandbox launch (internal/demo) at start; development only.
+	Demo bool
 
 	// CacheMaxAge is how long shared caches may keep anonymous GET responses of public
 	// data (/graphql, /feeds); 0 turns caching off.
@@ -69,6 +72,9 @@ type mailConfig struct {
 	PublicURL string
 	// MaxAttempts is how many deliveries are tried before a message is FAILED.
 	MaxAttempts int
+	// ManageURL is the frontend's page the emails link to with ?token=…; empty is this
+	// server's own page, PublicURL/manage.
+	ManageURL string
 	// outbox is built by serve (startMail), not read from the environment: nil leaves
 	// registrations without emails (tests of other features).
 	outbox *outbox.Outbox
@@ -117,6 +123,13 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	fs.StringVar(&anonTimeout, "anonymous-read-timeout", env("ANONYMOUS_READ_TIMEOUT", "3s"), "deadline of an anonymous query; its statements are cancelled when it passes (ANONYMOUS_READ_TIMEOUT)")
 	fs.BoolVar(&c.Migrate, "migrate", true, "apply migrations at start")
 	fs.BoolVar(&c.Seed, "seed", true, "seed the COP 2020 data into an empty database at start")
+	demoDefault, demoErr := strconv.ParseBool(env("DEMO", "false"))
+	fs.BoolVar(&c.Demo, "demo", demoDefault, "add a sandbox launch open for registration; development only (DEMO)")
+	fs.StringVar(&c.Mail.ManageURL, "manage-url", env("MANAGE_URL", ""), "the frontend's manage page, linked from emails with ?token=…; default PUBLIC_URL/manage, served here (MANAGE_URL)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "%s\n\nFlags of %s (each also an environment variable, in brackets; flags win):\n", usage, name)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		return config{}, fmt.Errorf("config: %w", err)
 	}
@@ -126,6 +139,12 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	var err error
 	if c.Env != "development" && c.Env != "production" {
 		return config{}, fmt.Errorf("config: ENV must be development or production, not %q", c.Env)
+	}
+	if demoErr != nil {
+		return config{}, fmt.Errorf("config: DEMO must be true or false, not %q", getenv("DEMO"))
+	}
+	if c.Demo && c.production() {
+		return config{}, errors.New("config: the demo sandbox is for development only, not with ENV=production")
 	}
 	c.Introspection = !c.production()
 	if introspection != "" {
@@ -188,6 +207,11 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 		return config{}, fmt.Errorf("config: PUBLIC_URL must be an http(s) URL, not %q", c.Mail.PublicURL)
 	}
 	c.Mail.PublicURL = strings.TrimRight(c.Mail.PublicURL, "/")
+	if c.Mail.ManageURL != "" { // empty (the default): this server's own page, PUBLIC_URL/manage
+		if u, err := url.Parse(c.Mail.ManageURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return config{}, fmt.Errorf("config: MANAGE_URL must be an http(s) URL without a query, not %q", c.Mail.ManageURL)
+		}
+	}
 	if c.Mail.SMTPURL != "" {
 		if _, err := outbox.NewSMTP(c.Mail.SMTPURL); err != nil {
 			return config{}, fmt.Errorf("config: %w", err)
@@ -204,4 +228,25 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 		return config{}, fmt.Errorf("config: LOG_FORMAT must be text or json, not %q", c.LogFormat)
 	}
 	return c, nil
+}
+
+// wantsHelp reports whether args ask for the usage (-h, -help, --help).
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "-h", "-help", "--help":
+			return true
+		case "--":
+			return false
+		}
+	}
+	return false
+}
+
+// printHelp writes the usage and the flags of cmd to stdout: asking for help succeeds.
+func printHelp(cmd string, getenv func(string) string, stdout io.Writer) error {
+	if _, err := loadConfig(cmd, []string{"-h"}, getenv, stdout); err != nil && !errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return nil
 }

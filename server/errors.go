@@ -34,6 +34,7 @@ var httpStatus = map[apperr.Code]int{
 	apperr.AliasLimitExceeded:      http.StatusBadRequest,
 	apperr.Unavailable:             http.StatusServiceUnavailable,
 	apperr.Internal:                http.StatusInternalServerError,
+	apperr.OperationNotSupported:   http.StatusBadRequest,
 	apperr.ParseFailed:             http.StatusBadRequest,
 	apperr.ValidationFailed:        http.StatusBadRequest,
 }

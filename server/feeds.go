@@ -88,7 +88,7 @@ func (f calendarFeeds) serve(w http.ResponseWriter, r *http.Request, build func(
 		return
 	}
 	var b strings.Builder
-	if err := cal.SerializeTo(&b); err != nil {
+	if err := feeds.Write(&b, cal); err != nil {
 		failed(w, r, f.logger, "feeds: writing a calendar", err)
 		return
 	}

@@ -6,8 +6,8 @@ import (
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql/handler"
-	"github.com/99designs/gqlgen/graphql/playground"
 
+	"launchgraph/internal/graphiql"
 	"launchgraph/internal/httpcache"
 	"launchgraph/internal/metrics"
 	"launchgraph/internal/store"
@@ -16,7 +16,9 @@ import (
 // addRoutes is the whole API surface in one place.
 func addRoutes(mux *http.ServeMux, logger *slog.Logger, db *store.DB, gql *handler.Server, m *metrics.Metrics, shuttingDown *atomic.Bool, cfg config) {
 	mux.Handle("/graphql", withStreams(gql, httpcache.Middleware(cfg.CacheMaxAge)(gql)))
-	mux.Handle("GET /{$}", ifIntrospection(cfg, playground.Handler("launchgraph", "/graphql")))
+	mux.Handle("GET /{$}", ifIntrospection(cfg, graphiql.Page("launchgraph", "/graphql")))
+	mux.Handle("GET "+graphiql.Prefix+"{name}", ifIntrospection(cfg, graphiql.Files()))
+	mux.Handle("GET /favicon.ico", graphiql.Favicon())
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(logger, db, shuttingDown))
 	mux.Handle("GET /schema.graphql", ifIntrospection(cfg, handleSchema(gql)))
@@ -28,4 +30,5 @@ func addRoutes(mux *http.ServeMux, logger *slog.Logger, db *store.DB, gql *handl
 	mux.Handle("GET /feeds/launches.ics", cal.launches())
 	mux.Handle("GET /feeds/launches/{file}", cal.launch()) // {slug}.ics
 	mux.Handle("GET /exports/launches/{slug}/registrants.csv", handleRegistrantsCSV(db.Client, logger))
+	addManage(mux, logger, db, cfg) // /manage, /manage/cancel, /manage/calendar.ics
 }

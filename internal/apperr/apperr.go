@@ -28,7 +28,10 @@ const (
 	DepthLimitExceeded      Code = "DEPTH_LIMIT_EXCEEDED"
 	AliasLimitExceeded      Code = "ALIAS_LIMIT_EXCEEDED"
 	Unavailable             Code = "UNAVAILABLE"
-	Internal                Code = "INTERNAL"
+	// OperationNotSupported: the transport cannot run the operation (a subscription
+	// sent as a plain POST or GET).
+	OperationNotSupported Code = "OPERATION_NOT_SUPPORTED"
+	Internal              Code = "INTERNAL"
 )
 
 // The codes gqlgen gives a document that does not parse or validate.
@@ -42,7 +45,8 @@ func Codes() []Code {
 	return []Code{
 		BadUserInput, NotFound, Conflict, Unauthenticated, Forbidden, RegistrationClosed, LaunchFull,
 		AlreadyRegistered, ConsentRequired, IdempotencyKeyReused, RateLimited, ComplexityLimitExceeded,
-		DepthLimitExceeded, AliasLimitExceeded, Unavailable, Internal, ParseFailed, ValidationFailed,
+		DepthLimitExceeded, AliasLimitExceeded, Unavailable, Internal, OperationNotSupported,
+		ParseFailed, ValidationFailed,
 	}
 }
 

@@ -230,9 +230,11 @@ func (c *KeyCache) watched() []int {
 
 // Follow applies the key events of broker until ctx ends: a changed key is forgotten and
 // its watches rechecked; a Resync (events may have been lost) forgets everything and
-// rechecks every watched key, as the periodic sweep does. Errors of a recheck go to onError.
+// rechecks every watched key, as the periodic sweep does. It reads the events as the
+// broker prepares them (events.Preparer) when it can, so that it is no subscriber of its
+// own, and makes a PostgreSQL broker listen at once. Errors of a recheck go to onError.
 func (c *KeyCache) Follow(ctx context.Context, broker events.Broker, onError func(error)) error {
-	ch, err := broker.Subscribe(ctx, func(e events.Event) bool { return e.Type == events.TypeAPIKey }, 256)
+	ch, err := keyEvents(ctx, broker)
 	if err != nil {
 		return fmt.Errorf("auth: following key events: %w", err)
 	}
@@ -250,6 +252,8 @@ func (c *KeyCache) Follow(ctx context.Context, broker events.Broker, onError fun
 		}
 		for {
 			select {
+			case <-ctx.Done():
+				return
 			case ev, ok := <-ch:
 				if !ok {
 					return
@@ -268,4 +272,33 @@ func (c *KeyCache) Follow(ctx context.Context, broker events.Broker, onError fun
 		}
 	}()
 	return nil
+}
+
+// keyEvents returns the key events (and resyncs) of broker.
+func keyEvents(ctx context.Context, broker events.Broker) (<-chan events.Event, error) {
+	isKey := func(e events.Event) bool { return e.Type == events.TypeAPIKey || e.Type == events.TypeResync }
+	p, ok := broker.(events.Preparer)
+	if !ok {
+		return broker.Subscribe(ctx, isKey, 256)
+	}
+	if l, ok := broker.(interface{ Listen(context.Context) error }); ok {
+		if err := l.Listen(ctx); err != nil {
+			return nil, err
+		}
+	}
+	ch := make(chan events.Event, 256)
+	p.Prepare(func(e events.Event) {
+		if !isKey(e) || ctx.Err() != nil {
+			return
+		}
+		select {
+		case ch <- e:
+		default: // the cache is behind: it forgets everything instead
+			select {
+			case ch <- events.Event{Type: events.TypeResync}:
+			default:
+			}
+		}
+	})
+	return ch, nil
 }

@@ -12,6 +12,7 @@ package feeds
 import (
 	"cmp"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -30,6 +31,18 @@ const ProductID = "-//ITU COP 2020 Guidelines Regional Launches//launchgraph//EN
 
 // localFormat is an RFC 5545 local DATE-TIME, read with the property's TZID.
 const localFormat = "20060102T150405"
+
+// Write writes cal as RFC 5545 requires: lines end in CRLF, folded at 75 octets.
+func Write(w io.Writer, cal *ics.Calendar) error {
+	return cal.SerializeTo(w, ics.WithNewLineWindows)
+}
+
+// Text is cal written as RFC 5545 requires (Write).
+func Text(cal *ics.Calendar) string {
+	var b strings.Builder
+	_ = Write(&b, cal) // a strings.Builder does not fail
+	return b.String()
+}
 
 // AllLaunches returns a calendar with one event per launch, texts in lang.
 func AllLaunches(launches []*ent.Launch, lang string) *ics.Calendar {
@@ -73,6 +86,9 @@ func Programme(l *ent.Launch, sessions []*ent.Session, lang string) *ics.Calenda
 		setCommon(e, l, lang, s.Revision+l.Revision, modified)
 		e.SetSummary(i18n.In(s.Translations, i18n.FieldTitle, s.Title, lang))
 		desc := i18n.In(s.Translations, i18n.FieldDescription, opt.Val(s.Description), lang)
+		if note := markWithin(e, l, s, home, lang); note != "" {
+			desc = strings.TrimSpace(note + "\n\n" + desc)
+		}
 		if desc != "" {
 			desc += "\n\n"
 		}

@@ -30,6 +30,9 @@ type Renderer struct {
 	From string
 	// PublicURL is the base of links (PUBLIC_URL), without a trailing slash.
 	PublicURL string
+	// ManageURL is the page the manage link opens with ?token=… (MANAGE_URL: a
+	// frontend's); empty is this server's own page, PublicURL/manage.
+	ManageURL string
 }
 
 // Rendered is a rendered message.
@@ -119,7 +122,11 @@ func (r Renderer) Render(n registration.Notice, l *ent.Launch) (Rendered, error)
 		v.Position = *reg.WaitlistPosition
 	}
 	if n.ManageToken != "" {
-		v.ManageURL = strings.TrimRight(r.PublicURL, "/") + "/manage?token=" + url.QueryEscape(n.ManageToken)
+		page := r.ManageURL
+		if page == "" {
+			page = strings.TrimRight(r.PublicURL, "/") + "/manage"
+		}
+		v.ManageURL = page + "?token=" + url.QueryEscape(n.ManageToken)
 	}
 	v.Attachment = string(reg.Status) == "CONFIRMED" && n.Kind != notification.KindCANCELLED && n.Kind != notification.KindREJECTED
 
@@ -147,7 +154,7 @@ func (r Renderer) Render(n registration.Notice, l *ent.Launch) (Rendered, error)
 	m.SetBodyString(mail.TypeTextPlain, text.String())
 	m.AddAlternativeString(mail.TypeTextHTML, html.String())
 	if v.Attachment {
-		cal := feeds.AllLaunches([]*ent.Launch{l}, lang).Serialize()
+		cal := feeds.Text(feeds.AllLaunches([]*ent.Launch{l}, lang))
 		if err := m.AttachReader("launch.ics", strings.NewReader(cal),
 			mail.WithFileContentType("text/calendar; charset=utf-8; method=PUBLISH")); err != nil {
 			return Rendered{}, fmt.Errorf("outbox: attach ics: %w", err)

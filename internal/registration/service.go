@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -42,6 +43,8 @@ type Result struct {
 
 // Seats are a launch's seat counts (GraphQL Seats); they are not personal data.
 type Seats struct {
+	// LaunchID is the launch counted.
+	LaunchID int
 	// Capacity is nil when the launch has no limit.
 	Capacity   *int
 	Confirmed  int
@@ -50,6 +53,10 @@ type Seats struct {
 	// Remaining is nil when the launch has no limit; never negative.
 	Remaining *int
 }
+
+// CacheID is the seats' stable identity for client caches: "Seats:" and the launch's id,
+// which no Node id takes.
+func (s Seats) CacheID() string { return "Seats:" + strconv.Itoa(s.LaunchID) }
 
 // Promotion is a waitlisted registrant given a seat.
 type Promotion struct {
@@ -532,7 +539,7 @@ func (s *Service) Seats(ctx context.Context, l *ent.Launch) (*Seats, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Seats{Capacity: l.Capacity, Confirmed: counts.Confirmed, Pending: counts.Pending, Waitlisted: counts.Waitlisted}
+	out := &Seats{LaunchID: l.ID, Capacity: l.Capacity, Confirmed: counts.Confirmed, Pending: counts.Pending, Waitlisted: counts.Waitlisted}
 	if l.Capacity != nil {
 		free := FreeSeats(l.Capacity, counts)
 		out.Remaining = &free
