@@ -49,27 +49,7 @@ func runHostile(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	go readSocket(ctx, ws, count)
 
 	var wg sync.WaitGroup
-	wg.Go(func() {
-		if *rate <= 0 {
-			return
-		}
-		t := time.NewTicker(time.Second / time.Duration(*rate))
-		defer t.Stop()
-		for i := 0; ctx.Err() == nil; i++ {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			body := shapes[i%len(shapes)]
-			if i%(len(shapes)+1) == len(shapes) { // one in seven over the websocket
-				msg := fmt.Sprintf(`{"id":"%d","type":"subscribe","payload":%s}`, i, body)
-				_ = ws.Write(ctx, websocket.MessageText, []byte(msg))
-				continue
-			}
-			go func() { count(send(ctx, client, *url, "", []byte(body))) }()
-		}
-	})
+	wg.Go(func() { attack(ctx, client, ws, *url, *rate, shapes, count) })
 	latencies, failures := goodClient(ctx, client, *url, *goodRate)
 	wg.Wait()
 	if len(latencies) == 0 {
@@ -86,6 +66,29 @@ func runHostile(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fmt.Fprintf(stdout, "hostile requests at %d/s: outcomes %v\n", *rate, codes)
 	mu.Unlock()
 	return nil
+}
+
+// attack sends shapes in turn at rate per second until ctx ends, one in seven over ws.
+func attack(ctx context.Context, client *http.Client, ws *websocket.Conn, url string, rate int, shapes []string, count func(string)) {
+	if rate <= 0 {
+		return
+	}
+	t := time.NewTicker(time.Second / time.Duration(rate))
+	defer t.Stop()
+	for i := 0; ctx.Err() == nil; i++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		body := shapes[i%len(shapes)]
+		if i%(len(shapes)+1) == len(shapes) {
+			msg := fmt.Sprintf(`{"id":"%d","type":"subscribe","payload":%s}`, i, body)
+			_ = ws.Write(ctx, websocket.MessageText, []byte(msg))
+			continue
+		}
+		go func() { count(send(ctx, client, url, "", []byte(body))) }()
+	}
 }
 
 // goodClient asks goodQuery at rate per second until ctx ends (each request on its own,

@@ -71,20 +71,16 @@ func nameAuditedOperation(ctx context.Context, next graphql.RootResolver) graphq
 	return next(ctx)
 }
 
-// NewHandler returns the GraphQL HTTP handler over client: POST (JSON) and GET for
-// queries, a parsed-query cache, mutations in one transaction each, coded errors.
-func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *handler.Server {
-	limits := cfg.Limits.withDefaults()
-	srv := handler.New(NewSchema(client, WithEvents(cfg.Events), WithOutbox(cfg.Outbox), WithLiveClient(cfg.LiveClient)))
-	streamObs, _ := cfg.Observer.(StreamObserver)
-	// Subscriptions: websockets (graphql-transport-ws, graphql-ws) and SSE (stream.go).
+// addTransports adds the subscriptions' transports — websockets (graphql-transport-ws,
+// graphql-ws; stream.go) and SSE — then OPTIONS and the plain HTTP ones (cfg.HTTP).
+func addTransports(srv *handler.Server, client *ent.Client, cfg HandlerConfig, obs StreamObserver) {
 	timings := cfg.StreamTimings.withDefaults()
 	keys := cfg.Keys
 	if keys == nil {
 		keys = auth.NewKeyCache(client, auth.KeyCacheConfig{})
 	}
 	srv.AddTransport(websocketTransport(socketConfig{
-		keys: keys, limiter: cfg.Limiter, origins: cfg.AllowedOrigins, streams: cfg.Streams, obs: streamObs, timings: timings,
+		keys: keys, limiter: cfg.Limiter, origins: cfg.AllowedOrigins, streams: cfg.Streams, obs: obs, timings: timings,
 	}))
 	srv.AddTransport(transport.SSE{KeepAlivePingInterval: timings.SSEHeartbeat})
 	srv.AddTransport(transport.Options{})
@@ -94,7 +90,15 @@ func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *han
 	for _, t := range cfg.HTTP {
 		srv.AddTransport(t)
 	}
+}
 
+// NewHandler returns the GraphQL HTTP handler over client: POST (JSON) and GET for
+// queries, a parsed-query cache, mutations in one transaction each, coded errors.
+func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *handler.Server {
+	limits := cfg.Limits.withDefaults()
+	srv := handler.New(NewSchema(client, WithEvents(cfg.Events), WithOutbox(cfg.Outbox), WithLiveClient(cfg.LiveClient)))
+	streamObs, _ := cfg.Observer.(StreamObserver)
+	addTransports(srv, client, cfg, streamObs)
 	size := cfg.QueryCacheSize
 	if size <= 0 {
 		size = 1000

@@ -35,10 +35,7 @@ type Limiter struct {
 }
 
 // budget is one counter with its limit.
-type budget struct {
-	rl      *httprate.RateLimiter
-	counter httprate.LimitCounter
-}
+type budget struct{ rl *httprate.RateLimiter }
 
 // New returns a Limiter of cfg's budgets.
 func New(cfg Config) *Limiter {
@@ -49,9 +46,7 @@ func newBudget(n int) *budget {
 	if n <= 0 {
 		return nil
 	}
-	// A counter of our own makes the windows wall-clock aligned (UTC), which Refund needs.
-	c := httprate.NewLocalLimitCounter(Window)
-	return &budget{rl: httprate.NewRateLimiter(n, Window, httprate.WithLimitCounter(c)), counter: c}
+	return &budget{rl: httprate.NewRateLimiter(n, Window)}
 }
 
 // Request counts one request of viewer v from client ip (anonymous per ip, partner per key,
@@ -67,7 +62,8 @@ func (l *Limiter) Request(ctx context.Context, v auth.Viewer, ip string) *apperr
 func (l *Limiter) Refund(v auth.Viewer, ip string) {
 	b, key := l.requestBudget(v, ip)
 	if b != nil {
-		_ = b.counter.IncrementBy(key, time.Now().UTC().Truncate(Window), -1)
+		// An increment of -1 through the limiter itself counts in its own window.
+		b.rl.OnLimit(headerOnly{}, (&http.Request{}).WithContext(httprate.WithIncrement(context.Background(), -1)), key)
 	}
 }
 
