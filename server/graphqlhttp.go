@@ -28,7 +28,8 @@ const (
 // handler: POST with an application/json body, or GET (queries only). A request error (a
 // body or parameters that are not a GraphQL request, a document that does not parse or
 // validate, bad variables, a limit) gets a body without `data`, and status 200 under
-// application/json or 400 under application/graphql-response+json; RATE_LIMITED and
+// application/json or 400 under application/graphql-response+json (400 under either when
+// the body or its parameters are not a GraphQL request at all); RATE_LIMITED and
 // UNAVAILABLE get 429 and 503 with Retry-After under either (transportStatus). An
 // executed operation gets 200.
 type graphqlHTTP struct{ get bool }
@@ -52,14 +53,14 @@ func (t graphqlHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	start := graphql.Now()
 	params, err := t.params(r)
 	if err != nil {
-		writeGraphQL(w, media, true, exec.DispatchError(ctx, gqlerror.List{err}))
+		writeGraphQL(w, media, malformedRequest, exec.DispatchError(ctx, gqlerror.List{err}))
 		return
 	}
 	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
 	oc, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
-		writeGraphQL(w, media, true, exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs))
+		writeGraphQL(w, media, requestFailed, exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs))
 		return
 	}
 	if t.get && oc.Operation.Operation != ast.Query {
@@ -76,7 +77,7 @@ func (t graphqlHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 			Extensions: map[string]any{"code": string(apperr.Unavailable)},
 		}}}
 	}
-	writeGraphQL(w, media, false, resp)
+	writeGraphQL(w, media, executed, resp)
 }
 
 // params reads the request's parameters: the JSON body of a POST, the URL of a GET.
@@ -170,10 +171,26 @@ func responseMedia(r *http.Request) string {
 	return mediaJSON
 }
 
-// writeGraphQL writes resp in media; requestErr says the operation never executed.
-func writeGraphQL(w http.ResponseWriter, media string, requestErr bool, resp *graphql.Response) {
+// outcome is how far a request got: what its status and data entry depend on.
+type outcome int
+
+const (
+	// executed: the operation ran; 200, with a data entry.
+	executed outcome = iota
+	// requestFailed: the document did not parse or validate, or its variables did not
+	// coerce, or a limit refused it; 200 under application/json (the spec's SHOULD), 400
+	// under application/graphql-response+json, no data entry.
+	requestFailed
+	// malformedRequest: the body or the parameters are not a GraphQL request at all (JSON
+	// that does not parse, a query that is not a string); 400 under either media type.
+	malformedRequest
+)
+
+// writeGraphQL writes resp in media, with the status its outcome and its error codes call for.
+func writeGraphQL(w http.ResponseWriter, media string, out outcome, resp *graphql.Response) {
+	requestErr := out != executed
 	status := http.StatusOK
-	if requestErr && media == mediaGraphQLResponse {
+	if out == malformedRequest || (requestErr && media == mediaGraphQLResponse) {
 		status = http.StatusBadRequest
 	}
 	var retryAfter int
