@@ -33,7 +33,7 @@ import (
 	"launchgraph/internal/store"
 )
 
-const usage = `usage: bench register|seed|query|subscribe [flags]
+const usage = `usage: bench register|seed|query|subscribe|hostile [flags]
 
   register  register mutations from concurrent clients (scenario d)
   seed      create the benchmark dataset (60 launches, 20,000 registrants)
@@ -41,6 +41,8 @@ const usage = `usage: bench register|seed|query|subscribe [flags]
             registrants, admin key), c (a page of registrants, admin key)
   subscribe live updates: -n subscriptions (websockets or SSE, from this process),
             -publish N/s changes; delivery per subscriber, send-to-receipt latency
+  hostile   issue 17's attack shapes at -rate/s while a well-behaved client asks for a
+            page of launches at -good-rate/s; reports that client's latency
 
 Run "bench COMMAND -h" for the flags.`
 
@@ -66,6 +68,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runQuery(ctx, args[2:], stdout, stderr)
 	case "subscribe":
 		return runSubscribe(ctx, args[2:], stdout, stderr)
+	case "hostile":
+		return runHostile(ctx, args[2:], stdout, stderr)
 	case "register":
 	default:
 		fmt.Fprintln(stderr, usage)

@@ -24,6 +24,8 @@ type Resolver struct {
 	events events.Broker
 	// live serves the subscriptions.
 	live *live.Service
+	// liveClient, when set, is what the subscriptions read through (a pool of their own).
+	liveClient *ent.Client
 }
 
 // SchemaOption configures NewSchema.
@@ -34,6 +36,10 @@ func WithOutbox(o *outbox.Outbox) SchemaOption { return func(r *Resolver) { r.ou
 
 // WithEvents feeds the subscriptions from b (store.DB.Events).
 func WithEvents(b events.Broker) SchemaOption { return func(r *Resolver) { r.events = b } }
+
+// WithLiveClient makes the subscriptions read through c (store.DB.Live, read-only), so
+// that they keep up while requests use the main pool.
+func WithLiveClient(c *ent.Client) SchemaOption { return func(r *Resolver) { r.liveClient = c } }
 
 // NewSchema returns the executable schema over an ent client.
 func NewSchema(client *ent.Client, opts ...SchemaOption) graphql.ExecutableSchema {
@@ -50,6 +56,9 @@ func NewSchema(client *ent.Client, opts ...SchemaOption) graphql.ExecutableSchem
 		r.events = events.NewHub()
 	}
 	r.live = live.NewService(client, r.events, r.registration)
+	if r.liveClient != nil {
+		r.live = live.NewService(r.liveClient, r.events, registration.NewService(r.liveClient))
+	}
 	return NewExecutableSchema(Config{
 		Resolvers:  r,
 		Directives: DirectiveRoot{Admin: adminDirective},

@@ -35,7 +35,8 @@ func titleOf(tb testing.TB, m wsMsg) string {
 }
 
 // warmUp changes launch l's title ("warm N") until every client has received one: then
-// each is subscribed. It returns how many warm-up changes it made.
+// each is subscribed. A last change ("warm ready") is read by every client, so that none
+// holds a warm-up message afterwards.
 func warmUp(t *testing.T, db *store.DB, l *ent.Launch, clients []*wsClient) {
 	t.Helper()
 	ctx := context.Background()
@@ -57,7 +58,17 @@ func warmUp(t *testing.T, db *store.DB, l *ent.Launch, clients []*wsClient) {
 			all = all && live[i]
 		}
 		if all {
-			return
+			break
+		}
+	}
+	db.Client.Launch.UpdateOneID(l.ID).SetTitle("warm ready").ExecX(ctx)
+	for i, c := range clients {
+		for title := ""; title != "warm ready"; {
+			m, ok := c.within(10 * time.Second)
+			if !ok {
+				t.Fatalf("client %d: no warm-up sentinel", i)
+			}
+			title = titleOf(t, m)
 		}
 	}
 }

@@ -7,8 +7,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/handler"
 
-	"launchgraph/internal/export"
-	"launchgraph/internal/feeds"
 	"launchgraph/internal/graphiql"
 	"launchgraph/internal/httpcache"
 	"launchgraph/internal/metrics"
@@ -18,17 +16,19 @@ import (
 // addRoutes is the whole API surface in one place.
 func addRoutes(mux *http.ServeMux, logger *slog.Logger, db *store.DB, gql *handler.Server, m *metrics.Metrics, shuttingDown *atomic.Bool, cfg config) {
 	mux.Handle("/graphql", withStreams(gql, httpcache.Middleware(cfg.CacheMaxAge)(gql)))
-	mux.Handle("GET /{$}", graphiql.Page("launchgraph", "/graphql"))
-	mux.Handle("GET "+graphiql.Prefix+"{name}", graphiql.Files())
+	mux.Handle("GET /{$}", ifIntrospection(cfg, graphiql.Page("launchgraph", "/graphql")))
+	mux.Handle("GET "+graphiql.Prefix+"{name}", ifIntrospection(cfg, graphiql.Files()))
 	mux.Handle("GET /favicon.ico", graphiql.Favicon())
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(logger, db, shuttingDown))
-	mux.Handle("GET /schema.graphql", handleSchema(gql))
-	mux.Handle("GET /metrics", m.Handler())
+	mux.Handle("GET /schema.graphql", ifIntrospection(cfg, handleSchema(gql)))
+	if cfg.MetricsAddr == "" { // else on its own listener (serve)
+		mux.Handle("GET /metrics", metricsAccess(cfg, m.Handler()))
+	}
 
-	cal := feeds.New(db.Client, logger, cfg.CacheMaxAge)
-	mux.Handle("GET /feeds/launches.ics", cal.Launches())
-	mux.Handle("GET /feeds/launches/{file}", cal.Launch()) // {slug}.ics
-	mux.Handle("GET /exports/launches/{slug}/registrants.csv", export.Registrants(db.Client, logger))
+	cal := calendarFeeds{client: db.Client, logger: logger, maxAge: cfg.CacheMaxAge}
+	mux.Handle("GET /feeds/launches.ics", cal.launches())
+	mux.Handle("GET /feeds/launches/{file}", cal.launch()) // {slug}.ics
+	mux.Handle("GET /exports/launches/{slug}/registrants.csv", handleRegistrantsCSV(db.Client, logger))
 	addManage(mux, logger, db, cfg) // /manage, /manage/cancel, /manage/calendar.ics
 }
