@@ -27,6 +27,20 @@ var sensitive = map[string][]string{
 
 type operationKey struct{}
 
+type beforeKey struct{}
+
+// WithBefore declares, for a bulk update made under ctx, each entity's values before it
+// (id → field → value): an update of many rows cannot read them itself the way an
+// update-one does, and its caller often knows them (a promotion off the waitlist).
+func WithBefore(ctx context.Context, before map[int]map[string]any) context.Context {
+	return context.WithValue(ctx, beforeKey{}, before)
+}
+
+func beforeFrom(ctx context.Context) map[int]map[string]any {
+	b, _ := ctx.Value(beforeKey{}).(map[int]map[string]any)
+	return b
+}
+
 // WithOperation names the operation (the GraphQL mutation field) recorded for changes made
 // under ctx.
 func WithOperation(ctx context.Context, name string) context.Context {
@@ -70,13 +84,14 @@ func actorName(v auth.Viewer) string {
 
 // Hook audits every mutation an admin viewer makes (the audit log's own writes and the
 // tombstones a delete leaves excluded: the delete itself is the entry; so are the outbox's
-// notifications, a record of their own whose bodies must not be copied).
+// notifications, a record of their own whose tokens must not be copied, and the seat
+// counters, which follow the registrants audited themselves).
 // Mutations of trusted internal code and of public callers are not audited here.
 func Hook() ent.Hook {
 	return func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if !auth.FromContext(ctx).IsAdmin() || m.Type() == "AuditEntry" || m.Type() == "Tombstone" ||
-				m.Type() == "Notification" {
+				m.Type() == "Notification" || m.Type() == "SeatCount" {
 				return next.Mutate(ctx, m)
 			}
 			idm, ok := m.(interface {
@@ -105,9 +120,13 @@ func Hook() ent.Hook {
 			if id, ok := idm.ID(); ok {
 				ids = []int{id}
 			}
-			changes := Changes(m, before)
+			declared := beforeFrom(ctx)
 			for _, id := range ids {
-				if err := Record(ctx, idm.Client(), operationFrom(ctx), m.Type(), id, changes); err != nil {
+				b := before
+				if d, ok := declared[id]; ok && b == nil {
+					b = d
+				}
+				if err := Record(ctx, idm.Client(), operationFrom(ctx), m.Type(), id, Changes(m, b)); err != nil {
 					return nil, err
 				}
 			}
