@@ -17,6 +17,7 @@ import (
 	"launchgraph/internal/audit"
 	"launchgraph/internal/events"
 	"launchgraph/internal/outbox"
+	"launchgraph/internal/registration"
 )
 
 // HandlerConfig configures the GraphQL endpoint.
@@ -41,6 +42,8 @@ type HandlerConfig struct {
 	Streams context.Context
 	// Outbox, when set, receives an email for every registrant state change.
 	Outbox *outbox.Outbox
+	// Registration, when set, registers (else a service is built over client and Outbox).
+	Registration *registration.Service
 }
 
 // nameAuditedOperation tells the audit log which mutation field made a change.
@@ -55,7 +58,7 @@ func nameAuditedOperation(ctx context.Context, next graphql.RootResolver) graphq
 // queries, a parsed-query cache, mutations in one transaction each, coded errors.
 func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *handler.Server {
 	limits := cfg.Limits.withDefaults()
-	srv := handler.New(NewSchema(client, WithEvents(cfg.Events), WithOutbox(cfg.Outbox)))
+	srv := handler.New(NewSchema(client, WithEvents(cfg.Events), WithOutbox(cfg.Outbox), WithRegistration(cfg.Registration)))
 	streamObs, _ := cfg.Observer.(StreamObserver)
 	// Subscriptions: websockets (graphql-transport-ws, graphql-ws) and SSE (stream.go).
 	srv.AddTransport(websocketTransport(client, cfg.AllowedOrigins, cfg.Streams, streamObs))

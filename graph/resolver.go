@@ -35,17 +35,24 @@ func WithOutbox(o *outbox.Outbox) SchemaOption { return func(r *Resolver) { r.ou
 // WithEvents feeds the subscriptions from b (store.DB.Events).
 func WithEvents(b events.Broker) SchemaOption { return func(r *Resolver) { r.events = b } }
 
+// WithRegistration makes the resolvers register through svc.
+func WithRegistration(svc *registration.Service) SchemaOption {
+	return func(r *Resolver) { r.registration = svc }
+}
+
 // NewSchema returns the executable schema over an ent client.
 func NewSchema(client *ent.Client, opts ...SchemaOption) graphql.ExecutableSchema {
 	r := &Resolver{client: client}
 	for _, o := range opts {
 		o(r)
 	}
-	var regOpts []registration.Option
-	if r.outbox != nil {
-		regOpts = append(regOpts, registration.WithNotifier(r.outbox))
+	if r.registration == nil {
+		var regOpts []registration.Option
+		if r.outbox != nil {
+			regOpts = append(regOpts, registration.WithNotifier(r.outbox))
+		}
+		r.registration = registration.NewService(client, regOpts...)
 	}
-	r.registration = registration.NewService(client, regOpts...)
 	if r.events == nil {
 		r.events = events.NewHub()
 	}

@@ -17,7 +17,11 @@ import (
 // writing .eml files under DATA_DIR/outbox. stop ends the sender and waits for it; call it
 // after the HTTP server has shut down.
 func startMail(ctx context.Context, cfg *config, logger *slog.Logger, db *store.DB, m *metrics.Metrics) (stop func(), err error) {
-	ob := outbox.New(outbox.Renderer{From: cfg.Mail.From, PublicURL: cfg.Mail.PublicURL})
+	ob := outbox.New(outbox.Renderer{From: cfg.Mail.From, PublicURL: cfg.Mail.PublicURL},
+		outbox.WithSealSecret(cfg.Mail.TokenKey))
+	if cfg.Mail.TokenKey == "" && cfg.production() {
+		logger.Warn("no MAIL_TOKEN_KEY: manage tokens waiting in the outbox are sealed with the development key")
+	}
 	cfg.Mail.outbox = ob
 	var t outbox.Transport
 	if cfg.Mail.SMTPURL != "" {
@@ -30,8 +34,8 @@ func startMail(ctx context.Context, cfg *config, logger *slog.Logger, db *store.
 		logger.Info("no SMTP_URL: registration emails are written as .eml files", "dir", dir)
 	}
 	m.Register(outbox.OldestPendingGauge(db.Client))
-	sender := outbox.NewSender(db.Client, db.Dialect, t,
-		outbox.SenderConfig{From: cfg.Mail.From, MaxAttempts: cfg.Mail.MaxAttempts}, m, logger, ob.Nudges())
+	sender := outbox.NewSender(db.Client, db.Dialect, ob, t,
+		outbox.SenderConfig{From: cfg.Mail.From, MaxAttempts: cfg.Mail.MaxAttempts}, m, logger)
 	// Not cancelled with ctx: the sender outlives the HTTP server's drain.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup

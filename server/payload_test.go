@@ -300,7 +300,7 @@ func payloadSteps(t *testing.T, db *store.DB, ids map[string]string) []payloadSt
 			return "id: $id, reason: $reason", map[string]any{"id": pendingID, "reason": "duplicate"}
 		}, after: func(json.RawMessage) {
 			n := db.Client.Notification.Query().FirstX(ctx)
-			db.Client.Notification.UpdateOne(n).SetStatus("FAILED").ClearMessage().SetLastError("550 no").ExecX(ctx)
+			db.Client.Notification.UpdateOne(n).SetStatus("FAILED").ClearSealedToken().SetLastError("550 no").ExecX(ctx)
 			ids["notification"] = strconv.Itoa(n.ID)
 		}},
 		one("retryNotification", "$id: ID!", "id: $id", justID("notification")),

@@ -9,6 +9,7 @@ import (
 	"launchgraph/graph"
 	"launchgraph/internal/auth"
 	"launchgraph/internal/metrics"
+	"launchgraph/internal/registration"
 	"launchgraph/internal/store"
 )
 
@@ -18,6 +19,10 @@ import (
 // subscriptions at shutdown.
 func NewServer(logger *slog.Logger, cfg config, db *store.DB, m *metrics.Metrics, shuttingDown *atomic.Bool) http.Handler {
 	streams, stopStreams := context.WithCancel(context.Background())
+	regOpts := []registration.Option{registration.WithObserver(m)}
+	if cfg.Mail.outbox != nil {
+		regOpts = append(regOpts, registration.WithNotifier(cfg.Mail.outbox))
+	}
 	gql := graph.NewHandler(logger, db.Client, graph.HandlerConfig{
 		Introspection:    cfg.Introspection,
 		Limits:           graph.Limits{KeyComplexity: cfg.KeyComplexity},
@@ -27,6 +32,7 @@ func NewServer(logger *slog.Logger, cfg config, db *store.DB, m *metrics.Metrics
 		AllowedOrigins:   cfg.AllowedOrigins,
 		Streams:          streams,
 		Outbox:           cfg.Mail.outbox,
+		Registration:     registration.NewService(db.Client, regOpts...),
 	})
 	mux := http.NewServeMux()
 	addRoutes(mux, logger, db, gql, m, shuttingDown, cfg)
