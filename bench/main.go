@@ -33,12 +33,13 @@ import (
 	"launchgraph/internal/store"
 )
 
-const usage = `usage: bench register|seed|query [flags]
+const usage = `usage: bench register|seed|query|smtp-sink [flags]
 
   register  register mutations from concurrent clients (scenario d)
   seed      create the benchmark dataset (60 launches, 20,000 registrants)
   query     a read scenario: -scenario a (launch by id), b (regions → launches →
             registrants, admin key), c (a page of registrants, admin key)
+  smtp-sink an SMTP server that discards what it receives (the outbox's relay)
 
 Run "bench COMMAND -h" for the flags.`
 
@@ -62,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runSeed(ctx, args[2:], stdout, stderr)
 	case "query":
 		return runQuery(ctx, args[2:], stdout, stderr)
+	case "smtp-sink":
+		return runSink(ctx, args[2:], stdout, stderr)
 	case "register":
 	default:
 		fmt.Fprintln(stderr, usage)
@@ -222,6 +225,10 @@ type response struct {
 type result struct {
 	latencies []time.Duration
 	outcomes  map[string]int
+	// batches tells whether the server reported group commits (before and after the
+	// measured window).
+	batches       bool
+	before, after batchStats
 }
 
 // load runs cfg.clients clients for warm-up plus duration and merges what they measured.
@@ -233,7 +240,22 @@ func load(ctx context.Context, cfg config) *result {
 	measureFrom, end := begin.Add(cfg.warmup), begin.Add(cfg.warmup+cfg.duration)
 
 	results := make([]*result, cfg.clients)
+	var before, after batchStats
+	var scraped bool
 	var wg sync.WaitGroup
+	wg.Go(func() {
+		select {
+		case <-time.After(time.Until(measureFrom)):
+			before, scraped = scrapeBatches(ctx, client, cfg.url)
+		case <-ctx.Done():
+			return
+		}
+		select {
+		case <-time.After(time.Until(end)):
+			after, _ = scrapeBatches(ctx, client, cfg.url)
+		case <-ctx.Done():
+		}
+	})
 	for w := range cfg.clients {
 		wg.Go(func() {
 			r := &result{outcomes: map[string]int{}}
@@ -274,6 +296,8 @@ func load(ctx context.Context, cfg config) *result {
 		}
 	}
 	slices.Sort(all.latencies)
+	all.batches = scraped
+	all.before, all.after = before, after
 	return all
 }
 
@@ -328,4 +352,7 @@ func (r *result) print(w io.Writer, cfg config) {
 		parts = append(parts, fmt.Sprintf("%s %d", k, r.outcomes[k]))
 	}
 	fmt.Fprintf(w, "outcomes      %s\n", strings.Join(parts, ", "))
+	if r.batches {
+		printBatches(w, r.before, r.after, cfg.duration.Seconds())
+	}
 }
