@@ -64,6 +64,7 @@ type ResolverRoot interface {
 	LaunchWhereInput() LaunchWhereInputResolver
 	ObjectiveWhereInput() ObjectiveWhereInputResolver
 	RegionWhereInput() RegionWhereInputResolver
+	RegisterInput() RegisterInputResolver
 	RegistrantWhereInput() RegistrantWhereInputResolver
 	SessionWhereInput() SessionWhereInputResolver
 	SpeakerWhereInput() SpeakerWhereInputResolver
@@ -175,6 +176,7 @@ type ComplexityRoot struct {
 		Description          func(childComplexity int, lang *string) int
 		DescriptionLang      func(childComplexity int, lang *string) int
 		EndsAt               func(childComplexity int, tz *string) int
+		EndsOn               func(childComplexity int) int
 		Format               func(childComplexity int) int
 		GuidelineSets        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.GuidelineSetOrder, where *ent.GuidelineSetWhereInput) int
 		Hosts                func(childComplexity int) int
@@ -195,6 +197,7 @@ type ComplexityRoot struct {
 		Slug                 func(childComplexity int) int
 		SourceURL            func(childComplexity int) int
 		StartsAt             func(childComplexity int, tz *string) int
+		StartsOn             func(childComplexity int) int
 		Status               func(childComplexity int) int
 		TimeConfirmed        func(childComplexity int) int
 		Timezone             func(childComplexity int) int
@@ -319,6 +322,7 @@ type ComplexityRoot struct {
 		DeletedSince  func(childComplexity int, after time.Time) int
 		Formats       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.FormatOrder, where *ent.FormatWhereInput, updatedAfter *time.Time) int
 		GuidelineSets func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.GuidelineSetOrder, where *ent.GuidelineSetWhereInput, updatedAfter *time.Time) int
+		Launch        func(childComplexity int, slug string) int
 		Launches      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LaunchOrder, where *ent.LaunchWhereInput, updatedAfter *time.Time) int
 		Node          func(childComplexity int, id int) int
 		Nodes         func(childComplexity int, ids []int) int
@@ -413,8 +417,10 @@ type ComplexityRoot struct {
 	}
 
 	Seats struct {
+		CacheID    func(childComplexity int) int
 		Capacity   func(childComplexity int) int
 		Confirmed  func(childComplexity int) int
+		LaunchID   func(childComplexity int) int
 		Pending    func(childComplexity int) int
 		Remaining  func(childComplexity int) int
 		Waitlisted func(childComplexity int) int
@@ -426,6 +432,7 @@ type ComplexityRoot struct {
 		Description             func(childComplexity int, lang *string) int
 		DescriptionLang         func(childComplexity int, lang *string) int
 		EndsAt                  func(childComplexity int, tz *string) int
+		EndsOn                  func(childComplexity int) int
 		GuidelineSets           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.GuidelineSetOrder, where *ent.GuidelineSetWhereInput) int
 		ID                      func(childComplexity int) int
 		InterpretationLanguages func(childComplexity int) int
@@ -437,6 +444,7 @@ type ComplexityRoot struct {
 		Room                    func(childComplexity int) int
 		Speakers                func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.SpeakerOrder, where *ent.SpeakerWhereInput) int
 		StartsAt                func(childComplexity int, tz *string) int
+		StartsOn                func(childComplexity int) int
 		TimeConfirmed           func(childComplexity int) int
 		Title                   func(childComplexity int, lang *string) int
 		TitleLang               func(childComplexity int, lang *string) int
@@ -477,10 +485,10 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		LaunchChanged       func(childComplexity int, id int) int
-		ProgrammeChanged    func(childComplexity int, launchID *int) int
-		RegistrationChanged func(childComplexity int, launchID *int) int
-		SeatsChanged        func(childComplexity int, launchID int) int
+		LaunchChanged       func(childComplexity int, id *int, slug *string) int
+		ProgrammeChanged    func(childComplexity int, launchID *int, slug *string) int
+		RegistrationChanged func(childComplexity int, launchID *int, slug *string) int
+		SeatsChanged        func(childComplexity int, launchID *int, slug *string) int
 	}
 
 	Tombstone struct {
@@ -520,6 +528,8 @@ type LaunchResolver interface {
 	DescriptionLang(ctx context.Context, obj *ent.Launch, lang *string) (string, error)
 	TranslationCoverage(ctx context.Context, obj *ent.Launch) ([]*i18n.Coverage, error)
 	Seats(ctx context.Context, obj *ent.Launch) (*registration.Seats, error)
+	StartsOn(ctx context.Context, obj *ent.Launch) (string, error)
+	EndsOn(ctx context.Context, obj *ent.Launch) (string, error)
 	RegistrationStats(ctx context.Context, obj *ent.Launch) (*stats.Stats, error)
 	Days(ctx context.Context, obj *ent.Launch, tz *string) ([]*Day, error)
 }
@@ -567,6 +577,7 @@ type QueryResolver interface {
 	Sessions(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.SessionOrder, where *ent.SessionWhereInput, updatedAfter *time.Time) (*ent.SessionConnection, error)
 	Speakers(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.SpeakerOrder, where *ent.SpeakerWhereInput, updatedAfter *time.Time) (*ent.SpeakerConnection, error)
 	Registration(ctx context.Context, token string) (*ent.Registrant, error)
+	Launch(ctx context.Context, slug string) (*ent.Launch, error)
 	DeletedSince(ctx context.Context, after time.Time) ([]*changes.Tombstone, error)
 }
 type RegionResolver interface {
@@ -579,13 +590,15 @@ type SessionResolver interface {
 	TitleLang(ctx context.Context, obj *ent.Session, lang *string) (string, error)
 	Description(ctx context.Context, obj *ent.Session, lang *string) (*string, error)
 	DescriptionLang(ctx context.Context, obj *ent.Session, lang *string) (string, error)
+	StartsOn(ctx context.Context, obj *ent.Session) (string, error)
+	EndsOn(ctx context.Context, obj *ent.Session) (string, error)
 	LocalTimes(ctx context.Context, obj *ent.Session, zones []string) ([]*tz.LocalTime, error)
 }
 type SubscriptionResolver interface {
-	SeatsChanged(ctx context.Context, launchID int) (<-chan *registration.Seats, error)
-	LaunchChanged(ctx context.Context, id int) (<-chan *ent.Launch, error)
-	ProgrammeChanged(ctx context.Context, launchID *int) (<-chan *live.ProgrammeChange, error)
-	RegistrationChanged(ctx context.Context, launchID *int) (<-chan *live.RegistrationEvent, error)
+	SeatsChanged(ctx context.Context, launchID *int, slug *string) (<-chan *registration.Seats, error)
+	LaunchChanged(ctx context.Context, id *int, slug *string) (<-chan *ent.Launch, error)
+	ProgrammeChanged(ctx context.Context, launchID *int, slug *string) (<-chan *live.ProgrammeChange, error)
+	RegistrationChanged(ctx context.Context, launchID *int, slug *string) (<-chan *live.RegistrationEvent, error)
 }
 
 type CreateFormatInputResolver interface {
@@ -627,6 +640,9 @@ type ObjectiveWhereInputResolver interface {
 type RegionWhereInputResolver interface {
 	HasLaunches(ctx context.Context, obj *ent.RegionWhereInput, data *bool) error
 	HasLaunchesWith(ctx context.Context, obj *ent.RegionWhereInput, data []*ent.LaunchWhereInput) error
+}
+type RegisterInputResolver interface {
+	LaunchSlug(ctx context.Context, obj *registration.Input, data *string) error
 }
 type RegistrantWhereInputResolver interface {
 	HasLaunch(ctx context.Context, obj *ent.RegistrantWhereInput, data *bool) error
@@ -1147,6 +1163,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Launch.EndsAt(childComplexity, args["tz"].(*string)), true
+	case "Launch.endsOn":
+		if e.ComplexityRoot.Launch.EndsOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Launch.EndsOn(childComplexity), true
 	case "Launch.format":
 		if e.ComplexityRoot.Launch.Format == nil {
 			break
@@ -1302,6 +1324,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Launch.StartsAt(childComplexity, args["tz"].(*string)), true
+	case "Launch.startsOn":
+		if e.ComplexityRoot.Launch.StartsOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Launch.StartsOn(childComplexity), true
 	case "Launch.status":
 		if e.ComplexityRoot.Launch.Status == nil {
 			break
@@ -2026,6 +2054,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.GuidelineSets(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.GuidelineSetOrder), args["where"].(*ent.GuidelineSetWhereInput), args["updatedAfter"].(*time.Time)), true
 
+	case "Query.launch":
+		if e.ComplexityRoot.Query.Launch == nil {
+			break
+		}
+
+		args, err := ec.field_Query_launch_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Launch(childComplexity, args["slug"].(string)), true
 	case "Query.launches":
 		if e.ComplexityRoot.Query.Launches == nil {
 			break
@@ -2515,6 +2554,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RegistrationStats.Waitlisted(childComplexity), true
 
+	case "Seats.id":
+		if e.ComplexityRoot.Seats.CacheID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Seats.CacheID(childComplexity), true
 	case "Seats.capacity":
 		if e.ComplexityRoot.Seats.Capacity == nil {
 			break
@@ -2527,6 +2572,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Seats.Confirmed(childComplexity), true
+	case "Seats.launchId":
+		if e.ComplexityRoot.Seats.LaunchID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Seats.LaunchID(childComplexity), true
 	case "Seats.pending":
 		if e.ComplexityRoot.Seats.Pending == nil {
 			break
@@ -2596,6 +2647,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Session.EndsAt(childComplexity, args["tz"].(*string)), true
+	case "Session.endsOn":
+		if e.ComplexityRoot.Session.EndsOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Session.EndsOn(childComplexity), true
 	case "Session.guidelineSets":
 		if e.ComplexityRoot.Session.GuidelineSets == nil {
 			break
@@ -2682,6 +2739,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Session.StartsAt(childComplexity, args["tz"].(*string)), true
+	case "Session.startsOn":
+		if e.ComplexityRoot.Session.StartsOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Session.StartsOn(childComplexity), true
 	case "Session.timeConfirmed":
 		if e.ComplexityRoot.Session.TimeConfirmed == nil {
 			break
@@ -2860,7 +2923,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.LaunchChanged(childComplexity, args["id"].(int)), true
+		return e.ComplexityRoot.Subscription.LaunchChanged(childComplexity, args["id"].(*int), args["slug"].(*string)), true
 	case "Subscription.programmeChanged":
 		if e.ComplexityRoot.Subscription.ProgrammeChanged == nil {
 			break
@@ -2871,7 +2934,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.ProgrammeChanged(childComplexity, args["launchId"].(*int)), true
+		return e.ComplexityRoot.Subscription.ProgrammeChanged(childComplexity, args["launchId"].(*int), args["slug"].(*string)), true
 	case "Subscription.registrationChanged":
 		if e.ComplexityRoot.Subscription.RegistrationChanged == nil {
 			break
@@ -2882,7 +2945,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.RegistrationChanged(childComplexity, args["launchId"].(*int)), true
+		return e.ComplexityRoot.Subscription.RegistrationChanged(childComplexity, args["launchId"].(*int), args["slug"].(*string)), true
 	case "Subscription.seatsChanged":
 		if e.ComplexityRoot.Subscription.SeatsChanged == nil {
 			break
@@ -2893,7 +2956,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.SeatsChanged(childComplexity, args["launchId"].(int)), true
+		return e.ComplexityRoot.Subscription.SeatsChanged(childComplexity, args["launchId"].(*int), args["slug"].(*string)), true
 
 	case "Tombstone.deletedAt":
 		if e.ComplexityRoot.Tombstone.DeletedAt == nil {
@@ -3081,7 +3144,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "admin.graphqls" "audit.graphqls" "ent.graphqls" "i18n.graphqls" "live.graphqls" "outbox.graphqls" "registration.graphqls" "schema.graphqls" "stats.graphqls" "sync.graphqls" "tz.graphqls"
+//go:embed "admin.graphqls" "audit.graphqls" "ent.graphqls" "i18n.graphqls" "live.graphqls" "outbox.graphqls" "registration.graphqls" "schema.graphqls" "slugs.graphqls" "stats.graphqls" "sync.graphqls" "tz.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3101,6 +3164,7 @@ var sources = []*ast.Source{
 	{Name: "outbox.graphqls", Input: sourceData("outbox.graphqls"), BuiltIn: false},
 	{Name: "registration.graphqls", Input: sourceData("registration.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
+	{Name: "slugs.graphqls", Input: sourceData("slugs.graphqls"), BuiltIn: false},
 	{Name: "stats.graphqls", Input: sourceData("stats.graphqls"), BuiltIn: false},
 	{Name: "sync.graphqls", Input: sourceData("sync.graphqls"), BuiltIn: false},
 	{Name: "tz.graphqls", Input: sourceData("tz.graphqls"), BuiltIn: false},
@@ -3355,6 +3419,10 @@ func (ec *executionContext) childFields_Launch(ctx context.Context, field graphq
 		return ec.fieldContext_Launch_translationCoverage(ctx, field)
 	case "seats":
 		return ec.fieldContext_Launch_seats(ctx, field)
+	case "startsOn":
+		return ec.fieldContext_Launch_startsOn(ctx, field)
+	case "endsOn":
+		return ec.fieldContext_Launch_endsOn(ctx, field)
 	case "registrationStats":
 		return ec.fieldContext_Launch_registrationStats(ctx, field)
 	case "days":
@@ -3689,6 +3757,10 @@ func (ec *executionContext) childFields_RegistrationStats(ctx context.Context, f
 
 func (ec *executionContext) childFields_Seats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Seats_id(ctx, field)
+	case "launchId":
+		return ec.fieldContext_Seats_launchId(ctx, field)
 	case "capacity":
 		return ec.fieldContext_Seats_capacity(ctx, field)
 	case "confirmed":
@@ -3743,6 +3815,10 @@ func (ec *executionContext) childFields_Session(ctx context.Context, field graph
 		return ec.fieldContext_Session_description(ctx, field)
 	case "descriptionLang":
 		return ec.fieldContext_Session_descriptionLang(ctx, field)
+	case "startsOn":
+		return ec.fieldContext_Session_startsOn(ctx, field)
+	case "endsOn":
+		return ec.fieldContext_Session_endsOn(ctx, field)
 	case "localTimes":
 		return ec.fieldContext_Session_localTimes(ctx, field)
 	}
@@ -5457,6 +5533,20 @@ func (ec *executionContext) field_Query_guidelineSets_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_launch_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "slug",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["slug"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_launches_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6419,13 +6509,21 @@ func (ec *executionContext) field_Subscription_launchChanged_args(ctx context.Co
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
-		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNID2int(ctx, v)
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "slug",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["slug"] = arg1
 	return args, nil
 }
 
@@ -6440,6 +6538,14 @@ func (ec *executionContext) field_Subscription_programmeChanged_args(ctx context
 		return nil, err
 	}
 	args["launchId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "slug",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["slug"] = arg1
 	return args, nil
 }
 
@@ -6454,6 +6560,14 @@ func (ec *executionContext) field_Subscription_registrationChanged_args(ctx cont
 		return nil, err
 	}
 	args["launchId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "slug",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["slug"] = arg1
 	return args, nil
 }
 
@@ -6461,13 +6575,21 @@ func (ec *executionContext) field_Subscription_seatsChanged_args(ctx context.Con
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "launchId",
-		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNID2int(ctx, v)
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
 	args["launchId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "slug",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["slug"] = arg1
 	return args, nil
 }
 
@@ -9285,6 +9407,52 @@ func (ec *executionContext) fieldContext_Launch_seats(_ context.Context, field g
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Launch_startsOn(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Launch_startsOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Launch().StartsOn(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Launch_startsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Launch", field, true, true, "String")
+}
+
+func (ec *executionContext) _Launch_endsOn(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Launch_endsOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Launch().EndsOn(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Launch_endsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Launch", field, true, true, "String")
 }
 
 func (ec *executionContext) _Launch_registrationStats(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
@@ -12663,6 +12831,50 @@ func (ec *executionContext) fieldContext_Query_registration(ctx context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_launch(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_launch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Launch(ctx, fc.Args["slug"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Launch) graphql.Marshaler {
+			return ec.marshalOLaunch2ᚖlaunchgraphᚋentᚐLaunch(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_launch(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Launch(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_launch_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_deletedSince(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14325,6 +14537,52 @@ func (ec *executionContext) fieldContext_RegistrationStats_byAttendance(_ contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Seats_id(ctx context.Context, field graphql.CollectedField, obj *registration.Seats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Seats_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CacheID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Seats_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Seats", field, true, false, "ID")
+}
+
+func (ec *executionContext) _Seats_launchId(ctx context.Context, field graphql.CollectedField, obj *registration.Seats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Seats_launchId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LaunchID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Seats_launchId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Seats", field, false, false, "ID")
+}
+
 func (ec *executionContext) _Seats_capacity(ctx context.Context, field graphql.CollectedField, obj *registration.Seats) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15092,6 +15350,52 @@ func (ec *executionContext) fieldContext_Session_descriptionLang(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Session_startsOn(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Session_startsOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Session().StartsOn(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Session_startsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Session", field, true, true, "String")
+}
+
+func (ec *executionContext) _Session_endsOn(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Session_endsOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Session().EndsOn(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Session_endsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Session", field, true, true, "String")
+}
+
 func (ec *executionContext) _Session_localTimes(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15675,7 +15979,7 @@ func (ec *executionContext) _Subscription_seatsChanged(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().SeatsChanged(ctx, fc.Args["launchId"].(int))
+			return ec.Resolvers.Subscription().SeatsChanged(ctx, fc.Args["launchId"].(*int), fc.Args["slug"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *registration.Seats) graphql.Marshaler {
@@ -15719,7 +16023,7 @@ func (ec *executionContext) _Subscription_launchChanged(ctx context.Context, fie
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().LaunchChanged(ctx, fc.Args["id"].(int))
+			return ec.Resolvers.Subscription().LaunchChanged(ctx, fc.Args["id"].(*int), fc.Args["slug"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Launch) graphql.Marshaler {
@@ -15763,7 +16067,7 @@ func (ec *executionContext) _Subscription_programmeChanged(ctx context.Context, 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().ProgrammeChanged(ctx, fc.Args["launchId"].(*int))
+			return ec.Resolvers.Subscription().ProgrammeChanged(ctx, fc.Args["launchId"].(*int), fc.Args["slug"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *live.ProgrammeChange) graphql.Marshaler {
@@ -15807,7 +16111,7 @@ func (ec *executionContext) _Subscription_registrationChanged(ctx context.Contex
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().RegistrationChanged(ctx, fc.Args["launchId"].(*int))
+			return ec.Resolvers.Subscription().RegistrationChanged(ctx, fc.Args["launchId"].(*int), fc.Args["slug"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -23238,7 +23542,7 @@ func (ec *executionContext) unmarshalInputRegisterInput(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"launchId", "name", "email", "organisation", "jobTitle", "country", "stakeholder", "attendance", "language", "consent", "idempotencyKey"}
+	fieldsInOrder := [...]string{"launchId", "launchSlug", "name", "email", "organisation", "jobTitle", "country", "stakeholder", "attendance", "language", "consent", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -23247,11 +23551,20 @@ func (ec *executionContext) unmarshalInputRegisterInput(ctx context.Context, obj
 		switch k {
 		case "launchId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("launchId"))
-			data, err := ec.unmarshalNID2int(ctx, v)
+			data, err := ec.unmarshalOID2int(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.LaunchID = data
+		case "launchSlug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("launchSlug"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.RegisterInput().LaunchSlug(ctx, &it, data); err != nil {
+				return it, err
+			}
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -28259,6 +28572,18 @@ func (ec *executionContext) _Launch(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Launch_seats(ctx, field, obj)
 				})
+		case "startsOn":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Launch_startsOn(ctx, field, obj)
+				})
+		case "endsOn":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Launch_endsOn(ctx, field, obj)
+				})
 		case "registrationStats":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -29140,6 +29465,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_registration(ctx, field)
 				})
+		case "launch":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_launch(ctx, field)
+				})
 		case "deletedSince":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -29726,6 +30057,16 @@ func (ec *executionContext) _Seats(ctx context.Context, sel ast.SelectionSet, ob
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Seats")
+		case "id":
+			out.Values[i] = ec._Seats_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "launchId":
+			out.Values[i] = ec._Seats_launchId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "capacity":
 			out.Values[i] = ec._Seats_capacity(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -29880,6 +30221,18 @@ func (ec *executionContext) _Session(ctx context.Context, sel ast.SelectionSet, 
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Session_descriptionLang(ctx, field, obj)
+				})
+		case "startsOn":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Session_startsOn(ctx, field, obj)
+				})
+		case "endsOn":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Session_endsOn(ctx, field, obj)
 				})
 		case "localTimes":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -30891,6 +31244,20 @@ func (ec *executionContext) unmarshalNID2int(ctx context.Context, v any) (int, e
 func (ec *executionContext) marshalNID2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalIntID(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalID(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalID(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
 	}
@@ -32033,6 +32400,18 @@ func (ec *executionContext) unmarshalOGuidelineSetWhereInput2ᚖlaunchgraphᚋen
 	}
 	res, err := ec.unmarshalInputGuidelineSetWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOID2int(ctx context.Context, v any) (int, error) {
+	res, err := graphql.UnmarshalIntID(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalIntID(v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOID2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {

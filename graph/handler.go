@@ -82,6 +82,7 @@ func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *han
 		srv.SetValidationRulesFn(rulesWithoutSuggestions)
 	}
 	srv.Use(introspectionPolicy{anonymous: cfg.Introspection})
+	srv.Use(plainSubscriptions{}) // subscriptions only over websockets and SSE (plainhttp.go)
 	srv.Use(shapeLimit{limits})
 	srv.Use(PageLimit{})
 	srv.Use(entgql.Transactioner{TxOpener: client, SkipTxFunc: skipTx}) // register/cancel run their own (tx.go)

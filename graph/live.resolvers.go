@@ -13,23 +13,39 @@ import (
 )
 
 // SeatsChanged is the resolver for the seatsChanged field.
-func (r *subscriptionResolver) SeatsChanged(ctx context.Context, launchID int) (<-chan *registration.Seats, error) {
-	return r.live.Seats(ctx, launchID)
+func (r *subscriptionResolver) SeatsChanged(ctx context.Context, launchID *int, slug *string) (<-chan *registration.Seats, error) {
+	id, err := r.requiredRef(ctx, "launchId", launchID, slug)
+	if err != nil {
+		return nil, err
+	}
+	return r.live.Seats(ctx, id)
 }
 
 // LaunchChanged is the resolver for the launchChanged field.
-func (r *subscriptionResolver) LaunchChanged(ctx context.Context, id int) (<-chan *ent.Launch, error) {
-	return r.live.Launch(ctx, id)
+func (r *subscriptionResolver) LaunchChanged(ctx context.Context, id *int, slug *string) (<-chan *ent.Launch, error) {
+	ref, err := r.requiredRef(ctx, "id", id, slug)
+	if err != nil {
+		return nil, err
+	}
+	return r.live.Launch(ctx, ref)
 }
 
 // ProgrammeChanged is the resolver for the programmeChanged field.
-func (r *subscriptionResolver) ProgrammeChanged(ctx context.Context, launchID *int) (<-chan *live.ProgrammeChange, error) {
-	return r.live.Programme(ctx, launchID)
+func (r *subscriptionResolver) ProgrammeChanged(ctx context.Context, launchID *int, slug *string) (<-chan *live.ProgrammeChange, error) {
+	ref, err := r.launchRef(ctx, "launchId", launchID, slug, true)
+	if err != nil {
+		return nil, err
+	}
+	return r.live.Programme(ctx, ref)
 }
 
 // RegistrationChanged is the resolver for the registrationChanged field.
-func (r *subscriptionResolver) RegistrationChanged(ctx context.Context, launchID *int) (<-chan *live.RegistrationEvent, error) {
-	return r.live.Registrations(ctx, launchID)
+func (r *subscriptionResolver) RegistrationChanged(ctx context.Context, launchID *int, slug *string) (<-chan *live.RegistrationEvent, error) {
+	ref, err := r.launchRef(ctx, "launchId", launchID, slug, true)
+	if err != nil {
+		return nil, err
+	}
+	return r.live.Registrations(ctx, ref)
 }
 
 // Subscription returns SubscriptionResolver implementation.

@@ -45,3 +45,13 @@ func (r *mutationResolver) CheckIn(ctx context.Context, id int) (*ent.Registrant
 func (r *queryResolver) Registration(ctx context.Context, token string) (*ent.Registrant, error) {
 	return r.registration.ByToken(ctx, token)
 }
+
+// LaunchSlug is the resolver for the launchSlug field.
+func (r *registerInputResolver) LaunchSlug(ctx context.Context, obj *registration.Input, data *string) error {
+	return r.setLaunchBySlug(ctx, &obj.LaunchID, data)
+}
+
+// RegisterInput returns RegisterInputResolver implementation.
+func (r *Resolver) RegisterInput() RegisterInputResolver { return &registerInputResolver{r} }
+
+type registerInputResolver struct{ *Resolver }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -38,6 +39,8 @@ type config struct {
 	ShutdownGrace    time.Duration
 	Migrate          bool
 	Seed             bool
+	// Demo adds the sandbox launch (internal/demo) at start; development only.
+	Demo bool
 
 	// CacheMaxAge is how long shared caches may keep anonymous GET responses of public
 	// data (/graphql, /feeds); 0 turns caching off.
@@ -61,6 +64,9 @@ type mailConfig struct {
 	// TokenKey is the secret manage tokens waiting in the outbox are sealed with; empty
 	// uses a development key.
 	TokenKey string
+	// ManageURL is the frontend's page the emails link to with ?token=…; empty is this
+	// server's own page, PublicURL/manage.
+	ManageURL string
 	// outbox is built by serve (startMail), not read from the environment: nil leaves
 	// registrations without emails (tests of other features).
 	outbox *outbox.Outbox
@@ -108,6 +114,13 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	fs.StringVar(&opTimeout, "operation-timeout", env("OPERATION_TIMEOUT", "15s"), "deadline of one GraphQL operation (OPERATION_TIMEOUT)")
 	fs.BoolVar(&c.Migrate, "migrate", true, "apply migrations at start")
 	fs.BoolVar(&c.Seed, "seed", true, "seed the COP 2020 data into an empty database at start")
+	demoDefault, demoErr := strconv.ParseBool(env("DEMO", "false"))
+	fs.BoolVar(&c.Demo, "demo", demoDefault, "add a sandbox launch open for registration; development only (DEMO)")
+	fs.StringVar(&c.Mail.ManageURL, "manage-url", env("MANAGE_URL", ""), "the frontend's manage page, linked from emails with ?token=…; default PUBLIC_URL/manage, served here (MANAGE_URL)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "%s\n\nFlags of %s (each also an environment variable, in brackets; flags win):\n", usage, name)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		return config{}, fmt.Errorf("config: %w", err)
 	}
@@ -117,6 +130,12 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	var err error
 	if c.Env != "development" && c.Env != "production" {
 		return config{}, fmt.Errorf("config: ENV must be development or production, not %q", c.Env)
+	}
+	if demoErr != nil {
+		return config{}, fmt.Errorf("config: DEMO must be true or false, not %q", getenv("DEMO"))
+	}
+	if c.Demo && c.production() {
+		return config{}, errors.New("config: the demo sandbox is for development only, not with ENV=production")
 	}
 	c.Introspection = !c.production()
 	if introspection != "" {
@@ -176,6 +195,11 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 		return config{}, fmt.Errorf("config: PUBLIC_URL must be an http(s) URL, not %q", c.Mail.PublicURL)
 	}
 	c.Mail.PublicURL = strings.TrimRight(c.Mail.PublicURL, "/")
+	if c.Mail.ManageURL != "" { // empty (the default): this server's own page, PUBLIC_URL/manage
+		if u, err := url.Parse(c.Mail.ManageURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return config{}, fmt.Errorf("config: MANAGE_URL must be an http(s) URL without a query, not %q", c.Mail.ManageURL)
+		}
+	}
 	if c.Mail.SMTPURL != "" {
 		if _, err := outbox.NewSMTP(c.Mail.SMTPURL); err != nil {
 			return config{}, fmt.Errorf("config: %w", err)
@@ -192,4 +216,25 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 		return config{}, fmt.Errorf("config: LOG_FORMAT must be text or json, not %q", c.LogFormat)
 	}
 	return c, nil
+}
+
+// wantsHelp reports whether args ask for the usage (-h, -help, --help).
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "-h", "-help", "--help":
+			return true
+		case "--":
+			return false
+		}
+	}
+	return false
+}
+
+// printHelp writes the usage and the flags of cmd to stdout: asking for help succeeds.
+func printHelp(cmd string, getenv func(string) string, stdout io.Writer) error {
+	if _, err := loadConfig(cmd, []string{"-h"}, getenv, stdout); err != nil && !errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return nil
 }

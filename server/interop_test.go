@@ -42,3 +42,20 @@ func TestInteropGraphQLWS(t *testing.T) {
 	}
 	t.Logf("graphql-ws client in %s: %s", time.Since(start).Round(time.Millisecond), out)
 }
+
+// TestInteropApolloCache runs test/interop/apollo.mjs: Apollo Client 4's InMemoryCache
+// holds a launch with its seats; a seatsChanged event over GraphQLWsLink updates the
+// cached Launch.seats by itself, since Seats has a stable id.
+func TestInteropApolloCache(t *testing.T) {
+	node := interopNode(t, "@apollo/client")
+	db := storetest.SQLite(t)
+	srv := testServer(t, db)
+	l := regLaunch(t, db, func(c *ent.LaunchCreate) { c.SetCapacity(5) })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, node, filepath.Join("..", "test", "interop", "apollo.mjs"), srv.URL, l.Slug).CombinedOutput()
+	if err != nil {
+		t.Fatalf("node apollo.mjs: %v\n%s", err, out)
+	}
+	t.Logf("Apollo Client: %s", out)
+}

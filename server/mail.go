@@ -17,7 +17,7 @@ import (
 // writing .eml files under DATA_DIR/outbox. stop ends the sender and waits for it; call it
 // after the HTTP server has shut down.
 func startMail(ctx context.Context, cfg *config, logger *slog.Logger, db *store.DB, m *metrics.Metrics) (stop func(), err error) {
-	ob := outbox.New(outbox.Renderer{From: cfg.Mail.From, PublicURL: cfg.Mail.PublicURL},
+	ob := outbox.New(outbox.Renderer{From: cfg.Mail.From, PublicURL: cfg.Mail.PublicURL, ManageURL: cfg.Mail.ManageURL},
 		outbox.WithSealSecret(cfg.Mail.TokenKey))
 	if cfg.Mail.TokenKey == "" && cfg.production() {
 		logger.Warn("no MAIL_TOKEN_KEY: manage tokens waiting in the outbox are sealed with the development key")

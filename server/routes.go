@@ -6,10 +6,10 @@ import (
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql/handler"
-	"github.com/99designs/gqlgen/graphql/playground"
 
 	"launchgraph/internal/export"
 	"launchgraph/internal/feeds"
+	"launchgraph/internal/graphiql"
 	"launchgraph/internal/httpcache"
 	"launchgraph/internal/metrics"
 	"launchgraph/internal/store"
@@ -18,7 +18,9 @@ import (
 // addRoutes is the whole API surface in one place.
 func addRoutes(mux *http.ServeMux, logger *slog.Logger, db *store.DB, gql *handler.Server, m *metrics.Metrics, shuttingDown *atomic.Bool, cfg config) {
 	mux.Handle("/graphql", withStreams(gql, httpcache.Middleware(cfg.CacheMaxAge)(gql)))
-	mux.Handle("GET /{$}", playground.Handler("launchgraph", "/graphql"))
+	mux.Handle("GET /{$}", graphiql.Page("launchgraph", "/graphql"))
+	mux.Handle("GET "+graphiql.Prefix+"{name}", graphiql.Files())
+	mux.Handle("GET /favicon.ico", graphiql.Favicon())
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(logger, db, shuttingDown))
 	mux.Handle("GET /schema.graphql", handleSchema(gql))
@@ -28,4 +30,5 @@ func addRoutes(mux *http.ServeMux, logger *slog.Logger, db *store.DB, gql *handl
 	mux.Handle("GET /feeds/launches.ics", cal.Launches())
 	mux.Handle("GET /feeds/launches/{file}", cal.Launch()) // {slug}.ics
 	mux.Handle("GET /exports/launches/{slug}/registrants.csv", export.Registrants(db.Client, logger))
+	addManage(mux, logger, db, cfg) // /manage, /manage/cancel, /manage/calendar.ics
 }

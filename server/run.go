@@ -19,14 +19,15 @@ import (
 	"launchgraph/internal/store"
 )
 
-const usage = `usage: server [serve|migrate|seed|apikey] [flags]
+const usage = `usage: server [serve|demo|migrate|seed|apikey] [flags]
 
   serve    run the HTTP server (default); migrates and seeds an empty store first
+  demo     serve, with a sandbox launch open for registration (development only)
   migrate  apply the database migrations and exit
   seed     load the COP 2020 seed data (idempotent) and exit
   apikey   create, list or revoke API keys (run "server apikey" for its usage)
 
-Run "server serve -h" for the flags; each flag has an environment variable.`
+Run "server -h" for the flags; each flag has an environment variable.`
 
 // run is the whole program: main only wires the process to it, tests call it directly.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -36,14 +37,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	switch cmd {
 	case "serve", "migrate", "seed":
+	case "demo":
+		cmd, rest = "serve", append([]string{"-demo"}, rest...)
 	case "apikey":
 		return runAPIKey(ctx, rest, getenv, stdout, stderr)
 	case "help":
-		fmt.Fprintln(stdout, usage)
-		return nil
+		return printHelp("serve", getenv, stdout)
 	default:
 		fmt.Fprintln(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
+	}
+	if wantsHelp(rest) {
+		return printHelp(cmd, getenv, stdout)
 	}
 	cfg, err := loadConfig(cmd, rest, getenv, stderr)
 	if err != nil {
@@ -51,6 +56,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger := newLogger(cfg, stderr)
 
+	// A port in use fails at once, before migrations and seeding.
+	var ln net.Listener
+	if cmd == "serve" {
+		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+			return fmt.Errorf("serve: %w", err)
+		}
+		defer ln.Close()
+	}
 	db, err := store.Open(ctx, store.Config{
 		URL:          cfg.DatabaseURL,
 		DataDir:      cfg.DataDir,
@@ -77,11 +90,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stdout, "seed: %d created, %d updated\n", res.Created, res.Updated)
 		return nil
 	}
-	return serve(ctx, cfg, logger, db)
+	return serve(ctx, cfg, logger, db, ln, stdout)
 }
 
-// serve prepares the store, then serves HTTP until ctx ends and shuts down gracefully.
-func serve(ctx context.Context, cfg config, logger *slog.Logger, db *store.DB) error {
+// serve prepares the store, then serves HTTP on ln until ctx ends and shuts down
+// gracefully. It tells stdout where it serves (and, in development, the admin key it made).
+func serve(ctx context.Context, cfg config, logger *slog.Logger, db *store.DB, ln net.Listener, stdout io.Writer) error {
 	if cfg.Migrate {
 		if err := db.Migrate(ctx); err != nil {
 			return err
@@ -99,6 +113,10 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, db *store.DB) e
 			}
 			logger.Info("seeded the COP 2020 data into an empty store", "created", res.Created)
 		}
+	}
+	dev, err := prepareDevelopment(ctx, cfg, db)
+	if err != nil {
+		return err
 	}
 
 	var shuttingDown atomic.Bool
@@ -120,11 +138,8 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, db *store.DB) e
 	if s, ok := handler.(interface{ StopStreams() }); ok {
 		srv.RegisterOnShutdown(s.StopStreams)
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("serve: %w", err)
-	}
 	logger.Info("launchgraph listening", "addr", ln.Addr().String(), "store", db.Dialect)
+	printBanner(stdout, ln.Addr(), cfg, dev)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -27,7 +27,10 @@ const (
 	DepthLimitExceeded      Code = "DEPTH_LIMIT_EXCEEDED"
 	AliasLimitExceeded      Code = "ALIAS_LIMIT_EXCEEDED"
 	Unavailable             Code = "UNAVAILABLE"
-	Internal                Code = "INTERNAL"
+	// OperationNotSupported: the transport cannot run the operation (a subscription
+	// sent as a plain POST or GET).
+	OperationNotSupported Code = "OPERATION_NOT_SUPPORTED"
+	Internal              Code = "INTERNAL"
 )
 
 // Error is an error a client may see: a code, a message safe to show, and for

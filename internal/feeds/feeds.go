@@ -12,6 +12,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -115,7 +116,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, build func(contex
 		return
 	}
 	var b strings.Builder
-	if err := cal.SerializeTo(&b); err != nil {
+	if err := Write(&b, cal); err != nil {
 		s.logger.ErrorContext(ctx, "feeds: writing a calendar", "path", r.URL.Path, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -127,6 +128,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, build func(contex
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	w.Header().Set("Content-Language", lang)
 	httpcache.Serve(w, r, control, []byte(b.String()))
+}
+
+// Write writes cal as RFC 5545 requires: lines end in CRLF, folded at 75 octets.
+func Write(w io.Writer, cal *ics.Calendar) error {
+	return cal.SerializeTo(w, ics.WithNewLineWindows)
+}
+
+// Text is cal written as RFC 5545 requires (Write).
+func Text(cal *ics.Calendar) string {
+	var b strings.Builder
+	_ = Write(&b, cal) // a strings.Builder does not fail
+	return b.String()
 }
 
 // AllLaunches returns a calendar with one event per launch, texts in lang.
@@ -171,6 +184,9 @@ func Programme(l *ent.Launch, sessions []*ent.Session, lang string) *ics.Calenda
 		setCommon(e, l, lang, s.Revision+l.Revision, modified)
 		e.SetSummary(i18n.In(s.Translations, i18n.FieldTitle, s.Title, lang))
 		desc := i18n.In(s.Translations, i18n.FieldDescription, opt.Val(s.Description), lang)
+		if note := markWithin(e, l, s, home, lang); note != "" {
+			desc = strings.TrimSpace(note + "\n\n" + desc)
+		}
 		if desc != "" {
 			desc += "\n\n"
 		}

@@ -35,6 +35,9 @@ type Renderer struct {
 	From string
 	// PublicURL is the base of links (PUBLIC_URL), without a trailing slash.
 	PublicURL string
+	// ManageURL is the page the manage link opens with ?token=… (MANAGE_URL: a
+	// frontend's); empty is this server's own page, PublicURL/manage.
+	ManageURL string
 }
 
 // Rendered is a rendered message.
@@ -161,7 +164,7 @@ func (c *renderCache) calendar(l *ent.Launch, lang string) string {
 	if cal, ok := c.calendars[k]; ok {
 		return cal
 	}
-	cal := feeds.AllLaunches([]*ent.Launch{l}, lang).Serialize()
+	cal := feeds.Text(feeds.AllLaunches([]*ent.Launch{l}, lang))
 	c.calendars[k] = cal
 	return cal
 }
@@ -246,7 +249,11 @@ func (r Renderer) body(n registration.Notice, l *ent.Launch, c *renderCache) (*b
 		v.Position = c.slots.position
 	}
 	if k.withToken {
-		v.ManageURL = strings.TrimRight(r.PublicURL, "/") + "/manage?token=" + c.slots.token
+		page := r.ManageURL
+		if page == "" {
+			page = strings.TrimRight(r.PublicURL, "/") + "/manage"
+		}
+		v.ManageURL = page + "?token=" + c.slots.token
 	}
 	b := &body{lang: lang, hello: t.Hello, subject: oneLine(fmt.Sprintf(t.Subjects[n.Kind], title)),
 		attachment: string(reg.Status) == "CONFIRMED" && n.Kind != notification.KindCANCELLED && n.Kind != notification.KindREJECTED}

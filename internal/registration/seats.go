@@ -262,7 +262,7 @@ func (s *Service) Seats(ctx context.Context, l *ent.Launch) (*Seats, error) {
 	default:
 		counts = Counts{Confirmed: sc.Confirmed, Pending: sc.Pending, Waitlisted: sc.Waitlisted}
 	}
-	out := &Seats{Capacity: l.Capacity, Confirmed: counts.Confirmed, Pending: counts.Pending, Waitlisted: counts.Waitlisted}
+	out := &Seats{LaunchID: l.ID, Capacity: l.Capacity, Confirmed: counts.Confirmed, Pending: counts.Pending, Waitlisted: counts.Waitlisted}
 	if l.Capacity != nil {
 		free := FreeSeats(l.Capacity, counts)
 		out.Remaining = &free

@@ -24,6 +24,7 @@ package registration
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"launchgraph/ent"
@@ -40,6 +41,8 @@ type Result struct {
 
 // Seats are a launch's seat counts (GraphQL Seats); they are not personal data.
 type Seats struct {
+	// LaunchID is the launch counted.
+	LaunchID int
 	// Capacity is nil when the launch has no limit.
 	Capacity   *int
 	Confirmed  int
@@ -48,6 +51,10 @@ type Seats struct {
 	// Remaining is nil when the launch has no limit; never negative.
 	Remaining *int
 }
+
+// CacheID is the seats' stable identity for client caches: "Seats:" and the launch's id,
+// which no Node id takes.
+func (s Seats) CacheID() string { return "Seats:" + strconv.Itoa(s.LaunchID) }
 
 // Promotion is a waitlisted registrant given a seat.
 type Promotion struct {
