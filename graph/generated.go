@@ -229,30 +229,31 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		ApproveRegistration func(childComplexity int, id int) int
-		CancelRegistration  func(childComplexity int, token string) int
-		CheckIn             func(childComplexity int, id int) int
-		CreateFormat        func(childComplexity int, input ent.CreateFormatInput) int
-		CreateGuidelineSet  func(childComplexity int, input ent.CreateGuidelineSetInput) int
-		CreateLaunch        func(childComplexity int, input ent.CreateLaunchInput) int
-		CreateObjective     func(childComplexity int, input ent.CreateObjectiveInput) int
-		CreateRegion        func(childComplexity int, input ent.CreateRegionInput) int
-		CreateSession       func(childComplexity int, input ent.CreateSessionInput) int
-		CreateSpeaker       func(childComplexity int, input ent.CreateSpeakerInput) int
-		DeleteLaunch        func(childComplexity int, id int) int
-		DeleteObjective     func(childComplexity int, id int) int
-		DeleteSession       func(childComplexity int, id int) int
-		DeleteSpeaker       func(childComplexity int, id int) int
-		Register            func(childComplexity int, input registration.Input) int
-		RejectRegistration  func(childComplexity int, id int, reason *string) int
-		RetryNotification   func(childComplexity int, id int) int
-		UpdateFormat        func(childComplexity int, id int, input ent.UpdateFormatInput) int
-		UpdateGuidelineSet  func(childComplexity int, id int, input ent.UpdateGuidelineSetInput) int
-		UpdateLaunch        func(childComplexity int, id int, input ent.UpdateLaunchInput) int
-		UpdateObjective     func(childComplexity int, id int, input ent.UpdateObjectiveInput) int
-		UpdateRegion        func(childComplexity int, id int, input ent.UpdateRegionInput) int
-		UpdateSession       func(childComplexity int, id int, input ent.UpdateSessionInput) int
-		UpdateSpeaker       func(childComplexity int, id int, input ent.UpdateSpeakerInput) int
+		ApproveRegistration       func(childComplexity int, id int) int
+		CancelRegistration        func(childComplexity int, token string) int
+		CancelRegistrationByAdmin func(childComplexity int, id int) int
+		CheckIn                   func(childComplexity int, id int) int
+		CreateFormat              func(childComplexity int, input ent.CreateFormatInput) int
+		CreateGuidelineSet        func(childComplexity int, input ent.CreateGuidelineSetInput) int
+		CreateLaunch              func(childComplexity int, input ent.CreateLaunchInput) int
+		CreateObjective           func(childComplexity int, input ent.CreateObjectiveInput) int
+		CreateRegion              func(childComplexity int, input ent.CreateRegionInput) int
+		CreateSession             func(childComplexity int, input ent.CreateSessionInput) int
+		CreateSpeaker             func(childComplexity int, input ent.CreateSpeakerInput) int
+		DeleteLaunch              func(childComplexity int, id int) int
+		DeleteObjective           func(childComplexity int, id int) int
+		DeleteSession             func(childComplexity int, id int) int
+		DeleteSpeaker             func(childComplexity int, id int) int
+		Register                  func(childComplexity int, input registration.Input) int
+		RejectRegistration        func(childComplexity int, id int, reason *string) int
+		RetryNotification         func(childComplexity int, id int) int
+		UpdateFormat              func(childComplexity int, id int, input ent.UpdateFormatInput) int
+		UpdateGuidelineSet        func(childComplexity int, id int, input ent.UpdateGuidelineSetInput) int
+		UpdateLaunch              func(childComplexity int, id int, input ent.UpdateLaunchInput) int
+		UpdateObjective           func(childComplexity int, id int, input ent.UpdateObjectiveInput) int
+		UpdateRegion              func(childComplexity int, id int, input ent.UpdateRegionInput) int
+		UpdateSession             func(childComplexity int, id int, input ent.UpdateSessionInput) int
+		UpdateSpeaker             func(childComplexity int, id int, input ent.UpdateSpeakerInput) int
 	}
 
 	Notification struct {
@@ -557,6 +558,7 @@ type MutationResolver interface {
 	CancelRegistration(ctx context.Context, token string) (*ent.Registrant, error)
 	ApproveRegistration(ctx context.Context, id int) (*ent.Registrant, error)
 	RejectRegistration(ctx context.Context, id int, reason *string) (*ent.Registrant, error)
+	CancelRegistrationByAdmin(ctx context.Context, id int) (*ent.Registrant, error)
 	CheckIn(ctx context.Context, id int) (*ent.Registrant, error)
 }
 type ObjectiveResolver interface {
@@ -1485,6 +1487,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CancelRegistration(childComplexity, args["token"].(string)), true
+	case "Mutation.cancelRegistrationByAdmin":
+		if e.ComplexityRoot.Mutation.CancelRegistrationByAdmin == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelRegistrationByAdmin_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelRegistrationByAdmin(childComplexity, args["id"].(int)), true
 	case "Mutation.checkIn":
 		if e.ComplexityRoot.Mutation.CheckIn == nil {
 			break
@@ -4754,6 +4767,20 @@ func (ec *executionContext) field_Launch_updatedAt_args(ctx context.Context, raw
 }
 
 func (ec *executionContext) field_Mutation_approveRegistration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_cancelRegistrationByAdmin_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -11067,6 +11094,63 @@ func (ec *executionContext) fieldContext_Mutation_rejectRegistration(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_rejectRegistration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelRegistrationByAdmin(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelRegistrationByAdmin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelRegistrationByAdmin(ctx, fc.Args["id"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Admin == nil {
+					var zeroVal *ent.Registrant
+					return zeroVal, errors.New("directive admin is not implemented")
+				}
+				return ec.Directives.Admin(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Registrant) graphql.Marshaler {
+			return ec.marshalNRegistrant2ᚖlaunchgraphᚋentᚐRegistrant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelRegistrationByAdmin(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registrant(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelRegistrationByAdmin_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -28923,6 +29007,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "rejectRegistration":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_rejectRegistration(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelRegistrationByAdmin":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelRegistrationByAdmin(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
