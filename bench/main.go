@@ -29,6 +29,7 @@ import (
 
 	"launchgraph/ent"
 	"launchgraph/ent/format"
+	"launchgraph/ent/notification"
 	"launchgraph/ent/region"
 	"launchgraph/internal/store"
 )
@@ -87,6 +88,38 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	res := load(ctx, cfg)
 	res.print(stdout, cfg)
+	if cfg.databaseURL != "" {
+		return drainTime(ctx, cfg.databaseURL, stdout)
+	}
+	return nil
+}
+
+// drainTime reports how long after the burst the outbox has nothing left to send.
+func drainTime(ctx context.Context, databaseURL string, stdout io.Writer) error {
+	db, err := store.Open(ctx, store.Config{URL: databaseURL, MaxOpenConns: 1})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	end := time.Now()
+	pending := func() (int, error) {
+		return db.Client.Notification.Query().Where(notification.StatusEQ(notification.StatusPENDING)).Count(ctx)
+	}
+	atEnd, err := pending()
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	for n := atEnd; n > 0; {
+		if time.Since(end) > 60*time.Second {
+			fmt.Fprintf(stdout, "outbox        %d pending at the end, %d still pending after 60s\n", atEnd, n)
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+		if n, err = pending(); err != nil {
+			return fmt.Errorf("outbox: %w", err)
+		}
+	}
+	fmt.Fprintf(stdout, "outbox        %d pending at the end, drained %s after it\n", atEnd, time.Since(end).Round(10*time.Millisecond))
 	return nil
 }
 
