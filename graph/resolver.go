@@ -5,6 +5,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"launchgraph/ent"
+	"launchgraph/internal/catalog"
 	"launchgraph/internal/events"
 	"launchgraph/internal/live"
 	"launchgraph/internal/outbox"
@@ -24,6 +25,8 @@ type Resolver struct {
 	events events.Broker
 	// live serves the subscriptions.
 	live *live.Service
+	// catalog makes the admin writes of the programme.
+	catalog *catalog.Service
 }
 
 // SchemaOption configures NewSchema.
@@ -57,6 +60,7 @@ func NewSchema(client *ent.Client, opts ...SchemaOption) graphql.ExecutableSchem
 		r.events = events.NewHub()
 	}
 	r.live = live.NewService(client, r.events, r.registration)
+	r.catalog = catalog.New(client, r.registration)
 	return NewExecutableSchema(Config{
 		Resolvers:  r,
 		Directives: DirectiveRoot{Admin: adminDirective},

@@ -26,6 +26,7 @@ import (
 	"launchgraph/ent/predicate"
 	"launchgraph/ent/registrant"
 	"launchgraph/internal/auth"
+	"launchgraph/internal/authz"
 	"launchgraph/internal/opt"
 )
 
@@ -55,7 +56,7 @@ func Registrants(client *ent.Client, logger *slog.Logger) http.Handler {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="launchgraph"`)
 			http.Error(w, "an ADMIN API key is required", http.StatusUnauthorized)
 			return
-		case !v.IsAdmin():
+		case authz.RequireAdmin(ctx) != nil:
 			http.Error(w, "an ADMIN API key is required", http.StatusForbidden)
 			return
 		}

@@ -141,9 +141,8 @@ type changeFunc func(ctx context.Context, tx *ent.Client, st *seats, r *ent.Regi
 // hook of the store's client (it records every mutation an admin makes, in the same
 // transaction, under the GraphQL field's name).
 func (s *Service) moderate(ctx context.Context, id int, fn changeFunc) (*ent.Registrant, error) {
-	// Admins, and trusted internal code (a context without a viewer), may moderate.
-	if !authz.SeesAllRegistrants(ctx) {
-		return nil, apperr.Errorf(apperr.Forbidden, "this operation needs an ADMIN API key")
+	if err := authz.RequireAdmin(ctx); err != nil {
+		return nil, err
 	}
 	notFound := func() error { return apperr.Errorf(apperr.NotFound, "no such registrant") }
 	return s.change(privacy.DecisionContext(ctx, privacy.Allow), registrant.ID(id), notFound, fn)
