@@ -58,7 +58,8 @@ func nameAuditedOperation(ctx context.Context, next graphql.RootResolver) graphq
 // queries, a parsed-query cache, mutations in one transaction each, coded errors.
 func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *handler.Server {
 	limits := cfg.Limits.withDefaults()
-	srv := handler.New(NewSchema(client, WithEvents(cfg.Events), WithOutbox(cfg.Outbox), WithRegistration(cfg.Registration)))
+	schema := NewSchema(client, WithEvents(cfg.Events), WithOutbox(cfg.Outbox), WithRegistration(cfg.Registration))
+	srv := handler.New(schema)
 	streamObs, _ := cfg.Observer.(StreamObserver)
 	// Subscriptions: websockets (graphql-transport-ws, graphql-ws) and SSE (stream.go).
 	srv.AddTransport(websocketTransport(client, cfg.AllowedOrigins, cfg.Streams, streamObs))
@@ -85,7 +86,7 @@ func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *han
 	srv.Use(plainSubscriptions{}) // subscriptions only over websockets and SSE (plainhttp.go)
 	srv.Use(shapeLimit{limits})
 	srv.Use(PageLimit{})
-	srv.Use(entgql.Transactioner{TxOpener: client, SkipTxFunc: skipTx}) // register/cancel run their own (tx.go)
+	srv.Use(entgql.Transactioner{TxOpener: client, SkipTxFunc: skipTx(schema.Schema())}) // @ownTransaction fields (tx.go)
 	// An operation without a viewer reads as public, never as trusted internal code.
 	srv.AroundOperations(publicViewer)
 	srv.AroundOperations(requestScope(client)) // Accept-Language, per-request loaders (scope.go)
