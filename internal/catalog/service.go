@@ -22,7 +22,7 @@ type Seats interface {
 // (authz.RequireAdmin: FORBIDDEN otherwise), checks the ids its input refers to
 // (BAD_USER_INPUT on the field naming one that is not a node of the right type) and runs
 // in the caller's transaction (the GraphQL mutation's) or one of its own. Schedules are
-// checked by the schema's hooks (CheckSchedule, CheckRegistrationWindow) on every path;
+// checked by the schema's hooks (package schedule) on every path;
 // each change is audited and published by the store's hooks.
 type Service struct {
 	client *ent.Client

@@ -25,6 +25,7 @@ import (
 	"launchgraph/ent/notification"
 	"launchgraph/internal/feeds"
 	"launchgraph/internal/i18n"
+	"launchgraph/internal/intl"
 	"launchgraph/internal/opt"
 	"launchgraph/internal/registration"
 )
@@ -272,7 +273,7 @@ func (r Renderer) body(n registration.Notice, l *ent.Launch, c *renderCache) (*b
 
 // when formats the launch's span in its own zone and in UTC.
 func when(l *ent.Launch) (local, utc string) {
-	loc, err := time.LoadLocation(l.Timezone)
+	loc, err := intl.Timezone(l.Timezone)
 	if err != nil {
 		loc = time.UTC
 	}
