@@ -9,12 +9,9 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 
 	"launchgraph/ent"
-	"launchgraph/ent/launch"
-	"launchgraph/ent/objective"
 	"launchgraph/ent/privacy"
 	"launchgraph/ent/registrant"
-	"launchgraph/ent/session"
-	"launchgraph/ent/speaker"
+	"launchgraph/internal/authz"
 )
 
 // mutation is what the hook needs of every generated ent mutation.
@@ -169,45 +166,17 @@ func collect(ctx context.Context, c *ent.Client, typ string, ids []int) ([]Event
 	}
 	var out []Event
 	var err error
-	switch typ {
-	case TypeLaunch:
-		for _, id := range ids {
-			out = append(out, Event{Type: typ, LaunchID: id, EntityID: id})
+	if kind, ok := authz.ProgrammeKind(typ); ok {
+		owned, err := kind.Launches(ctx, c, ids)
+		if err != nil {
+			return nil, fmt.Errorf("events: read %s: %w", typ, err)
 		}
-	case TypeSession:
-		var rows []struct {
-			ID       int `json:"id"`
-			LaunchID int `json:"launch_id"`
+		for _, o := range owned {
+			out = append(out, Event{Type: typ, LaunchID: o.LaunchID, EntityID: o.ID})
 		}
-		err = c.Session.Query().Where(session.IDIn(ids...)).
-			Select(session.FieldID, session.FieldLaunchID).Scan(ctx, &rows)
-		for _, r := range rows {
-			out = append(out, Event{Type: typ, LaunchID: r.LaunchID, EntityID: r.ID})
-		}
-	case TypeSpeaker:
-		for _, id := range ids {
-			var launches []int
-			launches, err = c.Session.Query().Where(session.HasSpeakersWith(speaker.ID(id))).
-				Unique(true).Select(session.FieldLaunchID).Ints(ctx)
-			if err != nil {
-				break
-			}
-			for _, l := range launches {
-				out = append(out, Event{Type: typ, LaunchID: l, EntityID: id})
-			}
-		}
-	case TypeObjective:
-		for _, id := range ids {
-			var launches []int
-			launches, err = c.Launch.Query().Where(launch.HasObjectivesWith(objective.ID(id))).IDs(ctx)
-			if err != nil {
-				break
-			}
-			for _, l := range launches {
-				out = append(out, Event{Type: typ, LaunchID: l, EntityID: id})
-			}
-		}
-	case TypeRegistrant:
+		return out, nil
+	}
+	if typ == TypeRegistrant {
 		var rows []struct {
 			ID       int    `json:"id"`
 			LaunchID int    `json:"launch_id"`
