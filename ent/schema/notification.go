@@ -6,6 +6,8 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"launchgraph/ent/schema/schematype"
 )
 
 // Notification is an email in the transactional outbox: the record of a registrant's state
@@ -27,7 +29,7 @@ func (Notification) Fields() []ent.Field {
 			Values("REGISTERED", "PENDING", "WAITLISTED", "PROMOTED", "APPROVED", "REJECTED", "CANCELLED").
 			Annotations(entgql.OrderField("KIND")),
 		field.String("recipient").
-			Annotations(entgql.OrderField("RECIPIENT")),
+			Annotations(entgql.OrderField("RECIPIENT"), schematype.Personal()),
 		field.String("subject").
 			Optional().
 			Nillable().
