@@ -18,13 +18,6 @@ import (
 // Redacted replaces a personal or secret value in an audit entry.
 const Redacted = "[redacted]"
 
-// sensitive lists, per entity type, the fields whose values are never recorded.
-var sensitive = map[string][]string{
-	"Registrant":     {"name", "email", "email_key", "organisation", "job_title", "country", "manage_token_hash"},
-	"APIKey":         {"secret_hash"},
-	"IdempotencyKey": {"key_hash", "sealed_token"},
-}
-
 type operationKey struct{}
 
 type beforeKey struct{}
@@ -167,7 +160,7 @@ func Changes(m ent.Mutation, before map[string]any) []schematype.FieldChange {
 		if c.Before != nil && c.After != nil && *c.Before == *c.After {
 			continue
 		}
-		if slices.Contains(sensitive[m.Type()], f) {
+		if slices.Contains(ent.PrivateFields[m.Type()], f) { // declared on the schema
 			c.Before, c.After = redact(c.Before), redact(c.After)
 		}
 		changes = append(changes, c)
