@@ -15,9 +15,6 @@ import (
 
 	"launchgraph/ent"
 	"launchgraph/internal/audit"
-	"launchgraph/internal/events"
-	"launchgraph/internal/outbox"
-	"launchgraph/internal/registration"
 )
 
 // HandlerConfig configures the GraphQL endpoint.
@@ -33,17 +30,12 @@ type HandlerConfig struct {
 	// Observer receives operation and error counts; nil records nothing. When it is also
 	// a StreamObserver, it counts websockets and subscriptions too.
 	Observer Observer
-	// Events feeds the subscriptions (store.DB.Events); nil gives subscriptions that
-	// emit only their first value.
-	Events events.Broker
 	// AllowedOrigins may open websockets (as for CORS); empty means same origin only.
 	AllowedOrigins []string
 	// Streams ends every websocket and subscription when it is done (shutdown); nil never.
 	Streams context.Context
-	// Outbox, when set, receives an email for every registrant state change.
-	Outbox *outbox.Outbox
-	// Registration, when set, registers (else a service is built over client and Outbox).
-	Registration *registration.Service
+	// Schema is the executable schema served (NewSchema).
+	Schema graphql.ExecutableSchema
 }
 
 // nameAuditedOperation tells the audit log which mutation field made a change.
@@ -58,7 +50,7 @@ func nameAuditedOperation(ctx context.Context, next graphql.RootResolver) graphq
 // queries, a parsed-query cache, mutations in one transaction each, coded errors.
 func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *handler.Server {
 	limits := cfg.Limits.withDefaults()
-	schema := NewSchema(client, WithEvents(cfg.Events), WithOutbox(cfg.Outbox), WithRegistration(cfg.Registration))
+	schema := cfg.Schema
 	srv := handler.New(schema)
 	streamObs, _ := cfg.Observer.(StreamObserver)
 	// Subscriptions: websockets (graphql-transport-ws, graphql-ws) and SSE (stream.go).

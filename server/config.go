@@ -67,9 +67,6 @@ type mailConfig struct {
 	// ManageURL is the frontend's page the emails link to with ?token=…; empty is this
 	// server's own page, PublicURL/manage.
 	ManageURL string
-	// outbox is built by serve (startMail), not read from the environment: nil leaves
-	// registrations without emails (tests of other features).
-	outbox *outbox.Outbox
 }
 
 // production reports whether safe production defaults apply.

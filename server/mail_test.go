@@ -84,8 +84,8 @@ func TestRetryNotification(t *testing.T) {
 		start := time.Now().UTC().Add(30 * 24 * time.Hour).Truncate(time.Hour)
 		l := db.Client.Launch.Create().SetSlug("mail").SetTitle("Mail launch").SetRegionID(region.ID).SetFormatID(format.ID).
 			SetStatus("PUBLISHED").SetStartsAt(start).SetEndsAt(start.Add(time.Hour)).SetTimezone("Europe/Zurich").SaveX(ctx)
-		ob := outbox.New(outbox.Renderer{From: "no-reply@launches.test", PublicURL: "https://launches.test"})
-		srv := testServer(t, db, func(c *config) { c.Mail.outbox = ob })
+		srv, a := testAppWithoutSender(t, db)
+		ob := a.outbox
 		mustData(t, srv.URL, registerMutation, map[string]any{"input": regInput(l.ID, "ana@example.org")}, nil)
 		n := db.Client.Notification.Query().OnlyX(ctx)
 		db.Client.Notification.UpdateOne(n).SetStatus("FAILED").SetAttempts(8).ClearSealedToken().SetLastError("550 no").ExecX(ctx)
@@ -184,8 +184,8 @@ func TestHostileNamesRegister(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		l := regLaunch(t, db)
-		ob := outbox.New(outbox.Renderer{From: "COP 2020 Launches <no-reply@launches.test>", PublicURL: "https://launches.test"})
-		srv := testServer(t, db, func(c *config) { c.Mail.outbox = ob })
+		srv, a := testAppWithoutSender(t, db, func(c *config) { c.Mail.From = "COP 2020 Launches <no-reply@launches.test>" })
+		ob := a.outbox
 		c := newRegClient(srv.URL, "")
 		noteOf := map[int]int{} // names index → notification id
 		for i, n := range names {

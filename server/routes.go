@@ -1,7 +1,6 @@
 package main
 
 import (
-	"log/slog"
 	"net/http"
 	"sync/atomic"
 
@@ -11,24 +10,23 @@ import (
 	"launchgraph/internal/feeds"
 	"launchgraph/internal/graphiql"
 	"launchgraph/internal/httpcache"
-	"launchgraph/internal/metrics"
-	"launchgraph/internal/store"
 )
 
 // addRoutes is the whole API surface in one place.
-func addRoutes(mux *http.ServeMux, logger *slog.Logger, db *store.DB, gql *handler.Server, m *metrics.Metrics, shuttingDown *atomic.Bool, cfg config) {
+func addRoutes(mux *http.ServeMux, a *app, gql *handler.Server, shuttingDown *atomic.Bool) {
+	logger, db, m, cfg := a.logger, a.db, a.metrics, a.cfg
 	mux.Handle("/graphql", withStreams(gql, httpcache.Middleware(cfg.CacheMaxAge)(gql)))
 	mux.Handle("GET /{$}", graphiql.Page("launchgraph", "/graphql"))
 	mux.Handle("GET "+graphiql.Prefix+"{name}", graphiql.Files())
 	mux.Handle("GET /favicon.ico", graphiql.Favicon())
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(logger, db, shuttingDown))
-	mux.Handle("GET /schema.graphql", handleSchema(gql))
+	mux.Handle("GET /schema.graphql", handleSchema(a.schema))
 	mux.Handle("GET /metrics", m.Handler())
 
 	cal := feeds.New(db.Client, logger, cfg.CacheMaxAge)
 	mux.Handle("GET /feeds/launches.ics", cal.Launches())
 	mux.Handle("GET /feeds/launches/{file}", cal.Launch()) // {slug}.ics
 	mux.Handle("GET /exports/launches/{slug}/registrants.csv", export.Registrants(db.Client, logger))
-	addManage(mux, logger, db, cfg) // /manage, /manage/cancel, /manage/calendar.ics
+	addManage(mux, a) // /manage, /manage/cancel, /manage/calendar.ics
 }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/mattn/go-isatty"
 
-	"launchgraph/internal/metrics"
 	"launchgraph/internal/registration"
 	"launchgraph/internal/seed"
 	"launchgraph/internal/store"
@@ -134,13 +133,12 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, db *store.DB, l
 	}
 
 	var shuttingDown atomic.Bool
-	m := metrics.New(db.SQL)
-	stopMail, err := startMail(ctx, &cfg, logger, db, m)
+	a, err := newApp(cfg, logger, db)
 	if err != nil {
 		return err
 	}
-	defer stopMail()
-	handler := NewServer(logger, cfg, db, m, &shuttingDown)
+	defer a.startSender(ctx)()
+	handler := NewServer(a, &shuttingDown)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -149,9 +147,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, db *store.DB, l
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	// Websockets and SSE streams never go idle: they are closed when shutdown starts.
-	if s, ok := handler.(interface{ StopStreams() }); ok {
-		srv.RegisterOnShutdown(s.StopStreams)
-	}
+	srv.RegisterOnShutdown(a.stopStreams)
 	logger.Info("launchgraph listening", "addr", ln.Addr().String(), "store", db.Dialect)
 	printBanner(stdout, ln.Addr(), cfg, dev)
 

@@ -1,41 +1,29 @@
 package main
 
 import (
-	"context"
-	"log/slog"
 	"net/http"
 	"sync/atomic"
 
 	"launchgraph/graph"
 	"launchgraph/internal/auth"
-	"launchgraph/internal/metrics"
-	"launchgraph/internal/registration"
-	"launchgraph/internal/store"
 )
 
-// NewServer builds the whole HTTP surface over its dependencies. A request passes, in
+// NewServer builds the whole HTTP surface over the app's services. A request passes, in
 // order: request id → access log → CORS → JSON-only POSTs → body limit → API key → rate
-// limit → route. Its StopStreams method (streamHandler) closes the websockets and
-// subscriptions at shutdown.
-func NewServer(logger *slog.Logger, cfg config, db *store.DB, m *metrics.Metrics, shuttingDown *atomic.Bool) http.Handler {
-	streams, stopStreams := context.WithCancel(context.Background())
-	regOpts := []registration.Option{registration.WithObserver(m)}
-	if cfg.Mail.outbox != nil {
-		regOpts = append(regOpts, registration.WithNotifier(cfg.Mail.outbox))
-	}
+// limit → route. The app's stopStreams closes its websockets and subscriptions.
+func NewServer(a *app, shuttingDown *atomic.Bool) http.Handler {
+	logger, cfg, db := a.logger, a.cfg, a.db
 	gql := graph.NewHandler(logger, db.Client, graph.HandlerConfig{
 		Introspection:    cfg.Introspection,
 		Limits:           graph.Limits{KeyComplexity: cfg.KeyComplexity},
 		OperationTimeout: cfg.OperationTimeout,
-		Observer:         m,
-		Events:           db.Events,
+		Observer:         a.metrics,
 		AllowedOrigins:   cfg.AllowedOrigins,
-		Streams:          streams,
-		Outbox:           cfg.Mail.outbox,
-		Registration:     registration.NewService(db.Client, regOpts...),
+		Streams:          a.streams,
+		Schema:           a.schema,
 	})
 	mux := http.NewServeMux()
-	addRoutes(mux, logger, db, gql, m, shuttingDown, cfg)
+	addRoutes(mux, a, gql, shuttingDown)
 	var h http.Handler = mux
 	h = rateLimit(cfg.RateLimits)(h)
 	h = auth.Middleware(db.Client, logger)(h)
@@ -44,5 +32,5 @@ func NewServer(logger *slog.Logger, cfg config, db *store.DB, m *metrics.Metrics
 	h = withCORS(cfg.AllowedOrigins)(h)
 	h = accessLog(logger, h)
 	h = withRequestID(h)
-	return streamHandler{Handler: h, stop: stopStreams}
+	return h
 }
