@@ -5,8 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"maps"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -107,7 +107,6 @@ func newTestApp(tb testing.TB, db *store.DB, logger *slog.Logger, env map[string
 	}
 	return a
 }
-
 
 // unlimited turns the rate limits off, for tests that send more than a client may.
 func unlimited(c *config) { c.RateLimits = RateLimits{} }
