@@ -34,12 +34,14 @@ import (
 	"launchgraph/internal/store"
 )
 
-const usage = `usage: bench register|seed|query|smtp-sink [flags]
+const usage = `usage: bench register|seed|query|hostile|smtp-sink [flags]
 
   register  register mutations from concurrent clients (scenario d)
   seed      create the benchmark dataset (60 launches, 20,000 registrants)
   query     a read scenario: -scenario a (launch by id), b (regions → launches →
             registrants, admin key), c (a page of registrants, admin key)
+  hostile   issue 17's attack shapes at -rate/s while a well-behaved client asks for a
+            page of launches at -good-rate/s; reports that client's latency
   smtp-sink an SMTP server that discards what it receives (the outbox's relay)
 
 Run "bench COMMAND -h" for the flags.`
@@ -64,6 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runSeed(ctx, args[2:], stdout, stderr)
 	case "query":
 		return runQuery(ctx, args[2:], stdout, stderr)
+	case "hostile":
+		return runHostile(ctx, args[2:], stdout, stderr)
 	case "smtp-sink":
 		return runSink(ctx, args[2:], stdout, stderr)
 	case "register":

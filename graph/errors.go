@@ -2,15 +2,12 @@ package graph
 
 import (
 	"context"
-	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"runtime/debug"
 	"strings"
-	"syscall"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -20,6 +17,7 @@ import (
 	"launchgraph/ent/privacy"
 	"launchgraph/internal/apperr"
 	"launchgraph/internal/requestid"
+	"launchgraph/internal/store"
 )
 
 // NewErrorPresenter returns the one place where errors become GraphQL errors. Coded
@@ -86,7 +84,9 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		return coded(path, apperr.Invalid(lowerCamel(ve.Name), "%s", validationMessage(ve)))
 	case ent.IsConstraintError(err):
 		return coded(path, apperr.Errorf(apperr.Conflict, "the change conflicts with existing data (a unique value is taken, or a referenced row is missing)"))
-	case isInfrastructure(err):
+	case store.IsInvalidValue(err):
+		return coded(path, apperr.Errorf(apperr.BadUserInput, "a value is not valid (the database refused it)"))
+	case store.IsUnavailable(err):
 		return coded(path, apperr.Errorf(apperr.Unavailable, "the database is unavailable, try again later"))
 	case errors.Is(err, context.DeadlineExceeded):
 		return coded(path, apperr.Errorf(apperr.Unavailable, "the operation took too long"))
@@ -123,17 +123,10 @@ func coded(path ast.Path, e *apperr.Error) *gqlerror.Error {
 	if e.Field != "" {
 		ext["field"] = e.Field
 	}
+	if e.RetryAfter > 0 {
+		ext["retryAfter"] = int(max(e.RetryAfter.Round(time.Second), time.Second) / time.Second)
+	}
 	return &gqlerror.Error{Message: e.Error(), Path: path, Extensions: ext}
-}
-
-// isInfrastructure reports errors that mean the database cannot be reached.
-func isInfrastructure(err error) bool {
-	var opErr *net.OpError
-	return errors.Is(err, driver.ErrBadConn) ||
-		errors.Is(err, sql.ErrConnDone) ||
-		errors.Is(err, syscall.ECONNREFUSED) ||
-		errors.Is(err, syscall.ECONNRESET) ||
-		errors.As(err, &opErr)
 }
 
 // validationMessage keeps ent's reason but drops its internal prefix ("ent: validator failed for field ...").

@@ -6,6 +6,10 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"launchgraph/internal/apperr"
+	"launchgraph/internal/auth"
 )
 
 // Observer receives what the handler measures; internal/metrics implements it.
@@ -17,18 +21,38 @@ type Observer interface {
 	Error(code string)
 }
 
-// boundOperations gives each query and mutation a deadline. Subscriptions live as long as
-// their client and get none.
-func boundOperations(timeout time.Duration) graphql.OperationMiddleware {
+// boundOperations gives each query and mutation a deadline: timeout, or anonymousRead for
+// an anonymous query when that is shorter (lib/pq cancels a statement still running then,
+// so anonymous reads cannot hold a pooled connection for long). Subscriptions live as long
+// as their client and get none.
+func boundOperations(timeout, anonymousRead time.Duration) graphql.OperationMiddleware {
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		oc := graphql.GetOperationContext(ctx)
-		if timeout <= 0 || (oc.Operation != nil && oc.Operation.Operation == ast.Subscription) {
+		if oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
 			return next(ctx)
 		}
-		ctx, cancel := context.WithTimeout(ctx, timeout)
+		limit := timeout
+		if oc.Operation != nil && oc.Operation.Operation == ast.Query && auth.FromContext(ctx).Role == auth.Public &&
+			anonymousRead > 0 && (limit <= 0 || anonymousRead < limit) {
+			limit = anonymousRead
+		}
+		if limit <= 0 {
+			return next(ctx)
+		}
+		ctx, cancel := context.WithTimeout(ctx, limit)
 		handler := next(ctx)
-		return func(ctx context.Context) *graphql.Response {
-			resp := handler(ctx)
+		first := true
+		return func(rctx context.Context) *graphql.Response {
+			resp := handler(rctx)
+			if resp == nil && first && ctx.Err() != nil {
+				// gqlgen ends a response stream (nil) when its context is done before the
+				// first response; the caller asked for one, so say why it has none.
+				resp = &graphql.Response{Errors: gqlerror.List{{
+					Message:    "the operation took too long",
+					Extensions: map[string]any{"code": string(apperr.Unavailable)},
+				}}}
+			}
+			first = false
 			cancel()
 			return resp
 		}
@@ -64,4 +88,13 @@ func observeResponses(obs Observer) graphql.ResponseMiddleware {
 		}
 		return resp
 	}
+}
+
+// ensureOperationContext gives a response without an operation (a body that did not
+// decode) an empty operation context, so that the middleware after it can read one.
+func ensureOperationContext(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if !graphql.HasOperationContext(ctx) {
+		ctx = graphql.WithOperationContext(ctx, &graphql.OperationContext{})
+	}
+	return next(ctx)
 }

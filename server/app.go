@@ -48,7 +48,13 @@ func newApp(cfg config, logger *slog.Logger, db *store.DB) (*app, error) {
 	a.registration = registration.NewService(db.Client,
 		registration.WithNotifier(a.outbox), registration.WithObserver(a.metrics))
 	a.catalog = catalog.New(db.Client, a.registration)
-	a.live = live.NewService(db.Client, db.Events, a.registration)
+	// Subscriptions read through a pool of their own when the store has one (db.Live),
+	// seat counts included: a registration service over it, for reads only.
+	liveClient, liveSeats := db.Client, a.registration
+	if db.Live != nil {
+		liveClient, liveSeats = db.Live, registration.NewService(db.Live)
+	}
+	a.live = live.NewService(liveClient, db.Events, liveSeats)
 	a.schema = graph.NewSchema(graph.Services{
 		Client: db.Client, Registration: a.registration, Catalog: a.catalog, Live: a.live, Outbox: a.outbox,
 	})

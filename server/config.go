@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"launchgraph/graph"
 	"launchgraph/internal/outbox"
 )
 
@@ -26,19 +27,23 @@ type config struct {
 	ShutdownDrain time.Duration
 	// OperationTimeout bounds one GraphQL operation.
 	OperationTimeout time.Duration
-	Addr             string
-	DatabaseURL      string
-	DataDir          string
-	Env              string
-	Introspection    bool
-	AllowedOrigins   []string
-	LogLevel         string
-	LogFormat        string
-	MaxOpenConns     int
-	MaxIdleConns     int
-	ShutdownGrace    time.Duration
-	Migrate          bool
-	Seed             bool
+	// AnonymousReadTimeout bounds an anonymous query (shorter than OperationTimeout).
+	AnonymousReadTimeout time.Duration
+	Addr                 string
+	// MetricsAddr, when set, serves /metrics on its own listener instead of the API's.
+	MetricsAddr    string
+	DatabaseURL    string
+	DataDir        string
+	Env            string
+	Introspection  bool
+	AllowedOrigins []string
+	LogLevel       string
+	LogFormat      string
+	MaxOpenConns   int
+	MaxIdleConns   int
+	ShutdownGrace  time.Duration
+	Migrate        bool
+	Seed           bool
 	// Demo adds the sandbox launch (internal/demo) at start; development only.
 	Demo bool
 
@@ -48,6 +53,12 @@ type config struct {
 
 	// Mail configures registration emails (the outbox).
 	Mail mailConfig
+
+	// streamTimings are the websocket and SSE intervals; tests shorten them, serve keeps
+	// the defaults.
+	streamTimings graph.StreamTimings
+	// shedding bounds the operations running at once; zero values: twice the pool (serve).
+	shedding graph.Shedding
 }
 
 // mailConfig configures the registration emails.
@@ -85,6 +96,7 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	var c config
 	var origins, introspection, maxOpen, maxIdle, grace, cacheMaxAge string
 	fs.StringVar(&c.Addr, "addr", env("ADDR", ":8080"), "listen address (ADDR)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("METRICS_ADDR", ""), "serve /metrics on this address instead of ADDR; without it, /metrics needs an ADMIN key in production (METRICS_ADDR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "postgres://… or sqlite://PATH; empty: embedded SQLite in the data dir (DATABASE_URL)")
 	fs.StringVar(&c.DataDir, "data-dir", env("DATA_DIR", "."), "where the embedded store lives (DATA_DIR)")
 	fs.StringVar(&c.Env, "env", env("ENV", "development"), "development or production (ENV)")
@@ -102,13 +114,14 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	fs.StringVar(&c.Mail.PublicURL, "public-url", env("PUBLIC_URL", "http://localhost:8080"), "public base URL for links in emails (PUBLIC_URL)")
 	fs.StringVar(&c.Mail.TokenKey, "mail-token-key", env("MAIL_TOKEN_KEY", ""), "secret sealing the manage tokens of unsent emails; set it in production, the same on every replica (MAIL_TOKEN_KEY)")
 	fs.StringVar(&mailAttempts, "mail-max-attempts", env("MAIL_MAX_ATTEMPTS", "8"), "delivery attempts before an email is FAILED (MAIL_MAX_ATTEMPTS)")
-	var rateAnon, rateRegister, ratePartner, keyComplexity, opTimeout, drain string
+	var rateAnon, rateRegister, ratePartner, keyComplexity, opTimeout, anonTimeout, drain string
 	fs.StringVar(&drain, "shutdown-drain", env("SHUTDOWN_DRAIN", ""), "how long /readyz answers 503 before the listener closes; default 5s in production, 0 in development (SHUTDOWN_DRAIN)")
 	fs.StringVar(&rateAnon, "rate-limit-anonymous", env("RATE_LIMIT_ANONYMOUS", "600"), "requests per minute per IP for anonymous callers; 0 disables (RATE_LIMIT_ANONYMOUS)")
 	fs.StringVar(&rateRegister, "rate-limit-register", env("RATE_LIMIT_REGISTER", "30"), "register mutations per minute per IP; 0 disables (RATE_LIMIT_REGISTER)")
 	fs.StringVar(&ratePartner, "rate-limit-partner", env("RATE_LIMIT_PARTNER", "6000"), "requests per minute per partner key; 0 disables (RATE_LIMIT_PARTNER)")
 	fs.StringVar(&keyComplexity, "key-complexity-limit", env("KEY_COMPLEXITY_LIMIT", "50000"), "operation cost budget for partner and admin keys (KEY_COMPLEXITY_LIMIT)")
 	fs.StringVar(&opTimeout, "operation-timeout", env("OPERATION_TIMEOUT", "15s"), "deadline of one GraphQL operation (OPERATION_TIMEOUT)")
+	fs.StringVar(&anonTimeout, "anonymous-read-timeout", env("ANONYMOUS_READ_TIMEOUT", "3s"), "deadline of an anonymous query; its statements are cancelled when it passes (ANONYMOUS_READ_TIMEOUT)")
 	fs.BoolVar(&c.Migrate, "migrate", true, "apply migrations at start")
 	fs.BoolVar(&c.Seed, "seed", true, "seed the COP 2020 data into an empty database at start")
 	demoDefault, demoErr := strconv.ParseBool(env("DEMO", "false"))
@@ -176,6 +189,9 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	}
 	if c.OperationTimeout, err = time.ParseDuration(opTimeout); err != nil || c.OperationTimeout <= 0 {
 		return config{}, fmt.Errorf("config: OPERATION_TIMEOUT must be a positive duration, not %q", opTimeout)
+	}
+	if c.AnonymousReadTimeout, err = time.ParseDuration(anonTimeout); err != nil || c.AnonymousReadTimeout <= 0 {
+		return config{}, fmt.Errorf("config: ANONYMOUS_READ_TIMEOUT must be a positive duration, not %q", anonTimeout)
 	}
 	for _, o := range strings.Split(origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {

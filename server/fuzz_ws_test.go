@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,8 +13,9 @@ import (
 )
 
 // FuzzWebsocketMessage sends one arbitrary message after connection_init on both
-// subprotocols; invariant: the server neither panics nor stops answering, whatever the
-// socket does with the message.
+// subprotocols; invariants: the server neither panics nor stops answering, whatever the
+// socket does with the message, never answers INTERNAL, answers with at most a constant
+// times the message and spends bounded CPU on it (the same bounds as FuzzGraphQLBody).
 func FuzzWebsocketMessage(f *testing.F) {
 	for _, seed := range []string{
 		`{"id":"1","type":"subscribe","payload":{"query":"subscription { seatsChanged(launchId: 1) { confirmed } }"}}`,
@@ -23,6 +25,8 @@ func FuzzWebsocketMessage(f *testing.F) {
 		`{"id":null,"type":"subscribe","payload":null}`, `{"type":"stop","id":"9"}`,
 		`{"id":"1","type":"subscribe","payload":{"query":"subscription { registrationChanged { status } }","variables":[]}}`,
 		`[]`, `"x"`, `{`, ``, "\x00\xff",
+		`{"id":"1","type":"subscribe","payload":{"query":` + quote(sameName(1100)) + `}}`,
+		`{"id":"1","type":"subscribe","payload":{"query":` + quote(fragmentLevels(27)) + `}}`,
 	} {
 		f.Add([]byte(seed), true)
 		f.Add([]byte(seed), false)
@@ -42,14 +46,27 @@ func FuzzWebsocketMessage(f *testing.F) {
 		}
 		defer conn.CloseNow()
 		_ = conn.Write(ctx, websocket.MessageText, []byte(`{"type":"connection_init","payload":{}}`))
+		start := cpuTime()
 		_ = conn.Write(ctx, websocket.MessageText, msg)
 		rctx, rcancel := context.WithTimeout(ctx, 50*time.Millisecond)
+		received := 0
 		for {
-			if _, _, err := conn.Read(rctx); err != nil {
+			_, data, err := conn.Read(rctx)
+			if err != nil {
 				break
+			}
+			received += len(data)
+			if strings.Contains(string(data), `"code":"INTERNAL"`) {
+				t.Fatalf("INTERNAL for %q: %.500s", msg, data)
 			}
 		}
 		rcancel()
+		if cpu := cpuTime() - start; cpu > fuzzCPU*raceFactor {
+			t.Fatalf("%v of CPU for a message of %d bytes", cpu, len(msg))
+		}
+		if received > fuzzReplyBase+fuzzReplyFactor*len(msg) {
+			t.Fatalf("%d bytes of answers to a message of %d", received, len(msg))
+		}
 		resp, err := http.Get(srv.URL + "/healthz")
 		if err != nil || resp.StatusCode != http.StatusOK {
 			t.Fatalf("server unhealthy after %q: %v", msg, err)

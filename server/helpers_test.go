@@ -108,6 +108,13 @@ func newTestApp(tb testing.TB, db *store.DB, logger *slog.Logger, env map[string
 	return a
 }
 
+// testServerLogging is testServer logging text to log.
+func testServerLogging(tb testing.TB, db *store.DB, log io.Writer, mods ...func(*config)) *httptest.Server {
+	tb.Helper()
+	srv, _ := testAppLogging(tb, db, slog.New(slog.NewTextHandler(log, nil)), mods...)
+	return srv
+}
+
 // unlimited turns the rate limits off, for tests that send more than a client may.
 func unlimited(c *config) { c.RateLimits = RateLimits{} }
 
@@ -145,12 +152,12 @@ func sendGQL(tb testing.TB, url, key, query string, vars map[string]any, headers
 	return resp.StatusCode, raw
 }
 
-// gqlAs is sendGQL that decodes the response, which must have status 200, or 422 (what
-// gqlgen answers for a document that fails validation).
+// gqlAs is sendGQL that decodes the response, which must have status 200 (request errors
+// included, under application/json).
 func gqlAs(tb testing.TB, url, key, query string, vars map[string]any, headers ...string) gqlResponse {
 	tb.Helper()
 	status, raw := sendGQL(tb, url, key, query, vars, headers...)
-	if status != http.StatusOK && status != http.StatusUnprocessableEntity {
+	if status != http.StatusOK {
 		tb.Fatalf("status %d: %s", status, raw)
 	}
 	var out gqlResponse

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"launchgraph/ent"
+	"launchgraph/internal/store"
 	"launchgraph/internal/store/storetest"
 )
 
@@ -58,4 +59,22 @@ func TestInteropApolloCache(t *testing.T) {
 		t.Fatalf("node apollo.mjs: %v\n%s", err, out)
 	}
 	t.Logf("Apollo Client: %s", out)
+}
+
+// TestInteropGraphQLHTTPAudit runs test/interop/audit.mjs: the graphql-http package's audit
+// of the GraphQL-over-HTTP specification against the server, on both stores. Every MUST
+// and every SHOULD passes (issue 11.12: validation errors were 422, and request errors
+// under application/graphql-response+json carried `data: null`).
+func TestInteropGraphQLHTTPAudit(t *testing.T) {
+	node := interopNode(t, "graphql-http")
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		srv := testServer(t, seeded(t, db))
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, node, filepath.Join("..", "test", "interop", "audit.mjs"), srv.URL+"/graphql").CombinedOutput()
+		if err != nil {
+			t.Fatalf("node audit.mjs: %v\n%s", err, out)
+		}
+		t.Logf("graphql-http audit: %s", out)
+	})
 }

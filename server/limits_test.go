@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -56,6 +58,12 @@ func TestHostileQueriesAreRejected(t *testing.T) {
 		{"costly fan-out", `{ regions(first: 100) { edges { node { launches(first: 100) { edges { node { sessions(first: 100) { edges { node { id } } } } } } } } } }`, "COMPLEXITY_LIMIT_EXCEEDED"},
 		{"the acceptance query fits", launchesQuery, ""},
 		{"count-only connections are cheap", `{ regions(first: 100) { edges { node { launches { totalCount } } } } }`, ""},
+		// Issue 12.5: ordinary pages fit the anonymous budget.
+		{"a launch page with programme, speakers and seats", `{ launches(first: 1) { edges { node {
+			title description startsAt endsAt timezone venue region { name } format { name }
+			seats { capacity confirmed remaining } objectives { edges { node { text } } }
+			sessions { edges { node { title kind startsAt endsAt room speakers { edges { node { name title affiliation } } } } } } } } } }`, ""},
+		{"20 launches with region and format", `{ launches(first: 20) { totalCount edges { node { id slug title startsAt region { code name } format { kind name } } } } }`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,5 +118,36 @@ func TestIntrospectionOff(t *testing.T) {
 	mustData(t, srv.URL, `{ __typename }`, nil, &got)
 	if got.Typename != "Query" {
 		t.Fatalf("__typename = %q", got.Typename)
+	}
+}
+
+// Issues 17.11 and 12.8: with introspection off, introspecting is a coded refusal logged
+// at info, and the schema and GraphiQL are not served (to anyone but admins).
+func TestIntrospectionOffIsCoded(t *testing.T) {
+	var log bytes.Buffer
+	db := seeded(t, storetest.SQLite(t))
+	srv := testServerLogging(t, db, &log, func(c *config) { c.Env, c.Introspection = "production", false })
+	for _, q := range []string{
+		`{ __schema { types { name } } }`,
+		`{ ... on Query { __type(name: "Launch") { name } } }`,
+		`{ ...f } fragment f on Query { __schema { queryType { name } } }`,
+	} {
+		status, raw := sendGQL(t, srv.URL, "", q, nil)
+		if status != http.StatusOK || !strings.Contains(string(raw), `"code":"FORBIDDEN"`) {
+			t.Fatalf("%s: %d %s, want FORBIDDEN", q, status, raw)
+		}
+	}
+	if strings.Contains(log.String(), "level=ERROR") || !strings.Contains(log.String(), `level=INFO msg="graphql: introspection refused"`) {
+		t.Fatalf("log:\n%s", log.String())
+	}
+	admin := adminKey(t, db)
+	dataAs(t, srv.URL, admin, `{ __schema { queryType { name } } }`, nil, nil)
+	for _, path := range []string{"/schema.graphql", "/"} {
+		if r, raw := get(t, srv.URL+path); r.StatusCode != http.StatusNotFound {
+			t.Errorf("anonymous GET %s: %d %.100s, want 404", path, r.StatusCode, raw)
+		}
+		if r, raw := get(t, srv.URL+path, bearer(admin)...); r.StatusCode != http.StatusOK {
+			t.Errorf("admin GET %s: %d %.100s, want 200", path, r.StatusCode, raw)
+		}
 	}
 }

@@ -2,34 +2,21 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/go-chi/httprate"
 	"github.com/rs/cors"
-	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/parser"
 
 	"launchgraph/internal/apperr"
 	"launchgraph/internal/auth"
+	"launchgraph/internal/ratelimit"
 )
 
 // maxBodyBytes bounds a request body (1 MiB).
 const maxBodyBytes = 1 << 20
-
-// writeCodedError answers with a GraphQL-shaped error body and an HTTP status.
-func writeCodedError(w http.ResponseWriter, status int, code apperr.Code, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": string(code)}}},
-	})
-}
 
 // limitBody reads a request body up to maxBodyBytes, answering 413 as soon as it is larger
 // (before reading further when Content-Length says so), and refuses batched JSON arrays.
@@ -40,20 +27,20 @@ func limitBody(next http.Handler) http.Handler {
 			return
 		}
 		if r.ContentLength > maxBodyBytes {
-			writeCodedError(w, http.StatusRequestEntityTooLarge, apperr.BadUserInput, "request body is larger than 1 MiB")
+			writeErrorStatus(w, r, http.StatusRequestEntityTooLarge, apperr.Errorf(apperr.BadUserInput, "request body is larger than 1 MiB"))
 			return
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
 		if err != nil {
-			writeCodedError(w, http.StatusBadRequest, apperr.BadUserInput, "request body could not be read")
+			writeError(w, r, apperr.Errorf(apperr.BadUserInput, "request body could not be read"))
 			return
 		}
 		if len(body) > maxBodyBytes {
-			writeCodedError(w, http.StatusRequestEntityTooLarge, apperr.BadUserInput, "request body is larger than 1 MiB")
+			writeErrorStatus(w, r, http.StatusRequestEntityTooLarge, apperr.Errorf(apperr.BadUserInput, "request body is larger than 1 MiB"))
 			return
 		}
 		if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '[' {
-			writeCodedError(w, http.StatusBadRequest, apperr.BadUserInput, "batched requests are not supported: send one operation per request")
+			writeError(w, r, apperr.Errorf(apperr.BadUserInput, "batched requests are not supported: send one operation per request"))
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -63,41 +50,26 @@ func limitBody(next http.Handler) http.Handler {
 }
 
 // RateLimits are requests per minute; zero disables a limit.
-type RateLimits struct {
-	Anonymous int // per client IP, anonymous requests
-	Register  int // per client IP, register mutations
-	Partner   int // per partner key
+type RateLimits = ratelimit.Config
+
+// withClientIP puts the client IP in the request context, where the rate limits (of
+// HTTP requests, refused keys, websocket operations and register mutations) find it.
+func withClientIP(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(ratelimit.WithClientIP(r.Context(), clientIP(r))))
+	})
 }
 
-// rateLimit limits anonymous callers per IP (register more strictly) and partners per key;
-// admins are not limited. Over the limit: 429 with Retry-After and RATE_LIMITED.
-func rateLimit(limits RateLimits) func(http.Handler) http.Handler {
-	limiter := func(n int) *httprate.RateLimiter {
-		if n <= 0 {
-			return nil
-		}
-		return httprate.NewRateLimiter(n, time.Minute, httprate.WithLimitHandler(func(w http.ResponseWriter, _ *http.Request) {
-			writeCodedError(w, http.StatusTooManyRequests, apperr.RateLimited, "too many requests: slow down and retry after the time in Retry-After")
-		}))
-	}
-	anon, register, partner := limiter(limits.Anonymous), limiter(limits.Register), limiter(limits.Partner)
+// rateLimit counts every HTTP request against its viewer's budget (anonymous per client
+// IP, partner per key; admins are not limited). Over the budget: 429 with Retry-After and
+// RATE_LIMITED.
+func rateLimit(limiter *ratelimit.Limiter) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			v := auth.FromContext(r.Context())
-			switch v.Role {
-			case auth.Admin:
-			case auth.Partner:
-				if partner != nil && partner.RespondOnLimit(w, r, "key:"+strconv.Itoa(v.KeyID)) {
-					return
-				}
-			default:
-				ip := clientIP(r)
-				if register != nil && isRegister(r) && register.RespondOnLimit(w, r, "register:"+ip) {
-					return
-				}
-				if anon != nil && anon.RespondOnLimit(w, r, "ip:"+ip) {
-					return
-				}
+			ctx := r.Context()
+			if e := limiter.Request(ctx, auth.FromContext(ctx), ratelimit.ClientIP(ctx)); e != nil {
+				writeError(w, r, e)
+				return
 			}
 			next.ServeHTTP(w, r)
 		})
@@ -112,40 +84,6 @@ func clientIP(r *http.Request) string {
 		return httprate.CanonicalizeIP(r.RemoteAddr)
 	}
 	return httprate.CanonicalizeIP(host)
-}
-
-// isRegister reports whether a (buffered) POST body is a mutation calling register.
-func isRegister(r *http.Request) bool {
-	if r.Method != http.MethodPost || r.Body == nil {
-		return false
-	}
-	body, err := io.ReadAll(r.Body)
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	if err != nil || !bytes.Contains(body, []byte("register")) {
-		return false
-	}
-	var req struct {
-		Query         string `json:"query"`
-		OperationName string `json:"operationName"`
-	}
-	if json.Unmarshal(body, &req) != nil {
-		return false
-	}
-	doc, err := parser.ParseQuery(&ast.Source{Input: req.Query})
-	if err != nil {
-		return false
-	}
-	for _, op := range doc.Operations {
-		if op.Operation != ast.Mutation {
-			continue
-		}
-		for _, sel := range op.SelectionSet {
-			if f, ok := sel.(*ast.Field); ok && f.Name == "register" {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // withCORS allows the configured origins to call the API from browsers. With none
@@ -173,7 +111,7 @@ func onlyJSONPosts(next http.Handler) http.Handler {
 		if r.Method == http.MethodPost && r.URL.Path == "/graphql" {
 			ct := strings.ToLower(strings.TrimSpace(strings.Split(r.Header.Get("Content-Type"), ";")[0]))
 			if ct != "application/json" && ct != "application/graphql-response+json" {
-				writeCodedError(w, http.StatusUnsupportedMediaType, apperr.BadUserInput, "POST /graphql takes application/json only")
+				writeErrorStatus(w, r, http.StatusUnsupportedMediaType, apperr.Errorf(apperr.BadUserInput, "POST /graphql takes application/json only"))
 				return
 			}
 		}

@@ -25,7 +25,8 @@ func TestTransportProtections(t *testing.T) {
 		{"batched array", http.MethodPost, "application/json", `[{"query":"{ regions { totalCount } }"},{"query":"{ regions { totalCount } }"}]`, http.StatusBadRequest, "BAD_USER_INPUT"},
 		{"multipart form", http.MethodPost, "multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{}\r\n--x--", http.StatusUnsupportedMediaType, "BAD_USER_INPUT"},
 		{"url-encoded form", http.MethodPost, "application/x-www-form-urlencoded", "query=%7B__typename%7D", http.StatusUnsupportedMediaType, "BAD_USER_INPUT"},
-		{"two operations, none named", http.MethodPost, "application/json", `{"query":"query a { __typename } query b { __typename }"}`, http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
+		// A request error under application/json is 200 (GraphQL over HTTP; issue 11.12).
+		{"two operations, none named", http.MethodPost, "application/json", `{"query":"query a { __typename } query b { __typename }"}`, http.StatusOK, "GRAPHQL_VALIDATION_FAILED"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,8 +6,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/handler"
 
-	"launchgraph/internal/export"
-	"launchgraph/internal/feeds"
 	"launchgraph/internal/graphiql"
 	"launchgraph/internal/httpcache"
 )
@@ -16,17 +14,19 @@ import (
 func addRoutes(mux *http.ServeMux, a *app, gql *handler.Server, shuttingDown *atomic.Bool) {
 	logger, db, m, cfg := a.logger, a.db, a.metrics, a.cfg
 	mux.Handle("/graphql", withStreams(gql, httpcache.Middleware(cfg.CacheMaxAge)(gql)))
-	mux.Handle("GET /{$}", graphiql.Page("launchgraph", "/graphql"))
-	mux.Handle("GET "+graphiql.Prefix+"{name}", graphiql.Files())
+	mux.Handle("GET /{$}", ifIntrospection(cfg, graphiql.Page("launchgraph", "/graphql")))
+	mux.Handle("GET "+graphiql.Prefix+"{name}", ifIntrospection(cfg, graphiql.Files()))
 	mux.Handle("GET /favicon.ico", graphiql.Favicon())
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(logger, db, shuttingDown))
-	mux.Handle("GET /schema.graphql", handleSchema(a.schema))
-	mux.Handle("GET /metrics", m.Handler())
+	mux.Handle("GET /schema.graphql", ifIntrospection(cfg, handleSchema(a.schema)))
+	if cfg.MetricsAddr == "" { // else on its own listener (serve)
+		mux.Handle("GET /metrics", metricsAccess(cfg, m.Handler()))
+	}
 
-	cal := feeds.New(db.Client, logger, cfg.CacheMaxAge)
-	mux.Handle("GET /feeds/launches.ics", cal.Launches())
-	mux.Handle("GET /feeds/launches/{file}", cal.Launch()) // {slug}.ics
-	mux.Handle("GET /exports/launches/{slug}/registrants.csv", export.Registrants(db.Client, logger))
+	cal := calendarFeeds{client: db.Client, logger: logger, maxAge: cfg.CacheMaxAge}
+	mux.Handle("GET /feeds/launches.ics", cal.launches())
+	mux.Handle("GET /feeds/launches/{file}", cal.launch()) // {slug}.ics
+	mux.Handle("GET /exports/launches/{slug}/registrants.csv", handleRegistrantsCSV(db.Client, logger))
 	addManage(mux, a) // /manage, /manage/cancel, /manage/calendar.ics
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mattn/go-isatty"
 
+	"launchgraph/internal/metrics"
 	"launchgraph/internal/registration"
 	"launchgraph/internal/seed"
 	"launchgraph/internal/store"
@@ -150,6 +151,13 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, db *store.DB, l
 	srv.RegisterOnShutdown(a.stopStreams)
 	logger.Info("launchgraph listening", "addr", ln.Addr().String(), "store", db.Dialect)
 	printBanner(stdout, ln.Addr(), cfg, dev)
+	if cfg.MetricsAddr != "" {
+		stop, err := serveMetrics(cfg.MetricsAddr, a.metrics, logger)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -195,4 +203,18 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// serveMetrics serves /metrics alone on addr (METRICS_ADDR), until stop.
+func serveMetrics(addr string, m *metrics.Metrics, logger *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("serve: metrics: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	logger.Info("metrics listening", "addr", ln.Addr().String())
+	return func() { _ = srv.Close() }, nil
 }

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"launchgraph/internal/httpcache"
 )
 
 // withStreams sends websocket upgrades and SSE requests to stream, past the HTTP cache
@@ -17,6 +19,8 @@ func withStreams(stream, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		// The same Vary as every /graphql response (httpcache), so that no cache mixes them up.
+		w.Header().Add("Vary", httpcache.Vary)
 		rc := http.NewResponseController(w)
 		_ = rc.SetReadDeadline(time.Time{})
 		_ = rc.SetWriteDeadline(time.Time{})

@@ -5,6 +5,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code classifies an error for clients; the values are the GraphQL `extensions.code` strings.
@@ -33,12 +34,31 @@ const (
 	Internal              Code = "INTERNAL"
 )
 
+// The codes gqlgen gives a document that does not parse or validate.
+const (
+	ParseFailed      Code = "GRAPHQL_PARSE_FAILED"
+	ValidationFailed Code = "GRAPHQL_VALIDATION_FAILED"
+)
+
+// Codes lists every code a client may see.
+func Codes() []Code {
+	return []Code{
+		BadUserInput, NotFound, Conflict, Unauthenticated, Forbidden, RegistrationClosed, LaunchFull,
+		AlreadyRegistered, ConsentRequired, IdempotencyKeyReused, RateLimited, ComplexityLimitExceeded,
+		DepthLimitExceeded, AliasLimitExceeded, Unavailable, Internal, OperationNotSupported,
+		ParseFailed, ValidationFailed,
+	}
+}
+
 // Error is an error a client may see: a code, a message safe to show, and for
 // BAD_USER_INPUT the input field at fault.
 type Error struct {
 	Code    Code
 	Message string
 	Field   string
+	// RetryAfter, when set (RATE_LIMITED, UNAVAILABLE), is how long the client should wait
+	// before retrying: extensions.retryAfter in seconds, and Retry-After on HTTP.
+	RetryAfter time.Duration
 }
 
 // Error returns the message.

@@ -110,38 +110,64 @@ func Revoke(ctx context.Context, client *ent.Client, id int) error {
 
 // Authenticate returns the viewer of key, the bearer token of a request. A malformed,
 // unknown, revoked or expired key is UNAUTHENTICATED, each with its own message. It
-// records when the key was last used, at most once a minute.
+// records when the key was last used, at most once a minute. KeyCache answers the same
+// from memory.
 //
 // It reads and writes API keys whatever viewer ctx carries: checking a key is trusted work.
 func Authenticate(ctx context.Context, client *ent.Client, key string) (Viewer, error) {
+	k, err := lookup(ctx, client, key)
+	if err != nil {
+		return Viewer{}, err
+	}
+	return viewerOf(k), nil
+}
+
+// lookup returns the usable key row of key (see Authenticate) and records its use.
+func lookup(ctx context.Context, client *ent.Client, key string) (*ent.APIKey, error) {
 	if !wellFormed(key) {
-		return Viewer{}, apperr.Errorf(apperr.Unauthenticated, msgMalformed)
+		return nil, apperr.Errorf(apperr.Unauthenticated, msgMalformed)
 	}
 	ctx = privacy.DecisionContext(ctx, privacy.Allow)
 	hash := hashKey(key)
 	k, err := client.APIKey.Query().Where(apikey.SecretHash(hash)).Only(ctx)
 	if ent.IsNotFound(err) {
-		return Viewer{}, apperr.Errorf(apperr.Unauthenticated, msgUnknown)
+		return nil, apperr.Errorf(apperr.Unauthenticated, msgUnknown)
 	}
 	if err != nil {
-		return Viewer{}, fmt.Errorf("auth: looking up key: %w", err)
+		return nil, fmt.Errorf("auth: looking up key: %w", err)
 	}
 	// The row was found by its hash; comparing again in constant time keeps the decision
 	// itself free of timing differences, whatever the database's comparison does.
 	if subtle.ConstantTimeCompare([]byte(k.SecretHash), []byte(hash)) != 1 {
-		return Viewer{}, apperr.Errorf(apperr.Unauthenticated, msgUnknown)
+		return nil, apperr.Errorf(apperr.Unauthenticated, msgUnknown)
 	}
 	now := time.Now()
-	switch {
-	case k.RevokedAt != nil:
-		return Viewer{}, apperr.Errorf(apperr.Unauthenticated, msgRevoked)
-	case k.ExpiresAt != nil && !now.Before(*k.ExpiresAt):
-		return Viewer{}, apperr.Errorf(apperr.Unauthenticated, msgExpired)
+	if err := usable(k, now); err != nil {
+		return nil, err
 	}
 	if err := touch(ctx, client, k, now); err != nil {
-		return Viewer{}, err
+		return nil, err
 	}
-	return Viewer{Role: Role(k.Role), KeyID: k.ID, KeyName: k.Name}, nil
+	return k, nil
+}
+
+// usable returns UNAUTHENTICATED for a revoked key, or one expired at now.
+func usable(k *ent.APIKey, now time.Time) error {
+	switch {
+	case k.RevokedAt != nil:
+		return apperr.Errorf(apperr.Unauthenticated, msgRevoked)
+	case k.ExpiresAt != nil && !now.Before(*k.ExpiresAt):
+		return apperr.Errorf(apperr.Unauthenticated, msgExpired)
+	}
+	return nil
+}
+
+func viewerOf(k *ent.APIKey) Viewer {
+	v := Viewer{Role: Role(k.Role), KeyID: k.ID, KeyName: k.Name}
+	if k.ExpiresAt != nil {
+		v.KeyExpires = *k.ExpiresAt
+	}
+	return v
 }
 
 // touch sets k's last_used_at to now unless it was set within lastUsedEvery. The check on

@@ -2,7 +2,10 @@
 // a registrant holding their manage token) and the API keys that authenticate them.
 package auth
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Role is what a viewer may see and do.
 type Role string
@@ -23,6 +26,8 @@ type Viewer struct {
 	// KeyID and KeyName identify the API key of a partner or admin.
 	KeyID   int
 	KeyName string
+	// KeyExpires is when the key expires; zero for a key without expiry.
+	KeyExpires time.Time
 	// RegistrantID is set when the caller proved they hold that registrant's manage token;
 	// it opens that one registrant's personal fields, nothing else.
 	RegistrantID int

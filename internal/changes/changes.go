@@ -19,6 +19,7 @@ import (
 	"launchgraph/ent/privacy"
 	"launchgraph/ent/tombstone"
 	"launchgraph/internal/authz"
+	"launchgraph/internal/authz/kinds"
 )
 
 // Tombstone is a deleted node (GraphQL Tombstone).
@@ -43,7 +44,7 @@ const hiddenPrefix = "hidden:"
 func Hook() ent.Hook {
 	return func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-			kind, ok := authz.ProgrammeKind(m.Type())
+			kind, ok := kinds.Of(m.Type())
 			if !ok || !m.Op().Is(ent.OpDelete|ent.OpDeleteOne) {
 				return next.Mutate(ctx, m)
 			}

@@ -11,7 +11,7 @@ import (
 	"launchgraph/ent"
 	"launchgraph/ent/privacy"
 	"launchgraph/ent/registrant"
-	"launchgraph/internal/authz"
+	"launchgraph/internal/authz/kinds"
 )
 
 // mutation is what the hook needs of every generated ent mutation.
@@ -166,7 +166,7 @@ func collect(ctx context.Context, c *ent.Client, typ string, ids []int) ([]Event
 	}
 	var out []Event
 	var err error
-	if kind, ok := authz.ProgrammeKind(typ); ok {
+	if kind, ok := kinds.Of(typ); ok {
 		owned, err := kind.Launches(ctx, c, ids)
 		if err != nil {
 			return nil, fmt.Errorf("events: read %s: %w", typ, err)

@@ -62,6 +62,10 @@ func (p *Postgres) Publish(ctx context.Context, evs ...Event) error {
 	return nil
 }
 
+// Listen starts listening now, without a subscriber (for Prepare callbacks that must see
+// every replica's events, such as API-key revocations).
+func (p *Postgres) Listen(ctx context.Context) error { return p.listen(ctx) }
+
 // Subscribe implements Broker; the first call starts listening.
 func (p *Postgres) Subscribe(ctx context.Context, filter func(Event) bool, buffer int) (<-chan Event, error) {
 	if err := p.listen(ctx); err != nil {

@@ -1,8 +1,9 @@
-// Package export streams a launch's registrants as CSV for admins.
+// Package export writes a launch's registrants as CSV for admins (the server streams it:
+// server/export.go).
 //
 // The file is UTF-8 with a byte-order mark (so that spreadsheet apps detect the encoding),
 // one header row, and cells that a spreadsheet would run as a formula (starting with =, +,
-// -, @, a tab or a line break) prefixed with an apostrophe. Rows are read in keyset pages
+// -, @, a tab or a line break, also after another separator) neutralised with an apostrophe. Rows are read in keyset pages
 // by id and flushed page by page: memory stays constant whatever the number of
 // registrants.
 package export
@@ -12,8 +13,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"log/slog"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -22,11 +21,8 @@ import (
 	"entgo.io/ent/dialect/sql"
 
 	"launchgraph/ent"
-	"launchgraph/ent/launch"
 	"launchgraph/ent/predicate"
 	"launchgraph/ent/registrant"
-	"launchgraph/internal/auth"
-	"launchgraph/internal/authz"
 	"launchgraph/internal/opt"
 )
 
@@ -41,45 +37,6 @@ var Header = []string{
 	"id", "name", "email", "organisation", "job_title", "country", "stakeholder", "attendance",
 	"status", "waitlist_position", "language", "registered_at", "consent_at", "checked_in_at",
 	"rejection_reason",
-}
-
-// Registrants serves GET /exports/launches/{slug}/registrants.csv: 401 without an API key
-// (the auth middleware already refuses a bad one), 403 for a partner key, 404 for an
-// unknown launch, else the CSV.
-func Registrants(client *ent.Client, logger *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
-		w.Header().Set("Cache-Control", "no-store")
-		v := auth.FromContext(ctx)
-		switch {
-		case v.Role == auth.Public:
-			w.Header().Set("WWW-Authenticate", `Bearer realm="launchgraph"`)
-			http.Error(w, "an ADMIN API key is required", http.StatusUnauthorized)
-			return
-		case authz.RequireAdmin(ctx) != nil:
-			http.Error(w, "an ADMIN API key is required", http.StatusForbidden)
-			return
-		}
-		slug := r.PathValue("slug")
-		l, err := client.Launch.Query().Where(launch.Slug(slug)).Only(ctx)
-		if ent.IsNotFound(err) {
-			http.Error(w, fmt.Sprintf("no launch %q", slug), http.StatusNotFound)
-			return
-		}
-		if err != nil {
-			logger.ErrorContext(ctx, "export: load launch", "slug", slug, "err", err)
-			http.Error(w, "internal error", http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-registrants.csv"`, l.Slug))
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		flush := func() error { return http.NewResponseController(w).Flush() }
-		if err := Write(ctx, client, l.ID, w, flush); err != nil {
-			// The status is sent: all that is left is to stop. The client sees a truncated file.
-			logger.ErrorContext(ctx, "export: streaming registrants", "slug", slug, "err", err)
-		}
-	})
 }
 
 // Write writes the CSV of launch launchID's registrants to w, reading PageSize rows at a
@@ -175,9 +132,58 @@ func stamp(t *time.Time) string {
 // Cell neutralises a text a spreadsheet would read as a formula (or a DDE payload): one
 // starting with =, +, -, @, a tab, a carriage return or a line feed gets a leading
 // apostrophe, which spreadsheets show as text and do not run (OWASP, "CSV Injection").
+// So does every such character that starts a cell once a spreadsheet splits the text at
+// another separator than ours (a comma, semicolon, tab or bar, then spaces): "x;=1+1"
+// opened where ";" separates fields would otherwise run =1+1.
 func Cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r\n", rune(s[0])) {
-		return "'" + s
+	if !needsNeutralising(s) {
+		return s
 	}
-	return s
+	var b strings.Builder
+	b.Grow(len(s) + 4)
+	if isTrigger(s[0]) {
+		b.WriteByte('\'')
+	}
+	for i := 0; i < len(s); i++ {
+		b.WriteByte(s[i])
+		if !isSeparator(s[i]) {
+			continue
+		}
+		j := i + 1
+		for j < len(s) && s[j] == ' ' {
+			j++
+		}
+		if j < len(s) && isTrigger(s[j]) {
+			b.WriteString(s[i+1 : j])
+			b.WriteByte('\'')
+			i = j - 1
+		}
+	}
+	return b.String()
 }
+
+// needsNeutralising reports whether Cell changes s.
+func needsNeutralising(s string) bool {
+	if s == "" {
+		return false
+	}
+	if isTrigger(s[0]) {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		if !isSeparator(s[i]) {
+			continue
+		}
+		j := i + 1
+		for j < len(s) && s[j] == ' ' {
+			j++
+		}
+		if j < len(s) && isTrigger(s[j]) {
+			return true
+		}
+	}
+	return false
+}
+
+func isTrigger(c byte) bool   { return strings.IndexByte("=+-@\t\r\n", c) >= 0 }
+func isSeparator(c byte) bool { return strings.IndexByte(",;\t|", c) >= 0 }

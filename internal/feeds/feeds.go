@@ -1,5 +1,6 @@
-// Package feeds serves the launches as iCalendar (RFC 5545) feeds that calendar apps
+// Package feeds builds the launches as iCalendar (RFC 5545) feeds that calendar apps
 // subscribe to (webcal): every visible launch, or one launch with one event per session.
+// The server serves them (server/feeds.go).
 //
 // Events have stable UIDs (launch-<id>@launchgraph, session-<id>@launchgraph), DTSTART and
 // DTEND in the launch's zone with a VTIMEZONE built from the zone database, all-day dates
@@ -10,11 +11,8 @@ package feeds
 
 import (
 	"cmp"
-	"context"
 	"fmt"
 	"io"
-	"log/slog"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -23,10 +21,6 @@ import (
 
 	"launchgraph/ent"
 	"launchgraph/ent/launch"
-	"launchgraph/ent/session"
-	"launchgraph/internal/apperr"
-	"launchgraph/internal/auth"
-	"launchgraph/internal/httpcache"
 	"launchgraph/internal/i18n"
 	"launchgraph/internal/opt"
 	"launchgraph/internal/tz"
@@ -37,98 +31,6 @@ const ProductID = "-//ITU COP 2020 Guidelines Regional Launches//launchgraph//EN
 
 // localFormat is an RFC 5545 local DATE-TIME, read with the property's TZID.
 const localFormat = "20060102T150405"
-
-// Server serves the feeds.
-type Server struct {
-	client *ent.Client
-	logger *slog.Logger
-	maxAge time.Duration
-}
-
-// New returns the feeds over client; anonymous responses may be cached for maxAge.
-func New(client *ent.Client, logger *slog.Logger, maxAge time.Duration) *Server {
-	return &Server{client: client, logger: logger, maxAge: maxAge}
-}
-
-// Launches serves GET /feeds/launches.ics: one event per launch the viewer sees.
-func (s *Server) Launches() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.serve(w, r, func(ctx context.Context, lang string) (*ics.Calendar, error) {
-			launches, err := s.client.Launch.Query().Order(launch.ByStartsAt(), launch.ByID()).All(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("feeds: list launches: %w", err)
-			}
-			return AllLaunches(launches, lang), nil
-		})
-	})
-}
-
-// Launch serves GET /feeds/launches/{file}, file being <slug>.ics: one event per session
-// of the launch (the launch itself when it has no sessions yet).
-func (s *Server) Launch() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		slug, ok := strings.CutSuffix(r.PathValue("file"), ".ics")
-		if !ok || slug == "" {
-			http.NotFound(w, r)
-			return
-		}
-		s.serve(w, r, func(ctx context.Context, lang string) (*ics.Calendar, error) {
-			l, err := s.client.Launch.Query().Where(launch.Slug(slug)).Only(ctx)
-			if err != nil {
-				if ent.IsNotFound(err) {
-					return nil, apperr.Errorf(apperr.NotFound, "no launch %q", slug)
-				}
-				return nil, fmt.Errorf("feeds: load launch %q: %w", slug, err)
-			}
-			sessions, err := l.QuerySessions().Order(session.ByStartsAt(), session.ByPosition(), session.ByID()).All(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("feeds: sessions of %q: %w", slug, err)
-			}
-			return Programme(l, sessions, lang), nil
-		})
-	})
-}
-
-// serve picks the language (?lang=, else Accept-Language), builds the calendar as the
-// request's viewer and writes it with an ETag.
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, build func(context.Context, string) (*ics.Calendar, error)) {
-	ctx := r.Context()
-	if _, ok := auth.ViewerFrom(ctx); !ok {
-		ctx = auth.WithViewer(ctx, auth.Viewer{Role: auth.Public}) // never read as trusted code
-	}
-	w.Header().Add("Vary", httpcache.Vary)
-	lang := i18n.Match(r.Header.Get("Accept-Language"))
-	if q := r.URL.Query().Get("lang"); q != "" {
-		var err error
-		if lang, err = i18n.Parse("lang", q); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-	}
-	cal, err := build(ctx, lang)
-	if err != nil {
-		if e, ok := apperr.As(err); ok && e.Code == apperr.NotFound {
-			http.Error(w, e.Message, http.StatusNotFound)
-			return
-		}
-		s.logger.ErrorContext(ctx, "feeds: building a calendar", "path", r.URL.Path, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	var b strings.Builder
-	if err := Write(&b, cal); err != nil {
-		s.logger.ErrorContext(ctx, "feeds: writing a calendar", "path", r.URL.Path, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	control := "private, no-cache"
-	if r.Header.Get("Authorization") == "" && s.maxAge > 0 {
-		control = httpcache.PublicControl(s.maxAge)
-	}
-	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
-	w.Header().Set("Content-Language", lang)
-	httpcache.Serve(w, r, control, []byte(b.String()))
-}
 
 // Write writes cal as RFC 5545 requires: lines end in CRLF, folded at 75 octets.
 func Write(w io.Writer, cal *ics.Calendar) error {

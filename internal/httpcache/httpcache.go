@@ -4,7 +4,7 @@
 // For /graphql, Middleware buffers anonymous GET responses and makes them cacheable only
 // when the GraphQL layer vouched for them with MarkPublic (a query without errors that
 // selects no personal data). Everything else is `Cache-Control: no-store`. The response
-// always varies on Authorization and Accept-Language.
+// always varies on Accept, Authorization and Accept-Language.
 package httpcache
 
 import (
@@ -19,8 +19,9 @@ import (
 	"time"
 )
 
-// Vary is what a /graphql response depends on besides its URL.
-const Vary = "Authorization, Accept-Language"
+// Vary is what a /graphql response depends on besides its URL: the viewer, the language,
+// and the media type (application/json or application/graphql-response+json).
+const Vary = "Accept, Authorization, Accept-Language"
 
 // ETag returns a strong entity tag of body.
 func ETag(body []byte) string {

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -75,6 +76,32 @@ type DB struct {
 	// (shared by every process on the database), or in process for SQLite. Every change
 	// made through Client is published after its transaction commits (events.Hook).
 	Events events.Broker
+	// Live reads for live subscriptions on a pool of its own (LivePoolSize connections),
+	// so that subscribers keep up while requests use up the main pool. It is read-only:
+	// writes through it would skip the hooks.
+	Live *ent.Client
+
+	live, probe *sql.DB // Live's pool; the readiness probe's connection
+
+	keysMu       sync.Mutex
+	keyObservers []func(ids ...int)
+}
+
+// OnKeyChange calls fn, in the committing goroutine, with the ids of API keys changed
+// through Client (revoked, expired, deleted), before the change returns.
+func (db *DB) OnKeyChange(fn func(ids ...int)) {
+	db.keysMu.Lock()
+	defer db.keysMu.Unlock()
+	db.keyObservers = append(db.keyObservers, fn)
+}
+
+func (db *DB) keyChanged(ids ...int) {
+	db.keysMu.Lock()
+	fns := slices.Clone(db.keyObservers)
+	db.keysMu.Unlock()
+	for _, fn := range fns {
+		fn(ids...)
+	}
 }
 
 // defaultPool returns the pool sizes used when Config leaves them at 0.
@@ -134,17 +161,47 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		broker = events.NewPostgres(db, dsn)
 	}
 	client.Use(events.Hook(broker, nil))
-	return &DB{
+	out := &DB{
 		Client:  client,
 		SQL:     db,
 		Dialect: dialectName,
 		Events:  broker,
-	}, nil
+	}
+	if err := out.openSide(driverName, dsn); err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
+	// A revoked or changed API key reaches this process at once and every replica's key
+	// cache through the broker.
+	client.Use(events.KeyHook(broker, out.keyChanged, nil))
+	return out, nil
+}
+
+// LivePoolSize is the size of the pool live subscriptions read on.
+const LivePoolSize = 2
+
+// openSide opens the pools beside the main one: Live's, and the readiness probe's single
+// connection, which answers while requests hold every pooled connection. Both connect
+// only when used.
+func (db *DB) openSide(driverName, dsn string) error {
+	var err error
+	if db.live, err = sql.Open(driverName, dsn); err != nil {
+		return fmt.Errorf("store: open live pool: %w", err)
+	}
+	db.live.SetMaxOpenConns(LivePoolSize)
+	db.live.SetMaxIdleConns(LivePoolSize)
+	// Not through cfg.WrapDriver: the statement counts of tests are the main pool's.
+	db.Live = ent.NewClient(ent.Driver(entsql.OpenDB(db.Dialect, db.live)))
+	if db.probe, err = sql.Open(driverName, dsn); err != nil {
+		return errors.Join(fmt.Errorf("store: open readiness probe: %w", err), db.live.Close())
+	}
+	db.probe.SetMaxOpenConns(1)
+	db.probe.SetMaxIdleConns(1)
+	return nil
 }
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error {
-	if err := db.SQL.PingContext(ctx); err != nil {
+	if err := db.probe.PingContext(ctx); err != nil {
 		return fmt.Errorf("store: ping %s: %w", db.Dialect, err)
 	}
 	return nil
@@ -158,7 +215,7 @@ func (db *DB) Close() error {
 	if db.Events != nil {
 		errEvents = db.Events.Close()
 	}
-	if err := errors.Join(errEvents, db.Client.Close(), db.SQL.Close()); err != nil {
+	if err := errors.Join(errEvents, db.Client.Close(), db.SQL.Close(), db.live.Close(), db.probe.Close()); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}
 	return nil

@@ -1,4 +1,8 @@
-package authz
+// Package kinds is the one table of programme kinds — a launch and what hangs off it —
+// with what every package asks of them: the launches a node belongs to (events) and which
+// nodes the public sees (changes; authz's policies use the same predicates). It imports
+// nothing of the viewer, so that every layer may use it.
+package kinds
 
 import (
 	"context"
@@ -6,14 +10,12 @@ import (
 	"launchgraph/ent"
 	"launchgraph/ent/launch"
 	"launchgraph/ent/objective"
+	"launchgraph/ent/predicate"
 	"launchgraph/ent/session"
 	"launchgraph/ent/speaker"
 )
 
-// Kind is one type of the programme — a launch and what hangs off it — with the two
-// questions every package asks of it (the one table of them: changes asks which deleted
-// nodes the public saw, events which launches a change concerns, the policies use the same
-// Visible* predicates).
+// Kind is one type of the programme with the two questions every package asks of it.
 type Kind struct {
 	// Launches returns, for each of ids, the launches it belongs to, as (id, launch id)
 	// pairs: a launch is its own, a session has one, speakers and objectives any number.
@@ -25,14 +27,14 @@ type Kind struct {
 // Owned is a programme node and one launch it belongs to.
 type Owned struct{ ID, LaunchID int }
 
-// ProgrammeKind returns the Kind of the ent type named typ: Launch, Session, Speaker or
-// Objective; false for any other type.
-func ProgrammeKind(typ string) (Kind, bool) {
+// Of returns the Kind of the ent type named typ: Launch, Session, Speaker or Objective;
+// false for any other type.
+func Of(typ string) (Kind, bool) {
 	k, ok := programme[typ]
 	return k, ok
 }
 
-// programme is the table behind ProgrammeKind.
+// programme is the table behind Of.
 var programme = map[string]Kind{
 	ent.TypeLaunch: {
 		Launches: func(_ context.Context, _ *ent.Client, ids []int) ([]Owned, error) {
@@ -101,4 +103,26 @@ var programme = map[string]Kind{
 			return c.Objective.Query().Where(objective.IDIn(ids...), VisibleObjective()).IDs(ctx)
 		},
 	},
+}
+
+// VisibleLaunch matches the launches a public viewer sees: any status but DRAFT.
+func VisibleLaunch() predicate.Launch {
+	return launch.StatusNEQ(launch.StatusDRAFT)
+}
+
+// VisibleSession matches the sessions of visible launches.
+func VisibleSession() predicate.Session {
+	return session.HasLaunchWith(VisibleLaunch())
+}
+
+// VisibleSpeaker matches speakers with at least one visible session. A speaker in no
+// session is hidden too: it is usually one being prepared for a programme not yet
+// published, and an orphan left by a deleted session has nothing public to show.
+func VisibleSpeaker() predicate.Speaker {
+	return speaker.HasSessionsWith(VisibleSession())
+}
+
+// VisibleObjective matches the series-wide objectives and those of a visible launch.
+func VisibleObjective() predicate.Objective {
+	return objective.Or(objective.SeriesWide(true), objective.HasLaunchesWith(VisibleLaunch()))
 }

@@ -1,0 +1,206 @@
+package graph
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"sync"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+)
+
+// Close codes of the graphql-transport-ws protocol that gqlgen does not send itself.
+const (
+	CloseBadRequest        = 4400 // a message that is not JSON, or of no known type
+	CloseUnauthorized      = 4401 // subscribe before connection_ack
+	CloseInitTimeout       = 4408 // no connection_init within the init timeout
+	CloseSubscriberExists  = 4409 // subscribe with the id of an active operation
+	CloseTooManyInitialise = 4429 // a second connection_init
+	// CloseTryAgainLater (RFC 6455 1013) closes a socket that cannot be served now (the
+	// database is down): clients retry it, unlike 4403.
+	CloseTryAgainLater = 1013
+)
+
+// errClosedByProtocol ends gqlgen's read loop after the protocol closed the socket.
+var errClosedByProtocol = errors.New("websocket closed for a protocol violation")
+
+// protocolImplementation accepts websockets through gqlgen's coder/websocket adapter and
+// wraps each in a protocolConn.
+type protocolImplementation struct {
+	inner        transport.WebsocketImplementation
+	writeTimeout time.Duration
+}
+
+func (p protocolImplementation) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
+	c, err := p.inner.Accept(w, r, opts)
+	if err != nil {
+		return nil, err
+	}
+	pc := &protocolConn{WebsocketConn: c, writeTimeout: p.writeTimeout, active: map[string]bool{}, stopped: map[string]int{}}
+	if h, ok := r.Context().Value(connHolderKey{}).(*connHolder); ok {
+		h.conn = pc
+	}
+	return pc, nil
+}
+
+// protocolConn follows the graphql-transport-ws protocol where gqlgen's transport does not:
+// it refuses a duplicate operation id (4409), a second connection_init (4429), a subscribe
+// before the connection is acknowledged (4401) and a malformed message (4400), turns
+// gqlgen's 1002 closes into 4408 (init timeout) and 4400, and drops a client that stops
+// reading: a write that does not finish within writeTimeout closes the socket. The legacy
+// graphql-ws subprotocol gets the same checks except duplicate ids, which it does not define.
+type protocolConn struct {
+	transport.WebsocketConn
+	writeTimeout time.Duration
+
+	mu     sync.Mutex
+	inited bool
+	acked  bool
+	active map[string]bool // ids from the client's subscribe until either side completes
+	// stopped counts, per id, the operations the client completed while they ran: gqlgen
+	// still sends their complete, which the protocol forbids (and which a client that
+	// reused the id would take for its new operation's end).
+	stopped map[string]int
+}
+
+// clientMessage is the part of a client message the protocol checks read.
+type clientMessage struct {
+	Type string `json:"type"`
+	ID   string `json:"id"`
+}
+
+// NextReader returns the next client message after checking it against the protocol;
+// a violation closes the socket with its code and ends gqlgen's read loop.
+func (c *protocolConn) NextReader() (int, io.Reader, error) {
+	typ, r, err := c.WebsocketConn.NextReader()
+	if err != nil {
+		return typ, r, err
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return typ, nil, err
+	}
+	var m clientMessage
+	if json.Unmarshal(data, &m) != nil || m.Type == "" {
+		return typ, nil, c.refuse(CloseBadRequest, "Invalid message received")
+	}
+	if code, reason := c.check(m); code != 0 {
+		return typ, nil, c.refuse(code, reason)
+	}
+	return typ, bytes.NewReader(data), nil
+}
+
+// check applies the protocol to client message m and records its effect.
+func (c *protocolConn) check(m clientMessage) (int, string) {
+	legacy := c.Subprotocol() != "graphql-transport-ws"
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch m.Type {
+	case "connection_init":
+		if c.inited {
+			return CloseTooManyInitialise, "Too many initialisation requests"
+		}
+		c.inited = true
+	case "subscribe", "start":
+		if !c.acked {
+			return CloseUnauthorized, "Unauthorized"
+		}
+		if !legacy && c.active[m.ID] {
+			return CloseSubscriberExists, fmt.Sprintf("Subscriber for %s already exists", m.ID)
+		}
+		c.active[m.ID] = true
+	case "complete", "stop":
+		if c.active[m.ID] {
+			delete(c.active, m.ID)
+			c.stopped[m.ID]++
+		}
+	case "ping", "pong", "connection_terminate":
+	default:
+		return CloseBadRequest, "Invalid message received"
+	}
+	return 0, ""
+}
+
+// refuse closes the socket with code and returns the error that ends the read loop.
+func (c *protocolConn) refuse(code int, reason string) error {
+	_ = c.WebsocketConn.WriteClose(code, reason)
+	return errClosedByProtocol
+}
+
+// WriteJSON sends a server message, closing the socket when the client does not take it
+// within writeTimeout; it notes the connection_ack and the operations that ended, and
+// drops the end of an operation the client completed itself.
+func (c *protocolConn) WriteJSON(v any) error {
+	typ, id := messageTypeAndID(v)
+	c.mu.Lock()
+	switch typ {
+	case "connection_ack":
+		c.acked = true
+	case "complete", "error":
+		if c.stopped[id] > 0 {
+			if c.stopped[id]--; c.stopped[id] == 0 {
+				delete(c.stopped, id)
+			}
+			c.mu.Unlock()
+			return nil
+		}
+		delete(c.active, id)
+	}
+	c.mu.Unlock()
+	if c.writeTimeout <= 0 {
+		return c.WebsocketConn.WriteJSON(v)
+	}
+	t := time.AfterFunc(c.writeTimeout, func() { _ = c.WebsocketConn.Close() })
+	defer t.Stop()
+	return c.WebsocketConn.WriteJSON(v)
+}
+
+// WriteClose closes with gqlgen's code, but 4408 for its init timeout and 4400 for its
+// other protocol errors (it says 1002 for both).
+func (c *protocolConn) WriteClose(code int, reason string) error {
+	if code == transport.WebsocketCloseProtocolError {
+		code = CloseBadRequest
+		if reason == "connection initialisation timeout" {
+			code, reason = CloseInitTimeout, "Connection initialisation timeout"
+		}
+	}
+	return c.WebsocketConn.WriteClose(code, reason)
+}
+
+// SetReadLimit passes the read limit to the adapter.
+func (c *protocolConn) SetReadLimit(limit int64) {
+	if l, ok := c.WebsocketConn.(transport.WebsocketReadLimiter); ok {
+		l.SetReadLimit(limit)
+	}
+}
+
+// SetReadDeadline passes the read deadline (missing pongs) to the adapter.
+func (c *protocolConn) SetReadDeadline(t time.Time) error {
+	if d, ok := c.WebsocketConn.(transport.WebsocketReadDeadliner); ok {
+		return d.SetReadDeadline(t)
+	}
+	return nil
+}
+
+// messageTypeAndID reads the Type and ID fields of gqlgen's (unexported) message structs.
+func messageTypeAndID(v any) (typ, id string) {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Pointer {
+		rv = rv.Elem()
+	}
+	if rv.Kind() != reflect.Struct {
+		return "", ""
+	}
+	if f := rv.FieldByName("Type"); f.IsValid() && f.Kind() == reflect.String {
+		typ = f.String()
+	}
+	if f := rv.FieldByName("ID"); f.IsValid() && f.Kind() == reflect.String {
+		id = f.String()
+	}
+	return typ, id
+}

@@ -1,0 +1,6 @@
+//go:build race
+
+package main
+
+// raceFactor scales CPU bounds under the race detector.
+const raceFactor = 10
