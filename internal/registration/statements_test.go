@@ -75,9 +75,10 @@ func TestRegisterStatements(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	// However the 20 fell into batches, each batch is 5 statements.
-	if n := st.count(); n%5 != 0 || n > 5*20 {
-		t.Errorf("20 registrations: %d statements, want 5 per batch:\n%s", n, strings.Join(st.sql, "\n"))
+	// However the 20 fell into batches (they arrive together: fewer than 20), each batch
+	// is 5 statements.
+	if n := st.count(); n%5 != 0 || n >= 5*20 {
+		t.Errorf("20 registrations: %d statements, want 5 per batch and fewer than 20 batches:\n%s", n, strings.Join(st.sql, "\n"))
 	}
 	t.Logf("20 registrations in %d statements (%d batches)", st.count(), st.count()/5)
 	invariants(t, db.Client, l)
