@@ -29,11 +29,12 @@ import (
 
 	"launchgraph/ent"
 	"launchgraph/ent/format"
+	"launchgraph/ent/notification"
 	"launchgraph/ent/region"
 	"launchgraph/internal/store"
 )
 
-const usage = `usage: bench register|seed|query|subscribe|hostile [flags]
+const usage = `usage: bench register|seed|query|subscribe|hostile|smtp-sink [flags]
 
   register  register mutations from concurrent clients (scenario d)
   seed      create the benchmark dataset (60 launches, 20,000 registrants)
@@ -43,6 +44,7 @@ const usage = `usage: bench register|seed|query|subscribe|hostile [flags]
             -publish N/s changes; delivery per subscriber, send-to-receipt latency
   hostile   issue 17's attack shapes at -rate/s while a well-behaved client asks for a
             page of launches at -good-rate/s; reports that client's latency
+  smtp-sink an SMTP server that discards what it receives (the outbox's relay)
 
 Run "bench COMMAND -h" for the flags.`
 
@@ -70,6 +72,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runSubscribe(ctx, args[2:], stdout, stderr)
 	case "hostile":
 		return runHostile(ctx, args[2:], stdout, stderr)
+	case "smtp-sink":
+		return runSink(ctx, args[2:], stdout, stderr)
 	case "register":
 	default:
 		fmt.Fprintln(stderr, usage)
@@ -92,6 +96,38 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	res := load(ctx, cfg)
 	res.print(stdout, cfg)
+	if cfg.databaseURL != "" {
+		return drainTime(ctx, cfg.databaseURL, stdout)
+	}
+	return nil
+}
+
+// drainTime reports how long after the burst the outbox has nothing left to send.
+func drainTime(ctx context.Context, databaseURL string, stdout io.Writer) error {
+	db, err := store.Open(ctx, store.Config{URL: databaseURL, MaxOpenConns: 1})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	end := time.Now()
+	pending := func() (int, error) {
+		return db.Client.Notification.Query().Where(notification.StatusEQ(notification.StatusPENDING)).Count(ctx)
+	}
+	atEnd, err := pending()
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	for n := atEnd; n > 0; {
+		if time.Since(end) > 60*time.Second {
+			fmt.Fprintf(stdout, "outbox        %d pending at the end, %d still pending after 60s\n", atEnd, n)
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+		if n, err = pending(); err != nil {
+			return fmt.Errorf("outbox: %w", err)
+		}
+	}
+	fmt.Fprintf(stdout, "outbox        %d pending at the end, drained %s after it\n", atEnd, time.Since(end).Round(10*time.Millisecond))
 	return nil
 }
 
@@ -230,6 +266,10 @@ type response struct {
 type result struct {
 	latencies []time.Duration
 	outcomes  map[string]int
+	// batches tells whether the server reported group commits (before and after the
+	// measured window).
+	batches       bool
+	before, after batchStats
 }
 
 // load runs cfg.clients clients for warm-up plus duration and merges what they measured.
@@ -241,7 +281,22 @@ func load(ctx context.Context, cfg config) *result {
 	measureFrom, end := begin.Add(cfg.warmup), begin.Add(cfg.warmup+cfg.duration)
 
 	results := make([]*result, cfg.clients)
+	var before, after batchStats
+	var scraped bool
 	var wg sync.WaitGroup
+	wg.Go(func() {
+		select {
+		case <-time.After(time.Until(measureFrom)):
+			before, scraped = scrapeBatches(ctx, client, cfg.url)
+		case <-ctx.Done():
+			return
+		}
+		select {
+		case <-time.After(time.Until(end)):
+			after, _ = scrapeBatches(ctx, client, cfg.url)
+		case <-ctx.Done():
+		}
+	})
 	for w := range cfg.clients {
 		wg.Go(func() {
 			r := &result{outcomes: map[string]int{}}
@@ -282,6 +337,8 @@ func load(ctx context.Context, cfg config) *result {
 		}
 	}
 	slices.Sort(all.latencies)
+	all.batches = scraped
+	all.before, all.after = before, after
 	return all
 }
 
@@ -336,4 +393,7 @@ func (r *result) print(w io.Writer, cfg config) {
 		parts = append(parts, fmt.Sprintf("%s %d", k, r.outcomes[k]))
 	}
 	fmt.Fprintf(w, "outcomes      %s\n", strings.Join(parts, ", "))
+	if r.batches {
+		printBatches(w, r.before, r.after, cfg.duration.Seconds())
+	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"launchgraph/ent"
 	"launchgraph/ent/registrant"
+	"launchgraph/internal/registration"
 	"launchgraph/internal/store"
 )
 
@@ -80,6 +81,10 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err := db.Client.Registrant.CreateBulk(batch...).Exec(ctx); err != nil {
 			return fmt.Errorf("seed: registrants: %w", err)
 		}
+	}
+	// Written around the registration service: its seat counters are counted afresh.
+	if _, err := registration.NewService(db.Client).RepairSeats(ctx); err != nil {
+		return fmt.Errorf("seed: %w", err)
 	}
 	fmt.Fprintf(stdout, "created %d launches (first id %d) and %d registrants\n", len(ids), ids[0], *registrants)
 	return nil

@@ -21,6 +21,7 @@ import (
 	"launchgraph/ent/objective"
 	"launchgraph/ent/region"
 	"launchgraph/ent/registrant"
+	"launchgraph/ent/seatcount"
 	"launchgraph/ent/session"
 	"launchgraph/ent/speaker"
 	"launchgraph/ent/tombstone"
@@ -58,6 +59,8 @@ type Client struct {
 	Region *RegionClient
 	// Registrant is the client for interacting with the Registrant builders.
 	Registrant *RegistrantClient
+	// SeatCount is the client for interacting with the SeatCount builders.
+	SeatCount *SeatCountClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
 	// Speaker is the client for interacting with the Speaker builders.
@@ -85,6 +88,7 @@ func (c *Client) init() {
 	c.Objective = NewObjectiveClient(c.config)
 	c.Region = NewRegionClient(c.config)
 	c.Registrant = NewRegistrantClient(c.config)
+	c.SeatCount = NewSeatCountClient(c.config)
 	c.Session = NewSessionClient(c.config)
 	c.Speaker = NewSpeakerClient(c.config)
 	c.Tombstone = NewTombstoneClient(c.config)
@@ -190,6 +194,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Objective:      NewObjectiveClient(cfg),
 		Region:         NewRegionClient(cfg),
 		Registrant:     NewRegistrantClient(cfg),
+		SeatCount:      NewSeatCountClient(cfg),
 		Session:        NewSessionClient(cfg),
 		Speaker:        NewSpeakerClient(cfg),
 		Tombstone:      NewTombstoneClient(cfg),
@@ -222,6 +227,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Objective:      NewObjectiveClient(cfg),
 		Region:         NewRegionClient(cfg),
 		Registrant:     NewRegistrantClient(cfg),
+		SeatCount:      NewSeatCountClient(cfg),
 		Session:        NewSessionClient(cfg),
 		Speaker:        NewSpeakerClient(cfg),
 		Tombstone:      NewTombstoneClient(cfg),
@@ -255,8 +261,8 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.AuditEntry, c.Format, c.GuidelineSet, c.IdempotencyKey, c.Launch,
-		c.Notification, c.Objective, c.Region, c.Registrant, c.Session, c.Speaker,
-		c.Tombstone,
+		c.Notification, c.Objective, c.Region, c.Registrant, c.SeatCount, c.Session,
+		c.Speaker, c.Tombstone,
 	} {
 		n.Use(hooks...)
 	}
@@ -267,8 +273,8 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.AuditEntry, c.Format, c.GuidelineSet, c.IdempotencyKey, c.Launch,
-		c.Notification, c.Objective, c.Region, c.Registrant, c.Session, c.Speaker,
-		c.Tombstone,
+		c.Notification, c.Objective, c.Region, c.Registrant, c.SeatCount, c.Session,
+		c.Speaker, c.Tombstone,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -297,6 +303,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Region.mutate(ctx, m)
 	case *RegistrantMutation:
 		return c.Registrant.mutate(ctx, m)
+	case *SeatCountMutation:
+		return c.SeatCount.mutate(ctx, m)
 	case *SessionMutation:
 		return c.Session.mutate(ctx, m)
 	case *SpeakerMutation:
@@ -1230,6 +1238,22 @@ func (c *LaunchClient) QueryRegistrants(_m *Launch) *RegistrantQuery {
 	return query
 }
 
+// QuerySeatCounts queries the seat_counts edge of a Launch.
+func (c *LaunchClient) QuerySeatCounts(_m *Launch) *SeatCountQuery {
+	query := (&SeatCountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(launch.Table, launch.FieldID, id),
+			sqlgraph.To(seatcount.Table, seatcount.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, launch.SeatCountsTable, launch.SeatCountsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *LaunchClient) Hooks() []Hook {
 	hooks := c.hooks.Launch
@@ -1840,6 +1864,156 @@ func (c *RegistrantClient) mutate(ctx context.Context, m *RegistrantMutation) (V
 	}
 }
 
+// SeatCountClient is a client for the SeatCount schema.
+type SeatCountClient struct {
+	config
+}
+
+// NewSeatCountClient returns a client for the SeatCount from the given config.
+func NewSeatCountClient(c config) *SeatCountClient {
+	return &SeatCountClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `seatcount.Hooks(f(g(h())))`.
+func (c *SeatCountClient) Use(hooks ...Hook) {
+	c.hooks.SeatCount = append(c.hooks.SeatCount, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `seatcount.Intercept(f(g(h())))`.
+func (c *SeatCountClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SeatCount = append(c.inters.SeatCount, interceptors...)
+}
+
+// Create returns a builder for creating a SeatCount entity.
+func (c *SeatCountClient) Create() *SeatCountCreate {
+	mutation := newSeatCountMutation(c.config, OpCreate)
+	return &SeatCountCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SeatCount entities.
+func (c *SeatCountClient) CreateBulk(builders ...*SeatCountCreate) *SeatCountCreateBulk {
+	return &SeatCountCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SeatCountClient) MapCreateBulk(slice any, setFunc func(*SeatCountCreate, int)) *SeatCountCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SeatCountCreateBulk{err: fmt.Errorf("calling to SeatCountClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SeatCountCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SeatCountCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SeatCount.
+func (c *SeatCountClient) Update() *SeatCountUpdate {
+	mutation := newSeatCountMutation(c.config, OpUpdate)
+	return &SeatCountUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SeatCountClient) UpdateOne(_m *SeatCount) *SeatCountUpdateOne {
+	mutation := newSeatCountMutation(c.config, OpUpdateOne, withSeatCount(_m))
+	return &SeatCountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SeatCountClient) UpdateOneID(id int) *SeatCountUpdateOne {
+	mutation := newSeatCountMutation(c.config, OpUpdateOne, withSeatCountID(id))
+	return &SeatCountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SeatCount.
+func (c *SeatCountClient) Delete() *SeatCountDelete {
+	mutation := newSeatCountMutation(c.config, OpDelete)
+	return &SeatCountDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SeatCountClient) DeleteOne(_m *SeatCount) *SeatCountDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SeatCountClient) DeleteOneID(id int) *SeatCountDeleteOne {
+	builder := c.Delete().Where(seatcount.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SeatCountDeleteOne{builder}
+}
+
+// Query returns a query builder for SeatCount.
+func (c *SeatCountClient) Query() *SeatCountQuery {
+	return &SeatCountQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSeatCount},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SeatCount entity by its id.
+func (c *SeatCountClient) Get(ctx context.Context, id int) (*SeatCount, error) {
+	return c.Query().Where(seatcount.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SeatCountClient) GetX(ctx context.Context, id int) *SeatCount {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryLaunch queries the launch edge of a SeatCount.
+func (c *SeatCountClient) QueryLaunch(_m *SeatCount) *LaunchQuery {
+	query := (&LaunchClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(seatcount.Table, seatcount.FieldID, id),
+			sqlgraph.To(launch.Table, launch.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, seatcount.LaunchTable, seatcount.LaunchColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SeatCountClient) Hooks() []Hook {
+	hooks := c.hooks.SeatCount
+	return append(hooks[:len(hooks):len(hooks)], seatcount.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *SeatCountClient) Interceptors() []Interceptor {
+	return c.inters.SeatCount
+}
+
+func (c *SeatCountClient) mutate(ctx context.Context, m *SeatCountMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SeatCountCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SeatCountUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SeatCountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SeatCountDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SeatCount mutation op: %q", m.Op())
+	}
+}
+
 // SessionClient is a client for the Session schema.
 type SessionClient struct {
 	config
@@ -2310,11 +2484,13 @@ func (c *TombstoneClient) mutate(ctx context.Context, m *TombstoneMutation) (Val
 type (
 	hooks struct {
 		APIKey, AuditEntry, Format, GuidelineSet, IdempotencyKey, Launch, Notification,
-		Objective, Region, Registrant, Session, Speaker, Tombstone []ent.Hook
+		Objective, Region, Registrant, SeatCount, Session, Speaker,
+		Tombstone []ent.Hook
 	}
 	inters struct {
 		APIKey, AuditEntry, Format, GuidelineSet, IdempotencyKey, Launch, Notification,
-		Objective, Region, Registrant, Session, Speaker, Tombstone []ent.Interceptor
+		Objective, Region, Registrant, SeatCount, Session, Speaker,
+		Tombstone []ent.Interceptor
 	}
 )
 

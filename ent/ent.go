@@ -16,6 +16,7 @@ import (
 	"launchgraph/ent/objective"
 	"launchgraph/ent/region"
 	"launchgraph/ent/registrant"
+	"launchgraph/ent/seatcount"
 	"launchgraph/ent/session"
 	"launchgraph/ent/speaker"
 	"launchgraph/ent/tombstone"
@@ -95,6 +96,7 @@ func checkColumn(t, c string) error {
 			objective.Table:      objective.ValidColumn,
 			region.Table:         region.ValidColumn,
 			registrant.Table:     registrant.ValidColumn,
+			seatcount.Table:      seatcount.ValidColumn,
 			session.Table:        session.ValidColumn,
 			speaker.Table:        speaker.ValidColumn,
 			tombstone.Table:      tombstone.ValidColumn,

@@ -39,7 +39,7 @@ func main() {
 			gen.FeaturePrivacy,
 			gen.FeatureEntQL,
 		},
-	}, entc.Extensions(ex))
+	}, entc.Extensions(ex), entc.TemplateFiles("template/private.tmpl"))
 	if err != nil {
 		log.Fatalf("entc: running ent codegen: %v", err)
 	}

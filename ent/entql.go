@@ -14,6 +14,7 @@ import (
 	"launchgraph/ent/predicate"
 	"launchgraph/ent/region"
 	"launchgraph/ent/registrant"
+	"launchgraph/ent/seatcount"
 	"launchgraph/ent/session"
 	"launchgraph/ent/speaker"
 	"launchgraph/ent/tombstone"
@@ -26,7 +27,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 13)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 14)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -178,19 +179,21 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Notification",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			notification.FieldCreatedAt:     {Type: field.TypeTime, Column: notification.FieldCreatedAt},
-			notification.FieldUpdatedAt:     {Type: field.TypeTime, Column: notification.FieldUpdatedAt},
-			notification.FieldKind:          {Type: field.TypeEnum, Column: notification.FieldKind},
-			notification.FieldRecipient:     {Type: field.TypeString, Column: notification.FieldRecipient},
-			notification.FieldSubject:       {Type: field.TypeString, Column: notification.FieldSubject},
-			notification.FieldLanguage:      {Type: field.TypeString, Column: notification.FieldLanguage},
-			notification.FieldRegistrantID:  {Type: field.TypeInt, Column: notification.FieldRegistrantID},
-			notification.FieldMessage:       {Type: field.TypeBytes, Column: notification.FieldMessage},
-			notification.FieldStatus:        {Type: field.TypeEnum, Column: notification.FieldStatus},
-			notification.FieldAttempts:      {Type: field.TypeInt, Column: notification.FieldAttempts},
-			notification.FieldLastError:     {Type: field.TypeString, Column: notification.FieldLastError},
-			notification.FieldNextAttemptAt: {Type: field.TypeTime, Column: notification.FieldNextAttemptAt},
-			notification.FieldSentAt:        {Type: field.TypeTime, Column: notification.FieldSentAt},
+			notification.FieldCreatedAt:        {Type: field.TypeTime, Column: notification.FieldCreatedAt},
+			notification.FieldUpdatedAt:        {Type: field.TypeTime, Column: notification.FieldUpdatedAt},
+			notification.FieldKind:             {Type: field.TypeEnum, Column: notification.FieldKind},
+			notification.FieldRecipient:        {Type: field.TypeString, Column: notification.FieldRecipient},
+			notification.FieldSubject:          {Type: field.TypeString, Column: notification.FieldSubject},
+			notification.FieldLanguage:         {Type: field.TypeString, Column: notification.FieldLanguage},
+			notification.FieldRegistrantStatus: {Type: field.TypeString, Column: notification.FieldRegistrantStatus},
+			notification.FieldWaitlistPosition: {Type: field.TypeInt, Column: notification.FieldWaitlistPosition},
+			notification.FieldRegistrantID:     {Type: field.TypeInt, Column: notification.FieldRegistrantID},
+			notification.FieldSealedToken:      {Type: field.TypeBytes, Column: notification.FieldSealedToken},
+			notification.FieldStatus:           {Type: field.TypeEnum, Column: notification.FieldStatus},
+			notification.FieldAttempts:         {Type: field.TypeInt, Column: notification.FieldAttempts},
+			notification.FieldLastError:        {Type: field.TypeString, Column: notification.FieldLastError},
+			notification.FieldNextAttemptAt:    {Type: field.TypeTime, Column: notification.FieldNextAttemptAt},
+			notification.FieldSentAt:           {Type: field.TypeTime, Column: notification.FieldSentAt},
 		},
 	}
 	graph.Nodes[7] = &sqlgraph.Node{
@@ -264,6 +267,25 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   seatcount.Table,
+			Columns: seatcount.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: seatcount.FieldID,
+			},
+		},
+		Type: "SeatCount",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			seatcount.FieldLaunchID:       {Type: field.TypeInt, Column: seatcount.FieldLaunchID},
+			seatcount.FieldCategory:       {Type: field.TypeString, Column: seatcount.FieldCategory},
+			seatcount.FieldConfirmed:      {Type: field.TypeInt, Column: seatcount.FieldConfirmed},
+			seatcount.FieldPending:        {Type: field.TypeInt, Column: seatcount.FieldPending},
+			seatcount.FieldWaitlisted:     {Type: field.TypeInt, Column: seatcount.FieldWaitlisted},
+			seatcount.FieldWaitlistTailAt: {Type: field.TypeTime, Column: seatcount.FieldWaitlistTailAt},
+		},
+	}
+	graph.Nodes[11] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -290,7 +312,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldRevision:                {Type: field.TypeInt, Column: session.FieldRevision},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   speaker.Table,
 			Columns: speaker.Columns,
@@ -309,7 +331,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			speaker.FieldBio:         {Type: field.TypeString, Column: speaker.FieldBio},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   tombstone.Table,
 			Columns: tombstone.Columns,
@@ -434,6 +456,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Registrant",
 	)
 	graph.MustAddE(
+		"seat_counts",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   launch.SeatCountsTable,
+			Columns: []string{launch.SeatCountsColumn},
+			Bidi:    false,
+		},
+		"Launch",
+		"SeatCount",
+	)
+	graph.MustAddE(
 		"launches",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2M,
@@ -467,6 +501,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 			Bidi:    false,
 		},
 		"Registrant",
+		"Launch",
+	)
+	graph.MustAddE(
+		"launch",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   seatcount.LaunchTable,
+			Columns: []string{seatcount.LaunchColumn},
+			Bidi:    false,
+		},
+		"SeatCount",
 		"Launch",
 	)
 	graph.MustAddE(
@@ -1202,6 +1248,20 @@ func (f *LaunchFilter) WhereHasRegistrantsWith(preds ...predicate.Registrant) {
 	})))
 }
 
+// WhereHasSeatCounts applies a predicate to check if query has an edge seat_counts.
+func (f *LaunchFilter) WhereHasSeatCounts() {
+	f.Where(entql.HasEdge("seat_counts"))
+}
+
+// WhereHasSeatCountsWith applies a predicate to check if query has an edge seat_counts with a given conditions (other predicates).
+func (f *LaunchFilter) WhereHasSeatCountsWith(preds ...predicate.SeatCount) {
+	f.Where(entql.HasEdgeWith("seat_counts", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *NotificationQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -1272,14 +1332,24 @@ func (f *NotificationFilter) WhereLanguage(p entql.StringP) {
 	f.Where(p.Field(notification.FieldLanguage))
 }
 
+// WhereRegistrantStatus applies the entql string predicate on the registrant_status field.
+func (f *NotificationFilter) WhereRegistrantStatus(p entql.StringP) {
+	f.Where(p.Field(notification.FieldRegistrantStatus))
+}
+
+// WhereWaitlistPosition applies the entql int predicate on the waitlist_position field.
+func (f *NotificationFilter) WhereWaitlistPosition(p entql.IntP) {
+	f.Where(p.Field(notification.FieldWaitlistPosition))
+}
+
 // WhereRegistrantID applies the entql int predicate on the registrant_id field.
 func (f *NotificationFilter) WhereRegistrantID(p entql.IntP) {
 	f.Where(p.Field(notification.FieldRegistrantID))
 }
 
-// WhereMessage applies the entql []byte predicate on the message field.
-func (f *NotificationFilter) WhereMessage(p entql.BytesP) {
-	f.Where(p.Field(notification.FieldMessage))
+// WhereSealedToken applies the entql []byte predicate on the sealed_token field.
+func (f *NotificationFilter) WhereSealedToken(p entql.BytesP) {
+	f.Where(p.Field(notification.FieldSealedToken))
 }
 
 // WhereStatus applies the entql string predicate on the status field.
@@ -1620,6 +1690,90 @@ func (f *RegistrantFilter) WhereHasLaunchWith(preds ...predicate.Launch) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *SeatCountQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the SeatCountQuery builder.
+func (_q *SeatCountQuery) Filter() *SeatCountFilter {
+	return &SeatCountFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *SeatCountMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the SeatCountMutation builder.
+func (m *SeatCountMutation) Filter() *SeatCountFilter {
+	return &SeatCountFilter{config: m.config, predicateAdder: m}
+}
+
+// SeatCountFilter provides a generic filtering capability at runtime for SeatCountQuery.
+type SeatCountFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *SeatCountFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *SeatCountFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(seatcount.FieldID))
+}
+
+// WhereLaunchID applies the entql int predicate on the launch_id field.
+func (f *SeatCountFilter) WhereLaunchID(p entql.IntP) {
+	f.Where(p.Field(seatcount.FieldLaunchID))
+}
+
+// WhereCategory applies the entql string predicate on the category field.
+func (f *SeatCountFilter) WhereCategory(p entql.StringP) {
+	f.Where(p.Field(seatcount.FieldCategory))
+}
+
+// WhereConfirmed applies the entql int predicate on the confirmed field.
+func (f *SeatCountFilter) WhereConfirmed(p entql.IntP) {
+	f.Where(p.Field(seatcount.FieldConfirmed))
+}
+
+// WherePending applies the entql int predicate on the pending field.
+func (f *SeatCountFilter) WherePending(p entql.IntP) {
+	f.Where(p.Field(seatcount.FieldPending))
+}
+
+// WhereWaitlisted applies the entql int predicate on the waitlisted field.
+func (f *SeatCountFilter) WhereWaitlisted(p entql.IntP) {
+	f.Where(p.Field(seatcount.FieldWaitlisted))
+}
+
+// WhereWaitlistTailAt applies the entql time.Time predicate on the waitlist_tail_at field.
+func (f *SeatCountFilter) WhereWaitlistTailAt(p entql.TimeP) {
+	f.Where(p.Field(seatcount.FieldWaitlistTailAt))
+}
+
+// WhereHasLaunch applies a predicate to check if query has an edge launch.
+func (f *SeatCountFilter) WhereHasLaunch() {
+	f.Where(entql.HasEdge("launch"))
+}
+
+// WhereHasLaunchWith applies a predicate to check if query has an edge launch with a given conditions (other predicates).
+func (f *SeatCountFilter) WhereHasLaunchWith(preds ...predicate.Launch) {
+	f.Where(entql.HasEdgeWith("launch", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *SessionQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1648,7 +1802,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1805,7 +1959,7 @@ type SpeakerFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SpeakerFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1889,7 +2043,7 @@ type TombstoneFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TombstoneFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

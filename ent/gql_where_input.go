@@ -2347,6 +2347,8 @@ type NotificationWhereInput struct {
 	SubjectContains     *string  `json:"subjectContains,omitempty"`
 	SubjectHasPrefix    *string  `json:"subjectHasPrefix,omitempty"`
 	SubjectHasSuffix    *string  `json:"subjectHasSuffix,omitempty"`
+	SubjectIsNil        bool     `json:"subjectIsNil,omitempty"`
+	SubjectNotNil       bool     `json:"subjectNotNil,omitempty"`
 	SubjectEqualFold    *string  `json:"subjectEqualFold,omitempty"`
 	SubjectContainsFold *string  `json:"subjectContainsFold,omitempty"`
 
@@ -2659,6 +2661,12 @@ func (i *NotificationWhereInput) P() (predicate.Notification, error) {
 	}
 	if i.SubjectHasSuffix != nil {
 		predicates = append(predicates, notification.SubjectHasSuffix(*i.SubjectHasSuffix))
+	}
+	if i.SubjectIsNil {
+		predicates = append(predicates, notification.SubjectIsNil())
+	}
+	if i.SubjectNotNil {
+		predicates = append(predicates, notification.SubjectNotNil())
 	}
 	if i.SubjectEqualFold != nil {
 		predicates = append(predicates, notification.SubjectEqualFold(*i.SubjectEqualFold))

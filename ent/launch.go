@@ -91,9 +91,11 @@ type LaunchEdges struct {
 	Sessions []*Session `json:"sessions,omitempty"`
 	// Registrants holds the value of the registrants edge.
 	Registrants []*Registrant `json:"registrants,omitempty"`
+	// SeatCounts holds the value of the seat_counts edge.
+	SeatCounts []*SeatCount `json:"seat_counts,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [6]bool
+	loadedTypes [7]bool
 	// totalCount holds the count of the edges above.
 	totalCount [6]map[string]int
 
@@ -101,6 +103,7 @@ type LaunchEdges struct {
 	namedGuidelineSets map[string][]*GuidelineSet
 	namedSessions      map[string][]*Session
 	namedRegistrants   map[string][]*Registrant
+	namedSeatCounts    map[string][]*SeatCount
 }
 
 // RegionOrErr returns the Region value or an error if the edge
@@ -159,6 +162,15 @@ func (e LaunchEdges) RegistrantsOrErr() ([]*Registrant, error) {
 		return e.Registrants, nil
 	}
 	return nil, &NotLoadedError{edge: "registrants"}
+}
+
+// SeatCountsOrErr returns the SeatCounts value or an error if the edge
+// was not loaded in eager-loading.
+func (e LaunchEdges) SeatCountsOrErr() ([]*SeatCount, error) {
+	if e.loadedTypes[6] {
+		return e.SeatCounts, nil
+	}
+	return nil, &NotLoadedError{edge: "seat_counts"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -403,6 +415,11 @@ func (_m *Launch) QueryRegistrants() *RegistrantQuery {
 	return NewLaunchClient(_m.config).QueryRegistrants(_m)
 }
 
+// QuerySeatCounts queries the "seat_counts" edge of the Launch entity.
+func (_m *Launch) QuerySeatCounts() *SeatCountQuery {
+	return NewLaunchClient(_m.config).QuerySeatCounts(_m)
+}
+
 // Update returns a builder for updating this Launch.
 // Note that you need to call Launch.Unwrap() before calling this method if this Launch
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -611,6 +628,30 @@ func (_m *Launch) appendNamedRegistrants(name string, edges ...*Registrant) {
 		_m.Edges.namedRegistrants[name] = []*Registrant{}
 	} else {
 		_m.Edges.namedRegistrants[name] = append(_m.Edges.namedRegistrants[name], edges...)
+	}
+}
+
+// NamedSeatCounts returns the SeatCounts named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Launch) NamedSeatCounts(name string) ([]*SeatCount, error) {
+	if _m.Edges.namedSeatCounts == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedSeatCounts[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Launch) appendNamedSeatCounts(name string, edges ...*SeatCount) {
+	if _m.Edges.namedSeatCounts == nil {
+		_m.Edges.namedSeatCounts = make(map[string][]*SeatCount)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedSeatCounts[name] = []*SeatCount{}
+	} else {
+		_m.Edges.namedSeatCounts[name] = append(_m.Edges.namedSeatCounts[name], edges...)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"launchgraph/ent/region"
 	"launchgraph/ent/registrant"
 	"launchgraph/ent/schema/schematype"
+	"launchgraph/ent/seatcount"
 	"launchgraph/ent/session"
 	"time"
 
@@ -367,6 +368,21 @@ func (_c *LaunchCreate) AddRegistrants(v ...*Registrant) *LaunchCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddRegistrantIDs(ids...)
+}
+
+// AddSeatCountIDs adds the "seat_counts" edge to the SeatCount entity by IDs.
+func (_c *LaunchCreate) AddSeatCountIDs(ids ...int) *LaunchCreate {
+	_c.mutation.AddSeatCountIDs(ids...)
+	return _c
+}
+
+// AddSeatCounts adds the "seat_counts" edges to the SeatCount entity.
+func (_c *LaunchCreate) AddSeatCounts(v ...*SeatCount) *LaunchCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddSeatCountIDs(ids...)
 }
 
 // Mutation returns the LaunchMutation object of the builder.
@@ -774,6 +790,22 @@ func (_c *LaunchCreate) createSpec() (*Launch, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(registrant.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.SeatCountsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   launch.SeatCountsTable,
+			Columns: []string{launch.SeatCountsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(seatcount.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

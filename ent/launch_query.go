@@ -14,6 +14,7 @@ import (
 	"launchgraph/ent/predicate"
 	"launchgraph/ent/region"
 	"launchgraph/ent/registrant"
+	"launchgraph/ent/seatcount"
 	"launchgraph/ent/session"
 	"math"
 
@@ -37,12 +38,14 @@ type LaunchQuery struct {
 	withGuidelineSets      *GuidelineSetQuery
 	withSessions           *SessionQuery
 	withRegistrants        *RegistrantQuery
+	withSeatCounts         *SeatCountQuery
 	loadTotal              []func(context.Context, []*Launch) error
 	modifiers              []func(*sql.Selector)
 	withNamedObjectives    map[string]*ObjectiveQuery
 	withNamedGuidelineSets map[string]*GuidelineSetQuery
 	withNamedSessions      map[string]*SessionQuery
 	withNamedRegistrants   map[string]*RegistrantQuery
+	withNamedSeatCounts    map[string]*SeatCountQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -204,6 +207,28 @@ func (_q *LaunchQuery) QueryRegistrants() *RegistrantQuery {
 			sqlgraph.From(launch.Table, launch.FieldID, selector),
 			sqlgraph.To(registrant.Table, registrant.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, launch.RegistrantsTable, launch.RegistrantsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QuerySeatCounts chains the current query on the "seat_counts" edge.
+func (_q *LaunchQuery) QuerySeatCounts() *SeatCountQuery {
+	query := (&SeatCountClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(launch.Table, launch.FieldID, selector),
+			sqlgraph.To(seatcount.Table, seatcount.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, launch.SeatCountsTable, launch.SeatCountsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -409,6 +434,7 @@ func (_q *LaunchQuery) Clone() *LaunchQuery {
 		withGuidelineSets: _q.withGuidelineSets.Clone(),
 		withSessions:      _q.withSessions.Clone(),
 		withRegistrants:   _q.withRegistrants.Clone(),
+		withSeatCounts:    _q.withSeatCounts.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -479,6 +505,17 @@ func (_q *LaunchQuery) WithRegistrants(opts ...func(*RegistrantQuery)) *LaunchQu
 		opt(query)
 	}
 	_q.withRegistrants = query
+	return _q
+}
+
+// WithSeatCounts tells the query-builder to eager-load the nodes that are connected to
+// the "seat_counts" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *LaunchQuery) WithSeatCounts(opts ...func(*SeatCountQuery)) *LaunchQuery {
+	query := (&SeatCountClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withSeatCounts = query
 	return _q
 }
 
@@ -566,13 +603,14 @@ func (_q *LaunchQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Launc
 	var (
 		nodes       = []*Launch{}
 		_spec       = _q.querySpec()
-		loadedTypes = [6]bool{
+		loadedTypes = [7]bool{
 			_q.withRegion != nil,
 			_q.withFormat != nil,
 			_q.withObjectives != nil,
 			_q.withGuidelineSets != nil,
 			_q.withSessions != nil,
 			_q.withRegistrants != nil,
+			_q.withSeatCounts != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -636,6 +674,13 @@ func (_q *LaunchQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Launc
 			return nil, err
 		}
 	}
+	if query := _q.withSeatCounts; query != nil {
+		if err := _q.loadSeatCounts(ctx, query, nodes,
+			func(n *Launch) { n.Edges.SeatCounts = []*SeatCount{} },
+			func(n *Launch, e *SeatCount) { n.Edges.SeatCounts = append(n.Edges.SeatCounts, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedObjectives {
 		if err := _q.loadObjectives(ctx, query, nodes,
 			func(n *Launch) { n.appendNamedObjectives(name) },
@@ -661,6 +706,13 @@ func (_q *LaunchQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Launc
 		if err := _q.loadRegistrants(ctx, query, nodes,
 			func(n *Launch) { n.appendNamedRegistrants(name) },
 			func(n *Launch, e *Registrant) { n.appendNamedRegistrants(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedSeatCounts {
+		if err := _q.loadSeatCounts(ctx, query, nodes,
+			func(n *Launch) { n.appendNamedSeatCounts(name) },
+			func(n *Launch, e *SeatCount) { n.appendNamedSeatCounts(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -912,6 +964,36 @@ func (_q *LaunchQuery) loadRegistrants(ctx context.Context, query *RegistrantQue
 	}
 	return nil
 }
+func (_q *LaunchQuery) loadSeatCounts(ctx context.Context, query *SeatCountQuery, nodes []*Launch, init func(*Launch), assign func(*Launch, *SeatCount)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Launch)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(seatcount.FieldLaunchID)
+	}
+	query.Where(predicate.SeatCount(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(launch.SeatCountsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.LaunchID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "launch_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *LaunchQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1091,6 +1173,20 @@ func (_q *LaunchQuery) WithNamedRegistrants(name string, opts ...func(*Registran
 		_q.withNamedRegistrants = make(map[string]*RegistrantQuery)
 	}
 	_q.withNamedRegistrants[name] = query
+	return _q
+}
+
+// WithNamedSeatCounts tells the query-builder to eager-load the nodes that are connected to the "seat_counts"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *LaunchQuery) WithNamedSeatCounts(name string, opts ...func(*SeatCountQuery)) *LaunchQuery {
+	query := (&SeatCountClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedSeatCounts == nil {
+		_q.withNamedSeatCounts = make(map[string]*SeatCountQuery)
+	}
+	_q.withNamedSeatCounts[name] = query
 	return _q
 }
 

@@ -14,6 +14,7 @@ import (
 	"launchgraph/ent/region"
 	"launchgraph/ent/registrant"
 	"launchgraph/ent/schema/schematype"
+	"launchgraph/ent/seatcount"
 	"launchgraph/ent/session"
 	"time"
 
@@ -485,6 +486,21 @@ func (_u *LaunchUpdate) AddRegistrants(v ...*Registrant) *LaunchUpdate {
 	return _u.AddRegistrantIDs(ids...)
 }
 
+// AddSeatCountIDs adds the "seat_counts" edge to the SeatCount entity by IDs.
+func (_u *LaunchUpdate) AddSeatCountIDs(ids ...int) *LaunchUpdate {
+	_u.mutation.AddSeatCountIDs(ids...)
+	return _u
+}
+
+// AddSeatCounts adds the "seat_counts" edges to the SeatCount entity.
+func (_u *LaunchUpdate) AddSeatCounts(v ...*SeatCount) *LaunchUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSeatCountIDs(ids...)
+}
+
 // Mutation returns the LaunchMutation object of the builder.
 func (_u *LaunchUpdate) Mutation() *LaunchMutation {
 	return _u.mutation
@@ -584,6 +600,27 @@ func (_u *LaunchUpdate) RemoveRegistrants(v ...*Registrant) *LaunchUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveRegistrantIDs(ids...)
+}
+
+// ClearSeatCounts clears all "seat_counts" edges to the SeatCount entity.
+func (_u *LaunchUpdate) ClearSeatCounts() *LaunchUpdate {
+	_u.mutation.ClearSeatCounts()
+	return _u
+}
+
+// RemoveSeatCountIDs removes the "seat_counts" edge to SeatCount entities by IDs.
+func (_u *LaunchUpdate) RemoveSeatCountIDs(ids ...int) *LaunchUpdate {
+	_u.mutation.RemoveSeatCountIDs(ids...)
+	return _u
+}
+
+// RemoveSeatCounts removes "seat_counts" edges to SeatCount entities.
+func (_u *LaunchUpdate) RemoveSeatCounts(v ...*SeatCount) *LaunchUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSeatCountIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -1044,6 +1081,51 @@ func (_u *LaunchUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(registrant.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SeatCountsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   launch.SeatCountsTable,
+			Columns: []string{launch.SeatCountsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(seatcount.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSeatCountsIDs(); len(nodes) > 0 && !_u.mutation.SeatCountsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   launch.SeatCountsTable,
+			Columns: []string{launch.SeatCountsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(seatcount.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SeatCountsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   launch.SeatCountsTable,
+			Columns: []string{launch.SeatCountsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(seatcount.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -1521,6 +1603,21 @@ func (_u *LaunchUpdateOne) AddRegistrants(v ...*Registrant) *LaunchUpdateOne {
 	return _u.AddRegistrantIDs(ids...)
 }
 
+// AddSeatCountIDs adds the "seat_counts" edge to the SeatCount entity by IDs.
+func (_u *LaunchUpdateOne) AddSeatCountIDs(ids ...int) *LaunchUpdateOne {
+	_u.mutation.AddSeatCountIDs(ids...)
+	return _u
+}
+
+// AddSeatCounts adds the "seat_counts" edges to the SeatCount entity.
+func (_u *LaunchUpdateOne) AddSeatCounts(v ...*SeatCount) *LaunchUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSeatCountIDs(ids...)
+}
+
 // Mutation returns the LaunchMutation object of the builder.
 func (_u *LaunchUpdateOne) Mutation() *LaunchMutation {
 	return _u.mutation
@@ -1620,6 +1717,27 @@ func (_u *LaunchUpdateOne) RemoveRegistrants(v ...*Registrant) *LaunchUpdateOne 
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveRegistrantIDs(ids...)
+}
+
+// ClearSeatCounts clears all "seat_counts" edges to the SeatCount entity.
+func (_u *LaunchUpdateOne) ClearSeatCounts() *LaunchUpdateOne {
+	_u.mutation.ClearSeatCounts()
+	return _u
+}
+
+// RemoveSeatCountIDs removes the "seat_counts" edge to SeatCount entities by IDs.
+func (_u *LaunchUpdateOne) RemoveSeatCountIDs(ids ...int) *LaunchUpdateOne {
+	_u.mutation.RemoveSeatCountIDs(ids...)
+	return _u
+}
+
+// RemoveSeatCounts removes "seat_counts" edges to SeatCount entities.
+func (_u *LaunchUpdateOne) RemoveSeatCounts(v ...*SeatCount) *LaunchUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSeatCountIDs(ids...)
 }
 
 // Where appends a list predicates to the LaunchUpdate builder.
@@ -2110,6 +2228,51 @@ func (_u *LaunchUpdateOne) sqlSave(ctx context.Context) (_node *Launch, err erro
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(registrant.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SeatCountsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   launch.SeatCountsTable,
+			Columns: []string{launch.SeatCountsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(seatcount.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSeatCountsIDs(); len(nodes) > 0 && !_u.mutation.SeatCountsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   launch.SeatCountsTable,
+			Columns: []string{launch.SeatCountsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(seatcount.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SeatCountsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   launch.SeatCountsTable,
+			Columns: []string{launch.SeatCountsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(seatcount.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -18,6 +18,7 @@ import (
 	"launchgraph/ent/region"
 	"launchgraph/ent/registrant"
 	"launchgraph/ent/schema/schematype"
+	"launchgraph/ent/seatcount"
 	"launchgraph/ent/session"
 	"launchgraph/ent/speaker"
 	"launchgraph/ent/tombstone"
@@ -47,6 +48,7 @@ const (
 	TypeObjective      = "Objective"
 	TypeRegion         = "Region"
 	TypeRegistrant     = "Registrant"
+	TypeSeatCount      = "SeatCount"
 	TypeSession        = "Session"
 	TypeSpeaker        = "Speaker"
 	TypeTombstone      = "Tombstone"
@@ -4110,6 +4112,9 @@ type LaunchMutation struct {
 	registrants            map[int]struct{}
 	removedregistrants     map[int]struct{}
 	clearedregistrants     bool
+	seat_counts            map[int]struct{}
+	removedseat_counts     map[int]struct{}
+	clearedseat_counts     bool
 	done                   bool
 	oldValue               func(context.Context) (*Launch, error)
 	predicates             []predicate.Launch
@@ -5558,6 +5563,60 @@ func (m *LaunchMutation) ResetRegistrants() {
 	m.removedregistrants = nil
 }
 
+// AddSeatCountIDs adds the "seat_counts" edge to the SeatCount entity by ids.
+func (m *LaunchMutation) AddSeatCountIDs(ids ...int) {
+	if m.seat_counts == nil {
+		m.seat_counts = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.seat_counts[ids[i]] = struct{}{}
+	}
+}
+
+// ClearSeatCounts clears the "seat_counts" edge to the SeatCount entity.
+func (m *LaunchMutation) ClearSeatCounts() {
+	m.clearedseat_counts = true
+}
+
+// SeatCountsCleared reports if the "seat_counts" edge to the SeatCount entity was cleared.
+func (m *LaunchMutation) SeatCountsCleared() bool {
+	return m.clearedseat_counts
+}
+
+// RemoveSeatCountIDs removes the "seat_counts" edge to the SeatCount entity by IDs.
+func (m *LaunchMutation) RemoveSeatCountIDs(ids ...int) {
+	if m.removedseat_counts == nil {
+		m.removedseat_counts = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.seat_counts, ids[i])
+		m.removedseat_counts[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedSeatCounts returns the removed IDs of the "seat_counts" edge to the SeatCount entity.
+func (m *LaunchMutation) RemovedSeatCountsIDs() (ids []int) {
+	for id := range m.removedseat_counts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// SeatCountsIDs returns the "seat_counts" edge IDs in the mutation.
+func (m *LaunchMutation) SeatCountsIDs() (ids []int) {
+	for id := range m.seat_counts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetSeatCounts resets all changes to the "seat_counts" edge.
+func (m *LaunchMutation) ResetSeatCounts() {
+	m.seat_counts = nil
+	m.clearedseat_counts = false
+	m.removedseat_counts = nil
+}
+
 // Where appends a list predicates to the LaunchMutation builder.
 func (m *LaunchMutation) Where(ps ...predicate.Launch) {
 	m.predicates = append(m.predicates, ps...)
@@ -6177,7 +6236,7 @@ func (m *LaunchMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *LaunchMutation) AddedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m.region != nil {
 		edges = append(edges, launch.EdgeRegion)
 	}
@@ -6195,6 +6254,9 @@ func (m *LaunchMutation) AddedEdges() []string {
 	}
 	if m.registrants != nil {
 		edges = append(edges, launch.EdgeRegistrants)
+	}
+	if m.seat_counts != nil {
+		edges = append(edges, launch.EdgeSeatCounts)
 	}
 	return edges
 }
@@ -6235,13 +6297,19 @@ func (m *LaunchMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case launch.EdgeSeatCounts:
+		ids := make([]ent.Value, 0, len(m.seat_counts))
+		for id := range m.seat_counts {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *LaunchMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m.removedobjectives != nil {
 		edges = append(edges, launch.EdgeObjectives)
 	}
@@ -6253,6 +6321,9 @@ func (m *LaunchMutation) RemovedEdges() []string {
 	}
 	if m.removedregistrants != nil {
 		edges = append(edges, launch.EdgeRegistrants)
+	}
+	if m.removedseat_counts != nil {
+		edges = append(edges, launch.EdgeSeatCounts)
 	}
 	return edges
 }
@@ -6285,13 +6356,19 @@ func (m *LaunchMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case launch.EdgeSeatCounts:
+		ids := make([]ent.Value, 0, len(m.removedseat_counts))
+		for id := range m.removedseat_counts {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *LaunchMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m.clearedregion {
 		edges = append(edges, launch.EdgeRegion)
 	}
@@ -6309,6 +6386,9 @@ func (m *LaunchMutation) ClearedEdges() []string {
 	}
 	if m.clearedregistrants {
 		edges = append(edges, launch.EdgeRegistrants)
+	}
+	if m.clearedseat_counts {
+		edges = append(edges, launch.EdgeSeatCounts)
 	}
 	return edges
 }
@@ -6329,6 +6409,8 @@ func (m *LaunchMutation) EdgeCleared(name string) bool {
 		return m.clearedsessions
 	case launch.EdgeRegistrants:
 		return m.clearedregistrants
+	case launch.EdgeSeatCounts:
+		return m.clearedseat_counts
 	}
 	return false
 }
@@ -6369,6 +6451,9 @@ func (m *LaunchMutation) ResetEdge(name string) error {
 	case launch.EdgeRegistrants:
 		m.ResetRegistrants()
 		return nil
+	case launch.EdgeSeatCounts:
+		m.ResetSeatCounts()
+		return nil
 	}
 	return fmt.Errorf("unknown Launch edge %s", name)
 }
@@ -6376,28 +6461,31 @@ func (m *LaunchMutation) ResetEdge(name string) error {
 // NotificationMutation represents an operation that mutates the Notification nodes in the graph.
 type NotificationMutation struct {
 	config
-	op               Op
-	typ              string
-	id               *int
-	created_at       *time.Time
-	updated_at       *time.Time
-	kind             *notification.Kind
-	recipient        *string
-	subject          *string
-	language         *string
-	registrant_id    *int
-	addregistrant_id *int
-	message          *[]byte
-	status           *notification.Status
-	attempts         *int
-	addattempts      *int
-	last_error       *string
-	next_attempt_at  *time.Time
-	sent_at          *time.Time
-	clearedFields    map[string]struct{}
-	done             bool
-	oldValue         func(context.Context) (*Notification, error)
-	predicates       []predicate.Notification
+	op                   Op
+	typ                  string
+	id                   *int
+	created_at           *time.Time
+	updated_at           *time.Time
+	kind                 *notification.Kind
+	recipient            *string
+	subject              *string
+	language             *string
+	registrant_status    *string
+	waitlist_position    *int
+	addwaitlist_position *int
+	registrant_id        *int
+	addregistrant_id     *int
+	sealed_token         *[]byte
+	status               *notification.Status
+	attempts             *int
+	addattempts          *int
+	last_error           *string
+	next_attempt_at      *time.Time
+	sent_at              *time.Time
+	clearedFields        map[string]struct{}
+	done                 bool
+	oldValue             func(context.Context) (*Notification, error)
+	predicates           []predicate.Notification
 }
 
 var _ ent.Mutation = (*NotificationMutation)(nil)
@@ -6659,7 +6747,7 @@ func (m *NotificationMutation) Subject() (r string, exists bool) {
 // OldSubject returns the old "subject" field's value of the Notification entity.
 // If the Notification object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *NotificationMutation) OldSubject(ctx context.Context) (v string, err error) {
+func (m *NotificationMutation) OldSubject(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldSubject is only allowed on UpdateOne operations")
 	}
@@ -6673,9 +6761,22 @@ func (m *NotificationMutation) OldSubject(ctx context.Context) (v string, err er
 	return oldValue.Subject, nil
 }
 
+// ClearSubject clears the value of the "subject" field.
+func (m *NotificationMutation) ClearSubject() {
+	m.subject = nil
+	m.clearedFields[notification.FieldSubject] = struct{}{}
+}
+
+// SubjectCleared returns if the "subject" field was cleared in this mutation.
+func (m *NotificationMutation) SubjectCleared() bool {
+	_, ok := m.clearedFields[notification.FieldSubject]
+	return ok
+}
+
 // ResetSubject resets all changes to the "subject" field.
 func (m *NotificationMutation) ResetSubject() {
 	m.subject = nil
+	delete(m.clearedFields, notification.FieldSubject)
 }
 
 // SetLanguage sets the "language" field.
@@ -6712,6 +6813,125 @@ func (m *NotificationMutation) OldLanguage(ctx context.Context) (v string, err e
 // ResetLanguage resets all changes to the "language" field.
 func (m *NotificationMutation) ResetLanguage() {
 	m.language = nil
+}
+
+// SetRegistrantStatus sets the "registrant_status" field.
+func (m *NotificationMutation) SetRegistrantStatus(s string) {
+	m.registrant_status = &s
+}
+
+// RegistrantStatus returns the value of the "registrant_status" field in the mutation.
+func (m *NotificationMutation) RegistrantStatus() (r string, exists bool) {
+	v := m.registrant_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegistrantStatus returns the old "registrant_status" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldRegistrantStatus(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegistrantStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegistrantStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegistrantStatus: %w", err)
+	}
+	return oldValue.RegistrantStatus, nil
+}
+
+// ClearRegistrantStatus clears the value of the "registrant_status" field.
+func (m *NotificationMutation) ClearRegistrantStatus() {
+	m.registrant_status = nil
+	m.clearedFields[notification.FieldRegistrantStatus] = struct{}{}
+}
+
+// RegistrantStatusCleared returns if the "registrant_status" field was cleared in this mutation.
+func (m *NotificationMutation) RegistrantStatusCleared() bool {
+	_, ok := m.clearedFields[notification.FieldRegistrantStatus]
+	return ok
+}
+
+// ResetRegistrantStatus resets all changes to the "registrant_status" field.
+func (m *NotificationMutation) ResetRegistrantStatus() {
+	m.registrant_status = nil
+	delete(m.clearedFields, notification.FieldRegistrantStatus)
+}
+
+// SetWaitlistPosition sets the "waitlist_position" field.
+func (m *NotificationMutation) SetWaitlistPosition(i int) {
+	m.waitlist_position = &i
+	m.addwaitlist_position = nil
+}
+
+// WaitlistPosition returns the value of the "waitlist_position" field in the mutation.
+func (m *NotificationMutation) WaitlistPosition() (r int, exists bool) {
+	v := m.waitlist_position
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWaitlistPosition returns the old "waitlist_position" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldWaitlistPosition(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWaitlistPosition is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWaitlistPosition requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWaitlistPosition: %w", err)
+	}
+	return oldValue.WaitlistPosition, nil
+}
+
+// AddWaitlistPosition adds i to the "waitlist_position" field.
+func (m *NotificationMutation) AddWaitlistPosition(i int) {
+	if m.addwaitlist_position != nil {
+		*m.addwaitlist_position += i
+	} else {
+		m.addwaitlist_position = &i
+	}
+}
+
+// AddedWaitlistPosition returns the value that was added to the "waitlist_position" field in this mutation.
+func (m *NotificationMutation) AddedWaitlistPosition() (r int, exists bool) {
+	v := m.addwaitlist_position
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearWaitlistPosition clears the value of the "waitlist_position" field.
+func (m *NotificationMutation) ClearWaitlistPosition() {
+	m.waitlist_position = nil
+	m.addwaitlist_position = nil
+	m.clearedFields[notification.FieldWaitlistPosition] = struct{}{}
+}
+
+// WaitlistPositionCleared returns if the "waitlist_position" field was cleared in this mutation.
+func (m *NotificationMutation) WaitlistPositionCleared() bool {
+	_, ok := m.clearedFields[notification.FieldWaitlistPosition]
+	return ok
+}
+
+// ResetWaitlistPosition resets all changes to the "waitlist_position" field.
+func (m *NotificationMutation) ResetWaitlistPosition() {
+	m.waitlist_position = nil
+	m.addwaitlist_position = nil
+	delete(m.clearedFields, notification.FieldWaitlistPosition)
 }
 
 // SetRegistrantID sets the "registrant_id" field.
@@ -6784,53 +7004,53 @@ func (m *NotificationMutation) ResetRegistrantID() {
 	delete(m.clearedFields, notification.FieldRegistrantID)
 }
 
-// SetMessage sets the "message" field.
-func (m *NotificationMutation) SetMessage(b []byte) {
-	m.message = &b
+// SetSealedToken sets the "sealed_token" field.
+func (m *NotificationMutation) SetSealedToken(b []byte) {
+	m.sealed_token = &b
 }
 
-// Message returns the value of the "message" field in the mutation.
-func (m *NotificationMutation) Message() (r []byte, exists bool) {
-	v := m.message
+// SealedToken returns the value of the "sealed_token" field in the mutation.
+func (m *NotificationMutation) SealedToken() (r []byte, exists bool) {
+	v := m.sealed_token
 	if v == nil {
 		return
 	}
 	return *v, true
 }
 
-// OldMessage returns the old "message" field's value of the Notification entity.
+// OldSealedToken returns the old "sealed_token" field's value of the Notification entity.
 // If the Notification object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *NotificationMutation) OldMessage(ctx context.Context) (v *[]byte, err error) {
+func (m *NotificationMutation) OldSealedToken(ctx context.Context) (v *[]byte, err error) {
 	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldMessage is only allowed on UpdateOne operations")
+		return v, errors.New("OldSealedToken is only allowed on UpdateOne operations")
 	}
 	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldMessage requires an ID field in the mutation")
+		return v, errors.New("OldSealedToken requires an ID field in the mutation")
 	}
 	oldValue, err := m.oldValue(ctx)
 	if err != nil {
-		return v, fmt.Errorf("querying old value for OldMessage: %w", err)
+		return v, fmt.Errorf("querying old value for OldSealedToken: %w", err)
 	}
-	return oldValue.Message, nil
+	return oldValue.SealedToken, nil
 }
 
-// ClearMessage clears the value of the "message" field.
-func (m *NotificationMutation) ClearMessage() {
-	m.message = nil
-	m.clearedFields[notification.FieldMessage] = struct{}{}
+// ClearSealedToken clears the value of the "sealed_token" field.
+func (m *NotificationMutation) ClearSealedToken() {
+	m.sealed_token = nil
+	m.clearedFields[notification.FieldSealedToken] = struct{}{}
 }
 
-// MessageCleared returns if the "message" field was cleared in this mutation.
-func (m *NotificationMutation) MessageCleared() bool {
-	_, ok := m.clearedFields[notification.FieldMessage]
+// SealedTokenCleared returns if the "sealed_token" field was cleared in this mutation.
+func (m *NotificationMutation) SealedTokenCleared() bool {
+	_, ok := m.clearedFields[notification.FieldSealedToken]
 	return ok
 }
 
-// ResetMessage resets all changes to the "message" field.
-func (m *NotificationMutation) ResetMessage() {
-	m.message = nil
-	delete(m.clearedFields, notification.FieldMessage)
+// ResetSealedToken resets all changes to the "sealed_token" field.
+func (m *NotificationMutation) ResetSealedToken() {
+	m.sealed_token = nil
+	delete(m.clearedFields, notification.FieldSealedToken)
 }
 
 // SetStatus sets the "status" field.
@@ -7093,7 +7313,7 @@ func (m *NotificationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *NotificationMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 15)
 	if m.created_at != nil {
 		fields = append(fields, notification.FieldCreatedAt)
 	}
@@ -7112,11 +7332,17 @@ func (m *NotificationMutation) Fields() []string {
 	if m.language != nil {
 		fields = append(fields, notification.FieldLanguage)
 	}
+	if m.registrant_status != nil {
+		fields = append(fields, notification.FieldRegistrantStatus)
+	}
+	if m.waitlist_position != nil {
+		fields = append(fields, notification.FieldWaitlistPosition)
+	}
 	if m.registrant_id != nil {
 		fields = append(fields, notification.FieldRegistrantID)
 	}
-	if m.message != nil {
-		fields = append(fields, notification.FieldMessage)
+	if m.sealed_token != nil {
+		fields = append(fields, notification.FieldSealedToken)
 	}
 	if m.status != nil {
 		fields = append(fields, notification.FieldStatus)
@@ -7153,10 +7379,14 @@ func (m *NotificationMutation) Field(name string) (ent.Value, bool) {
 		return m.Subject()
 	case notification.FieldLanguage:
 		return m.Language()
+	case notification.FieldRegistrantStatus:
+		return m.RegistrantStatus()
+	case notification.FieldWaitlistPosition:
+		return m.WaitlistPosition()
 	case notification.FieldRegistrantID:
 		return m.RegistrantID()
-	case notification.FieldMessage:
-		return m.Message()
+	case notification.FieldSealedToken:
+		return m.SealedToken()
 	case notification.FieldStatus:
 		return m.Status()
 	case notification.FieldAttempts:
@@ -7188,10 +7418,14 @@ func (m *NotificationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldSubject(ctx)
 	case notification.FieldLanguage:
 		return m.OldLanguage(ctx)
+	case notification.FieldRegistrantStatus:
+		return m.OldRegistrantStatus(ctx)
+	case notification.FieldWaitlistPosition:
+		return m.OldWaitlistPosition(ctx)
 	case notification.FieldRegistrantID:
 		return m.OldRegistrantID(ctx)
-	case notification.FieldMessage:
-		return m.OldMessage(ctx)
+	case notification.FieldSealedToken:
+		return m.OldSealedToken(ctx)
 	case notification.FieldStatus:
 		return m.OldStatus(ctx)
 	case notification.FieldAttempts:
@@ -7253,6 +7487,20 @@ func (m *NotificationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetLanguage(v)
 		return nil
+	case notification.FieldRegistrantStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegistrantStatus(v)
+		return nil
+	case notification.FieldWaitlistPosition:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWaitlistPosition(v)
+		return nil
 	case notification.FieldRegistrantID:
 		v, ok := value.(int)
 		if !ok {
@@ -7260,12 +7508,12 @@ func (m *NotificationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetRegistrantID(v)
 		return nil
-	case notification.FieldMessage:
+	case notification.FieldSealedToken:
 		v, ok := value.([]byte)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
-		m.SetMessage(v)
+		m.SetSealedToken(v)
 		return nil
 	case notification.FieldStatus:
 		v, ok := value.(notification.Status)
@@ -7310,6 +7558,9 @@ func (m *NotificationMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *NotificationMutation) AddedFields() []string {
 	var fields []string
+	if m.addwaitlist_position != nil {
+		fields = append(fields, notification.FieldWaitlistPosition)
+	}
 	if m.addregistrant_id != nil {
 		fields = append(fields, notification.FieldRegistrantID)
 	}
@@ -7324,6 +7575,8 @@ func (m *NotificationMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *NotificationMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case notification.FieldWaitlistPosition:
+		return m.AddedWaitlistPosition()
 	case notification.FieldRegistrantID:
 		return m.AddedRegistrantID()
 	case notification.FieldAttempts:
@@ -7337,6 +7590,13 @@ func (m *NotificationMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *NotificationMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case notification.FieldWaitlistPosition:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddWaitlistPosition(v)
+		return nil
 	case notification.FieldRegistrantID:
 		v, ok := value.(int)
 		if !ok {
@@ -7359,11 +7619,20 @@ func (m *NotificationMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *NotificationMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(notification.FieldSubject) {
+		fields = append(fields, notification.FieldSubject)
+	}
+	if m.FieldCleared(notification.FieldRegistrantStatus) {
+		fields = append(fields, notification.FieldRegistrantStatus)
+	}
+	if m.FieldCleared(notification.FieldWaitlistPosition) {
+		fields = append(fields, notification.FieldWaitlistPosition)
+	}
 	if m.FieldCleared(notification.FieldRegistrantID) {
 		fields = append(fields, notification.FieldRegistrantID)
 	}
-	if m.FieldCleared(notification.FieldMessage) {
-		fields = append(fields, notification.FieldMessage)
+	if m.FieldCleared(notification.FieldSealedToken) {
+		fields = append(fields, notification.FieldSealedToken)
 	}
 	if m.FieldCleared(notification.FieldLastError) {
 		fields = append(fields, notification.FieldLastError)
@@ -7385,11 +7654,20 @@ func (m *NotificationMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *NotificationMutation) ClearField(name string) error {
 	switch name {
+	case notification.FieldSubject:
+		m.ClearSubject()
+		return nil
+	case notification.FieldRegistrantStatus:
+		m.ClearRegistrantStatus()
+		return nil
+	case notification.FieldWaitlistPosition:
+		m.ClearWaitlistPosition()
+		return nil
 	case notification.FieldRegistrantID:
 		m.ClearRegistrantID()
 		return nil
-	case notification.FieldMessage:
-		m.ClearMessage()
+	case notification.FieldSealedToken:
+		m.ClearSealedToken()
 		return nil
 	case notification.FieldLastError:
 		m.ClearLastError()
@@ -7423,11 +7701,17 @@ func (m *NotificationMutation) ResetField(name string) error {
 	case notification.FieldLanguage:
 		m.ResetLanguage()
 		return nil
+	case notification.FieldRegistrantStatus:
+		m.ResetRegistrantStatus()
+		return nil
+	case notification.FieldWaitlistPosition:
+		m.ResetWaitlistPosition()
+		return nil
 	case notification.FieldRegistrantID:
 		m.ResetRegistrantID()
 		return nil
-	case notification.FieldMessage:
-		m.ResetMessage()
+	case notification.FieldSealedToken:
+		m.ResetSealedToken()
 		return nil
 	case notification.FieldStatus:
 		m.ResetStatus()
@@ -10442,6 +10726,780 @@ func (m *RegistrantMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Registrant edge %s", name)
+}
+
+// SeatCountMutation represents an operation that mutates the SeatCount nodes in the graph.
+type SeatCountMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *int
+	category         *string
+	confirmed        *int
+	addconfirmed     *int
+	pending          *int
+	addpending       *int
+	waitlisted       *int
+	addwaitlisted    *int
+	waitlist_tail_at *time.Time
+	clearedFields    map[string]struct{}
+	launch           *int
+	clearedlaunch    bool
+	done             bool
+	oldValue         func(context.Context) (*SeatCount, error)
+	predicates       []predicate.SeatCount
+}
+
+var _ ent.Mutation = (*SeatCountMutation)(nil)
+
+// seatcountOption allows management of the mutation configuration using functional options.
+type seatcountOption func(*SeatCountMutation)
+
+// newSeatCountMutation creates new mutation for the SeatCount entity.
+func newSeatCountMutation(c config, op Op, opts ...seatcountOption) *SeatCountMutation {
+	m := &SeatCountMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSeatCount,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSeatCountID sets the ID field of the mutation.
+func withSeatCountID(id int) seatcountOption {
+	return func(m *SeatCountMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SeatCount
+		)
+		m.oldValue = func(ctx context.Context) (*SeatCount, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SeatCount.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSeatCount sets the old SeatCount of the mutation.
+func withSeatCount(node *SeatCount) seatcountOption {
+	return func(m *SeatCountMutation) {
+		m.oldValue = func(context.Context) (*SeatCount, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SeatCountMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SeatCountMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SeatCountMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SeatCountMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SeatCount.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetLaunchID sets the "launch_id" field.
+func (m *SeatCountMutation) SetLaunchID(i int) {
+	m.launch = &i
+}
+
+// LaunchID returns the value of the "launch_id" field in the mutation.
+func (m *SeatCountMutation) LaunchID() (r int, exists bool) {
+	v := m.launch
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLaunchID returns the old "launch_id" field's value of the SeatCount entity.
+// If the SeatCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SeatCountMutation) OldLaunchID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLaunchID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLaunchID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLaunchID: %w", err)
+	}
+	return oldValue.LaunchID, nil
+}
+
+// ResetLaunchID resets all changes to the "launch_id" field.
+func (m *SeatCountMutation) ResetLaunchID() {
+	m.launch = nil
+}
+
+// SetCategory sets the "category" field.
+func (m *SeatCountMutation) SetCategory(s string) {
+	m.category = &s
+}
+
+// Category returns the value of the "category" field in the mutation.
+func (m *SeatCountMutation) Category() (r string, exists bool) {
+	v := m.category
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCategory returns the old "category" field's value of the SeatCount entity.
+// If the SeatCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SeatCountMutation) OldCategory(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCategory is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCategory requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCategory: %w", err)
+	}
+	return oldValue.Category, nil
+}
+
+// ResetCategory resets all changes to the "category" field.
+func (m *SeatCountMutation) ResetCategory() {
+	m.category = nil
+}
+
+// SetConfirmed sets the "confirmed" field.
+func (m *SeatCountMutation) SetConfirmed(i int) {
+	m.confirmed = &i
+	m.addconfirmed = nil
+}
+
+// Confirmed returns the value of the "confirmed" field in the mutation.
+func (m *SeatCountMutation) Confirmed() (r int, exists bool) {
+	v := m.confirmed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConfirmed returns the old "confirmed" field's value of the SeatCount entity.
+// If the SeatCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SeatCountMutation) OldConfirmed(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConfirmed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConfirmed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConfirmed: %w", err)
+	}
+	return oldValue.Confirmed, nil
+}
+
+// AddConfirmed adds i to the "confirmed" field.
+func (m *SeatCountMutation) AddConfirmed(i int) {
+	if m.addconfirmed != nil {
+		*m.addconfirmed += i
+	} else {
+		m.addconfirmed = &i
+	}
+}
+
+// AddedConfirmed returns the value that was added to the "confirmed" field in this mutation.
+func (m *SeatCountMutation) AddedConfirmed() (r int, exists bool) {
+	v := m.addconfirmed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetConfirmed resets all changes to the "confirmed" field.
+func (m *SeatCountMutation) ResetConfirmed() {
+	m.confirmed = nil
+	m.addconfirmed = nil
+}
+
+// SetPending sets the "pending" field.
+func (m *SeatCountMutation) SetPending(i int) {
+	m.pending = &i
+	m.addpending = nil
+}
+
+// Pending returns the value of the "pending" field in the mutation.
+func (m *SeatCountMutation) Pending() (r int, exists bool) {
+	v := m.pending
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPending returns the old "pending" field's value of the SeatCount entity.
+// If the SeatCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SeatCountMutation) OldPending(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPending is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPending requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPending: %w", err)
+	}
+	return oldValue.Pending, nil
+}
+
+// AddPending adds i to the "pending" field.
+func (m *SeatCountMutation) AddPending(i int) {
+	if m.addpending != nil {
+		*m.addpending += i
+	} else {
+		m.addpending = &i
+	}
+}
+
+// AddedPending returns the value that was added to the "pending" field in this mutation.
+func (m *SeatCountMutation) AddedPending() (r int, exists bool) {
+	v := m.addpending
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPending resets all changes to the "pending" field.
+func (m *SeatCountMutation) ResetPending() {
+	m.pending = nil
+	m.addpending = nil
+}
+
+// SetWaitlisted sets the "waitlisted" field.
+func (m *SeatCountMutation) SetWaitlisted(i int) {
+	m.waitlisted = &i
+	m.addwaitlisted = nil
+}
+
+// Waitlisted returns the value of the "waitlisted" field in the mutation.
+func (m *SeatCountMutation) Waitlisted() (r int, exists bool) {
+	v := m.waitlisted
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWaitlisted returns the old "waitlisted" field's value of the SeatCount entity.
+// If the SeatCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SeatCountMutation) OldWaitlisted(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWaitlisted is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWaitlisted requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWaitlisted: %w", err)
+	}
+	return oldValue.Waitlisted, nil
+}
+
+// AddWaitlisted adds i to the "waitlisted" field.
+func (m *SeatCountMutation) AddWaitlisted(i int) {
+	if m.addwaitlisted != nil {
+		*m.addwaitlisted += i
+	} else {
+		m.addwaitlisted = &i
+	}
+}
+
+// AddedWaitlisted returns the value that was added to the "waitlisted" field in this mutation.
+func (m *SeatCountMutation) AddedWaitlisted() (r int, exists bool) {
+	v := m.addwaitlisted
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetWaitlisted resets all changes to the "waitlisted" field.
+func (m *SeatCountMutation) ResetWaitlisted() {
+	m.waitlisted = nil
+	m.addwaitlisted = nil
+}
+
+// SetWaitlistTailAt sets the "waitlist_tail_at" field.
+func (m *SeatCountMutation) SetWaitlistTailAt(t time.Time) {
+	m.waitlist_tail_at = &t
+}
+
+// WaitlistTailAt returns the value of the "waitlist_tail_at" field in the mutation.
+func (m *SeatCountMutation) WaitlistTailAt() (r time.Time, exists bool) {
+	v := m.waitlist_tail_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWaitlistTailAt returns the old "waitlist_tail_at" field's value of the SeatCount entity.
+// If the SeatCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SeatCountMutation) OldWaitlistTailAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWaitlistTailAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWaitlistTailAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWaitlistTailAt: %w", err)
+	}
+	return oldValue.WaitlistTailAt, nil
+}
+
+// ClearWaitlistTailAt clears the value of the "waitlist_tail_at" field.
+func (m *SeatCountMutation) ClearWaitlistTailAt() {
+	m.waitlist_tail_at = nil
+	m.clearedFields[seatcount.FieldWaitlistTailAt] = struct{}{}
+}
+
+// WaitlistTailAtCleared returns if the "waitlist_tail_at" field was cleared in this mutation.
+func (m *SeatCountMutation) WaitlistTailAtCleared() bool {
+	_, ok := m.clearedFields[seatcount.FieldWaitlistTailAt]
+	return ok
+}
+
+// ResetWaitlistTailAt resets all changes to the "waitlist_tail_at" field.
+func (m *SeatCountMutation) ResetWaitlistTailAt() {
+	m.waitlist_tail_at = nil
+	delete(m.clearedFields, seatcount.FieldWaitlistTailAt)
+}
+
+// ClearLaunch clears the "launch" edge to the Launch entity.
+func (m *SeatCountMutation) ClearLaunch() {
+	m.clearedlaunch = true
+	m.clearedFields[seatcount.FieldLaunchID] = struct{}{}
+}
+
+// LaunchCleared reports if the "launch" edge to the Launch entity was cleared.
+func (m *SeatCountMutation) LaunchCleared() bool {
+	return m.clearedlaunch
+}
+
+// LaunchIDs returns the "launch" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// LaunchID instead. It exists only for internal usage by the builders.
+func (m *SeatCountMutation) LaunchIDs() (ids []int) {
+	if id := m.launch; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetLaunch resets all changes to the "launch" edge.
+func (m *SeatCountMutation) ResetLaunch() {
+	m.launch = nil
+	m.clearedlaunch = false
+}
+
+// Where appends a list predicates to the SeatCountMutation builder.
+func (m *SeatCountMutation) Where(ps ...predicate.SeatCount) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SeatCountMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SeatCountMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SeatCount, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SeatCountMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SeatCountMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SeatCount).
+func (m *SeatCountMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SeatCountMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.launch != nil {
+		fields = append(fields, seatcount.FieldLaunchID)
+	}
+	if m.category != nil {
+		fields = append(fields, seatcount.FieldCategory)
+	}
+	if m.confirmed != nil {
+		fields = append(fields, seatcount.FieldConfirmed)
+	}
+	if m.pending != nil {
+		fields = append(fields, seatcount.FieldPending)
+	}
+	if m.waitlisted != nil {
+		fields = append(fields, seatcount.FieldWaitlisted)
+	}
+	if m.waitlist_tail_at != nil {
+		fields = append(fields, seatcount.FieldWaitlistTailAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SeatCountMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case seatcount.FieldLaunchID:
+		return m.LaunchID()
+	case seatcount.FieldCategory:
+		return m.Category()
+	case seatcount.FieldConfirmed:
+		return m.Confirmed()
+	case seatcount.FieldPending:
+		return m.Pending()
+	case seatcount.FieldWaitlisted:
+		return m.Waitlisted()
+	case seatcount.FieldWaitlistTailAt:
+		return m.WaitlistTailAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SeatCountMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case seatcount.FieldLaunchID:
+		return m.OldLaunchID(ctx)
+	case seatcount.FieldCategory:
+		return m.OldCategory(ctx)
+	case seatcount.FieldConfirmed:
+		return m.OldConfirmed(ctx)
+	case seatcount.FieldPending:
+		return m.OldPending(ctx)
+	case seatcount.FieldWaitlisted:
+		return m.OldWaitlisted(ctx)
+	case seatcount.FieldWaitlistTailAt:
+		return m.OldWaitlistTailAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown SeatCount field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SeatCountMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case seatcount.FieldLaunchID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLaunchID(v)
+		return nil
+	case seatcount.FieldCategory:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCategory(v)
+		return nil
+	case seatcount.FieldConfirmed:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConfirmed(v)
+		return nil
+	case seatcount.FieldPending:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPending(v)
+		return nil
+	case seatcount.FieldWaitlisted:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWaitlisted(v)
+		return nil
+	case seatcount.FieldWaitlistTailAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWaitlistTailAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SeatCount field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SeatCountMutation) AddedFields() []string {
+	var fields []string
+	if m.addconfirmed != nil {
+		fields = append(fields, seatcount.FieldConfirmed)
+	}
+	if m.addpending != nil {
+		fields = append(fields, seatcount.FieldPending)
+	}
+	if m.addwaitlisted != nil {
+		fields = append(fields, seatcount.FieldWaitlisted)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SeatCountMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case seatcount.FieldConfirmed:
+		return m.AddedConfirmed()
+	case seatcount.FieldPending:
+		return m.AddedPending()
+	case seatcount.FieldWaitlisted:
+		return m.AddedWaitlisted()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SeatCountMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case seatcount.FieldConfirmed:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddConfirmed(v)
+		return nil
+	case seatcount.FieldPending:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPending(v)
+		return nil
+	case seatcount.FieldWaitlisted:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddWaitlisted(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SeatCount numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SeatCountMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(seatcount.FieldWaitlistTailAt) {
+		fields = append(fields, seatcount.FieldWaitlistTailAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SeatCountMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SeatCountMutation) ClearField(name string) error {
+	switch name {
+	case seatcount.FieldWaitlistTailAt:
+		m.ClearWaitlistTailAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SeatCount nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SeatCountMutation) ResetField(name string) error {
+	switch name {
+	case seatcount.FieldLaunchID:
+		m.ResetLaunchID()
+		return nil
+	case seatcount.FieldCategory:
+		m.ResetCategory()
+		return nil
+	case seatcount.FieldConfirmed:
+		m.ResetConfirmed()
+		return nil
+	case seatcount.FieldPending:
+		m.ResetPending()
+		return nil
+	case seatcount.FieldWaitlisted:
+		m.ResetWaitlisted()
+		return nil
+	case seatcount.FieldWaitlistTailAt:
+		m.ResetWaitlistTailAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SeatCount field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SeatCountMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.launch != nil {
+		edges = append(edges, seatcount.EdgeLaunch)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SeatCountMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case seatcount.EdgeLaunch:
+		if id := m.launch; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SeatCountMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SeatCountMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SeatCountMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedlaunch {
+		edges = append(edges, seatcount.EdgeLaunch)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SeatCountMutation) EdgeCleared(name string) bool {
+	switch name {
+	case seatcount.EdgeLaunch:
+		return m.clearedlaunch
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SeatCountMutation) ClearEdge(name string) error {
+	switch name {
+	case seatcount.EdgeLaunch:
+		m.ClearLaunch()
+		return nil
+	}
+	return fmt.Errorf("unknown SeatCount unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SeatCountMutation) ResetEdge(name string) error {
+	switch name {
+	case seatcount.EdgeLaunch:
+		m.ResetLaunch()
+		return nil
+	}
+	return fmt.Errorf("unknown SeatCount edge %s", name)
 }
 
 // SessionMutation represents an operation that mutates the Session nodes in the graph.

@@ -25,14 +25,18 @@ type Notification struct {
 	Kind notification.Kind `json:"kind,omitempty"`
 	// Recipient holds the value of the "recipient" field.
 	Recipient string `json:"recipient,omitempty"`
-	// Subject holds the value of the "subject" field.
-	Subject string `json:"subject,omitempty"`
+	// Null until the sender renders the message.
+	Subject *string `json:"subject,omitempty"`
 	// Language holds the value of the "language" field.
 	Language string `json:"language,omitempty"`
+	// The registrant's status the change gave, as the message reports it.
+	RegistrantStatus *string `json:"registrant_status,omitempty"`
+	// The waitlist position the change gave, for a waitlisted registrant.
+	WaitlistPosition *int `json:"waitlist_position,omitempty"`
 	// RegistrantID holds the value of the "registrant_id" field.
 	RegistrantID *int `json:"registrant_id,omitempty"`
-	// The rendered MIME message; erased once sent or failed.
-	Message *[]byte `json:"-"`
+	// The registrant's manage token, sealed (AES-GCM), for the link in a registration email; erased once sent or failed.
+	SealedToken *[]byte `json:"-"`
 	// Status holds the value of the "status" field.
 	Status notification.Status `json:"status,omitempty"`
 	// Attempts holds the value of the "attempts" field.
@@ -51,11 +55,11 @@ func (*Notification) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case notification.FieldMessage:
+		case notification.FieldSealedToken:
 			values[i] = new([]byte)
-		case notification.FieldID, notification.FieldRegistrantID, notification.FieldAttempts:
+		case notification.FieldID, notification.FieldWaitlistPosition, notification.FieldRegistrantID, notification.FieldAttempts:
 			values[i] = new(sql.NullInt64)
-		case notification.FieldKind, notification.FieldRecipient, notification.FieldSubject, notification.FieldLanguage, notification.FieldStatus, notification.FieldLastError:
+		case notification.FieldKind, notification.FieldRecipient, notification.FieldSubject, notification.FieldLanguage, notification.FieldRegistrantStatus, notification.FieldStatus, notification.FieldLastError:
 			values[i] = new(sql.NullString)
 		case notification.FieldCreatedAt, notification.FieldUpdatedAt, notification.FieldNextAttemptAt, notification.FieldSentAt:
 			values[i] = new(sql.NullTime)
@@ -108,13 +112,28 @@ func (_m *Notification) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field subject", values[i])
 			} else if value.Valid {
-				_m.Subject = value.String
+				_m.Subject = new(string)
+				*_m.Subject = value.String
 			}
 		case notification.FieldLanguage:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field language", values[i])
 			} else if value.Valid {
 				_m.Language = value.String
+			}
+		case notification.FieldRegistrantStatus:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field registrant_status", values[i])
+			} else if value.Valid {
+				_m.RegistrantStatus = new(string)
+				*_m.RegistrantStatus = value.String
+			}
+		case notification.FieldWaitlistPosition:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field waitlist_position", values[i])
+			} else if value.Valid {
+				_m.WaitlistPosition = new(int)
+				*_m.WaitlistPosition = int(value.Int64)
 			}
 		case notification.FieldRegistrantID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -123,11 +142,11 @@ func (_m *Notification) assignValues(columns []string, values []any) error {
 				_m.RegistrantID = new(int)
 				*_m.RegistrantID = int(value.Int64)
 			}
-		case notification.FieldMessage:
+		case notification.FieldSealedToken:
 			if value, ok := values[i].(*[]byte); !ok {
-				return fmt.Errorf("unexpected type %T for field message", values[i])
+				return fmt.Errorf("unexpected type %T for field sealed_token", values[i])
 			} else if value != nil {
-				_m.Message = value
+				_m.SealedToken = value
 			}
 		case notification.FieldStatus:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -209,18 +228,30 @@ func (_m *Notification) String() string {
 	builder.WriteString("recipient=")
 	builder.WriteString(_m.Recipient)
 	builder.WriteString(", ")
-	builder.WriteString("subject=")
-	builder.WriteString(_m.Subject)
+	if v := _m.Subject; v != nil {
+		builder.WriteString("subject=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	builder.WriteString("language=")
 	builder.WriteString(_m.Language)
+	builder.WriteString(", ")
+	if v := _m.RegistrantStatus; v != nil {
+		builder.WriteString("registrant_status=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.WaitlistPosition; v != nil {
+		builder.WriteString("waitlist_position=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	if v := _m.RegistrantID; v != nil {
 		builder.WriteString("registrant_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")
-	builder.WriteString("message=<sensitive>")
+	builder.WriteString("sealed_token=<sensitive>")
 	builder.WriteString(", ")
 	builder.WriteString("status=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Status))

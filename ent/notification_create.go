@@ -68,6 +68,14 @@ func (_c *NotificationCreate) SetSubject(v string) *NotificationCreate {
 	return _c
 }
 
+// SetNillableSubject sets the "subject" field if the given value is not nil.
+func (_c *NotificationCreate) SetNillableSubject(v *string) *NotificationCreate {
+	if v != nil {
+		_c.SetSubject(*v)
+	}
+	return _c
+}
+
 // SetLanguage sets the "language" field.
 func (_c *NotificationCreate) SetLanguage(v string) *NotificationCreate {
 	_c.mutation.SetLanguage(v)
@@ -78,6 +86,34 @@ func (_c *NotificationCreate) SetLanguage(v string) *NotificationCreate {
 func (_c *NotificationCreate) SetNillableLanguage(v *string) *NotificationCreate {
 	if v != nil {
 		_c.SetLanguage(*v)
+	}
+	return _c
+}
+
+// SetRegistrantStatus sets the "registrant_status" field.
+func (_c *NotificationCreate) SetRegistrantStatus(v string) *NotificationCreate {
+	_c.mutation.SetRegistrantStatus(v)
+	return _c
+}
+
+// SetNillableRegistrantStatus sets the "registrant_status" field if the given value is not nil.
+func (_c *NotificationCreate) SetNillableRegistrantStatus(v *string) *NotificationCreate {
+	if v != nil {
+		_c.SetRegistrantStatus(*v)
+	}
+	return _c
+}
+
+// SetWaitlistPosition sets the "waitlist_position" field.
+func (_c *NotificationCreate) SetWaitlistPosition(v int) *NotificationCreate {
+	_c.mutation.SetWaitlistPosition(v)
+	return _c
+}
+
+// SetNillableWaitlistPosition sets the "waitlist_position" field if the given value is not nil.
+func (_c *NotificationCreate) SetNillableWaitlistPosition(v *int) *NotificationCreate {
+	if v != nil {
+		_c.SetWaitlistPosition(*v)
 	}
 	return _c
 }
@@ -96,9 +132,9 @@ func (_c *NotificationCreate) SetNillableRegistrantID(v *int) *NotificationCreat
 	return _c
 }
 
-// SetMessage sets the "message" field.
-func (_c *NotificationCreate) SetMessage(v []byte) *NotificationCreate {
-	_c.mutation.SetMessage(v)
+// SetSealedToken sets the "sealed_token" field.
+func (_c *NotificationCreate) SetSealedToken(v []byte) *NotificationCreate {
+	_c.mutation.SetSealedToken(v)
 	return _c
 }
 
@@ -249,9 +285,6 @@ func (_c *NotificationCreate) check() error {
 	if _, ok := _c.mutation.Recipient(); !ok {
 		return &ValidationError{Name: "recipient", err: errors.New(`ent: missing required field "Notification.recipient"`)}
 	}
-	if _, ok := _c.mutation.Subject(); !ok {
-		return &ValidationError{Name: "subject", err: errors.New(`ent: missing required field "Notification.subject"`)}
-	}
 	if _, ok := _c.mutation.Language(); !ok {
 		return &ValidationError{Name: "language", err: errors.New(`ent: missing required field "Notification.language"`)}
 	}
@@ -314,19 +347,27 @@ func (_c *NotificationCreate) createSpec() (*Notification, *sqlgraph.CreateSpec)
 	}
 	if value, ok := _c.mutation.Subject(); ok {
 		_spec.SetField(notification.FieldSubject, field.TypeString, value)
-		_node.Subject = value
+		_node.Subject = &value
 	}
 	if value, ok := _c.mutation.Language(); ok {
 		_spec.SetField(notification.FieldLanguage, field.TypeString, value)
 		_node.Language = value
 	}
+	if value, ok := _c.mutation.RegistrantStatus(); ok {
+		_spec.SetField(notification.FieldRegistrantStatus, field.TypeString, value)
+		_node.RegistrantStatus = &value
+	}
+	if value, ok := _c.mutation.WaitlistPosition(); ok {
+		_spec.SetField(notification.FieldWaitlistPosition, field.TypeInt, value)
+		_node.WaitlistPosition = &value
+	}
 	if value, ok := _c.mutation.RegistrantID(); ok {
 		_spec.SetField(notification.FieldRegistrantID, field.TypeInt, value)
 		_node.RegistrantID = &value
 	}
-	if value, ok := _c.mutation.Message(); ok {
-		_spec.SetField(notification.FieldMessage, field.TypeBytes, value)
-		_node.Message = &value
+	if value, ok := _c.mutation.SealedToken(); ok {
+		_spec.SetField(notification.FieldSealedToken, field.TypeBytes, value)
+		_node.SealedToken = &value
 	}
 	if value, ok := _c.mutation.Status(); ok {
 		_spec.SetField(notification.FieldStatus, field.TypeEnum, value)
@@ -448,6 +489,12 @@ func (u *NotificationUpsert) UpdateSubject() *NotificationUpsert {
 	return u
 }
 
+// ClearSubject clears the value of the "subject" field.
+func (u *NotificationUpsert) ClearSubject() *NotificationUpsert {
+	u.SetNull(notification.FieldSubject)
+	return u
+}
+
 // SetLanguage sets the "language" field.
 func (u *NotificationUpsert) SetLanguage(v string) *NotificationUpsert {
 	u.Set(notification.FieldLanguage, v)
@@ -457,6 +504,48 @@ func (u *NotificationUpsert) SetLanguage(v string) *NotificationUpsert {
 // UpdateLanguage sets the "language" field to the value that was provided on create.
 func (u *NotificationUpsert) UpdateLanguage() *NotificationUpsert {
 	u.SetExcluded(notification.FieldLanguage)
+	return u
+}
+
+// SetRegistrantStatus sets the "registrant_status" field.
+func (u *NotificationUpsert) SetRegistrantStatus(v string) *NotificationUpsert {
+	u.Set(notification.FieldRegistrantStatus, v)
+	return u
+}
+
+// UpdateRegistrantStatus sets the "registrant_status" field to the value that was provided on create.
+func (u *NotificationUpsert) UpdateRegistrantStatus() *NotificationUpsert {
+	u.SetExcluded(notification.FieldRegistrantStatus)
+	return u
+}
+
+// ClearRegistrantStatus clears the value of the "registrant_status" field.
+func (u *NotificationUpsert) ClearRegistrantStatus() *NotificationUpsert {
+	u.SetNull(notification.FieldRegistrantStatus)
+	return u
+}
+
+// SetWaitlistPosition sets the "waitlist_position" field.
+func (u *NotificationUpsert) SetWaitlistPosition(v int) *NotificationUpsert {
+	u.Set(notification.FieldWaitlistPosition, v)
+	return u
+}
+
+// UpdateWaitlistPosition sets the "waitlist_position" field to the value that was provided on create.
+func (u *NotificationUpsert) UpdateWaitlistPosition() *NotificationUpsert {
+	u.SetExcluded(notification.FieldWaitlistPosition)
+	return u
+}
+
+// AddWaitlistPosition adds v to the "waitlist_position" field.
+func (u *NotificationUpsert) AddWaitlistPosition(v int) *NotificationUpsert {
+	u.Add(notification.FieldWaitlistPosition, v)
+	return u
+}
+
+// ClearWaitlistPosition clears the value of the "waitlist_position" field.
+func (u *NotificationUpsert) ClearWaitlistPosition() *NotificationUpsert {
+	u.SetNull(notification.FieldWaitlistPosition)
 	return u
 }
 
@@ -484,21 +573,21 @@ func (u *NotificationUpsert) ClearRegistrantID() *NotificationUpsert {
 	return u
 }
 
-// SetMessage sets the "message" field.
-func (u *NotificationUpsert) SetMessage(v []byte) *NotificationUpsert {
-	u.Set(notification.FieldMessage, v)
+// SetSealedToken sets the "sealed_token" field.
+func (u *NotificationUpsert) SetSealedToken(v []byte) *NotificationUpsert {
+	u.Set(notification.FieldSealedToken, v)
 	return u
 }
 
-// UpdateMessage sets the "message" field to the value that was provided on create.
-func (u *NotificationUpsert) UpdateMessage() *NotificationUpsert {
-	u.SetExcluded(notification.FieldMessage)
+// UpdateSealedToken sets the "sealed_token" field to the value that was provided on create.
+func (u *NotificationUpsert) UpdateSealedToken() *NotificationUpsert {
+	u.SetExcluded(notification.FieldSealedToken)
 	return u
 }
 
-// ClearMessage clears the value of the "message" field.
-func (u *NotificationUpsert) ClearMessage() *NotificationUpsert {
-	u.SetNull(notification.FieldMessage)
+// ClearSealedToken clears the value of the "sealed_token" field.
+func (u *NotificationUpsert) ClearSealedToken() *NotificationUpsert {
+	u.SetNull(notification.FieldSealedToken)
 	return u
 }
 
@@ -681,6 +770,13 @@ func (u *NotificationUpsertOne) UpdateSubject() *NotificationUpsertOne {
 	})
 }
 
+// ClearSubject clears the value of the "subject" field.
+func (u *NotificationUpsertOne) ClearSubject() *NotificationUpsertOne {
+	return u.Update(func(s *NotificationUpsert) {
+		s.ClearSubject()
+	})
+}
+
 // SetLanguage sets the "language" field.
 func (u *NotificationUpsertOne) SetLanguage(v string) *NotificationUpsertOne {
 	return u.Update(func(s *NotificationUpsert) {
@@ -692,6 +788,55 @@ func (u *NotificationUpsertOne) SetLanguage(v string) *NotificationUpsertOne {
 func (u *NotificationUpsertOne) UpdateLanguage() *NotificationUpsertOne {
 	return u.Update(func(s *NotificationUpsert) {
 		s.UpdateLanguage()
+	})
+}
+
+// SetRegistrantStatus sets the "registrant_status" field.
+func (u *NotificationUpsertOne) SetRegistrantStatus(v string) *NotificationUpsertOne {
+	return u.Update(func(s *NotificationUpsert) {
+		s.SetRegistrantStatus(v)
+	})
+}
+
+// UpdateRegistrantStatus sets the "registrant_status" field to the value that was provided on create.
+func (u *NotificationUpsertOne) UpdateRegistrantStatus() *NotificationUpsertOne {
+	return u.Update(func(s *NotificationUpsert) {
+		s.UpdateRegistrantStatus()
+	})
+}
+
+// ClearRegistrantStatus clears the value of the "registrant_status" field.
+func (u *NotificationUpsertOne) ClearRegistrantStatus() *NotificationUpsertOne {
+	return u.Update(func(s *NotificationUpsert) {
+		s.ClearRegistrantStatus()
+	})
+}
+
+// SetWaitlistPosition sets the "waitlist_position" field.
+func (u *NotificationUpsertOne) SetWaitlistPosition(v int) *NotificationUpsertOne {
+	return u.Update(func(s *NotificationUpsert) {
+		s.SetWaitlistPosition(v)
+	})
+}
+
+// AddWaitlistPosition adds v to the "waitlist_position" field.
+func (u *NotificationUpsertOne) AddWaitlistPosition(v int) *NotificationUpsertOne {
+	return u.Update(func(s *NotificationUpsert) {
+		s.AddWaitlistPosition(v)
+	})
+}
+
+// UpdateWaitlistPosition sets the "waitlist_position" field to the value that was provided on create.
+func (u *NotificationUpsertOne) UpdateWaitlistPosition() *NotificationUpsertOne {
+	return u.Update(func(s *NotificationUpsert) {
+		s.UpdateWaitlistPosition()
+	})
+}
+
+// ClearWaitlistPosition clears the value of the "waitlist_position" field.
+func (u *NotificationUpsertOne) ClearWaitlistPosition() *NotificationUpsertOne {
+	return u.Update(func(s *NotificationUpsert) {
+		s.ClearWaitlistPosition()
 	})
 }
 
@@ -723,24 +868,24 @@ func (u *NotificationUpsertOne) ClearRegistrantID() *NotificationUpsertOne {
 	})
 }
 
-// SetMessage sets the "message" field.
-func (u *NotificationUpsertOne) SetMessage(v []byte) *NotificationUpsertOne {
+// SetSealedToken sets the "sealed_token" field.
+func (u *NotificationUpsertOne) SetSealedToken(v []byte) *NotificationUpsertOne {
 	return u.Update(func(s *NotificationUpsert) {
-		s.SetMessage(v)
+		s.SetSealedToken(v)
 	})
 }
 
-// UpdateMessage sets the "message" field to the value that was provided on create.
-func (u *NotificationUpsertOne) UpdateMessage() *NotificationUpsertOne {
+// UpdateSealedToken sets the "sealed_token" field to the value that was provided on create.
+func (u *NotificationUpsertOne) UpdateSealedToken() *NotificationUpsertOne {
 	return u.Update(func(s *NotificationUpsert) {
-		s.UpdateMessage()
+		s.UpdateSealedToken()
 	})
 }
 
-// ClearMessage clears the value of the "message" field.
-func (u *NotificationUpsertOne) ClearMessage() *NotificationUpsertOne {
+// ClearSealedToken clears the value of the "sealed_token" field.
+func (u *NotificationUpsertOne) ClearSealedToken() *NotificationUpsertOne {
 	return u.Update(func(s *NotificationUpsert) {
-		s.ClearMessage()
+		s.ClearSealedToken()
 	})
 }
 
@@ -1102,6 +1247,13 @@ func (u *NotificationUpsertBulk) UpdateSubject() *NotificationUpsertBulk {
 	})
 }
 
+// ClearSubject clears the value of the "subject" field.
+func (u *NotificationUpsertBulk) ClearSubject() *NotificationUpsertBulk {
+	return u.Update(func(s *NotificationUpsert) {
+		s.ClearSubject()
+	})
+}
+
 // SetLanguage sets the "language" field.
 func (u *NotificationUpsertBulk) SetLanguage(v string) *NotificationUpsertBulk {
 	return u.Update(func(s *NotificationUpsert) {
@@ -1113,6 +1265,55 @@ func (u *NotificationUpsertBulk) SetLanguage(v string) *NotificationUpsertBulk {
 func (u *NotificationUpsertBulk) UpdateLanguage() *NotificationUpsertBulk {
 	return u.Update(func(s *NotificationUpsert) {
 		s.UpdateLanguage()
+	})
+}
+
+// SetRegistrantStatus sets the "registrant_status" field.
+func (u *NotificationUpsertBulk) SetRegistrantStatus(v string) *NotificationUpsertBulk {
+	return u.Update(func(s *NotificationUpsert) {
+		s.SetRegistrantStatus(v)
+	})
+}
+
+// UpdateRegistrantStatus sets the "registrant_status" field to the value that was provided on create.
+func (u *NotificationUpsertBulk) UpdateRegistrantStatus() *NotificationUpsertBulk {
+	return u.Update(func(s *NotificationUpsert) {
+		s.UpdateRegistrantStatus()
+	})
+}
+
+// ClearRegistrantStatus clears the value of the "registrant_status" field.
+func (u *NotificationUpsertBulk) ClearRegistrantStatus() *NotificationUpsertBulk {
+	return u.Update(func(s *NotificationUpsert) {
+		s.ClearRegistrantStatus()
+	})
+}
+
+// SetWaitlistPosition sets the "waitlist_position" field.
+func (u *NotificationUpsertBulk) SetWaitlistPosition(v int) *NotificationUpsertBulk {
+	return u.Update(func(s *NotificationUpsert) {
+		s.SetWaitlistPosition(v)
+	})
+}
+
+// AddWaitlistPosition adds v to the "waitlist_position" field.
+func (u *NotificationUpsertBulk) AddWaitlistPosition(v int) *NotificationUpsertBulk {
+	return u.Update(func(s *NotificationUpsert) {
+		s.AddWaitlistPosition(v)
+	})
+}
+
+// UpdateWaitlistPosition sets the "waitlist_position" field to the value that was provided on create.
+func (u *NotificationUpsertBulk) UpdateWaitlistPosition() *NotificationUpsertBulk {
+	return u.Update(func(s *NotificationUpsert) {
+		s.UpdateWaitlistPosition()
+	})
+}
+
+// ClearWaitlistPosition clears the value of the "waitlist_position" field.
+func (u *NotificationUpsertBulk) ClearWaitlistPosition() *NotificationUpsertBulk {
+	return u.Update(func(s *NotificationUpsert) {
+		s.ClearWaitlistPosition()
 	})
 }
 
@@ -1144,24 +1345,24 @@ func (u *NotificationUpsertBulk) ClearRegistrantID() *NotificationUpsertBulk {
 	})
 }
 
-// SetMessage sets the "message" field.
-func (u *NotificationUpsertBulk) SetMessage(v []byte) *NotificationUpsertBulk {
+// SetSealedToken sets the "sealed_token" field.
+func (u *NotificationUpsertBulk) SetSealedToken(v []byte) *NotificationUpsertBulk {
 	return u.Update(func(s *NotificationUpsert) {
-		s.SetMessage(v)
+		s.SetSealedToken(v)
 	})
 }
 
-// UpdateMessage sets the "message" field to the value that was provided on create.
-func (u *NotificationUpsertBulk) UpdateMessage() *NotificationUpsertBulk {
+// UpdateSealedToken sets the "sealed_token" field to the value that was provided on create.
+func (u *NotificationUpsertBulk) UpdateSealedToken() *NotificationUpsertBulk {
 	return u.Update(func(s *NotificationUpsert) {
-		s.UpdateMessage()
+		s.UpdateSealedToken()
 	})
 }
 
-// ClearMessage clears the value of the "message" field.
-func (u *NotificationUpsertBulk) ClearMessage() *NotificationUpsertBulk {
+// ClearSealedToken clears the value of the "sealed_token" field.
+func (u *NotificationUpsertBulk) ClearSealedToken() *NotificationUpsertBulk {
 	return u.Update(func(s *NotificationUpsert) {
-		s.ClearMessage()
+		s.ClearSealedToken()
 	})
 }
 

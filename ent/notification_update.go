@@ -77,6 +77,12 @@ func (_u *NotificationUpdate) SetNillableSubject(v *string) *NotificationUpdate 
 	return _u
 }
 
+// ClearSubject clears the value of the "subject" field.
+func (_u *NotificationUpdate) ClearSubject() *NotificationUpdate {
+	_u.mutation.ClearSubject()
+	return _u
+}
+
 // SetLanguage sets the "language" field.
 func (_u *NotificationUpdate) SetLanguage(v string) *NotificationUpdate {
 	_u.mutation.SetLanguage(v)
@@ -88,6 +94,53 @@ func (_u *NotificationUpdate) SetNillableLanguage(v *string) *NotificationUpdate
 	if v != nil {
 		_u.SetLanguage(*v)
 	}
+	return _u
+}
+
+// SetRegistrantStatus sets the "registrant_status" field.
+func (_u *NotificationUpdate) SetRegistrantStatus(v string) *NotificationUpdate {
+	_u.mutation.SetRegistrantStatus(v)
+	return _u
+}
+
+// SetNillableRegistrantStatus sets the "registrant_status" field if the given value is not nil.
+func (_u *NotificationUpdate) SetNillableRegistrantStatus(v *string) *NotificationUpdate {
+	if v != nil {
+		_u.SetRegistrantStatus(*v)
+	}
+	return _u
+}
+
+// ClearRegistrantStatus clears the value of the "registrant_status" field.
+func (_u *NotificationUpdate) ClearRegistrantStatus() *NotificationUpdate {
+	_u.mutation.ClearRegistrantStatus()
+	return _u
+}
+
+// SetWaitlistPosition sets the "waitlist_position" field.
+func (_u *NotificationUpdate) SetWaitlistPosition(v int) *NotificationUpdate {
+	_u.mutation.ResetWaitlistPosition()
+	_u.mutation.SetWaitlistPosition(v)
+	return _u
+}
+
+// SetNillableWaitlistPosition sets the "waitlist_position" field if the given value is not nil.
+func (_u *NotificationUpdate) SetNillableWaitlistPosition(v *int) *NotificationUpdate {
+	if v != nil {
+		_u.SetWaitlistPosition(*v)
+	}
+	return _u
+}
+
+// AddWaitlistPosition adds value to the "waitlist_position" field.
+func (_u *NotificationUpdate) AddWaitlistPosition(v int) *NotificationUpdate {
+	_u.mutation.AddWaitlistPosition(v)
+	return _u
+}
+
+// ClearWaitlistPosition clears the value of the "waitlist_position" field.
+func (_u *NotificationUpdate) ClearWaitlistPosition() *NotificationUpdate {
+	_u.mutation.ClearWaitlistPosition()
 	return _u
 }
 
@@ -118,15 +171,15 @@ func (_u *NotificationUpdate) ClearRegistrantID() *NotificationUpdate {
 	return _u
 }
 
-// SetMessage sets the "message" field.
-func (_u *NotificationUpdate) SetMessage(v []byte) *NotificationUpdate {
-	_u.mutation.SetMessage(v)
+// SetSealedToken sets the "sealed_token" field.
+func (_u *NotificationUpdate) SetSealedToken(v []byte) *NotificationUpdate {
+	_u.mutation.SetSealedToken(v)
 	return _u
 }
 
-// ClearMessage clears the value of the "message" field.
-func (_u *NotificationUpdate) ClearMessage() *NotificationUpdate {
-	_u.mutation.ClearMessage()
+// ClearSealedToken clears the value of the "sealed_token" field.
+func (_u *NotificationUpdate) ClearSealedToken() *NotificationUpdate {
+	_u.mutation.ClearSealedToken()
 	return _u
 }
 
@@ -311,8 +364,26 @@ func (_u *NotificationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if value, ok := _u.mutation.Subject(); ok {
 		_spec.SetField(notification.FieldSubject, field.TypeString, value)
 	}
+	if _u.mutation.SubjectCleared() {
+		_spec.ClearField(notification.FieldSubject, field.TypeString)
+	}
 	if value, ok := _u.mutation.Language(); ok {
 		_spec.SetField(notification.FieldLanguage, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.RegistrantStatus(); ok {
+		_spec.SetField(notification.FieldRegistrantStatus, field.TypeString, value)
+	}
+	if _u.mutation.RegistrantStatusCleared() {
+		_spec.ClearField(notification.FieldRegistrantStatus, field.TypeString)
+	}
+	if value, ok := _u.mutation.WaitlistPosition(); ok {
+		_spec.SetField(notification.FieldWaitlistPosition, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedWaitlistPosition(); ok {
+		_spec.AddField(notification.FieldWaitlistPosition, field.TypeInt, value)
+	}
+	if _u.mutation.WaitlistPositionCleared() {
+		_spec.ClearField(notification.FieldWaitlistPosition, field.TypeInt)
 	}
 	if value, ok := _u.mutation.RegistrantID(); ok {
 		_spec.SetField(notification.FieldRegistrantID, field.TypeInt, value)
@@ -323,11 +394,11 @@ func (_u *NotificationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if _u.mutation.RegistrantIDCleared() {
 		_spec.ClearField(notification.FieldRegistrantID, field.TypeInt)
 	}
-	if value, ok := _u.mutation.Message(); ok {
-		_spec.SetField(notification.FieldMessage, field.TypeBytes, value)
+	if value, ok := _u.mutation.SealedToken(); ok {
+		_spec.SetField(notification.FieldSealedToken, field.TypeBytes, value)
 	}
-	if _u.mutation.MessageCleared() {
-		_spec.ClearField(notification.FieldMessage, field.TypeBytes)
+	if _u.mutation.SealedTokenCleared() {
+		_spec.ClearField(notification.FieldSealedToken, field.TypeBytes)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(notification.FieldStatus, field.TypeEnum, value)
@@ -423,6 +494,12 @@ func (_u *NotificationUpdateOne) SetNillableSubject(v *string) *NotificationUpda
 	return _u
 }
 
+// ClearSubject clears the value of the "subject" field.
+func (_u *NotificationUpdateOne) ClearSubject() *NotificationUpdateOne {
+	_u.mutation.ClearSubject()
+	return _u
+}
+
 // SetLanguage sets the "language" field.
 func (_u *NotificationUpdateOne) SetLanguage(v string) *NotificationUpdateOne {
 	_u.mutation.SetLanguage(v)
@@ -434,6 +511,53 @@ func (_u *NotificationUpdateOne) SetNillableLanguage(v *string) *NotificationUpd
 	if v != nil {
 		_u.SetLanguage(*v)
 	}
+	return _u
+}
+
+// SetRegistrantStatus sets the "registrant_status" field.
+func (_u *NotificationUpdateOne) SetRegistrantStatus(v string) *NotificationUpdateOne {
+	_u.mutation.SetRegistrantStatus(v)
+	return _u
+}
+
+// SetNillableRegistrantStatus sets the "registrant_status" field if the given value is not nil.
+func (_u *NotificationUpdateOne) SetNillableRegistrantStatus(v *string) *NotificationUpdateOne {
+	if v != nil {
+		_u.SetRegistrantStatus(*v)
+	}
+	return _u
+}
+
+// ClearRegistrantStatus clears the value of the "registrant_status" field.
+func (_u *NotificationUpdateOne) ClearRegistrantStatus() *NotificationUpdateOne {
+	_u.mutation.ClearRegistrantStatus()
+	return _u
+}
+
+// SetWaitlistPosition sets the "waitlist_position" field.
+func (_u *NotificationUpdateOne) SetWaitlistPosition(v int) *NotificationUpdateOne {
+	_u.mutation.ResetWaitlistPosition()
+	_u.mutation.SetWaitlistPosition(v)
+	return _u
+}
+
+// SetNillableWaitlistPosition sets the "waitlist_position" field if the given value is not nil.
+func (_u *NotificationUpdateOne) SetNillableWaitlistPosition(v *int) *NotificationUpdateOne {
+	if v != nil {
+		_u.SetWaitlistPosition(*v)
+	}
+	return _u
+}
+
+// AddWaitlistPosition adds value to the "waitlist_position" field.
+func (_u *NotificationUpdateOne) AddWaitlistPosition(v int) *NotificationUpdateOne {
+	_u.mutation.AddWaitlistPosition(v)
+	return _u
+}
+
+// ClearWaitlistPosition clears the value of the "waitlist_position" field.
+func (_u *NotificationUpdateOne) ClearWaitlistPosition() *NotificationUpdateOne {
+	_u.mutation.ClearWaitlistPosition()
 	return _u
 }
 
@@ -464,15 +588,15 @@ func (_u *NotificationUpdateOne) ClearRegistrantID() *NotificationUpdateOne {
 	return _u
 }
 
-// SetMessage sets the "message" field.
-func (_u *NotificationUpdateOne) SetMessage(v []byte) *NotificationUpdateOne {
-	_u.mutation.SetMessage(v)
+// SetSealedToken sets the "sealed_token" field.
+func (_u *NotificationUpdateOne) SetSealedToken(v []byte) *NotificationUpdateOne {
+	_u.mutation.SetSealedToken(v)
 	return _u
 }
 
-// ClearMessage clears the value of the "message" field.
-func (_u *NotificationUpdateOne) ClearMessage() *NotificationUpdateOne {
-	_u.mutation.ClearMessage()
+// ClearSealedToken clears the value of the "sealed_token" field.
+func (_u *NotificationUpdateOne) ClearSealedToken() *NotificationUpdateOne {
+	_u.mutation.ClearSealedToken()
 	return _u
 }
 
@@ -687,8 +811,26 @@ func (_u *NotificationUpdateOne) sqlSave(ctx context.Context) (_node *Notificati
 	if value, ok := _u.mutation.Subject(); ok {
 		_spec.SetField(notification.FieldSubject, field.TypeString, value)
 	}
+	if _u.mutation.SubjectCleared() {
+		_spec.ClearField(notification.FieldSubject, field.TypeString)
+	}
 	if value, ok := _u.mutation.Language(); ok {
 		_spec.SetField(notification.FieldLanguage, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.RegistrantStatus(); ok {
+		_spec.SetField(notification.FieldRegistrantStatus, field.TypeString, value)
+	}
+	if _u.mutation.RegistrantStatusCleared() {
+		_spec.ClearField(notification.FieldRegistrantStatus, field.TypeString)
+	}
+	if value, ok := _u.mutation.WaitlistPosition(); ok {
+		_spec.SetField(notification.FieldWaitlistPosition, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedWaitlistPosition(); ok {
+		_spec.AddField(notification.FieldWaitlistPosition, field.TypeInt, value)
+	}
+	if _u.mutation.WaitlistPositionCleared() {
+		_spec.ClearField(notification.FieldWaitlistPosition, field.TypeInt)
 	}
 	if value, ok := _u.mutation.RegistrantID(); ok {
 		_spec.SetField(notification.FieldRegistrantID, field.TypeInt, value)
@@ -699,11 +841,11 @@ func (_u *NotificationUpdateOne) sqlSave(ctx context.Context) (_node *Notificati
 	if _u.mutation.RegistrantIDCleared() {
 		_spec.ClearField(notification.FieldRegistrantID, field.TypeInt)
 	}
-	if value, ok := _u.mutation.Message(); ok {
-		_spec.SetField(notification.FieldMessage, field.TypeBytes, value)
+	if value, ok := _u.mutation.SealedToken(); ok {
+		_spec.SetField(notification.FieldSealedToken, field.TypeBytes, value)
 	}
-	if _u.mutation.MessageCleared() {
-		_spec.ClearField(notification.FieldMessage, field.TypeBytes)
+	if _u.mutation.SealedTokenCleared() {
+		_spec.ClearField(notification.FieldSealedToken, field.TypeBytes)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(notification.FieldStatus, field.TypeEnum, value)

@@ -34,6 +34,8 @@ type Tx struct {
 	Region *RegionClient
 	// Registrant is the client for interacting with the Registrant builders.
 	Registrant *RegistrantClient
+	// SeatCount is the client for interacting with the SeatCount builders.
+	SeatCount *SeatCountClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
 	// Speaker is the client for interacting with the Speaker builders.
@@ -181,6 +183,7 @@ func (tx *Tx) init() {
 	tx.Objective = NewObjectiveClient(tx.config)
 	tx.Region = NewRegionClient(tx.config)
 	tx.Registrant = NewRegistrantClient(tx.config)
+	tx.SeatCount = NewSeatCountClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
 	tx.Speaker = NewSpeakerClient(tx.config)
 	tx.Tombstone = NewTombstoneClient(tx.config)

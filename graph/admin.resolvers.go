@@ -8,124 +8,96 @@ package graph
 import (
 	"context"
 	"launchgraph/ent"
-	"launchgraph/internal/catalog"
 )
 
 // CreateRegion is the resolver for the createRegion field.
 func (r *mutationResolver) CreateRegion(ctx context.Context, input ent.CreateRegionInput) (*ent.Region, error) {
-	return ent.FromContext(ctx).Region.Create().SetInput(input).Save(ctx)
+	return r.catalog.CreateRegion(ctx, input)
 }
 
 // UpdateRegion is the resolver for the updateRegion field.
 func (r *mutationResolver) UpdateRegion(ctx context.Context, id int, input ent.UpdateRegionInput) (*ent.Region, error) {
-	return ent.FromContext(ctx).Region.UpdateOneID(id).SetInput(input).Save(ctx)
+	return r.catalog.UpdateRegion(ctx, id, input)
 }
 
 // CreateFormat is the resolver for the createFormat field.
 func (r *mutationResolver) CreateFormat(ctx context.Context, input ent.CreateFormatInput) (*ent.Format, error) {
-	return ent.FromContext(ctx).Format.Create().SetInput(input).Save(ctx)
+	return r.catalog.CreateFormat(ctx, input)
 }
 
 // UpdateFormat is the resolver for the updateFormat field.
 func (r *mutationResolver) UpdateFormat(ctx context.Context, id int, input ent.UpdateFormatInput) (*ent.Format, error) {
-	return ent.FromContext(ctx).Format.UpdateOneID(id).SetInput(input).Save(ctx)
+	return r.catalog.UpdateFormat(ctx, id, input)
 }
 
 // CreateLaunch is the resolver for the createLaunch field.
 func (r *mutationResolver) CreateLaunch(ctx context.Context, input ent.CreateLaunchInput) (*ent.Launch, error) {
-	if err := catalog.RequireRefs(ctx, ent.FromContext(ctx), createLaunchRefs(input)...); err != nil {
-		return nil, err
-	}
-	return ent.FromContext(ctx).Launch.Create().SetInput(input).Save(ctx)
+	return r.catalog.CreateLaunch(ctx, input)
 }
 
 // UpdateLaunch is the resolver for the updateLaunch field.
 func (r *mutationResolver) UpdateLaunch(ctx context.Context, id int, input ent.UpdateLaunchInput) (*ent.Launch, error) {
-	return r.updateLaunch(ctx, id, input)
+	return r.catalog.UpdateLaunch(ctx, id, input)
 }
 
 // DeleteLaunch is the resolver for the deleteLaunch field.
 func (r *mutationResolver) DeleteLaunch(ctx context.Context, id int) (int, error) {
-	return id, catalog.DeleteLaunch(ctx, ent.FromContext(ctx), id)
+	return r.catalog.DeleteLaunch(ctx, id)
 }
 
 // CreateObjective is the resolver for the createObjective field.
 func (r *mutationResolver) CreateObjective(ctx context.Context, input ent.CreateObjectiveInput) (*ent.Objective, error) {
-	if err := catalog.RequireRefs(ctx, ent.FromContext(ctx), createObjectiveRefs(input)...); err != nil {
-		return nil, err
-	}
-	return ent.FromContext(ctx).Objective.Create().SetInput(input).Save(ctx)
+	return r.catalog.CreateObjective(ctx, input)
 }
 
 // UpdateObjective is the resolver for the updateObjective field.
 func (r *mutationResolver) UpdateObjective(ctx context.Context, id int, input ent.UpdateObjectiveInput) (*ent.Objective, error) {
-	if err := catalog.RequireRefs(ctx, ent.FromContext(ctx), updateObjectiveRefs(input)...); err != nil {
-		return nil, err
-	}
-	return ent.FromContext(ctx).Objective.UpdateOneID(id).SetInput(input).Save(ctx)
+	return r.catalog.UpdateObjective(ctx, id, input)
 }
 
 // DeleteObjective is the resolver for the deleteObjective field.
 func (r *mutationResolver) DeleteObjective(ctx context.Context, id int) (int, error) {
-	return id, catalog.Delete(ctx, "objective", id, ent.FromContext(ctx).Objective.DeleteOneID(id))
+	return r.catalog.DeleteObjective(ctx, id)
 }
 
 // CreateGuidelineSet is the resolver for the createGuidelineSet field.
 func (r *mutationResolver) CreateGuidelineSet(ctx context.Context, input ent.CreateGuidelineSetInput) (*ent.GuidelineSet, error) {
-	if err := catalog.RequireRefs(ctx, ent.FromContext(ctx), createGuidelineSetRefs(input)...); err != nil {
-		return nil, err
-	}
-	return ent.FromContext(ctx).GuidelineSet.Create().SetInput(input).Save(ctx)
+	return r.catalog.CreateGuidelineSet(ctx, input)
 }
 
 // UpdateGuidelineSet is the resolver for the updateGuidelineSet field.
 func (r *mutationResolver) UpdateGuidelineSet(ctx context.Context, id int, input ent.UpdateGuidelineSetInput) (*ent.GuidelineSet, error) {
-	if err := catalog.RequireRefs(ctx, ent.FromContext(ctx), updateGuidelineSetRefs(input)...); err != nil {
-		return nil, err
-	}
-	return ent.FromContext(ctx).GuidelineSet.UpdateOneID(id).SetInput(input).Save(ctx)
+	return r.catalog.UpdateGuidelineSet(ctx, id, input)
 }
 
 // CreateSession is the resolver for the createSession field.
 func (r *mutationResolver) CreateSession(ctx context.Context, input ent.CreateSessionInput) (*ent.Session, error) {
-	if err := catalog.RequireRefs(ctx, ent.FromContext(ctx), createSessionRefs(input)...); err != nil {
-		return nil, err
-	}
-	return ent.FromContext(ctx).Session.Create().SetInput(input).Save(ctx)
+	return r.catalog.CreateSession(ctx, input)
 }
 
 // UpdateSession is the resolver for the updateSession field.
 func (r *mutationResolver) UpdateSession(ctx context.Context, id int, input ent.UpdateSessionInput) (*ent.Session, error) {
-	if err := catalog.RequireRefs(ctx, ent.FromContext(ctx), updateSessionRefs(input)...); err != nil {
-		return nil, err
-	}
-	return ent.FromContext(ctx).Session.UpdateOneID(id).SetInput(input).Save(ctx)
+	return r.catalog.UpdateSession(ctx, id, input)
 }
 
 // DeleteSession is the resolver for the deleteSession field.
 func (r *mutationResolver) DeleteSession(ctx context.Context, id int) (int, error) {
-	return id, catalog.Delete(ctx, "session", id, ent.FromContext(ctx).Session.DeleteOneID(id))
+	return r.catalog.DeleteSession(ctx, id)
 }
 
 // CreateSpeaker is the resolver for the createSpeaker field.
 func (r *mutationResolver) CreateSpeaker(ctx context.Context, input ent.CreateSpeakerInput) (*ent.Speaker, error) {
-	if err := catalog.RequireRefs(ctx, ent.FromContext(ctx), createSpeakerRefs(input)...); err != nil {
-		return nil, err
-	}
-	return ent.FromContext(ctx).Speaker.Create().SetInput(input).Save(ctx)
+	return r.catalog.CreateSpeaker(ctx, input)
 }
 
 // UpdateSpeaker is the resolver for the updateSpeaker field.
 func (r *mutationResolver) UpdateSpeaker(ctx context.Context, id int, input ent.UpdateSpeakerInput) (*ent.Speaker, error) {
-	if err := catalog.RequireRefs(ctx, ent.FromContext(ctx), updateSpeakerRefs(input)...); err != nil {
-		return nil, err
-	}
-	return ent.FromContext(ctx).Speaker.UpdateOneID(id).SetInput(input).Save(ctx)
+	return r.catalog.UpdateSpeaker(ctx, id, input)
 }
 
 // DeleteSpeaker is the resolver for the deleteSpeaker field.
 func (r *mutationResolver) DeleteSpeaker(ctx context.Context, id int) (int, error) {
-	return id, catalog.Delete(ctx, "speaker", id, ent.FromContext(ctx).Speaker.DeleteOneID(id))
+	return r.catalog.DeleteSpeaker(ctx, id)
 }
 
 // Mutation returns MutationResolver implementation.

@@ -5,14 +5,14 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
-	"launchgraph/internal/apperr"
-	"launchgraph/internal/auth"
+	"launchgraph/internal/authz"
 )
 
-// adminDirective implements @admin: the field runs only for an ADMIN viewer.
+// adminDirective implements @admin: the field runs only for an ADMIN viewer (every
+// GraphQL operation has a viewer: authz.RequireAdmin's trusted case never applies here).
 func adminDirective(ctx context.Context, _ any, next graphql.Resolver) (any, error) {
-	if !auth.FromContext(ctx).IsAdmin() {
-		return nil, apperr.Errorf(apperr.Forbidden, "this operation needs an ADMIN API key")
+	if err := authz.RequireAdmin(ctx); err != nil {
+		return nil, err
 	}
 	return next(ctx)
 }

@@ -34,6 +34,7 @@ func TestPolicyDenialsAreForbidden(t *testing.T) {
 // Issue 17.7: PostgreSQL starting up, shutting down or cancelling a statement is
 // UNAVAILABLE, never INTERNAL.
 func TestOutageErrorsAreUnavailable(t *testing.T) {
+	//lint:ignore SA1019 pq.Error's Code field is of this type
 	for _, code := range []pq.ErrorCode{"57P03", "57P01", "57014", "53300", "08006"} {
 		t.Run(string(code), func(t *testing.T) {
 			got := presentError(context.Background(), fmt.Errorf("ent: query: %w", &pq.Error{Code: code, Message: "x"}))

@@ -229,30 +229,31 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		ApproveRegistration func(childComplexity int, id int) int
-		CancelRegistration  func(childComplexity int, token string) int
-		CheckIn             func(childComplexity int, id int) int
-		CreateFormat        func(childComplexity int, input ent.CreateFormatInput) int
-		CreateGuidelineSet  func(childComplexity int, input ent.CreateGuidelineSetInput) int
-		CreateLaunch        func(childComplexity int, input ent.CreateLaunchInput) int
-		CreateObjective     func(childComplexity int, input ent.CreateObjectiveInput) int
-		CreateRegion        func(childComplexity int, input ent.CreateRegionInput) int
-		CreateSession       func(childComplexity int, input ent.CreateSessionInput) int
-		CreateSpeaker       func(childComplexity int, input ent.CreateSpeakerInput) int
-		DeleteLaunch        func(childComplexity int, id int) int
-		DeleteObjective     func(childComplexity int, id int) int
-		DeleteSession       func(childComplexity int, id int) int
-		DeleteSpeaker       func(childComplexity int, id int) int
-		Register            func(childComplexity int, input registration.Input) int
-		RejectRegistration  func(childComplexity int, id int, reason *string) int
-		RetryNotification   func(childComplexity int, id int) int
-		UpdateFormat        func(childComplexity int, id int, input ent.UpdateFormatInput) int
-		UpdateGuidelineSet  func(childComplexity int, id int, input ent.UpdateGuidelineSetInput) int
-		UpdateLaunch        func(childComplexity int, id int, input ent.UpdateLaunchInput) int
-		UpdateObjective     func(childComplexity int, id int, input ent.UpdateObjectiveInput) int
-		UpdateRegion        func(childComplexity int, id int, input ent.UpdateRegionInput) int
-		UpdateSession       func(childComplexity int, id int, input ent.UpdateSessionInput) int
-		UpdateSpeaker       func(childComplexity int, id int, input ent.UpdateSpeakerInput) int
+		ApproveRegistration       func(childComplexity int, id int) int
+		CancelRegistration        func(childComplexity int, token string) int
+		CancelRegistrationByAdmin func(childComplexity int, id int) int
+		CheckIn                   func(childComplexity int, id int) int
+		CreateFormat              func(childComplexity int, input ent.CreateFormatInput) int
+		CreateGuidelineSet        func(childComplexity int, input ent.CreateGuidelineSetInput) int
+		CreateLaunch              func(childComplexity int, input ent.CreateLaunchInput) int
+		CreateObjective           func(childComplexity int, input ent.CreateObjectiveInput) int
+		CreateRegion              func(childComplexity int, input ent.CreateRegionInput) int
+		CreateSession             func(childComplexity int, input ent.CreateSessionInput) int
+		CreateSpeaker             func(childComplexity int, input ent.CreateSpeakerInput) int
+		DeleteLaunch              func(childComplexity int, id int) int
+		DeleteObjective           func(childComplexity int, id int) int
+		DeleteSession             func(childComplexity int, id int) int
+		DeleteSpeaker             func(childComplexity int, id int) int
+		Register                  func(childComplexity int, input registration.Input) int
+		RejectRegistration        func(childComplexity int, id int, reason *string) int
+		RetryNotification         func(childComplexity int, id int) int
+		UpdateFormat              func(childComplexity int, id int, input ent.UpdateFormatInput) int
+		UpdateGuidelineSet        func(childComplexity int, id int, input ent.UpdateGuidelineSetInput) int
+		UpdateLaunch              func(childComplexity int, id int, input ent.UpdateLaunchInput) int
+		UpdateObjective           func(childComplexity int, id int, input ent.UpdateObjectiveInput) int
+		UpdateRegion              func(childComplexity int, id int, input ent.UpdateRegionInput) int
+		UpdateSession             func(childComplexity int, id int, input ent.UpdateSessionInput) int
+		UpdateSpeaker             func(childComplexity int, id int, input ent.UpdateSpeakerInput) int
 	}
 
 	Notification struct {
@@ -557,6 +558,7 @@ type MutationResolver interface {
 	CancelRegistration(ctx context.Context, token string) (*ent.Registrant, error)
 	ApproveRegistration(ctx context.Context, id int) (*ent.Registrant, error)
 	RejectRegistration(ctx context.Context, id int, reason *string) (*ent.Registrant, error)
+	CancelRegistrationByAdmin(ctx context.Context, id int) (*ent.Registrant, error)
 	CheckIn(ctx context.Context, id int) (*ent.Registrant, error)
 }
 type ObjectiveResolver interface {
@@ -1485,6 +1487,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CancelRegistration(childComplexity, args["token"].(string)), true
+	case "Mutation.cancelRegistrationByAdmin":
+		if e.ComplexityRoot.Mutation.CancelRegistrationByAdmin == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelRegistrationByAdmin_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelRegistrationByAdmin(childComplexity, args["id"].(int)), true
 	case "Mutation.checkIn":
 		if e.ComplexityRoot.Mutation.CheckIn == nil {
 			break
@@ -4754,6 +4767,20 @@ func (ec *executionContext) field_Launch_updatedAt_args(ctx context.Context, raw
 }
 
 func (ec *executionContext) field_Mutation_approveRegistration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_cancelRegistrationByAdmin_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -11073,6 +11100,63 @@ func (ec *executionContext) fieldContext_Mutation_rejectRegistration(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_cancelRegistrationByAdmin(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelRegistrationByAdmin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelRegistrationByAdmin(ctx, fc.Args["id"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Admin == nil {
+					var zeroVal *ent.Registrant
+					return zeroVal, errors.New("directive admin is not implemented")
+				}
+				return ec.Directives.Admin(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Registrant) graphql.Marshaler {
+			return ec.marshalNRegistrant2ᚖlaunchgraphᚋentᚐRegistrant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelRegistrationByAdmin(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registrant(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelRegistrationByAdmin_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_checkIn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11297,11 +11381,11 @@ func (ec *executionContext) _Notification_subject(ctx context.Context, field gra
 			return obj.Subject, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Notification_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -21594,7 +21678,7 @@ func (ec *executionContext) unmarshalInputNotificationWhereInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "recipient", "recipientNEQ", "recipientIn", "recipientNotIn", "recipientGT", "recipientGTE", "recipientLT", "recipientLTE", "recipientContains", "recipientHasPrefix", "recipientHasSuffix", "recipientEqualFold", "recipientContainsFold", "subject", "subjectNEQ", "subjectIn", "subjectNotIn", "subjectGT", "subjectGTE", "subjectLT", "subjectLTE", "subjectContains", "subjectHasPrefix", "subjectHasSuffix", "subjectEqualFold", "subjectContainsFold", "language", "languageNEQ", "languageIn", "languageNotIn", "languageGT", "languageGTE", "languageLT", "languageLTE", "languageContains", "languageHasPrefix", "languageHasSuffix", "languageEqualFold", "languageContainsFold", "registrantID", "registrantIDNEQ", "registrantIDIn", "registrantIDNotIn", "registrantIDGT", "registrantIDGTE", "registrantIDLT", "registrantIDLTE", "registrantIDIsNil", "registrantIDNotNil", "status", "statusNEQ", "statusIn", "statusNotIn", "attempts", "attemptsNEQ", "attemptsIn", "attemptsNotIn", "attemptsGT", "attemptsGTE", "attemptsLT", "attemptsLTE", "lastError", "lastErrorNEQ", "lastErrorIn", "lastErrorNotIn", "lastErrorGT", "lastErrorGTE", "lastErrorLT", "lastErrorLTE", "lastErrorContains", "lastErrorHasPrefix", "lastErrorHasSuffix", "lastErrorIsNil", "lastErrorNotNil", "lastErrorEqualFold", "lastErrorContainsFold", "nextAttemptAt", "nextAttemptAtNEQ", "nextAttemptAtIn", "nextAttemptAtNotIn", "nextAttemptAtGT", "nextAttemptAtGTE", "nextAttemptAtLT", "nextAttemptAtLTE", "sentAt", "sentAtNEQ", "sentAtIn", "sentAtNotIn", "sentAtGT", "sentAtGTE", "sentAtLT", "sentAtLTE", "sentAtIsNil", "sentAtNotNil"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "recipient", "recipientNEQ", "recipientIn", "recipientNotIn", "recipientGT", "recipientGTE", "recipientLT", "recipientLTE", "recipientContains", "recipientHasPrefix", "recipientHasSuffix", "recipientEqualFold", "recipientContainsFold", "subject", "subjectNEQ", "subjectIn", "subjectNotIn", "subjectGT", "subjectGTE", "subjectLT", "subjectLTE", "subjectContains", "subjectHasPrefix", "subjectHasSuffix", "subjectIsNil", "subjectNotNil", "subjectEqualFold", "subjectContainsFold", "language", "languageNEQ", "languageIn", "languageNotIn", "languageGT", "languageGTE", "languageLT", "languageLTE", "languageContains", "languageHasPrefix", "languageHasSuffix", "languageEqualFold", "languageContainsFold", "registrantID", "registrantIDNEQ", "registrantIDIn", "registrantIDNotIn", "registrantIDGT", "registrantIDGTE", "registrantIDLT", "registrantIDLTE", "registrantIDIsNil", "registrantIDNotNil", "status", "statusNEQ", "statusIn", "statusNotIn", "attempts", "attemptsNEQ", "attemptsIn", "attemptsNotIn", "attemptsGT", "attemptsGTE", "attemptsLT", "attemptsLTE", "lastError", "lastErrorNEQ", "lastErrorIn", "lastErrorNotIn", "lastErrorGT", "lastErrorGTE", "lastErrorLT", "lastErrorLTE", "lastErrorContains", "lastErrorHasPrefix", "lastErrorHasSuffix", "lastErrorIsNil", "lastErrorNotNil", "lastErrorEqualFold", "lastErrorContainsFold", "nextAttemptAt", "nextAttemptAtNEQ", "nextAttemptAtIn", "nextAttemptAtNotIn", "nextAttemptAtGT", "nextAttemptAtGTE", "nextAttemptAtLT", "nextAttemptAtLTE", "sentAt", "sentAtNEQ", "sentAtIn", "sentAtNotIn", "sentAtGT", "sentAtGTE", "sentAtLT", "sentAtLTE", "sentAtIsNil", "sentAtNotNil"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21986,6 +22070,20 @@ func (ec *executionContext) unmarshalInputNotificationWhereInput(ctx context.Con
 				return it, err
 			}
 			it.SubjectHasSuffix = data
+		case "subjectIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectIsNil = data
+		case "subjectNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectNotNil = data
 		case "subjectEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -28913,6 +29011,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "cancelRegistrationByAdmin":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelRegistrationByAdmin(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "checkIn":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_checkIn(ctx, field)
@@ -28975,7 +29080,7 @@ func (ec *executionContext) _Notification(ctx context.Context, sel ast.Selection
 			}
 		case "subject":
 			out.Values[i] = ec._Notification_subject(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "language":

@@ -16,9 +16,7 @@ import (
 	"launchgraph/ent"
 	"launchgraph/internal/audit"
 	"launchgraph/internal/auth"
-	"launchgraph/internal/events"
 	"launchgraph/internal/live"
-	"launchgraph/internal/outbox"
 	"launchgraph/internal/ratelimit"
 )
 
@@ -38,19 +36,12 @@ type HandlerConfig struct {
 	// Observer receives operation and error counts; nil records nothing. When it is also
 	// a StreamObserver, it counts websockets and subscriptions too.
 	Observer Observer
-	// Events feeds the subscriptions (store.DB.Events); nil gives subscriptions that
-	// emit only their first value.
-	Events events.Broker
 	// AllowedOrigins may open websockets (as for CORS); empty means same origin only.
 	AllowedOrigins []string
 	// Streams ends every websocket and subscription when it is done (shutdown); nil never.
 	Streams context.Context
 	// Shedding bounds the operations that run at once.
 	Shedding Shedding
-	// LiveClient, when set, is what subscriptions read through (store.DB.Live).
-	LiveClient *ent.Client
-	// Outbox, when set, receives an email for every registrant state change.
-	Outbox *outbox.Outbox
 	// Keys checks the API keys of websockets and watches them (the server's HTTP
 	// middleware uses the same cache); nil checks each key in the database.
 	Keys *auth.KeyCache
@@ -62,6 +53,8 @@ type HandlerConfig struct {
 	// HTTP are the transports of plain HTTP requests (POST and GET), tried after
 	// websockets and SSE; nil uses gqlgen's.
 	HTTP []graphql.Transport
+	// Schema is the executable schema served (NewSchema).
+	Schema graphql.ExecutableSchema
 }
 
 // nameAuditedOperation tells the audit log which mutation field made a change.
@@ -97,11 +90,8 @@ func addTransports(srv *handler.Server, client *ent.Client, cfg HandlerConfig, o
 // queries, a parsed-query cache, mutations in one transaction each, coded errors.
 func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *handler.Server {
 	limits := cfg.Limits.withDefaults()
-	srv := handler.New(NewSchema(client, WithEvents(cfg.Events), WithOutbox(cfg.Outbox), WithLiveClient(cfg.LiveClient)))
-	liveReader := client // what subscriptions read through
-	if cfg.LiveClient != nil {
-		liveReader = cfg.LiveClient
-	}
+	schema := cfg.Schema
+	srv := handler.New(schema)
 	streamObs, _ := cfg.Observer.(StreamObserver)
 	addTransports(srv, client, cfg, streamObs)
 	size := cfg.QueryCacheSize
@@ -125,8 +115,8 @@ func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *han
 	srv.Use(shapeLimit{limits})
 	srv.Use(PageLimit{})
 	srv.Use(textInput{})
-	srv.Use(operationLimit{cfg.Limiter})                                // after the shape limits: a refused shape costs no budget
-	srv.Use(entgql.Transactioner{TxOpener: client, SkipTxFunc: skipTx}) // register/cancel run their own (tx.go)
+	srv.Use(operationLimit{cfg.Limiter})                                                 // after the shape limits: a refused shape costs no budget
+	srv.Use(entgql.Transactioner{TxOpener: client, SkipTxFunc: skipTx(schema.Schema())}) // @ownTransaction fields (tx.go)
 	// An operation without a viewer reads as public, never as trusted internal code.
 	srv.AroundOperations(publicViewer)
 	srv.AroundOperations(requestScope(client)) // Accept-Language, per-request loaders (scope.go)
@@ -137,7 +127,7 @@ func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *han
 	// Inside the sockets' own turns, so that one socket's queue cannot hold every turn.
 	srv.AroundOperations(shedLoad(cfg.Shedding))
 	// Innermost: identical subscriptions share one execution (fanout.go).
-	srv.AroundOperations(shareSubscriptions(liveReader, live.NewFanout()))
+	srv.AroundOperations(shareSubscriptions(client, live.NewFanout()))
 	if cfg.Observer != nil {
 		srv.AroundResponses(observeResponses(cfg.Observer))
 	}

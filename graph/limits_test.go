@@ -14,6 +14,7 @@ import (
 // loadQuery parses and validates query against the schema.
 func loadQuery(t *testing.T, query string) *ast.OperationDefinition {
 	t.Helper()
+	//lint:ignore SA1019 the default rules are the ones under test
 	doc, errs := gqlparser.LoadQuery(NewExecutableSchema(Config{}).Schema(), query)
 	if len(errs) > 0 {
 		t.Fatalf("load: %v", errs)

@@ -36,6 +36,11 @@ func (r *mutationResolver) RejectRegistration(ctx context.Context, id int, reaso
 	return r.registration.Reject(ctx, id, reason)
 }
 
+// CancelRegistrationByAdmin is the resolver for the cancelRegistrationByAdmin field.
+func (r *mutationResolver) CancelRegistrationByAdmin(ctx context.Context, id int) (*ent.Registrant, error) {
+	return r.registration.CancelByAdmin(ctx, id)
+}
+
 // CheckIn is the resolver for the checkIn field.
 func (r *mutationResolver) CheckIn(ctx context.Context, id int) (*ent.Registrant, error) {
 	return r.registration.CheckIn(ctx, id)

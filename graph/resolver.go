@@ -5,60 +5,39 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"launchgraph/ent"
-	"launchgraph/internal/events"
+	"launchgraph/internal/catalog"
 	"launchgraph/internal/live"
 	"launchgraph/internal/outbox"
 	"launchgraph/internal/registration"
 )
 
-// Resolver is the dependency root of the resolvers.
-type Resolver struct {
-	client *ent.Client
-	// registration runs register, cancel and moderation, and Rebalance after a capacity change.
-	registration *registration.Service
-	// outbox writes registration emails in the changes' transactions and retries failed
-	// ones; nil when the schema sends none.
-	outbox *outbox.Outbox
-	// events feeds the subscriptions; nil gives subscriptions that only ever emit their
-	// first value.
-	events events.Broker
-	// live serves the subscriptions.
-	live *live.Service
-	// liveClient, when set, is what the subscriptions read through (a pool of their own).
-	liveClient *ent.Client
+// Services are what the resolvers call. The composition root (package server) builds
+// them; NewSchema only wires them to the resolvers.
+type Services struct {
+	// Client reads the data (node, the connections).
+	Client *ent.Client
+	// Registration runs register, cancel and moderation, and counts seats.
+	Registration *registration.Service
+	// Catalog makes the admin writes of the programme.
+	Catalog *catalog.Service
+	// Live serves the subscriptions.
+	Live *live.Service
+	// Outbox retries failed notifications (nil: retryNotification is UNAVAILABLE).
+	Outbox *outbox.Outbox
 }
 
-// SchemaOption configures NewSchema.
-type SchemaOption func(*Resolver)
+// Resolver is the dependency root of the resolvers.
+type Resolver struct {
+	client       *ent.Client
+	registration *registration.Service
+	catalog      *catalog.Service
+	live         *live.Service
+	outbox       *outbox.Outbox
+}
 
-// WithOutbox makes every registrant state change write an email to o.
-func WithOutbox(o *outbox.Outbox) SchemaOption { return func(r *Resolver) { r.outbox = o } }
-
-// WithEvents feeds the subscriptions from b (store.DB.Events).
-func WithEvents(b events.Broker) SchemaOption { return func(r *Resolver) { r.events = b } }
-
-// WithLiveClient makes the subscriptions read through c (store.DB.Live, read-only), so
-// that they keep up while requests use the main pool.
-func WithLiveClient(c *ent.Client) SchemaOption { return func(r *Resolver) { r.liveClient = c } }
-
-// NewSchema returns the executable schema over an ent client.
-func NewSchema(client *ent.Client, opts ...SchemaOption) graphql.ExecutableSchema {
-	r := &Resolver{client: client}
-	for _, o := range opts {
-		o(r)
-	}
-	var regOpts []registration.Option
-	if r.outbox != nil {
-		regOpts = append(regOpts, registration.WithNotifier(r.outbox))
-	}
-	r.registration = registration.NewService(client, regOpts...)
-	if r.events == nil {
-		r.events = events.NewHub()
-	}
-	r.live = live.NewService(client, r.events, r.registration)
-	if r.liveClient != nil {
-		r.live = live.NewService(r.liveClient, r.events, registration.NewService(r.liveClient))
-	}
+// NewSchema returns the executable schema whose resolvers call s.
+func NewSchema(s Services) graphql.ExecutableSchema {
+	r := &Resolver{client: s.Client, registration: s.Registration, catalog: s.Catalog, live: s.Live, outbox: s.Outbox}
 	return NewExecutableSchema(Config{
 		Resolvers:  r,
 		Directives: DirectiveRoot{Admin: adminDirective},

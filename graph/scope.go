@@ -36,9 +36,16 @@ func requestScope(client *ent.Client) graphql.OperationMiddleware {
 
 // privateTypes hold personal or admin data: a response selecting any of them is never
 // cached publicly (a registrant read with its manage token is anonymous, yet personal).
-var privateTypes = map[string]bool{
-	"Registrant": true, "Registration": true, "Notification": true, "AuditEntry": true, "RegistrationStats": true,
-}
+// They are the entity types with a field declared personal or secret on the schema
+// (ent.PrivateFields), and the types that are not entities: a registration's token, the
+// audit log, registration aggregates.
+var privateTypes = func() map[string]bool {
+	out := map[string]bool{"Registration": true, "AuditEntry": true, "RegistrationStats": true}
+	for typ := range ent.PrivateFields {
+		out[typ] = true
+	}
+	return out
+}()
 
 // publicCache is a gqlgen extension that tells internal/httpcache a response may be
 // cached publicly: a query by a public viewer, without errors, selecting no private type.

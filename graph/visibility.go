@@ -55,20 +55,6 @@ func guardSessions(ctx context.Context, with []*ent.SessionWhereInput) []*ent.Se
 	return with
 }
 
-// guardRegistrants adds the registrant visibility of ctx's viewer to nested registrant
-// filters. No edge filter reaches registrants today (Launch.registrants skips its where
-// input); this keeps one ready for the next.
-func guardRegistrants(ctx context.Context, with []*ent.RegistrantWhereInput) []*ent.RegistrantWhereInput {
-	if !authz.SeesAllRegistrants(ctx) {
-		for _, w := range with {
-			if w != nil {
-				w.AddPredicates(authz.VisibleRegistrant(ctx))
-			}
-		}
-	}
-	return with
-}
-
 // hasLaunches applies `hasLaunch(es): b` to a where input through set (the input's own
 // field) or, for a viewer who does not see drafts, add: has (no) visible launch, built
 // with the input type's hasWith and not.

@@ -7,17 +7,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"launchgraph/internal/apperr"
 	"launchgraph/internal/auth"
 	"launchgraph/internal/authz/authztest"
-	"launchgraph/internal/metrics"
 	"launchgraph/internal/store"
 	"launchgraph/internal/store/storetest"
 )
@@ -129,8 +126,7 @@ func TestAPIKeyLifecycleOverHTTP(t *testing.T) {
 		ctx := context.Background()
 		var logs bytes.Buffer
 		logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-		srv := httptest.NewServer(NewServer(logger, config{Env: "development", Introspection: true}, db, metrics.New(db.SQL), new(atomic.Bool)))
-		t.Cleanup(srv.Close)
+		srv, _ := testAppLogging(t, db, logger)
 
 		const q = `{ launches(first: 10) { totalCount } }`
 		launches := func(key string) (int, int, []byte) {

@@ -72,12 +72,12 @@ type mailConfig struct {
 	PublicURL string
 	// MaxAttempts is how many deliveries are tried before a message is FAILED.
 	MaxAttempts int
+	// TokenKey is the secret manage tokens waiting in the outbox are sealed with; empty
+	// uses a development key.
+	TokenKey string
 	// ManageURL is the frontend's page the emails link to with ?token=…; empty is this
 	// server's own page, PublicURL/manage.
 	ManageURL string
-	// outbox is built by serve (startMail), not read from the environment: nil leaves
-	// registrations without emails (tests of other features).
-	outbox *outbox.Outbox
 }
 
 // production reports whether safe production defaults apply.
@@ -112,6 +112,7 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	fs.StringVar(&c.Mail.SMTPURL, "smtp-url", env("SMTP_URL", ""), "smtp://user:pass@host:587 (STARTTLS; ?starttls=none to disable) or smtps://…; empty writes .eml files under DATA_DIR/outbox (SMTP_URL)")
 	fs.StringVar(&c.Mail.From, "mail-from", env("MAIL_FROM", "COP 2020 Launches <no-reply@localhost>"), "sender of registration emails (MAIL_FROM)")
 	fs.StringVar(&c.Mail.PublicURL, "public-url", env("PUBLIC_URL", "http://localhost:8080"), "public base URL for links in emails (PUBLIC_URL)")
+	fs.StringVar(&c.Mail.TokenKey, "mail-token-key", env("MAIL_TOKEN_KEY", ""), "secret sealing the manage tokens of unsent emails; set it in production, the same on every replica (MAIL_TOKEN_KEY)")
 	fs.StringVar(&mailAttempts, "mail-max-attempts", env("MAIL_MAX_ATTEMPTS", "8"), "delivery attempts before an email is FAILED (MAIL_MAX_ATTEMPTS)")
 	var rateAnon, rateRegister, ratePartner, keyComplexity, opTimeout, anonTimeout, drain string
 	fs.StringVar(&drain, "shutdown-drain", env("SHUTDOWN_DRAIN", ""), "how long /readyz answers 503 before the listener closes; default 5s in production, 0 in development (SHUTDOWN_DRAIN)")

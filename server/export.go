@@ -9,6 +9,7 @@ import (
 	"launchgraph/ent/launch"
 	"launchgraph/internal/apperr"
 	"launchgraph/internal/auth"
+	"launchgraph/internal/authz"
 	"launchgraph/internal/export"
 )
 
@@ -25,7 +26,7 @@ func handleRegistrantsCSV(client *ent.Client, logger *slog.Logger) http.Handler 
 			w.Header().Set("WWW-Authenticate", `Bearer realm="launchgraph"`)
 			writeError(w, r, apperr.Errorf(apperr.Unauthenticated, "an ADMIN API key is required"))
 			return
-		case !v.IsAdmin():
+		case authz.RequireAdmin(ctx) != nil:
 			writeError(w, r, apperr.Errorf(apperr.Forbidden, "an ADMIN API key is required"))
 			return
 		}

@@ -11,15 +11,14 @@ import (
 	"testing"
 	"time"
 
-	"launchgraph/internal/metrics"
 	"launchgraph/internal/store/storetest"
 )
 
 // fuzzHandler is the real handler over a seeded embedded store.
 func fuzzHandler(f *testing.F) http.Handler {
 	db := seeded(f, storetest.SQLite(f))
-	cfg := config{Env: "production", Introspection: false}
-	return NewServer(slog.New(slog.NewTextHandler(io.Discard, nil)), cfg, db, metrics.New(db.SQL), new(atomic.Bool))
+	a := newTestApp(f, db, slog.New(slog.NewTextHandler(io.Discard, nil)), map[string]string{"ENV": "production"})
+	return NewServer(a, new(atomic.Bool))
 }
 
 // Fuzz bounds: a reply holds at most fuzzReplyBase plus fuzzReplyFactor bytes per byte

@@ -8,10 +8,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/formatter"
 
-	"launchgraph/graph"
 	"launchgraph/internal/apperr"
 	"launchgraph/internal/auth"
 	"launchgraph/internal/store"
@@ -45,10 +44,10 @@ func handleReadyz(logger *slog.Logger, db *store.DB, shuttingDown *atomic.Bool) 
 	})
 }
 
-// handleSchema serves the schema as SDL.
-func handleSchema(_ *handler.Server) http.Handler {
+// handleSchema serves schema as SDL.
+func handleSchema(schema graphql.ExecutableSchema) http.Handler {
 	var buf bytes.Buffer
-	formatter.NewFormatter(&buf).FormatSchema(graph.NewExecutableSchema(graph.Config{}).Schema())
+	formatter.NewFormatter(&buf).FormatSchema(schema.Schema())
 	sdl := buf.Bytes()
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

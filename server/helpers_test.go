@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 
 	"launchgraph/internal/auth"
-	"launchgraph/internal/metrics"
 	"launchgraph/internal/seed"
 	"launchgraph/internal/store"
 )
@@ -39,24 +39,84 @@ func (r gqlResponse) code() string {
 	return c
 }
 
-// testServer serves NewServer over db on a loopback HTTP server.
+// testServer serves the server over db on a loopback HTTP server, built as `serve` builds
+// it (testApp).
 func testServer(tb testing.TB, db *store.DB, mods ...func(*config)) *httptest.Server {
 	tb.Helper()
-	return testServerLogging(tb, db, io.Discard, mods...)
+	srv, _ := testApp(tb, db, mods...)
+	return srv
+}
+
+// testApp builds the app the way `serve` does — loadConfig's defaults (DATA_DIR a
+// temporary directory), adjusted by mods, then newApp and NewServer — serves it on a
+// loopback HTTP server and runs its sender, until the test ends.
+func testApp(tb testing.TB, db *store.DB, mods ...func(*config)) (*httptest.Server, *app) {
+	tb.Helper()
+	return testAppLogging(tb, db, slog.New(slog.NewTextHandler(io.Discard, nil)), mods...)
+}
+
+// testAppLogging is testApp logging to logger.
+func testAppLogging(tb testing.TB, db *store.DB, logger *slog.Logger, mods ...func(*config)) (*httptest.Server, *app) {
+	tb.Helper()
+	a := newTestApp(tb, db, logger, nil, mods...)
+	return serveApp(tb, a, a.startSender(context.Background())), a
+}
+
+// testAppWithoutSender is testApp whose sender does not run, for tests that watch
+// notifications wait and deliver them themselves.
+func testAppWithoutSender(tb testing.TB, db *store.DB, mods ...func(*config)) (*httptest.Server, *app) {
+	tb.Helper()
+	a := newTestApp(tb, db, slog.New(slog.NewTextHandler(io.Discard, nil)), nil, mods...)
+	return serveApp(tb, a, func() {}), a
+}
+
+// serveApp serves a on a loopback HTTP server until the test ends, then stops it and
+// calls stopSender.
+func serveApp(tb testing.TB, a *app, stopSender func()) *httptest.Server {
+	tb.Helper()
+	srv := httptest.NewServer(NewServer(a, new(atomic.Bool)))
+	tb.Cleanup(func() {
+		a.stopStreams()
+		srv.Close()
+		stopSender()
+	})
+	return srv
+}
+
+// newTestApp builds the app as `serve` does, from loadConfig with env (DATA_DIR a
+// temporary directory unless env sets it) adjusted by mods.
+func newTestApp(tb testing.TB, db *store.DB, logger *slog.Logger, env map[string]string, mods ...func(*config)) *app {
+	tb.Helper()
+	if env["DATA_DIR"] == "" {
+		env = maps.Clone(env)
+		if env == nil {
+			env = map[string]string{}
+		}
+		env["DATA_DIR"] = tb.TempDir()
+	}
+	cfg, err := loadConfig("serve", nil, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	a, err := newApp(cfg, logger, db)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return a
 }
 
 // testServerLogging is testServer logging text to log.
 func testServerLogging(tb testing.TB, db *store.DB, log io.Writer, mods ...func(*config)) *httptest.Server {
 	tb.Helper()
-	cfg := config{Env: "development", Introspection: true}
-	for _, m := range mods {
-		m(&cfg)
-	}
-	logger := slog.New(slog.NewTextHandler(log, nil))
-	srv := httptest.NewServer(NewServer(logger, cfg, db, metrics.New(db.SQL), new(atomic.Bool)))
-	tb.Cleanup(srv.Close)
+	srv, _ := testAppLogging(tb, db, slog.New(slog.NewTextHandler(log, nil)), mods...)
 	return srv
 }
+
+// unlimited turns the rate limits off, for tests that send more than a client may.
+func unlimited(c *config) { c.RateLimits = RateLimits{} }
 
 // seeded loads the COP 2020 data into db.
 func seeded(tb testing.TB, db *store.DB) *store.DB {

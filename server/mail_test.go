@@ -84,11 +84,11 @@ func TestRetryNotification(t *testing.T) {
 		start := time.Now().UTC().Add(30 * 24 * time.Hour).Truncate(time.Hour)
 		l := db.Client.Launch.Create().SetSlug("mail").SetTitle("Mail launch").SetRegionID(region.ID).SetFormatID(format.ID).
 			SetStatus("PUBLISHED").SetStartsAt(start).SetEndsAt(start.Add(time.Hour)).SetTimezone("Europe/Zurich").SaveX(ctx)
-		ob := outbox.New(outbox.Renderer{From: "no-reply@launches.test", PublicURL: "https://launches.test"})
-		srv := testServer(t, db, func(c *config) { c.Mail.outbox = ob })
+		srv, a := testAppWithoutSender(t, db)
+		ob := a.outbox
 		mustData(t, srv.URL, registerMutation, map[string]any{"input": regInput(l.ID, "ana@example.org")}, nil)
 		n := db.Client.Notification.Query().OnlyX(ctx)
-		db.Client.Notification.UpdateOne(n).SetStatus("FAILED").SetAttempts(8).ClearMessage().SetLastError("550 no").ExecX(ctx)
+		db.Client.Notification.UpdateOne(n).SetStatus("FAILED").SetAttempts(8).ClearSealedToken().SetLastError("550 no").ExecX(ctx)
 
 		const retry = `mutation($id: ID!) { retryNotification(id: $id) { id status attempts recipient kind } }`
 		vars := map[string]any{"id": strconv.Itoa(n.ID)}
@@ -110,15 +110,16 @@ func TestRetryNotification(t *testing.T) {
 		if got.RetryNotification != want {
 			t.Errorf("retryNotification = %+v, want %+v", got.RetryNotification, want)
 		}
-		if n := db.Client.Notification.GetX(ctx, n.ID); n.Message == nil || len(*n.Message) == 0 {
-			t.Error("retried notification has no message")
-		}
 		var list struct {
 			Notifications struct{ TotalCount int }
 		}
 		dataAs(t, srv.URL, key, `{ notifications(where: {status: PENDING}) { totalCount } }`, nil, &list)
 		if list.Notifications.TotalCount != 1 {
 			t.Errorf("pending notifications %d, want 1", list.Notifications.TotalCount)
+		}
+		// The sender renders the retried notification again and delivers it.
+		if msg := sendOutbox(t, db, ob)[n.ID]; msg == nil {
+			t.Error("retried notification has no message")
 		}
 	})
 }
@@ -183,16 +184,17 @@ func TestHostileNamesRegister(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		l := regLaunch(t, db)
-		ob := outbox.New(outbox.Renderer{From: "COP 2020 Launches <no-reply@launches.test>", PublicURL: "https://launches.test"})
-		srv := testServer(t, db, func(c *config) { c.Mail.outbox = ob })
+		srv, a := testAppWithoutSender(t, db, func(c *config) { c.Mail.From = "COP 2020 Launches <no-reply@launches.test>" })
+		ob := a.outbox
 		c := newRegClient(srv.URL, "")
+		noteOf := map[int]int{} // names index → notification id
 		for i, n := range names {
 			email := "hostile" + strconv.Itoa(i) + "@example.org"
 			in := regInput(l.ID, email)
 			in["name"] = n.in
-			resp, raw := c.post(t, registerMutation, map[string]any{"input": in})
+			resp, body := c.post(t, registerMutation, map[string]any{"input": in})
 			if len(resp.Errors) > 0 {
-				t.Errorf("register %q: %s", n.in, raw)
+				t.Errorf("register %q: %s", n.in, body)
 				continue
 			}
 			var got registerData
@@ -203,12 +205,18 @@ func TestHostileNamesRegister(t *testing.T) {
 				t.Errorf("registration of %q reads %+v, want name %q", n.in, r, n.stored)
 			}
 			id, _ := strconv.Atoi(got.Register.Registrant.ID)
-			note := db.Client.Notification.Query().Where(notification.RegistrantID(id)).OnlyX(ctx)
-			if note.Status != notification.StatusPENDING || note.Message == nil {
+			noteOf[i] = db.Client.Notification.Query().Where(notification.RegistrantID(id)).OnlyIDX(ctx)
+		}
+		// One batch renders them all (with the bodies they share).
+		sent := sendOutbox(t, db, ob)
+		for i, id := range noteOf {
+			n, email := names[i], "hostile"+strconv.Itoa(i)+"@example.org"
+			raw := sent[id]
+			if note := db.Client.Notification.GetX(ctx, id); note.Status != notification.StatusSENT || raw == nil {
 				t.Errorf("notification of %q: status %s, last error %v", n.in, note.Status, note.LastError != nil)
 				continue
 			}
-			msg, err := mail.ReadMessage(bytes.NewReader(*note.Message))
+			msg, err := mail.ReadMessage(bytes.NewReader(raw))
 			if err != nil {
 				t.Fatalf("message of %q: %v", n.in, err)
 			}
@@ -218,4 +226,33 @@ func TestHostileNamesRegister(t *testing.T) {
 			}
 		}
 	})
+}
+
+// sendOutbox delivers ob's due notifications as .eml files and returns each message by
+// notification id.
+func sendOutbox(t *testing.T, db *store.DB, ob *outbox.Outbox) map[int][]byte {
+	t.Helper()
+	dir := t.TempDir()
+	s := outbox.NewSender(db.Client, db.Dialect, ob, outbox.Files{Dir: dir}, outbox.SenderConfig{From: "no-reply@launches.test"}, nil, nil)
+	for {
+		n, err := s.RunOnce(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
+	out := map[int][]byte{}
+	for _, f := range files {
+		id, err := strconv.Atoi(strings.TrimSuffix(filepath.Base(f), ".eml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out[id], err = os.ReadFile(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
 }

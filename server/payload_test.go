@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"launchgraph/internal/outbox"
 	"launchgraph/internal/store"
 	"launchgraph/internal/store/storetest"
 )
@@ -103,8 +102,7 @@ func (s schemaTypes) selection(typeName string, depth int) string {
 // used to fail after the commit, losing the manage token). Every call must succeed.
 func TestEveryMutationPayloadSelectable(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ob := outbox.New(outbox.Renderer{From: "no-reply@launches.test", PublicURL: "https://launches.test"})
-		srv := testServer(t, db, func(c *config) { c.Mail.outbox = ob })
+		srv := testServer(t, db)
 		admin := adminKey(t, db)
 
 		var intro struct {
@@ -300,10 +298,14 @@ func payloadSteps(t *testing.T, db *store.DB, ids map[string]string) []payloadSt
 			return "id: $id, reason: $reason", map[string]any{"id": pendingID, "reason": "duplicate"}
 		}, after: func(json.RawMessage) {
 			n := db.Client.Notification.Query().FirstX(ctx)
-			db.Client.Notification.UpdateOne(n).SetStatus("FAILED").ClearMessage().SetLastError("550 no").ExecX(ctx)
+			db.Client.Notification.UpdateOne(n).SetStatus("FAILED").ClearSealedToken().SetLastError("550 no").ExecX(ctx)
 			ids["notification"] = strconv.Itoa(n.ID)
 		}},
 		one("retryNotification", "$id: ID!", "id: $id", justID("notification")),
+		register("third@example.org", func(data json.RawMessage) { ids["third"] = regID(data) }),
+		one("cancelRegistrationByAdmin", "$id: ID!", "id: $id", justID("third")),
+		register("third@example.org", func(data json.RawMessage) { ids["third"] = regID(data) }),
+		one("cancelRegistrationByAdmin", "$id: ID!", "id: $id", justID("third")),
 		one("deleteSpeaker", "$id: ID!", "id: $id", justID("createSpeaker")),
 		one("deleteSession", "$id: ID!", "id: $id", justID("createSession")),
 		one("deleteObjective", "$id: ID!", "id: $id", justID("createObjective")),

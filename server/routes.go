@@ -1,7 +1,6 @@
 package main
 
 import (
-	"log/slog"
 	"net/http"
 	"sync/atomic"
 
@@ -9,19 +8,18 @@ import (
 
 	"launchgraph/internal/graphiql"
 	"launchgraph/internal/httpcache"
-	"launchgraph/internal/metrics"
-	"launchgraph/internal/store"
 )
 
 // addRoutes is the whole API surface in one place.
-func addRoutes(mux *http.ServeMux, logger *slog.Logger, db *store.DB, gql *handler.Server, m *metrics.Metrics, shuttingDown *atomic.Bool, cfg config) {
+func addRoutes(mux *http.ServeMux, a *app, gql *handler.Server, shuttingDown *atomic.Bool) {
+	logger, db, m, cfg := a.logger, a.db, a.metrics, a.cfg
 	mux.Handle("/graphql", withStreams(gql, httpcache.Middleware(cfg.CacheMaxAge)(gql)))
 	mux.Handle("GET /{$}", ifIntrospection(cfg, graphiql.Page("launchgraph", "/graphql")))
 	mux.Handle("GET "+graphiql.Prefix+"{name}", ifIntrospection(cfg, graphiql.Files()))
 	mux.Handle("GET /favicon.ico", graphiql.Favicon())
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(logger, db, shuttingDown))
-	mux.Handle("GET /schema.graphql", ifIntrospection(cfg, handleSchema(gql)))
+	mux.Handle("GET /schema.graphql", ifIntrospection(cfg, handleSchema(a.schema)))
 	if cfg.MetricsAddr == "" { // else on its own listener (serve)
 		mux.Handle("GET /metrics", metricsAccess(cfg, m.Handler()))
 	}
@@ -30,5 +28,5 @@ func addRoutes(mux *http.ServeMux, logger *slog.Logger, db *store.DB, gql *handl
 	mux.Handle("GET /feeds/launches.ics", cal.launches())
 	mux.Handle("GET /feeds/launches/{file}", cal.launch()) // {slug}.ics
 	mux.Handle("GET /exports/launches/{slug}/registrants.csv", handleRegistrantsCSV(db.Client, logger))
-	addManage(mux, logger, db, cfg) // /manage, /manage/cancel, /manage/calendar.ics
+	addManage(mux, a) // /manage, /manage/cancel, /manage/calendar.ics
 }

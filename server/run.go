@@ -15,6 +15,7 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"launchgraph/internal/metrics"
+	"launchgraph/internal/registration"
 	"launchgraph/internal/seed"
 	"launchgraph/internal/store"
 )
@@ -81,16 +82,29 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		fmt.Fprintln(stdout, "migrations applied")
-		return nil
+		return repairSeats(ctx, db, stdout)
 	case "seed":
 		res, err := seed.Load(ctx, db.Client)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "seed: %d created, %d updated\n", res.Created, res.Updated)
-		return nil
+		return repairSeats(ctx, db, stdout)
 	}
 	return serve(ctx, cfg, logger, db, ln, stdout)
+}
+
+// repairSeats recomputes every launch's seat counters from its registrants (the repair
+// path after registrants were written around the service) and reports what it fixed.
+func repairSeats(ctx context.Context, db *store.DB, stdout io.Writer) error {
+	drifts, err := registration.NewService(db.Client).RepairSeats(ctx)
+	if err != nil {
+		return err
+	}
+	for _, d := range drifts { // silent when every counter was right
+		fmt.Fprintf(stdout, "seat counters of launch %d repaired: %+v, were %+v\n", d.LaunchID, d.Counted, d.Stored)
+	}
+	return nil
 }
 
 // serve prepares the store, then serves HTTP on ln until ctx ends and shuts down
@@ -120,13 +134,12 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, db *store.DB, l
 	}
 
 	var shuttingDown atomic.Bool
-	m := metrics.New(db.SQL)
-	stopMail, err := startMail(ctx, &cfg, logger, db, m)
+	a, err := newApp(cfg, logger, db)
 	if err != nil {
 		return err
 	}
-	defer stopMail()
-	handler := NewServer(logger, cfg, db, m, &shuttingDown)
+	defer a.startSender(ctx)()
+	handler := NewServer(a, &shuttingDown)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -135,13 +148,11 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, db *store.DB, l
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	// Websockets and SSE streams never go idle: they are closed when shutdown starts.
-	if s, ok := handler.(interface{ StopStreams() }); ok {
-		srv.RegisterOnShutdown(s.StopStreams)
-	}
+	srv.RegisterOnShutdown(a.stopStreams)
 	logger.Info("launchgraph listening", "addr", ln.Addr().String(), "store", db.Dialect)
 	printBanner(stdout, ln.Addr(), cfg, dev)
 	if cfg.MetricsAddr != "" {
-		stop, err := serveMetrics(cfg.MetricsAddr, m, logger)
+		stop, err := serveMetrics(cfg.MetricsAddr, a.metrics, logger)
 		if err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -10,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"launchgraph/ent"
+	"launchgraph/ent/seatcount"
+	"launchgraph/internal/store"
 	"launchgraph/internal/store/storetest"
 )
 
@@ -140,4 +144,33 @@ func TestRunRejectsBadConfiguration(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMigrateRepairsSeatCounters: `migrate` (and `seed`) recompute seat counters that
+// drifted from the registrant rows (written around the service) and say which.
+func TestMigrateRepairsSeatCounters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		l := regLaunch(t, db, func(c *ent.LaunchCreate) { c.SetCapacity(1).SetWaitlistEnabled(true) })
+		c := newRegClient(testServer(t, db).URL, "")
+		c.register(t, regInput(l.ID, "a@example.org"))
+		c.register(t, regInput(l.ID, "b@example.org"))
+		ctx := context.Background()
+		db.Client.SeatCount.Update().Where(seatcount.LaunchID(l.ID)).SetConfirmed(7).SetWaitlisted(0).ExecX(ctx)
+
+		var out strings.Builder
+		if err := repairSeats(ctx, db, &out); err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf("seat counters of launch %d repaired: {Confirmed:1 Pending:0 Waitlisted:1}, were {Confirmed:7 Pending:0 Waitlisted:0}\n", l.ID)
+		if out.String() != want {
+			t.Errorf("output %q, want %q", out.String(), want)
+		}
+		if got := c.seats(t, l.ID).Node.Seats; got.Confirmed != 1 || got.Waitlisted != 1 {
+			t.Errorf("seats after the repair %+v, want 1 confirmed, 1 waitlisted", got)
+		}
+		out.Reset()
+		if err := repairSeats(ctx, db, &out); err != nil || out.Len() != 0 {
+			t.Errorf("second repair: %q, %v; want nothing to say", out.String(), err)
+		}
+	})
 }

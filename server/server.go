@@ -1,50 +1,43 @@
 package main
 
 import (
-	"context"
-	"log/slog"
 	"net/http"
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
 
 	"launchgraph/graph"
-	"launchgraph/internal/metrics"
 	"launchgraph/internal/ratelimit"
-	"launchgraph/internal/store"
 )
 
-// NewServer builds the whole HTTP surface over its dependencies. A request passes, in
+// NewServer builds the whole HTTP surface over the app's services. A request passes, in
 // order: request id → access log → CORS → JSON-only POSTs → body limit → client IP → API
-// key → rate limit → route. Its StopStreams method (streamHandler) closes the websockets and
-// subscriptions at shutdown.
-func NewServer(logger *slog.Logger, cfg config, db *store.DB, m *metrics.Metrics, shuttingDown *atomic.Bool) http.Handler {
-	streams, stopStreams := context.WithCancel(context.Background())
+// key → rate limit → route. The app's stopStreams closes its websockets and subscriptions.
+func NewServer(a *app, shuttingDown *atomic.Bool) http.Handler {
+	logger, cfg, db := a.logger, a.cfg, a.db
 	limiter := ratelimit.New(cfg.RateLimits)
 	shedding := cfg.shedding
 	if shedding.Running == 0 {
 		shedding.Running = 2 * db.SQL.Stats().MaxOpenConnections
 	}
-	keys := newKeyCache(streams, logger, db)
+	keys := newKeyCache(a.streams, logger, db)
 	gql := graph.NewHandler(logger, db.Client, graph.HandlerConfig{
 		Introspection:        cfg.Introspection,
 		Limits:               graph.Limits{KeyComplexity: cfg.KeyComplexity},
 		OperationTimeout:     cfg.OperationTimeout,
 		AnonymousReadTimeout: cfg.AnonymousReadTimeout,
-		Observer:             m,
-		Events:               db.Events,
-		LiveClient:           db.Live,
+		Observer:             a.metrics,
 		AllowedOrigins:       cfg.AllowedOrigins,
-		Streams:              streams,
-		Outbox:               cfg.Mail.outbox,
+		Streams:              a.streams,
 		Limiter:              limiter,
 		Keys:                 keys,
 		StreamTimings:        cfg.streamTimings,
 		Shedding:             shedding,
 		HTTP:                 []graphql.Transport{graphqlHTTP{get: true}, graphqlHTTP{}},
+		Schema:               a.schema,
 	})
 	mux := http.NewServeMux()
-	addRoutes(mux, logger, db, gql, m, shuttingDown, cfg)
+	addRoutes(mux, a, gql, shuttingDown)
 	var h http.Handler = mux
 	h = rateLimit(limiter)(h)
 	h = authenticate(keys, limiter, logger)(h)
@@ -54,5 +47,5 @@ func NewServer(logger *slog.Logger, cfg config, db *store.DB, m *metrics.Metrics
 	h = withCORS(cfg.AllowedOrigins)(h)
 	h = accessLog(logger, h)
 	h = withRequestID(h)
-	return streamHandler{Handler: h, stop: stopStreams}
+	return h
 }

@@ -128,6 +128,18 @@ func (f RegistrantFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RegistrantMutation", m)
 }
 
+// The SeatCountFunc type is an adapter to allow the use of ordinary
+// function as SeatCount mutator.
+type SeatCountFunc func(context.Context, *ent.SeatCountMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SeatCountFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SeatCountMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SeatCountMutation", m)
+}
+
 // The SessionFunc type is an adapter to allow the use of ordinary
 // function as Session mutator.
 type SessionFunc func(context.Context, *ent.SessionMutation) (ent.Value, error)

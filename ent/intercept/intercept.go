@@ -18,6 +18,7 @@ import (
 	"launchgraph/ent/predicate"
 	"launchgraph/ent/region"
 	"launchgraph/ent/registrant"
+	"launchgraph/ent/seatcount"
 	"launchgraph/ent/session"
 	"launchgraph/ent/speaker"
 	"launchgraph/ent/tombstone"
@@ -351,6 +352,33 @@ func (f TraverseRegistrant) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.RegistrantQuery", q)
 }
 
+// The SeatCountFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SeatCountFunc func(context.Context, *ent.SeatCountQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SeatCountFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SeatCountQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SeatCountQuery", q)
+}
+
+// The TraverseSeatCount type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSeatCount func(context.Context, *ent.SeatCountQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSeatCount) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSeatCount) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SeatCountQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SeatCountQuery", q)
+}
+
 // The SessionFunc type is an adapter to allow the use of ordinary function as a Querier.
 type SessionFunc func(context.Context, *ent.SessionQuery) (ent.Value, error)
 
@@ -455,6 +483,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.RegionQuery, predicate.Region, region.OrderOption]{typ: ent.TypeRegion, tq: q}, nil
 	case *ent.RegistrantQuery:
 		return &query[*ent.RegistrantQuery, predicate.Registrant, registrant.OrderOption]{typ: ent.TypeRegistrant, tq: q}, nil
+	case *ent.SeatCountQuery:
+		return &query[*ent.SeatCountQuery, predicate.SeatCount, seatcount.OrderOption]{typ: ent.TypeSeatCount, tq: q}, nil
 	case *ent.SessionQuery:
 		return &query[*ent.SessionQuery, predicate.Session, session.OrderOption]{typ: ent.TypeSession, tq: q}, nil
 	case *ent.SpeakerQuery:

@@ -2,4 +2,4 @@
 
 package internal
 
-const IncrementStarts = "{\"api_keys\":34359738368,\"audit_entries\":38654705664,\"formats\":0,\"guideline_sets\":4294967296,\"idempotency_keys\":42949672960,\"launches\":8589934592,\"notifications\":47244640256,\"objectives\":12884901888,\"regions\":17179869184,\"registrants\":21474836480,\"sessions\":25769803776,\"speakers\":30064771072,\"tombstones\":51539607552}"
+const IncrementStarts = "{\"api_keys\":34359738368,\"audit_entries\":38654705664,\"formats\":0,\"guideline_sets\":4294967296,\"idempotency_keys\":42949672960,\"launches\":8589934592,\"notifications\":47244640256,\"objectives\":12884901888,\"regions\":17179869184,\"registrants\":21474836480,\"seat_counts\":55834574848,\"sessions\":25769803776,\"speakers\":30064771072,\"tombstones\":51539607552}"

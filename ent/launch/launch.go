@@ -80,6 +80,8 @@ const (
 	EdgeSessions = "sessions"
 	// EdgeRegistrants holds the string denoting the registrants edge name in mutations.
 	EdgeRegistrants = "registrants"
+	// EdgeSeatCounts holds the string denoting the seat_counts edge name in mutations.
+	EdgeSeatCounts = "seat_counts"
 	// Table holds the table name of the launch in the database.
 	Table = "launches"
 	// RegionTable is the table that holds the region relation/edge.
@@ -120,6 +122,13 @@ const (
 	RegistrantsInverseTable = "registrants"
 	// RegistrantsColumn is the table column denoting the registrants relation/edge.
 	RegistrantsColumn = "launch_id"
+	// SeatCountsTable is the table that holds the seat_counts relation/edge.
+	SeatCountsTable = "seat_counts"
+	// SeatCountsInverseTable is the table name for the SeatCount entity.
+	// It exists in this package in order to avoid circular dependency with the "seatcount" package.
+	SeatCountsInverseTable = "seat_counts"
+	// SeatCountsColumn is the table column denoting the seat_counts relation/edge.
+	SeatCountsColumn = "launch_id"
 )
 
 // Columns holds all SQL columns for launch fields.
@@ -434,6 +443,20 @@ func ByRegistrants(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newRegistrantsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// BySeatCountsCount orders the results by seat_counts count.
+func BySeatCountsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newSeatCountsStep(), opts...)
+	}
+}
+
+// BySeatCounts orders the results by seat_counts terms.
+func BySeatCounts(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newSeatCountsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newRegionStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -474,6 +497,13 @@ func newRegistrantsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(RegistrantsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, RegistrantsTable, RegistrantsColumn),
+	)
+}
+func newSeatCountsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(SeatCountsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, SeatCountsTable, SeatCountsColumn),
 	)
 }
 

@@ -1253,6 +1253,29 @@ func HasRegistrantsWith(preds ...predicate.Registrant) predicate.Launch {
 	})
 }
 
+// HasSeatCounts applies the HasEdge predicate on the "seat_counts" edge.
+func HasSeatCounts() predicate.Launch {
+	return predicate.Launch(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, SeatCountsTable, SeatCountsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasSeatCountsWith applies the HasEdge predicate on the "seat_counts" edge with a given conditions (other predicates).
+func HasSeatCountsWith(preds ...predicate.SeatCount) predicate.Launch {
+	return predicate.Launch(func(s *sql.Selector) {
+		step := newSeatCountsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Launch) predicate.Launch {
 	return predicate.Launch(sql.AndPredicates(predicates...))

@@ -205,10 +205,12 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "kind", Type: field.TypeEnum, Enums: []string{"REGISTERED", "PENDING", "WAITLISTED", "PROMOTED", "APPROVED", "REJECTED", "CANCELLED"}},
 		{Name: "recipient", Type: field.TypeString},
-		{Name: "subject", Type: field.TypeString},
+		{Name: "subject", Type: field.TypeString, Nullable: true},
 		{Name: "language", Type: field.TypeString, Default: "en"},
+		{Name: "registrant_status", Type: field.TypeString, Nullable: true},
+		{Name: "waitlist_position", Type: field.TypeInt, Nullable: true},
 		{Name: "registrant_id", Type: field.TypeInt, Nullable: true},
-		{Name: "message", Type: field.TypeBytes, Nullable: true},
+		{Name: "sealed_token", Type: field.TypeBytes, Nullable: true},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING", "SENT", "FAILED"}, Default: "PENDING"},
 		{Name: "attempts", Type: field.TypeInt, Default: 0},
 		{Name: "last_error", Type: field.TypeString, Nullable: true},
@@ -224,7 +226,7 @@ var (
 			{
 				Name:    "notification_status_next_attempt_at",
 				Unique:  false,
-				Columns: []*schema.Column{NotificationsColumns[9], NotificationsColumns[12]},
+				Columns: []*schema.Column{NotificationsColumns[11], NotificationsColumns[14]},
 			},
 		},
 	}
@@ -320,6 +322,37 @@ var (
 				Name:    "registrant_updated_at",
 				Unique:  false,
 				Columns: []*schema.Column{RegistrantsColumns[2]},
+			},
+		},
+	}
+	// SeatCountsColumns holds the columns for the "seat_counts" table.
+	SeatCountsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "category", Type: field.TypeString, Default: ""},
+		{Name: "confirmed", Type: field.TypeInt, Default: 0},
+		{Name: "pending", Type: field.TypeInt, Default: 0},
+		{Name: "waitlisted", Type: field.TypeInt, Default: 0},
+		{Name: "waitlist_tail_at", Type: field.TypeTime, Nullable: true},
+		{Name: "launch_id", Type: field.TypeInt},
+	}
+	// SeatCountsTable holds the schema information for the "seat_counts" table.
+	SeatCountsTable = &schema.Table{
+		Name:       "seat_counts",
+		Columns:    SeatCountsColumns,
+		PrimaryKey: []*schema.Column{SeatCountsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "seat_counts_launches_seat_counts",
+				Columns:    []*schema.Column{SeatCountsColumns[6]},
+				RefColumns: []*schema.Column{LaunchesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "seatcount_launch_id_category",
+				Unique:  true,
+				Columns: []*schema.Column{SeatCountsColumns[6], SeatCountsColumns[1]},
 			},
 		},
 	}
@@ -523,6 +556,7 @@ var (
 		ObjectivesTable,
 		RegionsTable,
 		RegistrantsTable,
+		SeatCountsTable,
 		SessionsTable,
 		SpeakersTable,
 		TombstonesTable,
@@ -566,6 +600,10 @@ func init() {
 	RegistrantsTable.ForeignKeys[0].RefTable = LaunchesTable
 	RegistrantsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(21474836480),
+	}
+	SeatCountsTable.ForeignKeys[0].RefTable = LaunchesTable
+	SeatCountsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(55834574848),
 	}
 	SessionsTable.ForeignKeys[0].RefTable = LaunchesTable
 	SessionsTable.Annotation = &entsql.Annotation{

@@ -29,10 +29,14 @@ const (
 	FieldSubject = "subject"
 	// FieldLanguage holds the string denoting the language field in the database.
 	FieldLanguage = "language"
+	// FieldRegistrantStatus holds the string denoting the registrant_status field in the database.
+	FieldRegistrantStatus = "registrant_status"
+	// FieldWaitlistPosition holds the string denoting the waitlist_position field in the database.
+	FieldWaitlistPosition = "waitlist_position"
 	// FieldRegistrantID holds the string denoting the registrant_id field in the database.
 	FieldRegistrantID = "registrant_id"
-	// FieldMessage holds the string denoting the message field in the database.
-	FieldMessage = "message"
+	// FieldSealedToken holds the string denoting the sealed_token field in the database.
+	FieldSealedToken = "sealed_token"
 	// FieldStatus holds the string denoting the status field in the database.
 	FieldStatus = "status"
 	// FieldAttempts holds the string denoting the attempts field in the database.
@@ -56,8 +60,10 @@ var Columns = []string{
 	FieldRecipient,
 	FieldSubject,
 	FieldLanguage,
+	FieldRegistrantStatus,
+	FieldWaitlistPosition,
 	FieldRegistrantID,
-	FieldMessage,
+	FieldSealedToken,
 	FieldStatus,
 	FieldAttempts,
 	FieldLastError,
@@ -186,6 +192,16 @@ func BySubject(opts ...sql.OrderTermOption) OrderOption {
 // ByLanguage orders the results by the language field.
 func ByLanguage(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLanguage, opts...).ToFunc()
+}
+
+// ByRegistrantStatus orders the results by the registrant_status field.
+func ByRegistrantStatus(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRegistrantStatus, opts...).ToFunc()
+}
+
+// ByWaitlistPosition orders the results by the waitlist_position field.
+func ByWaitlistPosition(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldWaitlistPosition, opts...).ToFunc()
 }
 
 // ByRegistrantID orders the results by the registrant_id field.

@@ -79,14 +79,24 @@ func Language(v string) predicate.Notification {
 	return predicate.Notification(sql.FieldEQ(FieldLanguage, v))
 }
 
+// RegistrantStatus applies equality check predicate on the "registrant_status" field. It's identical to RegistrantStatusEQ.
+func RegistrantStatus(v string) predicate.Notification {
+	return predicate.Notification(sql.FieldEQ(FieldRegistrantStatus, v))
+}
+
+// WaitlistPosition applies equality check predicate on the "waitlist_position" field. It's identical to WaitlistPositionEQ.
+func WaitlistPosition(v int) predicate.Notification {
+	return predicate.Notification(sql.FieldEQ(FieldWaitlistPosition, v))
+}
+
 // RegistrantID applies equality check predicate on the "registrant_id" field. It's identical to RegistrantIDEQ.
 func RegistrantID(v int) predicate.Notification {
 	return predicate.Notification(sql.FieldEQ(FieldRegistrantID, v))
 }
 
-// Message applies equality check predicate on the "message" field. It's identical to MessageEQ.
-func Message(v []byte) predicate.Notification {
-	return predicate.Notification(sql.FieldEQ(FieldMessage, v))
+// SealedToken applies equality check predicate on the "sealed_token" field. It's identical to SealedTokenEQ.
+func SealedToken(v []byte) predicate.Notification {
+	return predicate.Notification(sql.FieldEQ(FieldSealedToken, v))
 }
 
 // Attempts applies equality check predicate on the "attempts" field. It's identical to AttemptsEQ.
@@ -329,6 +339,16 @@ func SubjectHasSuffix(v string) predicate.Notification {
 	return predicate.Notification(sql.FieldHasSuffix(FieldSubject, v))
 }
 
+// SubjectIsNil applies the IsNil predicate on the "subject" field.
+func SubjectIsNil() predicate.Notification {
+	return predicate.Notification(sql.FieldIsNull(FieldSubject))
+}
+
+// SubjectNotNil applies the NotNil predicate on the "subject" field.
+func SubjectNotNil() predicate.Notification {
+	return predicate.Notification(sql.FieldNotNull(FieldSubject))
+}
+
 // SubjectEqualFold applies the EqualFold predicate on the "subject" field.
 func SubjectEqualFold(v string) predicate.Notification {
 	return predicate.Notification(sql.FieldEqualFold(FieldSubject, v))
@@ -404,6 +424,131 @@ func LanguageContainsFold(v string) predicate.Notification {
 	return predicate.Notification(sql.FieldContainsFold(FieldLanguage, v))
 }
 
+// RegistrantStatusEQ applies the EQ predicate on the "registrant_status" field.
+func RegistrantStatusEQ(v string) predicate.Notification {
+	return predicate.Notification(sql.FieldEQ(FieldRegistrantStatus, v))
+}
+
+// RegistrantStatusNEQ applies the NEQ predicate on the "registrant_status" field.
+func RegistrantStatusNEQ(v string) predicate.Notification {
+	return predicate.Notification(sql.FieldNEQ(FieldRegistrantStatus, v))
+}
+
+// RegistrantStatusIn applies the In predicate on the "registrant_status" field.
+func RegistrantStatusIn(vs ...string) predicate.Notification {
+	return predicate.Notification(sql.FieldIn(FieldRegistrantStatus, vs...))
+}
+
+// RegistrantStatusNotIn applies the NotIn predicate on the "registrant_status" field.
+func RegistrantStatusNotIn(vs ...string) predicate.Notification {
+	return predicate.Notification(sql.FieldNotIn(FieldRegistrantStatus, vs...))
+}
+
+// RegistrantStatusGT applies the GT predicate on the "registrant_status" field.
+func RegistrantStatusGT(v string) predicate.Notification {
+	return predicate.Notification(sql.FieldGT(FieldRegistrantStatus, v))
+}
+
+// RegistrantStatusGTE applies the GTE predicate on the "registrant_status" field.
+func RegistrantStatusGTE(v string) predicate.Notification {
+	return predicate.Notification(sql.FieldGTE(FieldRegistrantStatus, v))
+}
+
+// RegistrantStatusLT applies the LT predicate on the "registrant_status" field.
+func RegistrantStatusLT(v string) predicate.Notification {
+	return predicate.Notification(sql.FieldLT(FieldRegistrantStatus, v))
+}
+
+// RegistrantStatusLTE applies the LTE predicate on the "registrant_status" field.
+func RegistrantStatusLTE(v string) predicate.Notification {
+	return predicate.Notification(sql.FieldLTE(FieldRegistrantStatus, v))
+}
+
+// RegistrantStatusContains applies the Contains predicate on the "registrant_status" field.
+func RegistrantStatusContains(v string) predicate.Notification {
+	return predicate.Notification(sql.FieldContains(FieldRegistrantStatus, v))
+}
+
+// RegistrantStatusHasPrefix applies the HasPrefix predicate on the "registrant_status" field.
+func RegistrantStatusHasPrefix(v string) predicate.Notification {
+	return predicate.Notification(sql.FieldHasPrefix(FieldRegistrantStatus, v))
+}
+
+// RegistrantStatusHasSuffix applies the HasSuffix predicate on the "registrant_status" field.
+func RegistrantStatusHasSuffix(v string) predicate.Notification {
+	return predicate.Notification(sql.FieldHasSuffix(FieldRegistrantStatus, v))
+}
+
+// RegistrantStatusIsNil applies the IsNil predicate on the "registrant_status" field.
+func RegistrantStatusIsNil() predicate.Notification {
+	return predicate.Notification(sql.FieldIsNull(FieldRegistrantStatus))
+}
+
+// RegistrantStatusNotNil applies the NotNil predicate on the "registrant_status" field.
+func RegistrantStatusNotNil() predicate.Notification {
+	return predicate.Notification(sql.FieldNotNull(FieldRegistrantStatus))
+}
+
+// RegistrantStatusEqualFold applies the EqualFold predicate on the "registrant_status" field.
+func RegistrantStatusEqualFold(v string) predicate.Notification {
+	return predicate.Notification(sql.FieldEqualFold(FieldRegistrantStatus, v))
+}
+
+// RegistrantStatusContainsFold applies the ContainsFold predicate on the "registrant_status" field.
+func RegistrantStatusContainsFold(v string) predicate.Notification {
+	return predicate.Notification(sql.FieldContainsFold(FieldRegistrantStatus, v))
+}
+
+// WaitlistPositionEQ applies the EQ predicate on the "waitlist_position" field.
+func WaitlistPositionEQ(v int) predicate.Notification {
+	return predicate.Notification(sql.FieldEQ(FieldWaitlistPosition, v))
+}
+
+// WaitlistPositionNEQ applies the NEQ predicate on the "waitlist_position" field.
+func WaitlistPositionNEQ(v int) predicate.Notification {
+	return predicate.Notification(sql.FieldNEQ(FieldWaitlistPosition, v))
+}
+
+// WaitlistPositionIn applies the In predicate on the "waitlist_position" field.
+func WaitlistPositionIn(vs ...int) predicate.Notification {
+	return predicate.Notification(sql.FieldIn(FieldWaitlistPosition, vs...))
+}
+
+// WaitlistPositionNotIn applies the NotIn predicate on the "waitlist_position" field.
+func WaitlistPositionNotIn(vs ...int) predicate.Notification {
+	return predicate.Notification(sql.FieldNotIn(FieldWaitlistPosition, vs...))
+}
+
+// WaitlistPositionGT applies the GT predicate on the "waitlist_position" field.
+func WaitlistPositionGT(v int) predicate.Notification {
+	return predicate.Notification(sql.FieldGT(FieldWaitlistPosition, v))
+}
+
+// WaitlistPositionGTE applies the GTE predicate on the "waitlist_position" field.
+func WaitlistPositionGTE(v int) predicate.Notification {
+	return predicate.Notification(sql.FieldGTE(FieldWaitlistPosition, v))
+}
+
+// WaitlistPositionLT applies the LT predicate on the "waitlist_position" field.
+func WaitlistPositionLT(v int) predicate.Notification {
+	return predicate.Notification(sql.FieldLT(FieldWaitlistPosition, v))
+}
+
+// WaitlistPositionLTE applies the LTE predicate on the "waitlist_position" field.
+func WaitlistPositionLTE(v int) predicate.Notification {
+	return predicate.Notification(sql.FieldLTE(FieldWaitlistPosition, v))
+}
+
+// WaitlistPositionIsNil applies the IsNil predicate on the "waitlist_position" field.
+func WaitlistPositionIsNil() predicate.Notification {
+	return predicate.Notification(sql.FieldIsNull(FieldWaitlistPosition))
+}
+
+// WaitlistPositionNotNil applies the NotNil predicate on the "waitlist_position" field.
+func WaitlistPositionNotNil() predicate.Notification {
+	return predicate.Notification(sql.FieldNotNull(FieldWaitlistPosition))
+}
+
 // RegistrantIDEQ applies the EQ predicate on the "registrant_id" field.
 func RegistrantIDEQ(v int) predicate.Notification {
 	return predicate.Notification(sql.FieldEQ(FieldRegistrantID, v))
@@ -454,54 +599,54 @@ func RegistrantIDNotNil() predicate.Notification {
 	return predicate.Notification(sql.FieldNotNull(FieldRegistrantID))
 }
 
-// MessageEQ applies the EQ predicate on the "message" field.
-func MessageEQ(v []byte) predicate.Notification {
-	return predicate.Notification(sql.FieldEQ(FieldMessage, v))
+// SealedTokenEQ applies the EQ predicate on the "sealed_token" field.
+func SealedTokenEQ(v []byte) predicate.Notification {
+	return predicate.Notification(sql.FieldEQ(FieldSealedToken, v))
 }
 
-// MessageNEQ applies the NEQ predicate on the "message" field.
-func MessageNEQ(v []byte) predicate.Notification {
-	return predicate.Notification(sql.FieldNEQ(FieldMessage, v))
+// SealedTokenNEQ applies the NEQ predicate on the "sealed_token" field.
+func SealedTokenNEQ(v []byte) predicate.Notification {
+	return predicate.Notification(sql.FieldNEQ(FieldSealedToken, v))
 }
 
-// MessageIn applies the In predicate on the "message" field.
-func MessageIn(vs ...[]byte) predicate.Notification {
-	return predicate.Notification(sql.FieldIn(FieldMessage, vs...))
+// SealedTokenIn applies the In predicate on the "sealed_token" field.
+func SealedTokenIn(vs ...[]byte) predicate.Notification {
+	return predicate.Notification(sql.FieldIn(FieldSealedToken, vs...))
 }
 
-// MessageNotIn applies the NotIn predicate on the "message" field.
-func MessageNotIn(vs ...[]byte) predicate.Notification {
-	return predicate.Notification(sql.FieldNotIn(FieldMessage, vs...))
+// SealedTokenNotIn applies the NotIn predicate on the "sealed_token" field.
+func SealedTokenNotIn(vs ...[]byte) predicate.Notification {
+	return predicate.Notification(sql.FieldNotIn(FieldSealedToken, vs...))
 }
 
-// MessageGT applies the GT predicate on the "message" field.
-func MessageGT(v []byte) predicate.Notification {
-	return predicate.Notification(sql.FieldGT(FieldMessage, v))
+// SealedTokenGT applies the GT predicate on the "sealed_token" field.
+func SealedTokenGT(v []byte) predicate.Notification {
+	return predicate.Notification(sql.FieldGT(FieldSealedToken, v))
 }
 
-// MessageGTE applies the GTE predicate on the "message" field.
-func MessageGTE(v []byte) predicate.Notification {
-	return predicate.Notification(sql.FieldGTE(FieldMessage, v))
+// SealedTokenGTE applies the GTE predicate on the "sealed_token" field.
+func SealedTokenGTE(v []byte) predicate.Notification {
+	return predicate.Notification(sql.FieldGTE(FieldSealedToken, v))
 }
 
-// MessageLT applies the LT predicate on the "message" field.
-func MessageLT(v []byte) predicate.Notification {
-	return predicate.Notification(sql.FieldLT(FieldMessage, v))
+// SealedTokenLT applies the LT predicate on the "sealed_token" field.
+func SealedTokenLT(v []byte) predicate.Notification {
+	return predicate.Notification(sql.FieldLT(FieldSealedToken, v))
 }
 
-// MessageLTE applies the LTE predicate on the "message" field.
-func MessageLTE(v []byte) predicate.Notification {
-	return predicate.Notification(sql.FieldLTE(FieldMessage, v))
+// SealedTokenLTE applies the LTE predicate on the "sealed_token" field.
+func SealedTokenLTE(v []byte) predicate.Notification {
+	return predicate.Notification(sql.FieldLTE(FieldSealedToken, v))
 }
 
-// MessageIsNil applies the IsNil predicate on the "message" field.
-func MessageIsNil() predicate.Notification {
-	return predicate.Notification(sql.FieldIsNull(FieldMessage))
+// SealedTokenIsNil applies the IsNil predicate on the "sealed_token" field.
+func SealedTokenIsNil() predicate.Notification {
+	return predicate.Notification(sql.FieldIsNull(FieldSealedToken))
 }
 
-// MessageNotNil applies the NotNil predicate on the "message" field.
-func MessageNotNil() predicate.Notification {
-	return predicate.Notification(sql.FieldNotNull(FieldMessage))
+// SealedTokenNotNil applies the NotNil predicate on the "sealed_token" field.
+func SealedTokenNotNil() predicate.Notification {
+	return predicate.Notification(sql.FieldNotNull(FieldSealedToken))
 }
 
 // StatusEQ applies the EQ predicate on the "status" field.

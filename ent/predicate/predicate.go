@@ -36,6 +36,9 @@ type Region func(*sql.Selector)
 // Registrant is the predicate function for registrant builders.
 type Registrant func(*sql.Selector)
 
+// SeatCount is the predicate function for seatcount builders.
+type SeatCount func(*sql.Selector)
+
 // Session is the predicate function for session builders.
 type Session func(*sql.Selector)
 

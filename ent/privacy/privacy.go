@@ -351,6 +351,30 @@ func (f RegistrantMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RegistrantMutation", m)
 }
 
+// The SeatCountQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type SeatCountQueryRuleFunc func(context.Context, *ent.SeatCountQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f SeatCountQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SeatCountQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.SeatCountQuery", q)
+}
+
+// The SeatCountMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type SeatCountMutationRuleFunc func(context.Context, *ent.SeatCountMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f SeatCountMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.SeatCountMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SeatCountMutation", m)
+}
+
 // The SessionQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type SessionQueryRuleFunc func(context.Context, *ent.SessionQuery) error
@@ -478,6 +502,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.RegistrantQuery:
 		return q.Filter(), nil
+	case *ent.SeatCountQuery:
+		return q.Filter(), nil
 	case *ent.SessionQuery:
 		return q.Filter(), nil
 	case *ent.SpeakerQuery:
@@ -510,6 +536,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.RegionMutation:
 		return m.Filter(), nil
 	case *ent.RegistrantMutation:
+		return m.Filter(), nil
+	case *ent.SeatCountMutation:
 		return m.Filter(), nil
 	case *ent.SessionMutation:
 		return m.Filter(), nil

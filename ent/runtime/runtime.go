@@ -15,6 +15,7 @@ import (
 	"launchgraph/ent/region"
 	"launchgraph/ent/registrant"
 	"launchgraph/ent/schema"
+	"launchgraph/ent/seatcount"
 	"launchgraph/ent/session"
 	"launchgraph/ent/speaker"
 	"launchgraph/ent/tombstone"
@@ -424,7 +425,7 @@ func init() {
 	// notification.DefaultLanguage holds the default value on creation for the language field.
 	notification.DefaultLanguage = notificationDescLanguage.Default.(string)
 	// notificationDescAttempts is the schema descriptor for attempts field.
-	notificationDescAttempts := notificationFields[7].Descriptor()
+	notificationDescAttempts := notificationFields[9].Descriptor()
 	// notification.DefaultAttempts holds the default value on creation for the attempts field.
 	notification.DefaultAttempts = notificationDescAttempts.Default.(int)
 	objectiveMixin := schema.Objective{}.Mixin()
@@ -628,6 +629,39 @@ func init() {
 	registrantDescRejectionReason := registrantFields[14].Descriptor()
 	// registrant.RejectionReasonValidator is a validator for the "rejection_reason" field. It is called by the builders before save.
 	registrant.RejectionReasonValidator = registrantDescRejectionReason.Validators[0].(func(string) error)
+	seatcount.Policy = privacy.NewPolicies(schema.SeatCount{})
+	seatcount.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := seatcount.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	seatcountFields := schema.SeatCount{}.Fields()
+	_ = seatcountFields
+	// seatcountDescCategory is the schema descriptor for category field.
+	seatcountDescCategory := seatcountFields[1].Descriptor()
+	// seatcount.DefaultCategory holds the default value on creation for the category field.
+	seatcount.DefaultCategory = seatcountDescCategory.Default.(string)
+	// seatcountDescConfirmed is the schema descriptor for confirmed field.
+	seatcountDescConfirmed := seatcountFields[2].Descriptor()
+	// seatcount.DefaultConfirmed holds the default value on creation for the confirmed field.
+	seatcount.DefaultConfirmed = seatcountDescConfirmed.Default.(int)
+	// seatcount.ConfirmedValidator is a validator for the "confirmed" field. It is called by the builders before save.
+	seatcount.ConfirmedValidator = seatcountDescConfirmed.Validators[0].(func(int) error)
+	// seatcountDescPending is the schema descriptor for pending field.
+	seatcountDescPending := seatcountFields[3].Descriptor()
+	// seatcount.DefaultPending holds the default value on creation for the pending field.
+	seatcount.DefaultPending = seatcountDescPending.Default.(int)
+	// seatcount.PendingValidator is a validator for the "pending" field. It is called by the builders before save.
+	seatcount.PendingValidator = seatcountDescPending.Validators[0].(func(int) error)
+	// seatcountDescWaitlisted is the schema descriptor for waitlisted field.
+	seatcountDescWaitlisted := seatcountFields[4].Descriptor()
+	// seatcount.DefaultWaitlisted holds the default value on creation for the waitlisted field.
+	seatcount.DefaultWaitlisted = seatcountDescWaitlisted.Default.(int)
+	// seatcount.WaitlistedValidator is a validator for the "waitlisted" field. It is called by the builders before save.
+	seatcount.WaitlistedValidator = seatcountDescWaitlisted.Validators[0].(func(int) error)
 	sessionMixin := schema.Session{}.Mixin()
 	session.Policy = privacy.NewPolicies(schema.Session{})
 	session.Hooks[0] = func(next ent.Mutator) ent.Mutator {

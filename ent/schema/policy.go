@@ -77,6 +77,10 @@ func (APIKey) Policy() ent.Policy { return adminPolicy() }
 // trusted code).
 func (IdempotencyKey) Policy() ent.Policy { return adminPolicy() }
 
+// Policy of the SeatCount: admins only (registration reads and writes it as trusted code;
+// everyone sees seats through Launch.seats).
+func (SeatCount) Policy() ent.Policy { return adminPolicy() }
+
 // Policy of the AuditEntry: admins only.
 func (AuditEntry) Policy() ent.Policy { return adminPolicy() }
 

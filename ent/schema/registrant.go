@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"launchgraph/ent/schema/schematype"
 	"launchgraph/internal/intl"
 )
 
@@ -30,28 +31,32 @@ func (Registrant) Fields() []ent.Field {
 		field.String("name").
 			NotEmpty().
 			MaxLen(200).
-			Annotations(entgql.OrderField("NAME")),
+			Annotations(entgql.OrderField("NAME"), schematype.Personal()),
 		field.String("email").
 			NotEmpty().
-			MaxLen(254),
+			MaxLen(254).
+			Annotations(schematype.Personal()),
 		field.String("email_key").
 			NotEmpty().
 			MaxLen(254).
 			Comment("Lower-cased email: one live registration per launch and address.").
-			Annotations(entgql.Skip(entgql.SkipAll)),
+			Annotations(entgql.Skip(entgql.SkipAll), schematype.Personal()),
 		field.String("organisation").
 			Optional().
 			Nillable().
-			MaxLen(300),
+			MaxLen(300).
+			Annotations(schematype.Personal()),
 		field.String("job_title").
 			Optional().
 			Nillable().
-			MaxLen(300),
+			MaxLen(300).
+			Annotations(schematype.Personal()),
 		field.String("country").
 			Optional().
 			Nillable().
 			Validate(intl.ValidateCountry).
-			Comment("ISO 3166-1 alpha-2."),
+			Comment("ISO 3166-1 alpha-2.").
+			Annotations(schematype.Personal()),
 		field.Enum("stakeholder").
 			Values("GOVERNMENT", "INTERNATIONAL_ORGANISATION", "NGO", "ACADEMIA", "PRIVATE_SECTOR", "YOUTH", "MEDIA", "OTHER").
 			Default("OTHER"),

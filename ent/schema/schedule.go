@@ -8,7 +8,7 @@ import (
 
 	gen "launchgraph/ent"
 	"launchgraph/ent/hook"
-	"launchgraph/internal/catalog"
+	"launchgraph/internal/catalog/schedule"
 )
 
 // scheduled is what launch and session mutations share: a start and an end, old and new.
@@ -38,7 +38,7 @@ func checkSchedule(ctx context.Context, m scheduled) error {
 			return err
 		}
 	}
-	return catalog.CheckSchedule(starts, ends)
+	return schedule.Check(starts, ends)
 }
 
 // launchScheduleHook validates a launch's times and registration window.
@@ -62,7 +62,7 @@ func launchScheduleHook(next ent.Mutator) ent.Mutator {
 				closesAt = old
 			}
 		}
-		if err := catalog.CheckRegistrationWindow(opensAt, closesAt); err != nil {
+		if err := schedule.CheckRegistrationWindow(opensAt, closesAt); err != nil {
 			return nil, err
 		}
 		return next.Mutate(ctx, m)

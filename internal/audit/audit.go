@@ -18,14 +18,21 @@ import (
 // Redacted replaces a personal or secret value in an audit entry.
 const Redacted = "[redacted]"
 
-// sensitive lists, per entity type, the fields whose values are never recorded.
-var sensitive = map[string][]string{
-	"Registrant":     {"name", "email", "email_key", "organisation", "job_title", "country", "manage_token_hash"},
-	"APIKey":         {"secret_hash"},
-	"IdempotencyKey": {"key_hash", "sealed_token"},
+type operationKey struct{}
+
+type beforeKey struct{}
+
+// WithBefore declares, for a bulk update made under ctx, each entity's values before it
+// (id → field → value): an update of many rows cannot read them itself the way an
+// update-one does, and its caller often knows them (a promotion off the waitlist).
+func WithBefore(ctx context.Context, before map[int]map[string]any) context.Context {
+	return context.WithValue(ctx, beforeKey{}, before)
 }
 
-type operationKey struct{}
+func beforeFrom(ctx context.Context) map[int]map[string]any {
+	b, _ := ctx.Value(beforeKey{}).(map[int]map[string]any)
+	return b
+}
 
 // WithOperation names the operation (the GraphQL mutation field) recorded for changes made
 // under ctx.
@@ -70,13 +77,14 @@ func actorName(v auth.Viewer) string {
 
 // Hook audits every mutation an admin viewer makes (the audit log's own writes and the
 // tombstones a delete leaves excluded: the delete itself is the entry; so are the outbox's
-// notifications, a record of their own whose bodies must not be copied).
+// notifications, a record of their own whose tokens must not be copied, and the seat
+// counters, which follow the registrants audited themselves).
 // Mutations of trusted internal code and of public callers are not audited here.
 func Hook() ent.Hook {
 	return func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if !auth.FromContext(ctx).IsAdmin() || m.Type() == "AuditEntry" || m.Type() == "Tombstone" ||
-				m.Type() == "Notification" {
+				m.Type() == "Notification" || m.Type() == "SeatCount" {
 				return next.Mutate(ctx, m)
 			}
 			idm, ok := m.(interface {
@@ -105,9 +113,13 @@ func Hook() ent.Hook {
 			if id, ok := idm.ID(); ok {
 				ids = []int{id}
 			}
-			changes := Changes(m, before)
+			declared := beforeFrom(ctx)
 			for _, id := range ids {
-				if err := Record(ctx, idm.Client(), operationFrom(ctx), m.Type(), id, changes); err != nil {
+				b := before
+				if d, ok := declared[id]; ok && b == nil {
+					b = d
+				}
+				if err := Record(ctx, idm.Client(), operationFrom(ctx), m.Type(), id, Changes(m, b)); err != nil {
 					return nil, err
 				}
 			}
@@ -148,7 +160,7 @@ func Changes(m ent.Mutation, before map[string]any) []schematype.FieldChange {
 		if c.Before != nil && c.After != nil && *c.Before == *c.After {
 			continue
 		}
-		if slices.Contains(sensitive[m.Type()], f) {
+		if slices.Contains(ent.PrivateFields[m.Type()], f) { // declared on the schema
 			c.Before, c.After = redact(c.Before), redact(c.After)
 		}
 		changes = append(changes, c)

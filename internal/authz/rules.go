@@ -22,10 +22,20 @@ func AllowTrusted() privacy.QueryMutationRule {
 	})
 }
 
-// AllowAdmin allows an admin viewer.
+// RequireAdmin is the admin rule, the one function every admin-only operation asks: nil
+// for an ADMIN viewer and for trusted internal code (a context without a viewer),
+// FORBIDDEN for everyone else.
+func RequireAdmin(ctx context.Context) error {
+	if v, ok := auth.ViewerFrom(ctx); ok && !v.IsAdmin() {
+		return apperr.Errorf(apperr.Forbidden, "this operation needs an ADMIN API key")
+	}
+	return nil
+}
+
+// AllowAdmin allows an admin viewer (RequireAdmin).
 func AllowAdmin() privacy.QueryMutationRule {
 	return privacy.ContextQueryMutationRule(func(ctx context.Context) error {
-		if auth.FromContext(ctx).IsAdmin() {
+		if RequireAdmin(ctx) == nil {
 			return privacy.Allow
 		}
 		return privacy.Skip

@@ -13,13 +13,10 @@ import (
 	"entgo.io/ent/dialect/sql"
 
 	"launchgraph/ent"
-	"launchgraph/ent/launch"
-	"launchgraph/ent/objective"
 	"launchgraph/ent/predicate"
 	"launchgraph/ent/registrant"
-	"launchgraph/ent/session"
-	"launchgraph/ent/speaker"
 	"launchgraph/internal/auth"
+	"launchgraph/internal/authz/kinds"
 )
 
 // SeesDrafts reports whether ctx may see DRAFT launches and all that hangs off them:
@@ -35,34 +32,24 @@ func SeesAllRegistrants(ctx context.Context) bool {
 	return !ok || v.IsAdmin()
 }
 
-// VisibleLaunch matches the launches a public viewer sees: any status but DRAFT.
-func VisibleLaunch() predicate.Launch {
-	return launch.StatusNEQ(launch.StatusDRAFT)
-}
+// VisibleLaunch matches the launches a public viewer sees (kinds.VisibleLaunch).
+func VisibleLaunch() predicate.Launch { return kinds.VisibleLaunch() }
 
-// SeesLaunch is the rule of VisibleLaunch and the launch policy for a launch already in
-// memory (what a change left, kept for live subscribers): ctx sees l unless l is a DRAFT
-// and ctx may not see drafts.
+// SeesLaunch is the launch policy for a launch already in memory (what a change left, kept
+// for live subscribers): ctx sees l when it sees drafts or l is visible (kinds.LaunchVisible).
 func SeesLaunch(ctx context.Context, l *ent.Launch) bool {
-	return SeesDrafts(ctx) || l.Status != launch.StatusDRAFT
+	return SeesDrafts(ctx) || kinds.LaunchVisible(l)
 }
 
-// VisibleSession matches the sessions of visible launches.
-func VisibleSession() predicate.Session {
-	return session.HasLaunchWith(VisibleLaunch())
-}
+// VisibleSession matches the sessions of visible launches (kinds.VisibleSession).
+func VisibleSession() predicate.Session { return kinds.VisibleSession() }
 
-// VisibleSpeaker matches speakers with at least one visible session. A speaker in no
-// session is hidden too: it is usually one being prepared for a programme not yet
-// published, and an orphan left by a deleted session has nothing public to show.
-func VisibleSpeaker() predicate.Speaker {
-	return speaker.HasSessionsWith(VisibleSession())
-}
+// VisibleSpeaker matches speakers with a visible session (kinds.VisibleSpeaker).
+func VisibleSpeaker() predicate.Speaker { return kinds.VisibleSpeaker() }
 
-// VisibleObjective matches the series-wide objectives and those of a visible launch.
-func VisibleObjective() predicate.Objective {
-	return objective.Or(objective.SeriesWide(true), objective.HasLaunchesWith(VisibleLaunch()))
-}
+// VisibleObjective matches the series-wide objectives and those of a visible launch
+// (kinds.VisibleObjective).
+func VisibleObjective() predicate.Objective { return kinds.VisibleObjective() }
 
 // VisibleRegistrant matches the registrants ctx's viewer may read when it may not read
 // them all: only the one whose manage token it holds, if any.

@@ -1,12 +1,12 @@
-// Package catalog holds the rules of the programme data admins edit: launch and session
-// schedules, references between entities, and what may be deleted.
+// Package catalog owns the admin writes of the programme data (Service): references
+// between entities, what may be deleted, the capacity workflow, and (package schedule,
+// applied by the schema's hooks) launch and session schedules.
 package catalog
 
 import (
 	"context"
 	"fmt"
 	"reflect"
-	"time"
 
 	"launchgraph/ent"
 	"launchgraph/ent/launch"
@@ -14,22 +14,6 @@ import (
 	"launchgraph/ent/session"
 	"launchgraph/internal/apperr"
 )
-
-// CheckSchedule returns BAD_USER_INPUT on endsAt when it is before startsAt.
-func CheckSchedule(startsAt, endsAt time.Time) error {
-	if endsAt.Before(startsAt) {
-		return apperr.Invalid("endsAt", "must not be before startsAt")
-	}
-	return nil
-}
-
-// CheckRegistrationWindow returns BAD_USER_INPUT when registration closes before it opens.
-func CheckRegistrationWindow(opensAt, closesAt *time.Time) error {
-	if opensAt != nil && closesAt != nil && closesAt.Before(*opensAt) {
-		return apperr.Invalid("registrationClosesAt", "must not be before registrationOpensAt")
-	}
-	return nil
-}
 
 // Ref names ids given in an input field that must be nodes of one type.
 type Ref struct {

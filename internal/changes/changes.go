@@ -16,13 +16,10 @@ import (
 	"time"
 
 	"launchgraph/ent"
-	"launchgraph/ent/launch"
-	"launchgraph/ent/objective"
 	"launchgraph/ent/privacy"
-	"launchgraph/ent/session"
-	"launchgraph/ent/speaker"
 	"launchgraph/ent/tombstone"
 	"launchgraph/internal/authz"
+	"launchgraph/internal/authz/kinds"
 )
 
 // Tombstone is a deleted node (GraphQL Tombstone).
@@ -41,32 +38,13 @@ type Tombstone struct {
 // so that deleting a draft reveals nothing to the public.
 const hiddenPrefix = "hidden:"
 
-// visibleIDs returns which of ids of one type the public sees, read with client.
-type visibleIDs func(ctx context.Context, client *ent.Client, ids []int) ([]int, error)
-
-// tracked are the types whose deletions leave tombstones, with their public visibility.
-var tracked = map[string]visibleIDs{
-	ent.TypeLaunch: func(ctx context.Context, c *ent.Client, ids []int) ([]int, error) {
-		return c.Launch.Query().Where(launch.IDIn(ids...), authz.VisibleLaunch()).IDs(ctx)
-	},
-	ent.TypeSession: func(ctx context.Context, c *ent.Client, ids []int) ([]int, error) {
-		return c.Session.Query().Where(session.IDIn(ids...), authz.VisibleSession()).IDs(ctx)
-	},
-	ent.TypeSpeaker: func(ctx context.Context, c *ent.Client, ids []int) ([]int, error) {
-		return c.Speaker.Query().Where(speaker.IDIn(ids...), authz.VisibleSpeaker()).IDs(ctx)
-	},
-	ent.TypeObjective: func(ctx context.Context, c *ent.Client, ids []int) ([]int, error) {
-		return c.Objective.Query().Where(objective.IDIn(ids...), authz.VisibleObjective()).IDs(ctx)
-	},
-}
-
 // Hook writes a tombstone for every launch, session, speaker or objective a delete
 // removes, one-by-id and bulk deletes alike, with the mutation's client: in its
 // transaction when it has one. Register it on the client (store.Open).
 func Hook() ent.Hook {
 	return func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-			visible, ok := tracked[m.Type()]
+			kind, ok := kinds.Of(m.Type())
 			if !ok || !m.Op().Is(ent.OpDelete|ent.OpDeleteOne) {
 				return next.Mutate(ctx, m)
 			}
@@ -86,7 +64,7 @@ func Hook() ent.Hook {
 			}
 			var public []int
 			if len(ids) > 0 {
-				if public, err = visible(trusted, dm.Client(), ids); err != nil {
+				if public, err = kind.PublicIDs(trusted, dm.Client(), ids); err != nil {
 					return nil, fmt.Errorf("changes: visibility of deleted %s: %w", m.Type(), err)
 				}
 			}

@@ -50,6 +50,9 @@ type Event struct {
 	// Seq numbers the events a Hub delivers, in order, within this process (it is not
 	// sent between replicas): subscribers of one event share what they load for it.
 	Seq uint64 `json:"-"`
+	// changed is the mutation's value (the entity its statement returned), for the
+	// publishing process's preload functions; never sent between replicas.
+	changed any
 }
 
 // ErrClosed is returned by a closed broker.

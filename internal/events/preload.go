@@ -33,25 +33,25 @@ func (p *preloads) Preload(f PreloadFunc) {
 }
 
 // runPreloads calls every preload function on evs.
-func (p *preloads) runPreloads(evs []Event, changed ent.Value, inTx bool) {
+func (p *preloads) runPreloads(evs []Event, inTx bool) {
 	p.mu.Lock()
 	fns := p.fns
 	p.mu.Unlock()
 	for _, ev := range evs {
 		for _, f := range fns {
-			f(ev, changed, inTx)
+			f(ev, ev.changed, inTx)
 		}
 	}
 }
 
 // preloadRunner is what Hook needs of a broker that preloads (Hub and Postgres).
 type preloadRunner interface {
-	runPreloads(evs []Event, changed ent.Value, inTx bool)
+	runPreloads(evs []Event, inTx bool)
 }
 
 // preload runs pub's preload functions on evs, if it has any.
-func preload(pub Publisher, evs []Event, changed ent.Value, inTx bool) {
+func preload(pub Publisher, evs []Event, inTx bool) {
 	if r, ok := pub.(preloadRunner); ok {
-		r.runPreloads(evs, changed, inTx)
+		r.runPreloads(evs, inTx)
 	}
 }

@@ -23,10 +23,19 @@ import (
 // Default is the language of every entity's own texts and the fallback.
 const Default = "en"
 
-// supported are the six UN languages, English first: the matcher falls back to the first.
-var supported = []language.Tag{language.English, language.Arabic, language.Chinese, language.French, language.Russian, language.Spanish}
+// matcher matches the six UN languages (intl.UNLanguages), English first: it falls back
+// to the first.
+var matcher = language.NewMatcher(supported())
 
-var matcher = language.NewMatcher(supported)
+func supported() []language.Tag {
+	tags := []language.Tag{language.Make(Default)}
+	for _, l := range intl.UNLanguages {
+		if l != Default {
+			tags = append(tags, language.Make(l))
+		}
+	}
+	return tags
+}
 
 // Match returns the UN language best matching tags, a BCP 47 list such as an
 // Accept-Language header ("fr-CH, fr;q=0.9, en;q=0.8"); English when none matches or the

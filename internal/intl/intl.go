@@ -5,6 +5,7 @@ package intl
 import (
 	"fmt"
 	"regexp"
+	"sync"
 	"time"
 
 	"golang.org/x/text/language"
@@ -13,9 +14,16 @@ import (
 // UNLanguages are the six official languages of the United Nations, in the UN's order.
 var UNLanguages = []string{"ar", "zh", "en", "fr", "ru", "es"}
 
-// Timezone loads an IANA zone. "Local" and the empty name are refused: a launch's zone
-// must mean the same wall clock on every server.
+// zones caches loaded locations: time.LoadLocation reads and parses the zone database on
+// every call.
+var zones sync.Map // name → *time.Location
+
+// Timezone loads an IANA zone, once per name: the one zone loader. "Local" and the empty
+// name are refused: a launch's zone must mean the same wall clock on every server.
 func Timezone(name string) (*time.Location, error) {
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
 	if name == "" || name == "Local" {
 		return nil, fmt.Errorf("%q is not an IANA time zone name", name)
 	}
@@ -23,6 +31,7 @@ func Timezone(name string) (*time.Location, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%q is not an IANA time zone name", name)
 	}
+	zones.Store(name, loc)
 	return loc, nil
 }
 

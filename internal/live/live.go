@@ -13,7 +13,7 @@ import (
 	"launchgraph/ent"
 	"launchgraph/ent/registrant"
 	"launchgraph/internal/apperr"
-	"launchgraph/internal/auth"
+	"launchgraph/internal/authz"
 	"launchgraph/internal/events"
 	"launchgraph/internal/registration"
 )
@@ -380,8 +380,8 @@ func (s *Service) Programme(ctx context.Context, id *int) (<-chan *ProgrammeChan
 // Registrations emits every committed change of a registrant of launch id (every launch
 // when nil): admins only. After missed events (a resync) it ends.
 func (s *Service) Registrations(ctx context.Context, id *int) (<-chan *RegistrationEvent, error) {
-	if !auth.FromContext(ctx).IsAdmin() {
-		return nil, apperr.Errorf(apperr.Forbidden, "this operation needs an ADMIN API key")
+	if err := authz.RequireAdmin(ctx); err != nil {
+		return nil, err
 	}
 	filter := func(e events.Event) bool {
 		return e.Type == events.TypeRegistrant && (id == nil || e.LaunchID == *id)

@@ -1,5 +1,7 @@
 package manage
 
+import "launchgraph/internal/intl"
+
 // texts are the words of the manage page in one language.
 type texts struct {
 	Dir        string // "ltr" or "rtl"
@@ -29,8 +31,8 @@ type texts struct {
 	Registrant string
 }
 
-// languages are the six UN languages in the order the page lists them.
-var languages = []string{"ar", "zh", "en", "fr", "ru", "es"}
+// languages are the six UN languages in the order the page lists them (the UN's).
+var languages = intl.UNLanguages
 
 // catalog holds the texts of the six UN languages; English is the fallback.
 var catalog = map[string]texts{

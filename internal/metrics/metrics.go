@@ -33,6 +33,7 @@ type Metrics struct {
 	websockets    prometheus.Gauge
 	subscriptions prometheus.Gauge
 	registrations *prometheus.CounterVec
+	batches       prometheus.Histogram
 	notifications *prometheus.CounterVec
 }
 
@@ -63,8 +64,13 @@ func New(db *sql.DB) *Metrics {
 		}),
 		registrations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "launchgraph_registrations_total",
-			Help: "register calls by outcome: a status (CONFIRMED, WAITLISTED, PENDING) or an error code.",
-		}, []string{"outcome"}),
+			Help: "register calls by outcome (confirmed, waitlisted, pending, or rejected with the rule's error code as reason); repeats under an idempotency key count once.",
+		}, []string{"outcome", "reason"}),
+		batches: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "launchgraph_registration_batch_size",
+			Help:    "Registrations decided and committed together in one transaction (group commit).",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64},
+		}),
 		notifications: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "launchgraph_notifications_total",
 			Help: "Notification deliveries by kind and outcome (sent, retry, failed).",
@@ -74,7 +80,7 @@ func New(db *sql.DB) *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db, "launchgraph"),
-		m.operations, m.latency, m.errors, m.websockets, m.subscriptions, m.registrations, m.notifications,
+		m.operations, m.latency, m.errors, m.websockets, m.subscriptions, m.registrations, m.batches, m.notifications,
 	)
 	return m
 }
@@ -184,10 +190,18 @@ func (m *Metrics) SubscriptionEnded() {
 	}
 }
 
-// Registration records a register outcome.
-func (m *Metrics) Registration(outcome string) {
+// Registration records a register outcome: confirmed, waitlisted, pending, or rejected
+// with the error code of the rule as reason ("" otherwise).
+func (m *Metrics) Registration(outcome, reason string) {
 	if m != nil {
-		m.registrations.WithLabelValues(outcome).Inc()
+		m.registrations.WithLabelValues(outcome, reason).Inc()
+	}
+}
+
+// RegistrationBatch records the size of one group commit of registrations.
+func (m *Metrics) RegistrationBatch(size int) {
+	if m != nil {
+		m.batches.Observe(float64(size))
 	}
 }
 

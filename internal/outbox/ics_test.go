@@ -27,7 +27,7 @@ func TestAttachmentIsRFC5545(t *testing.T) {
 		{"https://app.example.org/registration", "https://app.example.org/registration?token=t%2Bk"},
 	} {
 		got, err := outbox.Renderer{From: from, PublicURL: publicURL, ManageURL: tt.manageURL}.Render(
-			registration.Notice{Kind: notification.KindREGISTERED, Registrant: r, LaunchID: 7, ManageToken: "t+k"}, l)
+			registration.Notice{Kind: notification.KindREGISTERED, Registrant: r, ManageToken: "t+k"}, l)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,12 @@ package outbox
 
 import (
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
 	"fmt"
 	"time"
 
@@ -11,58 +17,117 @@ import (
 	"launchgraph/ent/notification"
 	"launchgraph/ent/privacy"
 	"launchgraph/internal/apperr"
+	"launchgraph/internal/opt"
 	"launchgraph/internal/registration"
+	"launchgraph/internal/txn"
 )
 
-// Outbox writes rendered notifications in the transaction of the change they report. It
-// implements registration.Notifier.
+// Outbox records registrant state changes as notifications in the transaction of the
+// change, for the Sender to render and deliver. It implements registration.Notifier.
 type Outbox struct {
 	renderer Renderer
+	seal     cipher.AEAD
 	now      func() time.Time
 	nudge    chan struct{}
 }
 
-// New returns an Outbox rendering with r.
-func New(r Renderer) *Outbox {
-	return &Outbox{renderer: r, now: time.Now, nudge: make(chan struct{}, 1)}
+// Option configures an Outbox.
+type Option func(*config)
+
+type config struct{ secret string }
+
+// WithSealSecret seals manage tokens under a key derived from secret (MAIL_TOKEN_KEY)
+// instead of the development key, which anyone with the source can derive.
+func WithSealSecret(secret string) Option { return func(c *config) { c.secret = secret } }
+
+// devSealKey is the secret manage tokens are sealed with when none is configured
+// (development): sealing then only keeps tokens out of casual sight.
+const devSealKey = "launchgraph development token seal key"
+
+// New returns an Outbox whose sender renders with r.
+func New(r Renderer, opts ...Option) *Outbox {
+	c := config{secret: devSealKey}
+	for _, o := range opts {
+		o(&c)
+	}
+	if c.secret == "" {
+		c.secret = devSealKey
+	}
+	k, err := hkdf.Key(sha256.New, []byte(c.secret), nil, "launchgraph outbox token seal v1", 32)
+	if err != nil {
+		panic(fmt.Sprintf("outbox: derive seal key: %v", err)) // only for lengths above 255·32
+	}
+	block, err := aes.NewCipher(k)
+	if err != nil {
+		panic(fmt.Sprintf("outbox: seal cipher: %v", err)) // a 32-byte key always fits
+	}
+	gcm, err := cipher.NewGCM(block)
+	if err != nil {
+		panic(fmt.Sprintf("outbox: seal cipher: %v", err))
+	}
+	return &Outbox{renderer: r, seal: gcm, now: time.Now, nudge: make(chan struct{}, 1)}
 }
 
-// Notify renders the message of n and stores it as a PENDING notification with tx.
-func (o *Outbox) Notify(ctx context.Context, tx *ent.Client, n registration.Notice) error {
-	l, err := tx.Launch.Get(ctx, n.LaunchID)
-	if err != nil {
-		return fmt.Errorf("outbox: read launch: %w", err)
+// Seal implements registration.Notifier: nonce || AES-GCM(token).
+func (o *Outbox) Seal(token string) ([]byte, error) {
+	nonce := make([]byte, o.seal.NonceSize(), o.seal.NonceSize()+len(token)+o.seal.Overhead())
+	_, _ = rand.Read(nonce) // crypto/rand.Read never fails
+	return o.seal.Seal(nonce, nonce, []byte(token), nil), nil
+}
+
+// open reverses Seal.
+func (o *Outbox) open(sealed []byte) (string, error) {
+	if len(sealed) < o.seal.NonceSize() {
+		return "", errors.New("outbox: sealed token too short")
 	}
-	create := tx.Notification.Create().
-		SetKind(n.Kind).
-		SetRecipient(n.Registrant.Email).
-		SetRegistrantID(n.Registrant.ID).
-		SetNextAttemptAt(o.now())
-	msg, err := o.renderer.Render(n, l)
+	pt, err := o.seal.Open(nil, sealed[:o.seal.NonceSize()], sealed[o.seal.NonceSize():], nil)
 	if err != nil {
-		// Nothing in an email may fail the change it reports: the change commits, and the
-		// message is kept FAILED with the reason, for an admin to see and retry.
-		err = create.SetSubject("").SetStatus(notification.StatusFAILED).
-			SetLastError(fmt.Sprintf("render: %v", err)).Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("outbox: store unrendered notification: %w", err)
+		return "", fmt.Errorf("outbox: open sealed token: %w", err)
+	}
+	return string(pt), nil
+}
+
+// Notify implements registration.Notifier: one PENDING notification per notice, in one
+// statement, recording what happened; the sender is nudged once the change commits.
+func (o *Outbox) Notify(ctx context.Context, tx *ent.Client, notices []registration.Notice) error {
+	now := o.now()
+	creates := make([]*ent.NotificationCreate, len(notices))
+	for i, n := range notices {
+		r := n.Registrant
+		creates[i] = tx.Notification.Create().
+			SetKind(n.Kind).
+			SetRecipient(r.Email).
+			SetRegistrantID(r.ID).
+			SetRegistrantStatus(string(r.Status)).
+			SetNillableWaitlistPosition(r.WaitlistPosition).
+			SetLanguage(Language(opt.Val(r.Language))).
+			SetNextAttemptAt(now).
+			SetCreatedAt(now).
+			SetUpdatedAt(now)
+		if len(n.SealedToken) > 0 {
+			creates[i].SetSealedToken(n.SealedToken)
 		}
-		return nil
 	}
-	err = create.
-		SetSubject(msg.Subject).
-		SetLanguage(msg.Language).
-		SetMessage(msg.MIME).
-		Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("outbox: store notification: %w", err)
+	if err := tx.Notification.CreateBulk(creates...).Exec(privacy.DecisionContext(ctx, privacy.Allow)); err != nil {
+		return fmt.Errorf("outbox: store notifications: %w", err)
+	}
+	if t := ent.TxFromContext(ctx); t != nil {
+		t.OnCommit(func(next ent.Committer) ent.Committer {
+			return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+				err := next.Commit(ctx, tx)
+				if err == nil {
+					o.Nudge()
+				}
+				return err
+			})
+		})
+		return nil
 	}
 	o.Nudge()
 	return nil
 }
 
-// Nudge wakes the sender of this process early (the change may still roll back: the
-// sender then finds nothing new).
+// Nudge wakes the sender of this process early.
 func (o *Outbox) Nudge() {
 	select {
 	case o.nudge <- struct{}{}:
@@ -73,13 +138,13 @@ func (o *Outbox) Nudge() {
 // Nudges is the channel a Sender of this process listens on.
 func (o *Outbox) Nudges() <-chan struct{} { return o.nudge }
 
-// Retry puts FAILED notification id back to PENDING with its attempts reset. Its body was
-// erased when it failed, so the message is rendered again from the registrant and the
-// launch as they are now, without the manage link (the plain token is not stored).
-// Errors: NOT_FOUND, CONFLICT when it has not failed or its registrant is gone.
+// Retry puts FAILED notification id back to PENDING with its attempts reset; the sender
+// renders it again from the registrant and the launch as they are then, without the manage
+// link (the token was erased when it failed). Errors: NOT_FOUND, CONFLICT when it has not
+// failed or its registrant is gone.
 func (o *Outbox) Retry(ctx context.Context, client *ent.Client, id int) (*ent.Notification, error) {
 	var out *ent.Notification
-	err := withTx(ctx, client, func(tx *ent.Client) error {
+	err := txn.Run(ctx, client, txn.Policy{}, func(ctx context.Context, tx *ent.Client) error {
 		n, err := tx.Notification.Get(ctx, id)
 		if ent.IsNotFound(err) {
 			return apperr.Errorf(apperr.NotFound, "no such notification")
@@ -93,27 +158,17 @@ func (o *Outbox) Retry(ctx context.Context, client *ent.Client, id int) (*ent.No
 		if n.RegistrantID == nil {
 			return apperr.Errorf(apperr.Conflict, "the notification's registrant is gone")
 		}
-		r, err := tx.Registrant.Get(ctx, *n.RegistrantID)
+		r, err := tx.Registrant.Get(privacy.DecisionContext(ctx, privacy.Allow), *n.RegistrantID)
 		if ent.IsNotFound(err) {
 			return apperr.Errorf(apperr.Conflict, "the notification's registrant is gone")
 		}
 		if err != nil {
 			return fmt.Errorf("outbox: read registrant: %w", err)
 		}
-		l, err := tx.Launch.Get(ctx, r.LaunchID)
-		if err != nil {
-			return fmt.Errorf("outbox: read launch: %w", err)
-		}
-		msg, err := o.renderer.Render(registration.Notice{Kind: n.Kind, Registrant: r, LaunchID: l.ID}, l)
-		if err != nil {
-			return err
-		}
 		out, err = tx.Notification.UpdateOne(n).
 			SetStatus(notification.StatusPENDING).
 			SetAttempts(0).
 			SetNextAttemptAt(o.now()).
-			SetMessage(msg.MIME).
-			SetSubject(msg.Subject).
 			SetRecipient(r.Email).
 			ClearLastError().
 			Save(ctx)
@@ -127,25 +182,6 @@ func (o *Outbox) Retry(ctx context.Context, client *ent.Client, id int) (*ent.No
 	}
 	o.Nudge()
 	return out, nil
-}
-
-// withTx runs fn in the transaction of ctx when there is one, else in a new one.
-func withTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Client) error) error {
-	if tx := ent.TxFromContext(ctx); tx != nil {
-		return fn(tx.Client())
-	}
-	tx, err := client.Tx(ctx)
-	if err != nil {
-		return fmt.Errorf("outbox: begin: %w", err)
-	}
-	if err := fn(tx.Client()); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("outbox: commit: %w", err)
-	}
-	return nil
 }
 
 // OldestPendingAge is the age of the oldest PENDING notification, 0 when there is none.

@@ -87,7 +87,7 @@ func (f *fixture) register(t testing.TB, launchID int, email string, mods ...fun
 
 func (f *fixture) sender(t testing.TB, transport outbox.Transport, cfg outbox.SenderConfig) *outbox.Sender {
 	cfg.From = from
-	return outbox.NewSender(f.db.Client, f.db.Dialect, transport, cfg, nil, nil, f.ob.Nudges())
+	return outbox.NewSender(f.db.Client, f.db.Dialect, f.ob, transport, cfg, nil, nil)
 }
 
 func smtpTransport(t testing.TB, m *mailServer) outbox.Transport {
@@ -118,8 +118,9 @@ func notifications(t testing.TB, db *store.DB) []*ent.Notification {
 	return db.Client.Notification.Query().Order(notification.ByID()).AllX(context.Background())
 }
 
-// hasBody reports whether n still holds its message (ent reads NULL as a pointer to nil).
-func hasBody(n *ent.Notification) bool { return n.Message != nil && len(*n.Message) > 0 }
+// hasBody reports whether n still holds what must be erased once it is sent or failed: its
+// sealed manage token (ent reads NULL as a pointer to nil).
+func hasBody(n *ent.Notification) bool { return n.SealedToken != nil && len(*n.SealedToken) > 0 }
 
 func ptr[T any](v T) *T { return &v }
 
@@ -380,31 +381,19 @@ func TestTwoSendersDrainOnce(t *testing.T) {
 	}
 	f := newFixture(t, db1)
 	l := f.launch(t)
-	r := registration.Notice{Kind: notification.KindREGISTERED, LaunchID: l.ID}
 	const n = 500
-	bulk := make([]*ent.NotificationCreate, n)
-	for i := range bulk {
-		r.Registrant = &ent.Registrant{ID: i + 1, Name: "P", Email: fmt.Sprintf("p%03d@example.org", i), Status: registrant.StatusCONFIRMED, LaunchID: l.ID}
-		msg, err := outbox.Renderer{From: from, PublicURL: publicURL}.Render(r, l)
-		if err != nil {
-			t.Fatal(err)
-		}
-		bulk[i] = db1.Client.Notification.Create().SetKind(r.Kind).SetRecipient(r.Registrant.Email).
-			SetSubject(msg.Subject).SetMessage(msg.MIME).SetNextAttemptAt(time.Now())
-	}
-	db1.Client.Notification.CreateBulk(bulk...).ExecX(ctx)
-
+	concurrentRegister(t, f, l.ID, n)
 	m := startMailServer(t)
 	start := time.Now()
 	var wg sync.WaitGroup
 	for _, db := range []*store.DB{db1, db2} {
-		s := outbox.NewSender(db.Client, db.Dialect, smtpTransport(t, m), outbox.SenderConfig{From: from}, nil, nil, nil)
+		s := outbox.NewSender(db.Client, db.Dialect, f.ob, smtpTransport(t, m), outbox.SenderConfig{From: from}, nil, nil)
 		wg.Go(func() { drain(t, s) })
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
 	assertOnce(t, m.messages(), n)
-	sent := db1.Client.Notification.Query().Where(notification.StatusEQ(notification.StatusSENT), notification.MessageIsNil()).CountX(ctx)
+	sent := db1.Client.Notification.Query().Where(notification.StatusEQ(notification.StatusSENT), notification.SealedTokenIsNil()).CountX(ctx)
 	if sent != n {
 		t.Errorf("%d SENT without body, want %d", sent, n)
 	}
@@ -412,8 +401,8 @@ func TestTwoSendersDrainOnce(t *testing.T) {
 }
 
 // TestRenderFailureKeepsRegistration: a message that cannot be rendered (here, an invalid
-// sender) never fails the registration it reports: the registrant commits and the message
-// is kept FAILED with the reason.
+// sender) never fails the registration it reports: the registrant commits, and the sender
+// keeps the message FAILED with the reason.
 func TestRenderFailureKeepsRegistration(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
@@ -424,9 +413,68 @@ func TestRenderFailureKeepsRegistration(t *testing.T) {
 		if res.Registrant.Status != registrant.StatusCONFIRMED {
 			t.Errorf("status %s, want CONFIRMED", res.Registrant.Status)
 		}
+		drain(t, f.sender(t, outbox.Files{Dir: t.TempDir()}, outbox.SenderConfig{}))
 		ns := notifications(t, db)
 		if len(ns) != 1 || ns[0].Status != notification.StatusFAILED || !strings.HasPrefix(opt.Val(ns[0].LastError), "render: ") || hasBody(ns[0]) {
 			t.Fatalf("notifications = %+v, want one FAILED with a render error and no body", ns)
+		}
+	})
+}
+
+// concurrentRegister registers n addresses for launch launchID from 16 goroutines.
+func concurrentRegister(t *testing.T, f *fixture, launchID, n int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range 16 {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				in := registration.Input{LaunchID: launchID, Name: "P", Email: fmt.Sprintf("p%03d@example.org", i), Consent: true}
+				if _, err := f.svc.Register(publicCtx(), in); err != nil {
+					t.Errorf("register %d: %v", i, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// TestBatchRendersEachRecipient: one batch of messages of one kind (whose bodies the
+// sender renders once) greets each recipient by name, escaped in HTML, with their own
+// manage link and waitlist position.
+func TestBatchRendersEachRecipient(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		m := startMailServer(t)
+		l := f.launch(t, func(c *ent.LaunchCreate) { c.SetCapacity(0).SetWaitlistEnabled(true) })
+		names := []string{`O"Brien <b>&`, "Ada + Eve", "محمد", "Zoë"}
+		tokens := map[string]string{}
+		for i, n := range names {
+			res := f.register(t, l.ID, fmt.Sprintf("r%d@example.org", i), func(in *registration.Input) { in.Name = n })
+			tokens[res.Registrant.Email] = res.ManageToken
+		}
+		drain(t, f.sender(t, smtpTransport(t, m), outbox.SenderConfig{}))
+		got := m.messages()
+		if len(got) != len(names) {
+			t.Fatalf("received %d messages, want %d", len(got), len(names))
+		}
+		for _, r := range got {
+			var i int
+			if _, err := fmt.Sscanf(r.To[0], "r%d@example.org", &i); err != nil {
+				t.Fatalf("recipient %s", r.To[0])
+			}
+			p := parseMessage(t, r.Data)
+			escaped := strings.NewReplacer(`"`, "&#34;", "<", "&lt;", ">", "&gt;", "&", "&amp;", "+", "&#43;").Replace(names[i])
+			link := publicURL + "/manage?token=" + url.QueryEscape(tokens[r.To[0]])
+			if !strings.Contains(p.Text, names[i]) || !strings.Contains(p.HTML, escaped) {
+				t.Errorf("message to %s does not greet %q:\n%s\n%s", r.To[0], names[i], p.Text, p.HTML)
+			}
+			if !strings.Contains(p.Text, link) || !strings.Contains(p.HTML, `href="`+link+`"`) {
+				t.Errorf("message to %s lacks its manage link %s", r.To[0], link)
+			}
+			if want := fmt.Sprintf("Waitlist position: %d", i+1); !strings.Contains(p.Text, want) {
+				t.Errorf("message to %s lacks %q:\n%s", r.To[0], want, p.Text)
+			}
 		}
 	})
 }

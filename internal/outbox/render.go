@@ -1,15 +1,20 @@
-// Package outbox is the transactional outbox of registration emails: Outbox renders a
-// message and stores it as a Notification in the transaction of the change it reports,
-// and Sender delivers the stored messages over SMTP (or to .eml files) exactly once across
-// replicas, with retries, erasing each body once it is sent or has failed.
+// Package outbox is the transactional outbox of registration emails: Outbox records each
+// registrant state change as a Notification in the transaction of the change (what
+// happened, not a message), and Sender renders and delivers them over SMTP (or to .eml
+// files) exactly once across replicas, with retries, erasing each sealed manage token once
+// its message is sent or has failed. Nothing in rendering can fail or slow the change.
 package outbox
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	htmltemplate "html/template"
 	netmail "net/mail"
 	"net/url"
+	"strconv"
 	"strings"
 	"text/template"
 	"time"
@@ -20,6 +25,7 @@ import (
 	"launchgraph/ent/notification"
 	"launchgraph/internal/feeds"
 	"launchgraph/internal/i18n"
+	"launchgraph/internal/intl"
 	"launchgraph/internal/opt"
 	"launchgraph/internal/registration"
 )
@@ -55,7 +61,7 @@ type view struct {
 	UTC        string
 	Where      string
 	Status     string
-	Position   int
+	Position   string // a slot: filled per message
 	ManageURL  string
 	Attachment bool
 }
@@ -102,43 +108,94 @@ var htmlTmpl = htmltemplate.Must(htmltemplate.New("html").Parse(`<!DOCTYPE html>
 
 // Render renders the message telling n.Registrant of n.Kind about launch l.
 func (r Renderer) Render(n registration.Notice, l *ent.Launch) (Rendered, error) {
+	return r.render(n, l, newRenderCache())
+}
+
+// renderCache keeps what the messages of one batch share: the text and HTML bodies per
+// launch, language, kind and status with slots for the recipient's name, waitlist
+// position and manage token (a batch of a ticket drop renders the same few bodies over
+// and over), and the calendar attachments per launch and language.
+type renderCache struct {
+	bodies    map[bodyKey]*body
+	calendars map[calendarKey]string
+	slots     slots
+}
+
+func newRenderCache() *renderCache {
+	return &renderCache{bodies: map[bodyKey]*body{}, calendars: map[calendarKey]string{}, slots: newSlots()}
+}
+
+type bodyKey struct {
+	launch              int
+	updated             time.Time
+	lang                string
+	kind                notification.Kind
+	status              string
+	position, withToken bool
+}
+
+type calendarKey struct {
+	launch int
+	lang   string
+}
+
+// body is a message's text and HTML with slots, and what goes around them.
+type body struct {
+	text, html string
+	subject    string
+	lang       string
+	hello      string // the greeting, with %s for the name
+	attachment bool
+}
+
+// slots are markers no launch or registrant text can contain (random, and a control
+// character where the context allows it), replaced after the templates ran.
+type slots struct{ name, position, token string }
+
+func newSlots() slots {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	r := hex.EncodeToString(b)
+	return slots{name: "\x01n" + r + "\x01", position: "\x01p" + r + "\x01", token: "t" + r}
+}
+
+// calendar returns the iCalendar attachment of l in lang.
+func (c *renderCache) calendar(l *ent.Launch, lang string) string {
+	k := calendarKey{l.ID, lang}
+	if cal, ok := c.calendars[k]; ok {
+		return cal
+	}
+	cal := feeds.Text(feeds.AllLaunches([]*ent.Launch{l}, lang))
+	c.calendars[k] = cal
+	return cal
+}
+
+// htmlText escapes s as html/template escapes text between tags.
+var htmlText = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;", "<", "&lt;", ">", "&gt;")
+
+func (r Renderer) render(n registration.Notice, l *ent.Launch, c *renderCache) (Rendered, error) {
+	if l == nil {
+		return Rendered{}, errors.New("outbox: the launch is gone")
+	}
 	reg := n.Registrant
-	t, lang := textsFor(opt.Val(reg.Language))
-	title := oneLine(i18n.In(l.Translations, i18n.FieldTitle, l.Title, lang))
+	b, err := r.body(n, l, c)
+	if err != nil {
+		return Rendered{}, err
+	}
 	name := oneLine(reg.Name)
-	v := view{
-		T: t, Lang: lang, Dir: "ltr",
-		Hello:  fmt.Sprintf(t.Hello, name),
-		Intro:  t.Intros[n.Kind],
-		Title:  title,
-		Status: t.Statuses[string(reg.Status)],
-		Where:  where(l, t),
-	}
-	if lang == "ar" {
-		v.Dir = "rtl"
-	}
-	v.Local, v.UTC = when(l)
+	pos := ""
 	if reg.WaitlistPosition != nil {
-		v.Position = *reg.WaitlistPosition
+		pos = strconv.Itoa(*reg.WaitlistPosition)
 	}
-	if n.ManageToken != "" {
-		page := r.ManageURL
-		if page == "" {
-			page = strings.TrimRight(r.PublicURL, "/") + "/manage"
-		}
-		v.ManageURL = page + "?token=" + url.QueryEscape(n.ManageToken)
+	// The token and the position first: the name, last, may hold anything.
+	fill := func(s string, escape func(string) string) string {
+		s = strings.ReplaceAll(s, c.slots.token, url.QueryEscape(n.ManageToken))
+		s = strings.ReplaceAll(s, c.slots.position, pos)
+		return strings.ReplaceAll(s, c.slots.name, escape(fmt.Sprintf(b.hello, name)))
 	}
-	v.Attachment = string(reg.Status) == "CONFIRMED" && n.Kind != notification.KindCANCELLED && n.Kind != notification.KindREJECTED
+	text := fill(b.text, func(s string) string { return s })
+	html := fill(b.html, htmlText.Replace)
 
-	var text, html bytes.Buffer
-	if err := textTmpl.Execute(&text, v); err != nil {
-		return Rendered{}, fmt.Errorf("outbox: render text: %w", err)
-	}
-	if err := htmlTmpl.Execute(&html, v); err != nil {
-		return Rendered{}, fmt.Errorf("outbox: render html: %w", err)
-	}
-
-	subject := oneLine(fmt.Sprintf(t.Subjects[n.Kind], title))
 	m := mail.NewMsg(mail.WithCharset(mail.CharsetUTF8), mail.WithEncoding(mail.EncodingQP))
 	if err := m.From(r.From); err != nil {
 		return Rendered{}, fmt.Errorf("outbox: from %q: %w", r.From, err)
@@ -147,14 +204,14 @@ func (r Renderer) Render(n registration.Notice, l *ent.Launch) (Rendered, error)
 	// quotes, commas, angle brackets or non-ASCII in a name can neither break the header
 	// nor fail the message.
 	m.AddToMailAddress(&netmail.Address{Name: name, Address: reg.Email})
-	m.Subject(subject)
-	m.SetGenHeader(mail.HeaderContentLang, lang)
+	m.Subject(b.subject)
+	m.SetGenHeader(mail.HeaderContentLang, b.lang)
 	m.SetMessageID()
 	m.SetDate()
-	m.SetBodyString(mail.TypeTextPlain, text.String())
-	m.AddAlternativeString(mail.TypeTextHTML, html.String())
-	if v.Attachment {
-		cal := feeds.Text(feeds.AllLaunches([]*ent.Launch{l}, lang))
+	m.SetBodyString(mail.TypeTextPlain, text)
+	m.AddAlternativeString(mail.TypeTextHTML, html)
+	if b.attachment {
+		cal := c.calendar(l, b.lang)
 		if err := m.AttachReader("launch.ics", strings.NewReader(cal),
 			mail.WithFileContentType("text/calendar; charset=utf-8; method=PUBLISH")); err != nil {
 			return Rendered{}, fmt.Errorf("outbox: attach ics: %w", err)
@@ -164,12 +221,59 @@ func (r Renderer) Render(n registration.Notice, l *ent.Launch) (Rendered, error)
 	if _, err := m.WriteTo(&out); err != nil {
 		return Rendered{}, fmt.Errorf("outbox: write message: %w", err)
 	}
-	return Rendered{Subject: subject, Language: lang, MIME: out.Bytes()}, nil
+	return Rendered{Subject: b.subject, Language: b.lang, MIME: out.Bytes()}, nil
+}
+
+// body returns the bodies of n's message with slots, from c or rendered into it.
+func (r Renderer) body(n registration.Notice, l *ent.Launch, c *renderCache) (*body, error) {
+	reg := n.Registrant
+	t, lang := textsFor(opt.Val(reg.Language))
+	k := bodyKey{launch: l.ID, updated: l.UpdatedAt, lang: lang, kind: n.Kind, status: string(reg.Status),
+		position: reg.WaitlistPosition != nil, withToken: n.ManageToken != ""}
+	if b, ok := c.bodies[k]; ok {
+		return b, nil
+	}
+	title := oneLine(i18n.In(l.Translations, i18n.FieldTitle, l.Title, lang))
+	v := view{
+		T: t, Lang: lang, Dir: "ltr",
+		Hello:  c.slots.name,
+		Intro:  t.Intros[n.Kind],
+		Title:  title,
+		Status: t.Statuses[string(reg.Status)],
+		Where:  where(l, t),
+	}
+	if lang == "ar" {
+		v.Dir = "rtl"
+	}
+	v.Local, v.UTC = when(l)
+	if k.position {
+		v.Position = c.slots.position
+	}
+	if k.withToken {
+		page := r.ManageURL
+		if page == "" {
+			page = strings.TrimRight(r.PublicURL, "/") + "/manage"
+		}
+		v.ManageURL = page + "?token=" + c.slots.token
+	}
+	b := &body{lang: lang, hello: t.Hello, subject: oneLine(fmt.Sprintf(t.Subjects[n.Kind], title)),
+		attachment: string(reg.Status) == "CONFIRMED" && n.Kind != notification.KindCANCELLED && n.Kind != notification.KindREJECTED}
+	v.Attachment = b.attachment
+	var text, html bytes.Buffer
+	if err := textTmpl.Execute(&text, v); err != nil {
+		return nil, fmt.Errorf("outbox: render text: %w", err)
+	}
+	if err := htmlTmpl.Execute(&html, v); err != nil {
+		return nil, fmt.Errorf("outbox: render html: %w", err)
+	}
+	b.text, b.html = text.String(), html.String()
+	c.bodies[k] = b
+	return b, nil
 }
 
 // when formats the launch's span in its own zone and in UTC.
 func when(l *ent.Launch) (local, utc string) {
-	loc, err := time.LoadLocation(l.Timezone)
+	loc, err := intl.Timezone(l.Timezone)
 	if err != nil {
 		loc = time.UTC
 	}

@@ -35,7 +35,7 @@ func TestRender(t *testing.T) {
 			r := &ent.Registrant{ID: 1, LaunchID: 7, Name: "Eve\r\nBcc: evil@example.org", Email: "eve@example.org",
 				Status: registrant.StatusCONFIRMED, Language: ptr(tt.lang)}
 			got, err := outbox.Renderer{From: from, PublicURL: publicURL}.Render(
-				registration.Notice{Kind: notification.KindREGISTERED, Registrant: r, LaunchID: 7, ManageToken: "tok"}, l)
+				registration.Notice{Kind: notification.KindREGISTERED, Registrant: r, ManageToken: "tok"}, l)
 			if err != nil {
 				t.Fatal(err)
 			}

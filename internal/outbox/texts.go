@@ -175,3 +175,10 @@ func textsFor(lang string) (texts, string) {
 	}
 	return catalog["en"], "en"
 }
+
+// Language is the language a registrant who prefers pref is written to: pref when the
+// messages exist in it (the six UN languages), else English.
+func Language(pref string) string {
+	_, lang := textsFor(pref)
+	return lang
+}

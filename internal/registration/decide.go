@@ -92,6 +92,146 @@ func Decide(l LaunchState, c Counts, now time.Time) (Outcome, error) {
 	return Outcome{}, apperr.Errorf(apperr.LaunchFull, "the launch is full")
 }
 
+// CheckApprove returns LAUNCH_FULL when approving a pending registrant of l, whose live
+// registrants are c, would confirm more registrants than l has seats: every seat is
+// confirmed already (possible after the capacity was lowered below confirmed+pending).
+func CheckApprove(l LaunchState, c Counts) error {
+	if l.Capacity != nil && c.Confirmed >= *l.Capacity {
+		return apperr.Errorf(apperr.LaunchFull, "every seat is confirmed: raise the capacity first")
+	}
+	return nil
+}
+
+// Add counts one more registrant of status st.
+func (c *Counts) Add(st registrant.Status, n int) {
+	switch st {
+	case registrant.StatusCONFIRMED:
+		c.Confirmed += n
+	case registrant.StatusPENDING:
+		c.Pending += n
+	case registrant.StatusWAITLISTED:
+		c.Waitlisted += n
+	}
+}
+
+// Applicant is one registration of a batch, as the rules see it.
+type Applicant struct {
+	// EmailKey is the lower-cased address: one live registration per launch and key.
+	EmailKey string
+	// KeyHash is the stored form of the idempotency key, "" without one; RequestHash is
+	// that of the normalised input.
+	KeyHash, RequestHash string
+	// SeesDrafts tells that the caller may see a DRAFT launch (a partner or an admin).
+	SeesDrafts bool
+}
+
+// Earlier is what the launch already holds, read with the launch locked: the addresses of
+// its live registrations and the stored idempotency keys of the batch (key hash → request
+// hash).
+type Earlier struct {
+	Taken map[string]bool
+	Keys  map[string]string
+}
+
+// Verdict is the decision on one applicant of a batch: exactly one of Err, Replay,
+// SameAs >= 0 and Outcome applies.
+type Verdict struct {
+	Err error
+	// Replay tells that the applicant repeats a registration stored under its key: the
+	// stored registration is the answer.
+	Replay bool
+	// SameAs is the index of an earlier applicant of the batch that this one repeats
+	// (same key, same input), whose answer it shares; -1 otherwise.
+	SameAs int
+	// Outcome is the new registration's status, when the applicant is registered.
+	Outcome Outcome
+}
+
+// Registers reports whether the verdict registers its applicant.
+func (v Verdict) Registers() bool { return v.Err == nil && !v.Replay && v.SameAs < 0 }
+
+// DecideBatch decides applicants for launch l, whose live registrants are c, at now, one
+// after the other as if each had come alone in that order, and returns their verdicts
+// and the counts after the registered ones. publicVisible tells whether the public may see
+// l (authz.VisibleLaunch). For each applicant, in order:
+//   - a launch its caller may not see is NOT_FOUND (as if it did not exist);
+//   - a stored idempotency key answers with its registration (IDEMPOTENCY_KEY_REUSED when
+//     it came with another input), a key repeated within the batch shares the earlier
+//     applicant's answer;
+//   - an address with a live registration, stored or earlier in the batch, is
+//     ALREADY_REGISTERED;
+//   - otherwise Decide decides, with the counts of the applicants registered before it.
+func DecideBatch(l LaunchState, publicVisible bool, c Counts, now time.Time, apps []Applicant, e Earlier) ([]Verdict, Counts) {
+	b := batchRules{l: l, visible: publicVisible, c: c, now: now, e: e, apps: apps,
+		out: make([]Verdict, len(apps)), firstKey: map[string]int{}, taken: map[string]bool{}}
+	for i, a := range apps {
+		b.out[i] = b.decide(a)
+		if _, seen := b.firstKey[a.KeyHash]; a.KeyHash != "" && !seen {
+			b.firstKey[a.KeyHash] = i
+		}
+		if b.out[i].Registers() {
+			b.taken[a.EmailKey] = true
+		}
+	}
+	return b.out, b.c
+}
+
+// batchRules is DecideBatch's state: the counts so far, the verdicts so far, the first
+// applicant of each key and the addresses registered by the batch.
+type batchRules struct {
+	l        LaunchState
+	visible  bool
+	c        Counts
+	now      time.Time
+	e        Earlier
+	apps     []Applicant
+	out      []Verdict
+	firstKey map[string]int
+	taken    map[string]bool
+}
+
+func (b *batchRules) decide(a Applicant) Verdict {
+	fail := func(err error) Verdict { return Verdict{Err: err, SameAs: -1} }
+	if !b.visible && !a.SeesDrafts {
+		return fail(&apperr.Error{Code: apperr.NotFound, Field: "launchId", Message: "no such launch"})
+	}
+	if stored, ok := b.e.Keys[a.KeyHash]; ok && a.KeyHash != "" {
+		if stored != a.RequestHash {
+			return fail(keyReused())
+		}
+		return Verdict{Replay: true, SameAs: -1}
+	}
+	if j, ok := b.firstKey[a.KeyHash]; ok && a.KeyHash != "" {
+		if b.apps[j].RequestHash != a.RequestHash {
+			return fail(keyReused())
+		}
+		if v := b.out[j]; !v.Registers() {
+			return v // the same error, or the same replay
+		}
+		return Verdict{SameAs: j}
+	}
+	if b.e.Taken[a.EmailKey] || b.taken[a.EmailKey] {
+		return fail(AlreadyRegistered())
+	}
+	o, err := Decide(b.l, b.c, b.now)
+	if err != nil {
+		return fail(err)
+	}
+	b.c.Add(o.Status, 1)
+	return Verdict{SameAs: -1, Outcome: o}
+}
+
+// AlreadyRegistered is the error of an address that holds a live registration.
+func AlreadyRegistered() error {
+	return &apperr.Error{Code: apperr.AlreadyRegistered, Field: "email",
+		Message: "this email address is already registered for the launch"}
+}
+
+func keyReused() error {
+	return &apperr.Error{Code: apperr.IdempotencyKeyReused, Field: "idempotencyKey",
+		Message: "this idempotency key was used with a different input"}
+}
+
 // ValidateCapacity checks a new capacity for a launch that has confirmed and pending
 // registrants: nil (unlimited) is always fine; a negative number, or fewer seats than
 // confirmed registrants, is BAD_USER_INPUT on the field "capacity".

@@ -219,3 +219,105 @@ func TestPlanWaitlist(t *testing.T) {
 		})
 	}
 }
+
+func TestDecideBatch(t *testing.T) {
+	now := time.Date(2030, 5, 1, 12, 0, 0, 0, time.UTC)
+	open := LaunchState{Status: launch.StatusPUBLISHED, EndsAt: now.Add(48 * time.Hour), Capacity: ptr(2), WaitlistEnabled: true}
+	app := func(email, key, req string) Applicant {
+		return Applicant{EmailKey: email, KeyHash: key, RequestHash: req}
+	}
+	confirmed := Verdict{SameAs: -1, Outcome: Outcome{Status: registrant.StatusCONFIRMED}}
+	waiting := func(pos int) Verdict {
+		return Verdict{SameAs: -1, Outcome: Outcome{Status: registrant.StatusWAITLISTED, WaitlistPosition: ptr(pos)}}
+	}
+	fails := func(code apperr.Code) Verdict { return Verdict{SameAs: -1, Err: &apperr.Error{Code: code}} }
+	tests := []struct {
+		name       string
+		launch     LaunchState
+		visible    bool
+		counts     Counts
+		apps       []Applicant
+		earlier    Earlier
+		want       []Verdict
+		wantCounts Counts
+	}{
+		{"seats then waitlist, in order", open, true, Counts{Confirmed: 1},
+			[]Applicant{app("a", "", ""), app("b", "", ""), app("c", "", "")}, Earlier{},
+			[]Verdict{confirmed, waiting(1), waiting(2)}, Counts{Confirmed: 2, Waitlisted: 2}},
+		{"a duplicate in the batch fails alone", open, true, Counts{},
+			[]Applicant{app("a", "", ""), app("a", "", ""), app("b", "", "")}, Earlier{},
+			[]Verdict{confirmed, fails(apperr.AlreadyRegistered), confirmed}, Counts{Confirmed: 2}},
+		{"a stored address fails alone", open, true, Counts{Confirmed: 1},
+			[]Applicant{app("a", "", ""), app("b", "", "")}, Earlier{Taken: map[string]bool{"a": true}},
+			[]Verdict{fails(apperr.AlreadyRegistered), confirmed}, Counts{Confirmed: 2}},
+		{"a repeated key shares the first answer", open, true, Counts{},
+			[]Applicant{app("a", "k", "r"), app("a", "k", "r"), app("b", "", "")}, Earlier{},
+			[]Verdict{confirmed, {SameAs: 0}, confirmed}, Counts{Confirmed: 2}},
+		{"a repeated key with another input", open, true, Counts{},
+			[]Applicant{app("a", "k", "r"), app("b", "k", "other")}, Earlier{},
+			[]Verdict{confirmed, fails(apperr.IdempotencyKeyReused)}, Counts{Confirmed: 1}},
+		{"a stored key replays, before the address check", open, true, Counts{Confirmed: 1},
+			[]Applicant{app("a", "k", "r")}, Earlier{Taken: map[string]bool{"a": true}, Keys: map[string]string{"k": "r"}},
+			[]Verdict{{SameAs: -1, Replay: true}}, Counts{Confirmed: 1}},
+		{"a stored key with another input", open, true, Counts{},
+			[]Applicant{app("a", "k", "other")}, Earlier{Keys: map[string]string{"k": "r"}},
+			[]Verdict{fails(apperr.IdempotencyKeyReused)}, Counts{}},
+		{"a repeat of a replay replays", open, true, Counts{Confirmed: 1},
+			[]Applicant{app("a", "k", "r"), app("a", "k", "r")}, Earlier{Keys: map[string]string{"k": "r"}},
+			[]Verdict{{SameAs: -1, Replay: true}, {SameAs: -1, Replay: true}}, Counts{Confirmed: 1}},
+		{"a repeat of a failure fails the same", with(open, func(l *LaunchState) { l.WaitlistEnabled = false }), true, Counts{Confirmed: 2},
+			[]Applicant{app("a", "k", "r"), app("a", "k", "r")}, Earlier{},
+			[]Verdict{fails(apperr.LaunchFull), fails(apperr.LaunchFull)}, Counts{Confirmed: 2}},
+		{"a draft is not found for the public", with(open, func(l *LaunchState) { l.Status = launch.StatusDRAFT }), false, Counts{},
+			[]Applicant{app("a", "", ""), {EmailKey: "b", SeesDrafts: true}}, Earlier{},
+			[]Verdict{fails(apperr.NotFound), fails(apperr.RegistrationClosed)}, Counts{}},
+		{"full without a waitlist", with(open, func(l *LaunchState) { l.WaitlistEnabled = false }), true, Counts{Confirmed: 1},
+			[]Applicant{app("a", "", ""), app("b", "", "")}, Earlier{},
+			[]Verdict{confirmed, fails(apperr.LaunchFull)}, Counts{Confirmed: 2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, counts := DecideBatch(tt.launch, tt.visible, tt.counts, now, tt.apps, tt.earlier)
+			if counts != tt.wantCounts {
+				t.Errorf("counts %+v, want %+v", counts, tt.wantCounts)
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("%d verdicts, want %d", len(got), len(tt.want))
+			}
+			for i, v := range got {
+				w := tt.want[i]
+				if apperr.CodeOf(v.Err) != apperr.CodeOf(w.Err) || v.Replay != w.Replay || v.SameAs != w.SameAs ||
+					!reflect.DeepEqual(v.Outcome, w.Outcome) {
+					t.Errorf("verdict %d = %+v (%v), want %+v", i, v, apperr.CodeOf(v.Err), w)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckApprove(t *testing.T) {
+	tests := []struct {
+		name     string
+		capacity *int
+		counts   Counts
+		wantCode apperr.Code
+	}{
+		{"unlimited", nil, Counts{Confirmed: 100, Pending: 5}, ""},
+		{"a seat left", ptr(3), Counts{Confirmed: 2, Pending: 1}, ""},
+		{"every seat confirmed", ptr(2), Counts{Confirmed: 2, Pending: 1}, apperr.LaunchFull},
+		{"capacity lowered below confirmed", ptr(1), Counts{Confirmed: 2, Pending: 1}, apperr.LaunchFull},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := CheckApprove(LaunchState{Capacity: tt.capacity}, tt.counts)
+			if got := apperr.CodeOf(err); got != tt.wantCode {
+				t.Errorf("CheckApprove = %v, want code %q", err, tt.wantCode)
+			}
+		})
+	}
+}
+
+func with(l LaunchState, mod func(*LaunchState)) LaunchState {
+	mod(&l)
+	return l
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -225,10 +226,4 @@ func idempotencyKey(s string) (string, error) {
 
 // isUNLanguage reports whether code is the ISO 639-1 code of one of the six UN languages,
 // the languages messages to registrants are written in.
-func isUNLanguage(code string) bool {
-	switch code {
-	case "ar", "zh", "en", "fr", "ru", "es":
-		return true
-	}
-	return false
-}
+func isUNLanguage(code string) bool { return slices.Contains(intl.UNLanguages, code) }

@@ -16,6 +16,7 @@ import (
 	"launchgraph/internal/auth"
 	"launchgraph/internal/opt"
 	"launchgraph/internal/registration"
+	"launchgraph/internal/registration/regtest"
 	"launchgraph/internal/store"
 	"launchgraph/internal/store/storetest"
 )
@@ -83,77 +84,11 @@ func (f *fixture) register(tb testing.TB, launchID int, email string) *registrat
 	return res
 }
 
-// invariants reads the launch's registrants in one statement (one snapshot) and checks:
-// seats taken ≤ capacity, nobody waits while a seat is free, waitlist positions are exactly
-// 1..n and follow created_at order strictly, only waitlisted registrants have a position,
-// one live registration per address.
+// invariants checks the launch's registrants and counters in one snapshot
+// (regtest.Invariants).
 func invariants(tb testing.TB, client *ent.Client, l *ent.Launch) registration.Counts {
 	tb.Helper()
-	var rows []struct {
-		Status    string    `json:"status"`
-		Position  *int      `json:"waitlist_position"`
-		EmailKey  string    `json:"email_key"`
-		CreatedAt time.Time `json:"created_at"`
-	}
-	// In created_at order: the order register relies on to find the waitlist's tail.
-	err := client.Registrant.Query().Where(registrant.LaunchID(l.ID)).
-		Order(registrant.ByCreatedAt(), registrant.ByID()).
-		Select(registrant.FieldStatus, registrant.FieldWaitlistPosition, registrant.FieldEmailKey, registrant.FieldCreatedAt).
-		Scan(context.Background(), &rows)
-	if err != nil {
-		tb.Fatalf("read registrants: %v", err)
-	}
-	var c registration.Counts
-	var positions []int
-	var lastWaiting time.Time
-	live := map[string]bool{}
-	for _, r := range rows {
-		switch registrant.Status(r.Status) {
-		case registrant.StatusCONFIRMED:
-			c.Confirmed++
-		case registrant.StatusPENDING:
-			c.Pending++
-		case registrant.StatusWAITLISTED:
-			c.Waitlisted++
-			if r.Position == nil {
-				tb.Errorf("waitlisted registrant without a position")
-				continue
-			}
-			positions = append(positions, *r.Position)
-			if !r.CreatedAt.After(lastWaiting) {
-				tb.Errorf("waitlisted registrants share created_at %s", r.CreatedAt)
-			}
-			lastWaiting = r.CreatedAt
-		}
-		if registrant.Status(r.Status) != registrant.StatusWAITLISTED && r.Position != nil {
-			tb.Errorf("%s registrant has waitlist position %d", r.Status, *r.Position)
-		}
-		if registrant.Status(r.Status) != registrant.StatusCANCELLED {
-			if live[r.EmailKey] {
-				tb.Errorf("two live registrations for %s", r.EmailKey)
-			}
-			live[r.EmailKey] = true
-		}
-	}
-	if l.Capacity != nil {
-		if c.Seated() > *l.Capacity {
-			tb.Errorf("%d seats taken (%d confirmed, %d pending), capacity %d", c.Seated(), c.Confirmed, c.Pending, *l.Capacity)
-		}
-		if c.Waitlisted > 0 && c.Seated() < *l.Capacity {
-			tb.Errorf("%d waiting while %d of %d seats are taken", c.Waitlisted, c.Seated(), *l.Capacity)
-		}
-	}
-	if !slices.IsSorted(positions) {
-		tb.Errorf("waitlist positions in created_at order are %v, want increasing", positions)
-	}
-	slices.Sort(positions)
-	for i, p := range positions {
-		if p != i+1 {
-			tb.Errorf("waitlist positions are %v..., want 1..%d", positions[:min(len(positions), i+3)], len(positions))
-			break
-		}
-	}
-	return c
+	return regtest.Invariants(tb, client, l)
 }
 
 // concurrently runs fn(0..n-1) over workers goroutines.

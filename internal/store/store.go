@@ -242,9 +242,7 @@ func dataSource(cfg Config) (driverName, dsn, dialectName string, err error) {
 		return sqliteDriver, dsn, dialect.SQLite, err
 	case strings.HasPrefix(lower, "file:"):
 		path, query, _ := strings.Cut(raw[len("file:"):], "?")
-		if strings.HasPrefix(path, "//") { // file:///abs/path.db
-			path = path[2:]
-		}
+		path = strings.TrimPrefix(path, "//") // file:///abs/path.db
 		dsn, err = sqliteDSN(path, query)
 		return sqliteDriver, dsn, dialect.SQLite, err
 	default:
@@ -255,7 +253,7 @@ func dataSource(cfg Config) (driverName, dsn, dialectName string, err error) {
 		if len(scheme) > 20 || scheme == raw {
 			scheme = "" // not a scheme: do not echo what may be a secret
 		}
-		return "", "", "", fmt.Errorf("store: unsupported database URL scheme %q: want postgres://, postgresql://, sqlite:// or file:", scheme)
+		return "", "", "", fmt.Errorf("store: unsupported database URL scheme %q: want postgres://, postgresql://, sqlite:// or file", scheme)
 	}
 }
 

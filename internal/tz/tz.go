@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"launchgraph/internal/apperr"
@@ -18,20 +17,13 @@ import (
 // DateFormat is how a local date is written (ISO 8601).
 const DateFormat = "2006-01-02"
 
-// zones caches loaded locations: time.LoadLocation reads the zone database on every call.
-var zones sync.Map // name → *time.Location
-
-// Load returns the IANA zone name. An unknown name (and "Local" or "") is BAD_USER_INPUT on
-// field.
+// Load returns the IANA zone name (intl.Timezone). An unknown name (and "Local" or "") is
+// BAD_USER_INPUT on field.
 func Load(field, name string) (*time.Location, error) {
-	if loc, ok := zones.Load(name); ok {
-		return loc.(*time.Location), nil
-	}
 	loc, err := intl.Timezone(name)
 	if err != nil {
 		return nil, apperr.Invalid(field, "%q is not an IANA time zone name, e.g. Europe/Berlin", name)
 	}
-	zones.Store(name, loc)
 	return loc, nil
 }
 

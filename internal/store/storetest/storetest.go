@@ -123,3 +123,14 @@ func openMigrated(tb testing.TB, cfg store.Config, opts []func(*store.Config)) *
 	}
 	return db
 }
+
+// PostgresPair returns two stores, each with its own connection pool, on one new migrated
+// PostgreSQL database, as two server processes would use it; closed and dropped when the
+// test ends.
+func PostgresPair(tb testing.TB) (*store.DB, *store.DB) {
+	tb.Helper()
+	url := PostgresURL(tb)
+	first := openMigrated(tb, store.Config{URL: url}, nil)
+	second := openMigrated(tb, store.Config{URL: url}, nil)
+	return first, second
+}

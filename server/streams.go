@@ -8,16 +8,6 @@ import (
 	"launchgraph/internal/httpcache"
 )
 
-// streamHandler is the server's handler with the switch that ends its websockets and
-// subscriptions at shutdown (run.go registers it with http.Server.RegisterOnShutdown).
-type streamHandler struct {
-	http.Handler
-	stop func()
-}
-
-// StopStreams closes every websocket and ends every subscription.
-func (h streamHandler) StopStreams() { h.stop() }
-
 // withStreams sends websocket upgrades and SSE requests to stream, past the HTTP cache
 // (whose recorder can neither hijack nor flush), with the server's read and write
 // deadlines lifted: they live as long as their client, and ReadTimeout would otherwise
