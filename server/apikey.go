@@ -30,48 +30,14 @@ func runAPIKey(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprintln(stderr, apikeyUsage)
 		return errors.New("apikey: missing subcommand: create, list or revoke")
 	}
-	var do func(context.Context, *ent.Client) error
-	switch sub, rest := args[0], args[1:]; sub {
-	case "create":
-		fs := apikeyFlags("apikey create", stderr)
-		role := fs.String("role", "", "ADMIN or PARTNER")
-		name := fs.String("name", "", "who or what the key is for")
-		expires := fs.Duration("expires", 0, "validity, e.g. 720h; 0 never expires")
-		if err := parseAll(fs, rest); err != nil {
-			return err
-		}
-		do = func(ctx context.Context, client *ent.Client) error {
-			return createKey(ctx, client, stdout, auth.Role(strings.ToUpper(*role)), *name, *expires)
-		}
-	case "list":
-		if err := parseAll(apikeyFlags("apikey list", stderr), rest); err != nil {
-			return err
-		}
-		do = func(ctx context.Context, client *ent.Client) error { return listKeys(ctx, client, stdout) }
-	case "revoke":
-		if len(rest) != 1 {
-			fmt.Fprintln(stderr, apikeyUsage)
-			return errors.New("apikey revoke: want one key ID")
-		}
-		id, err := strconv.Atoi(rest[0])
-		if err != nil {
-			return fmt.Errorf("apikey revoke: %q is not a key ID", rest[0])
-		}
-		do = func(ctx context.Context, client *ent.Client) error {
-			if err := auth.Revoke(ctx, client, id); err != nil {
-				return fmt.Errorf("apikey revoke: %w", err)
-			}
-			fmt.Fprintf(stdout, "API key %d revoked\n", id)
-			return nil
-		}
-	case "help", "-h", "--help":
+	if sub := args[0]; sub == "help" || sub == "-h" || sub == "--help" {
 		fmt.Fprintln(stdout, apikeyUsage)
 		return nil
-	default:
-		fmt.Fprintln(stderr, apikeyUsage)
-		return fmt.Errorf("apikey: unknown subcommand %q", sub)
 	}
-
+	do, err := apikeyCommand(args[0], args[1:], stdout, stderr)
+	if err != nil {
+		return err
+	}
 	cfg, err := loadConfig("apikey", nil, getenv, stderr)
 	if err != nil {
 		return err
@@ -85,6 +51,49 @@ func runAPIKey(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	return do(ctx, db.Client)
+}
+
+// apikeyCommand parses the subcommand sub and its arguments into what it does to the store.
+func apikeyCommand(sub string, rest []string, stdout, stderr io.Writer) (func(context.Context, *ent.Client) error, error) {
+	var do func(context.Context, *ent.Client) error
+	switch sub {
+	case "create":
+		fs := apikeyFlags("apikey create", stderr)
+		role := fs.String("role", "", "ADMIN or PARTNER")
+		name := fs.String("name", "", "who or what the key is for")
+		expires := fs.Duration("expires", 0, "validity, e.g. 720h; 0 never expires")
+		if err := parseAll(fs, rest); err != nil {
+			return nil, err
+		}
+		do = func(ctx context.Context, client *ent.Client) error {
+			return createKey(ctx, client, stdout, auth.Role(strings.ToUpper(*role)), *name, *expires)
+		}
+	case "list":
+		if err := parseAll(apikeyFlags("apikey list", stderr), rest); err != nil {
+			return nil, err
+		}
+		do = func(ctx context.Context, client *ent.Client) error { return listKeys(ctx, client, stdout) }
+	case "revoke":
+		if len(rest) != 1 {
+			fmt.Fprintln(stderr, apikeyUsage)
+			return nil, errors.New("apikey revoke: want one key ID")
+		}
+		id, err := strconv.Atoi(rest[0])
+		if err != nil {
+			return nil, fmt.Errorf("apikey revoke: %q is not a key ID", rest[0])
+		}
+		do = func(ctx context.Context, client *ent.Client) error {
+			if err := auth.Revoke(ctx, client, id); err != nil {
+				return fmt.Errorf("apikey revoke: %w", err)
+			}
+			fmt.Fprintf(stdout, "API key %d revoked\n", id)
+			return nil
+		}
+	default:
+		fmt.Fprintln(stderr, apikeyUsage)
+		return nil, fmt.Errorf("apikey: unknown subcommand %q", sub)
+	}
+	return do, nil
 }
 
 // createKey creates a key and prints it last, alone on its line.

@@ -75,23 +75,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer db.Close()
+	if cmd != "serve" {
+		return runStoreCommand(ctx, cmd, db, stdout)
+	}
+	return serve(ctx, cfg, logger, db, ln, stdout)
+}
 
-	switch cmd {
-	case "migrate":
+// runStoreCommand runs `migrate` or `seed` on db.
+func runStoreCommand(ctx context.Context, cmd string, db *store.DB, stdout io.Writer) error {
+	if cmd == "migrate" {
 		if err := db.Migrate(ctx); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout, "migrations applied")
 		return repairSeats(ctx, db, stdout)
-	case "seed":
-		res, err := seed.Load(ctx, db.Client)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "seed: %d created, %d updated\n", res.Created, res.Updated)
-		return repairSeats(ctx, db, stdout)
 	}
-	return serve(ctx, cfg, logger, db, ln, stdout)
+	res, err := seed.Load(ctx, db.Client)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "seed: %d created, %d updated\n", res.Created, res.Updated)
+	return repairSeats(ctx, db, stdout)
 }
 
 // repairSeats recomputes every launch's seat counters from its registrants (the repair
@@ -110,23 +114,8 @@ func repairSeats(ctx context.Context, db *store.DB, stdout io.Writer) error {
 // serve prepares the store, then serves HTTP on ln until ctx ends and shuts down
 // gracefully. It tells stdout where it serves (and, in development, the admin key it made).
 func serve(ctx context.Context, cfg config, logger *slog.Logger, db *store.DB, ln net.Listener, stdout io.Writer) error {
-	if cfg.Migrate {
-		if err := db.Migrate(ctx); err != nil {
-			return err
-		}
-	}
-	if cfg.Seed {
-		empty, err := seed.Empty(ctx, db.Client)
-		if err != nil {
-			return err
-		}
-		if empty {
-			res, err := seed.Load(ctx, db.Client)
-			if err != nil {
-				return err
-			}
-			logger.Info("seeded the COP 2020 data into an empty store", "created", res.Created)
-		}
+	if err := prepareStore(ctx, cfg, logger, db); err != nil {
+		return err
 	}
 	dev, err := prepareDevelopment(ctx, cfg, db)
 	if err != nil {
@@ -166,7 +155,34 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, db *store.DB, l
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
+	return shutDown(cfg, logger, srv, &shuttingDown, errc)
+}
 
+// prepareStore migrates the store (unless -migrate=false) and seeds the COP 2020 data
+// into it when it is empty (unless -seed=false).
+func prepareStore(ctx context.Context, cfg config, logger *slog.Logger, db *store.DB) error {
+	if cfg.Migrate {
+		if err := db.Migrate(ctx); err != nil {
+			return err
+		}
+	}
+	if !cfg.Seed {
+		return nil
+	}
+	empty, err := seed.Empty(ctx, db.Client)
+	if err != nil || !empty {
+		return err
+	}
+	res, err := seed.Load(ctx, db.Client)
+	if err != nil {
+		return err
+	}
+	logger.Info("seeded the COP 2020 data into an empty store", "created", res.Created)
+	return nil
+}
+
+// shutDown stops srv gracefully once ctx has ended; errc carries what Serve returned.
+func shutDown(cfg config, logger *slog.Logger, srv *http.Server, shuttingDown *atomic.Bool, errc <-chan error) error {
 	// Readiness fails first, so a load balancer stops sending new requests while the
 	// listener still accepts them; then in-flight requests finish within the grace period.
 	logger.Info("shutting down", "grace", cfg.ShutdownGrace.String(), "drain", cfg.ShutdownDrain.String())
