@@ -151,84 +151,106 @@ func stream[T any](ctx context.Context, s *Service, filter func(events.Event) bo
 	if err != nil {
 		return nil, fmt.Errorf("live: subscribe: %w", err)
 	}
-	var first []T
+	st := &streamer[T]{evc: evc, load: load, initial: initial}
 	if initial {
-		if first, err = load(ctx, nil); err != nil {
+		first, err := load(ctx, nil)
+		if err != nil {
 			return nil, err
 		}
+		st.add(first)
 	}
 	out := make(chan T, 1)
 	go func() {
 		defer close(out)
-		var queue []T
-		var last *T // the last value queued
-		add := func(vs []T) {
-			for _, v := range vs {
-				if initial && last != nil && reflect.DeepEqual(*last, v) {
-					continue
-				}
-				queue = append(queue, v)
-				last = &v
-			}
-		}
-		add(first)
-		for {
-			var sendc chan<- T
-			var next T
-			if len(queue) > 0 {
-				sendc, next = out, queue[0]
-			}
-			var batch []events.Event
-			select {
-			case <-ctx.Done():
-				return
-			case sendc <- next:
-				var zero T
-				queue[0] = zero
-				queue = queue[1:]
-				continue
-			case ev, ok := <-evc:
-				if !ok {
-					return
-				}
-				batch = append(batch, ev)
-			}
-			for more := true; more; { // coalesce what is already waiting
-				select {
-				case ev, ok := <-evc:
-					if !ok {
-						more = false
-						break
-					}
-					batch = append(batch, ev)
-				default:
-					more = false
-				}
-			}
-			vs, err := load(ctx, batch)
-			if err != nil {
-				if ctx.Err() == nil && !errors.Is(err, errEnd) {
-					continue // the next event retries
-				}
-				return
-			}
-			add(vs)
-			if len(queue) <= pending {
-				continue
-			}
-			// The client is too far behind: what waits becomes the current state.
-			resync := events.Event{Type: events.TypeResync, At: time.Now(), Seq: lastSeq(batch)}
-			if vs, err = load(ctx, []events.Event{resync}); err != nil {
-				if ctx.Err() == nil && !errors.Is(err, errEnd) {
-					continue
-				}
-				return
-			}
-			queue, last = nil, nil
-			add(vs)
-		}
+		st.run(ctx, out)
 	}()
 	return out, nil
+}
+
+// streamer is one stream's state: the loaded values the client has not taken yet.
+type streamer[T any] struct {
+	evc     <-chan events.Event
+	load    func(ctx context.Context, evs []events.Event) ([]T, error)
+	initial bool // skip a value equal to the previous one
+	queue   []T
+	last    *T // the last value queued
+}
+
+// add queues vs (when initial, without repeating the previous value).
+func (st *streamer[T]) add(vs []T) {
+	for _, v := range vs {
+		if st.initial && st.last != nil && reflect.DeepEqual(*st.last, v) {
+			continue
+		}
+		st.queue = append(st.queue, v)
+		st.last = &v
+	}
+}
+
+// run sends queued values to out and loads after each batch of events, until ctx ends, the
+// broker closes or a load says the stream is over.
+func (st *streamer[T]) run(ctx context.Context, out chan<- T) {
+	for {
+		var sendc chan<- T
+		var next T
+		if len(st.queue) > 0 {
+			sendc, next = out, st.queue[0]
+		}
+		var batch []events.Event
+		select {
+		case <-ctx.Done():
+			return
+		case sendc <- next:
+			var zero T
+			st.queue[0] = zero
+			st.queue = st.queue[1:]
+			continue
+		case ev, ok := <-st.evc:
+			if !ok {
+				return
+			}
+			batch = st.coalesce(append(batch, ev))
+		}
+		if !st.loadAfter(ctx, batch) {
+			return
+		}
+	}
+}
+
+// coalesce appends to batch the events already waiting.
+func (st *streamer[T]) coalesce(batch []events.Event) []events.Event {
+	for {
+		select {
+		case ev, ok := <-st.evc:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, ev)
+		default:
+			return batch
+		}
+	}
+}
+
+// loadAfter loads after batch and queues the values; when the client is too far behind,
+// what waits becomes the current state (one resync load). It reports whether the stream
+// goes on: a failed load is retried by the next event, unless ctx ended or it was the end.
+func (st *streamer[T]) loadAfter(ctx context.Context, batch []events.Event) bool {
+	vs, err := st.load(ctx, batch)
+	if err != nil {
+		return ctx.Err() == nil && !errors.Is(err, errEnd)
+	}
+	st.add(vs)
+	if len(st.queue) <= pending {
+		return true
+	}
+	resync := events.Event{Type: events.TypeResync, At: time.Now(), Seq: lastSeq(batch)}
+	if vs, err = st.load(ctx, []events.Event{resync}); err != nil {
+		return ctx.Err() == nil && !errors.Is(err, errEnd)
+	}
+	st.queue, st.last = nil, nil
+	st.add(vs)
+	return true
 }
 
 // superseded reports whether l, loaded for launch event e, is another version than the
