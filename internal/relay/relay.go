@@ -291,21 +291,27 @@ func LimitPerParent(parentTable, parentID, fk string, parents *Parents, limit in
 			return
 		}
 		const p = "lateral_parent"
+		name := s.TableName()
+		d := sql.Dialect(s.Dialect())
 		inner := s.Clone()
 		inner.SetDistinct(false)
-		inner.Where(sql.ColumnsEQ(inner.C(fk), sql.Table(parentTable).As(p).C(parentID)))
+		parent := d.Table(parentTable).As(p)
+		inner.Where(sql.ColumnsEQ(inner.C(fk), parent.C(parentID)))
 		inner.OrderExpr(orderBy).Limit(limit)
-		parent := sql.Table(parentTable).As(p)
-		t := sql.Table(s.TableName())
+		// SELECT cols FROM (SELECT name.* FROM parent AS p CROSS JOIN LATERAL (inner) AS name
+		// WHERE p.id IN (…)) AS name: the FROM stays a named view, as ent expects.
+		limited := d.Select(d.Table(name).C("*")).
+			FromExpr(sql.ExprFunc(func(b *sql.Builder) {
+				b.Ident(parentTable).WriteString(" AS ").Ident(p).
+					WriteString(" CROSS JOIN LATERAL (").Join(inner).WriteString(") AS ").Ident(name)
+			})).
+			Where(sql.In(parent.C(parentID), parents.IDs...)).
+			As(name)
+		t := d.Table(name)
 		columns := s.UnqualifiedColumns()
 		for i, c := range columns {
 			columns[i] = t.C(c)
 		}
-		*s = *sql.Dialect(s.Dialect()).Select(columns...).
-			FromExpr(sql.ExprFunc(func(b *sql.Builder) {
-				b.Ident(parentTable).WriteString(" AS ").Ident(p).
-					WriteString(" CROSS JOIN LATERAL (").Join(inner).WriteString(") AS ").Ident(s.TableName())
-			})).
-			Where(sql.In(parent.C(parentID), parents.IDs...))
+		*s = *d.Select(columns...).From(limited)
 	}
 }

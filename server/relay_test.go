@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"launchgraph/ent"
+	"launchgraph/ent/launch"
+	"launchgraph/ent/registrant"
+)
+
+// fillRelay creates data whose orders have NULLs and ties: two regions, nine launches (two
+// starting together), sessions with equal positions, speakers with and without an
+// affiliation, and twelve registrants of launch-0 with equal creation times, NULL and equal
+// waitlist positions.
+func fillRelay(tb testing.TB, client *ent.Client) {
+	tb.Helper()
+	ctx := context.Background()
+	fillProgramme(tb, client, 7)
+	afr := client.Region.Create().SetCode("AFR").SetName("Africa").SetDefaultTimezone("Africa/Nairobi").SaveX(ctx)
+	format := client.Format.Query().FirstX(ctx)
+	start := time.Date(2030, 3, 1, 9, 0, 0, 0, time.UTC)
+	for i := range 2 {
+		client.Launch.Create().SetSlug(fmt.Sprintf("afr-%d", i)).SetTitle("Same title").
+			SetRegion(afr).SetFormat(format).SetStatus("PUBLISHED").
+			SetStartsAt(start).SetEndsAt(start.Add(time.Hour)).SetTimezone("Africa/Nairobi").SaveX(ctx)
+	}
+	for i, s := range client.Speaker.Query().Order(ent.Asc("id")).AllX(ctx) {
+		if i%3 != 0 {
+			s.Update().SetAffiliation([]string{"ITU", "UNICEF"}[i%2]).ExecX(ctx)
+		}
+	}
+	l0 := client.Launch.Query().Where(launch.Slug("launch-0")).OnlyX(ctx)
+	created := time.Date(2029, 6, 1, 12, 0, 0, 0, time.UTC)
+	statuses := []registrant.Status{"CONFIRMED", "WAITLISTED", "CONFIRMED", "PENDING", "WAITLISTED", "CONFIRMED"}
+	for i := range 12 {
+		c := client.Registrant.Create().SetLaunchID(l0.ID).
+			SetName(fmt.Sprintf("Person %d", i%5)).SetEmail(fmt.Sprintf("p%d@example.org", i)).
+			SetEmailKey(fmt.Sprintf("p%d@example.org", i)).SetConsentAt(created).
+			SetStatus(statuses[i%len(statuses)]).
+			SetCreatedAt(created.Add(time.Duration(i/3) * time.Minute))
+		if statuses[i%len(statuses)] == "WAITLISTED" {
+			c.SetWaitlistPosition(1 + i%3)
+		}
+		c.SaveX(ctx)
+	}
+}
+
+// relayPage is one page of a connection as a client sees it.
+type relayPage struct {
+	IDs      []string
+	Cursors  []string
+	PageInfo struct {
+		HasNextPage     bool    `json:"hasNextPage"`
+		HasPreviousPage bool    `json:"hasPreviousPage"`
+		StartCursor     *string `json:"startCursor"`
+		EndCursor       *string `json:"endCursor"`
+	}
+	TotalCount int
+}
+
+// relayConn is a connection under test: query wraps the connection's selection (%s gets
+// the arguments and the selection) and path leads from data to the connection.
+type relayConn struct {
+	name  string
+	query string
+	path  []string
+}
+
+func rootConn(field string) relayConn {
+	return relayConn{name: field, query: "{ " + field + "%s }", path: []string{field}}
+}
+
+var (
+	launchRegistrants = relayConn{
+		name:  "Launch.registrants",
+		query: `{ launches(first: 10, where: {slugIn: ["launch-0", "launch-1"]}, orderBy: [{field: SLUG}]) { edges { node { registrants%s } } } }`,
+		path:  []string{"launches", "0", "registrants"},
+	}
+	regionLaunches = relayConn{
+		name:  "Region.launches",
+		query: `{ regions(first: 10, orderBy: [{field: CODE, direction: DESC}]) { edges { node { launches%s } } } }`,
+		path:  []string{"regions", "0", "launches"},
+	}
+)
+
+const pageSelection = ` { totalCount edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }`
+
+// fetchPage queries one page of c with args ("first: 2, after: \"…\"", or "").
+func fetchPage(tb testing.TB, url, key string, c relayConn, args string) relayPage {
+	tb.Helper()
+	if args != "" {
+		args = "(" + args + ")"
+	}
+	resp := gqlAs(tb, url, key, fmt.Sprintf(c.query, args+pageSelection), nil)
+	if len(resp.Errors) > 0 {
+		tb.Fatalf("%s%s: errors %+v", c.name, args, resp.Errors)
+	}
+	var v any
+	if err := json.Unmarshal(resp.Data, &v); err != nil {
+		tb.Fatal(err)
+	}
+	for _, step := range c.path {
+		if n := 0; step != "" && step[0] >= '0' && step[0] <= '9' {
+			fmt.Sscan(step, &n)
+			v = v.(map[string]any)["edges"].([]any)[n].(map[string]any)["node"]
+			continue
+		}
+		v = v.(map[string]any)[step]
+	}
+	raw, _ := json.Marshal(v)
+	var conn struct {
+		TotalCount int `json:"totalCount"`
+		Edges      []struct {
+			Cursor string `json:"cursor"`
+			Node   struct {
+				ID string `json:"id"`
+			} `json:"node"`
+		} `json:"edges"`
+		PageInfo json.RawMessage `json:"pageInfo"`
+	}
+	if err := json.Unmarshal(raw, &conn); err != nil {
+		tb.Fatal(err)
+	}
+	var p relayPage
+	p.TotalCount = conn.TotalCount
+	for _, e := range conn.Edges {
+		p.IDs = append(p.IDs, e.Node.ID)
+		p.Cursors = append(p.Cursors, e.Cursor)
+	}
+	if err := json.Unmarshal(conn.PageInfo, &p.PageInfo); err != nil {
+		tb.Fatal(err)
+	}
+	if len(p.IDs) > 0 && (p.PageInfo.StartCursor == nil || *p.PageInfo.StartCursor != p.Cursors[0] ||
+		p.PageInfo.EndCursor == nil || *p.PageInfo.EndCursor != p.Cursors[len(p.Cursors)-1]) {
+		tb.Fatalf("%s%s: pageInfo cursors %v do not match the edges' %v", c.name, args, p.PageInfo, p.Cursors)
+	}
+	return p
+}
+
+func joinArgs(args ...string) string {
+	var out []string
+	for _, a := range args {
+		if a != "" {
+			out = append(out, a)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// TestRelayCursorCombinations checks every combination of first/last with after/before
+// against the Relay algorithm (cursors first, then first/last) on root and nested
+// connections, with and without orderBy, on both stores.
+func TestRelayCursorCombinations(t *testing.T) {
+	for _, dialectName := range []string{"sqlite", "postgres"} {
+		t.Run(dialectName, func(t *testing.T) {
+			db := openDialect(t, dialectName)
+			fillRelay(t, db.Client)
+			srv := testServer(t, db, unlimited)
+			key := adminKey(t, db)
+			for _, tc := range []struct {
+				conn    relayConn
+				orderBy string
+			}{
+				{rootConn("launches"), ""},
+				{rootConn("launches"), "orderBy: [{field: STARTS_AT, direction: DESC}, {field: TITLE}]"},
+				{rootConn("registrants"), ""},
+				{rootConn("registrants"), "orderBy: [{field: STATUS}, {field: CREATED_AT, direction: DESC}]"},
+				{launchRegistrants, ""},
+				{launchRegistrants, "orderBy: [{field: WAITLIST_POSITION, direction: DESC}]"},
+				{launchRegistrants, "orderBy: [{field: STATUS}, {field: CREATED_AT, direction: DESC}]"},
+				{regionLaunches, ""},
+				{regionLaunches, "orderBy: [{field: STATUS}, {field: STARTS_AT, direction: DESC}]"},
+			} {
+				t.Run(tc.conn.name+"/"+tc.orderBy, func(t *testing.T) {
+					all := fetchPage(t, srv.URL, key, tc.conn, joinArgs("first: 100", tc.orderBy))
+					n := len(all.IDs)
+					if n < 6 {
+						t.Fatalf("only %d rows", n)
+					}
+					cur := func(i int) string { return fmt.Sprintf("%q", all.Cursors[i]) }
+					afters := map[string]int{"": -1, "after: " + cur(0): 0, "after: " + cur(2): 2}
+					befores := map[string]int{"": n, "before: " + cur(n-1): n - 1, "before: " + cur(4): 4}
+					for afterArg, a := range afters {
+						for beforeArg, b := range befores {
+							window := all.IDs[a+1 : max(a+1, b)]
+							for _, size := range []string{"first: 2", "last: 2", "first: 0", "first: 100"} {
+								want := window
+								var hasNext, hasPrev bool
+								var k int
+								fmt.Sscanf(size[strings.Index(size, ":")+2:], "%d", &k)
+								if strings.HasPrefix(size, "first") {
+									want = window[:min(k, len(window))]
+									hasNext, hasPrev = len(window) > k, afterArg != ""
+								} else {
+									want = window[len(window)-min(k, len(window)):]
+									hasNext, hasPrev = beforeArg != "", len(window) > k
+								}
+								args := joinArgs(size, afterArg, beforeArg, tc.orderBy)
+								got := fetchPage(t, srv.URL, key, tc.conn, args)
+								if !slices.Equal(got.IDs, want) {
+									t.Errorf("(%s) = %v, want %v", args, got.IDs, want)
+								}
+								if got.PageInfo.HasNextPage != hasNext || got.PageInfo.HasPreviousPage != hasPrev {
+									t.Errorf("(%s): hasNextPage %v hasPreviousPage %v, want %v %v", args,
+										got.PageInfo.HasNextPage, got.PageInfo.HasPreviousPage, hasNext, hasPrev)
+								}
+								if got.TotalCount != n {
+									t.Errorf("(%s): totalCount %d, want %d", args, got.TotalCount, n)
+								}
+							}
+						}
+					}
+				})
+			}
+		})
+	}
+}
