@@ -221,3 +221,224 @@ func TestRelayCursorCombinations(t *testing.T) {
 		})
 	}
 }
+
+// orderedConns lists, by introspection, every root connection with an orderBy argument and
+// no required argument, with the values of its order field enum.
+func orderedConns(tb testing.TB, url, key string) map[string][]string {
+	tb.Helper()
+	var schema struct {
+		Schema struct {
+			QueryType struct {
+				Fields []struct {
+					Name string
+					Args []struct {
+						Name string
+						Type struct {
+							Kind   string
+							OfType *struct {
+								Kind   string
+								OfType *struct{ Name string }
+							}
+						}
+					}
+				}
+			}
+			Types []struct {
+				Name       string
+				EnumValues []struct{ Name string }
+			}
+		} `json:"__schema"`
+	}
+	dataAs(tb, url, key, `{ __schema {
+	  queryType { fields { name args { name type { kind ofType { kind ofType { name } } } } } }
+	  types { name enumValues { name } } } }`, nil, &schema)
+	enums := map[string][]string{}
+	for _, t := range schema.Schema.Types {
+		for _, v := range t.EnumValues {
+			enums[t.Name] = append(enums[t.Name], v.Name)
+		}
+	}
+	out := map[string][]string{}
+	for _, f := range schema.Schema.QueryType.Fields {
+		order, required := "", false
+		for _, a := range f.Args {
+			required = required || a.Type.Kind == "NON_NULL"
+			if a.Name == "orderBy" && a.Type.OfType != nil && a.Type.OfType.OfType != nil {
+				order = a.Type.OfType.OfType.Name
+			}
+		}
+		if order != "" && !required {
+			out[f.Name] = enums[order+"Field"]
+		}
+	}
+	return out
+}
+
+// TestRelayEveryOrderFieldPagesCompletely walks every order field of every root connection
+// (found by introspection), both directions, forward and backward by pages of two, over data
+// with NULLs and ties: each walk visits every row exactly once, in the order of the full
+// page, and the orders are the same on both stores.
+func TestRelayEveryOrderFieldPagesCompletely(t *testing.T) {
+	orders := map[string]map[string][]string{}
+	for _, dialectName := range []string{"sqlite", "postgres"} {
+		t.Run(dialectName, func(t *testing.T) {
+			db := openDialect(t, dialectName)
+			fillRelay(t, db.Client)
+			srv := testServer(t, db, unlimited)
+			key := adminKey(t, db)
+			conns := orderedConns(t, srv.URL, key)
+			for _, name := range []string{"launches", "registrants", "speakers", "sessions", "regions"} {
+				if len(conns[name]) == 0 {
+					t.Fatalf("%s: no order fields found by introspection (%v)", name, conns)
+				}
+			}
+			if !slices.Contains(conns["registrants"], "ID") || !slices.Contains(conns["registrants"], "WAITLIST_POSITION") {
+				t.Fatalf("registrants order fields %v lack ID or WAITLIST_POSITION", conns["registrants"])
+			}
+			orders[dialectName] = map[string][]string{}
+			for name, fields := range conns {
+				for _, field := range fields {
+					for _, dir := range []string{"ASC", "DESC"} {
+						orderBy := fmt.Sprintf("orderBy: [{field: %s, direction: %s}]", field, dir)
+						c := rootConn(name)
+						all := fetchPage(t, srv.URL, key, c, joinArgs("first: 100", orderBy))
+						if len(all.IDs) != all.TotalCount {
+							t.Fatalf("%s(%s): %d rows of %d", name, orderBy, len(all.IDs), all.TotalCount)
+						}
+						walkPages(t, srv.URL, key, c, orderBy, all.IDs)
+						orders[dialectName][name+" "+orderBy] = all.IDs
+					}
+				}
+			}
+		})
+	}
+	if len(orders) == 2 {
+		for k, want := range orders["sqlite"] {
+			// The stores number rows from different starts: compare ids relative to the first row.
+			if got := orders["postgres"][k]; !slices.Equal(relativeIDs(got), relativeIDs(want)) {
+				t.Errorf("%s: postgres %v, sqlite %v", k, got, want)
+			}
+		}
+	}
+}
+
+// walkPages pages c forward (first: 2, after) and backward (last: 2, before) and checks
+// that both walks visit want, in order, each row once, with consistent pageInfo.
+func walkPages(t *testing.T, url, key string, c relayConn, orderBy string, want []string) {
+	t.Helper()
+	var fwd []string
+	after := ""
+	for range len(want) + 2 {
+		p := fetchPage(t, url, key, c, joinArgs("first: 2", after, orderBy))
+		fwd = append(fwd, p.IDs...)
+		if p.PageInfo.HasPreviousPage != (after != "") {
+			t.Errorf("%s(%s, %s): hasPreviousPage %v", c.name, after, orderBy, p.PageInfo.HasPreviousPage)
+		}
+		if !p.PageInfo.HasNextPage {
+			break
+		}
+		after = fmt.Sprintf("after: %q", *p.PageInfo.EndCursor)
+	}
+	var bwd []string
+	before := ""
+	for range len(want) + 2 {
+		p := fetchPage(t, url, key, c, joinArgs("last: 2", before, orderBy))
+		bwd = append(slices.Clone(p.IDs), bwd...)
+		if p.PageInfo.HasNextPage != (before != "") {
+			t.Errorf("%s(%s, %s): hasNextPage %v", c.name, before, orderBy, p.PageInfo.HasNextPage)
+		}
+		if !p.PageInfo.HasPreviousPage {
+			break
+		}
+		before = fmt.Sprintf("before: %q", *p.PageInfo.StartCursor)
+	}
+	if !slices.Equal(fwd, want) || !slices.Equal(bwd, want) {
+		t.Errorf("%s(%s): forward %v, backward %v, want %v", c.name, orderBy, fwd, bwd, want)
+	}
+}
+
+// TestRelayPageInfoWithoutEdges: a client paging by pageInfo alone gets its cursors, on root
+// and nested connections.
+func TestRelayPageInfoWithoutEdges(t *testing.T) {
+	for _, dialectName := range []string{"sqlite", "postgres"} {
+		t.Run(dialectName, func(t *testing.T) {
+			db := openDialect(t, dialectName)
+			fillRelay(t, db.Client)
+			srv := testServer(t, db, unlimited)
+			key := adminKey(t, db)
+			for _, c := range []relayConn{rootConn("launches"), launchRegistrants, regionLaunches} {
+				full := fetchPage(t, srv.URL, key, c, "first: 2")
+				for _, sel := range []string{"{ pageInfo { endCursor hasNextPage } }", "{ totalCount pageInfo { startCursor endCursor hasNextPage hasPreviousPage } }"} {
+					cc := c
+					cc.query = strings.Replace(c.query, "%s", "(first: 2) "+sel, 1)
+					resp := gqlAs(t, srv.URL, key, cc.query, nil)
+					if len(resp.Errors) > 0 {
+						t.Fatalf("%s: %+v", c.name, resp.Errors)
+					}
+					raw := string(resp.Data)
+					if !strings.Contains(raw, fmt.Sprintf(`"endCursor":%q`, *full.PageInfo.EndCursor)) ||
+						!strings.Contains(raw, `"hasNextPage":true`) {
+						t.Errorf("%s %s: %s, want endCursor %s and hasNextPage", c.name, sel, raw, *full.PageInfo.EndCursor)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestRelayBadCursor: a cursor that does not decode, or does not fit the connection's order,
+// is BAD_USER_INPUT "invalid cursor" on its argument, never INTERNAL or a decoder's message.
+func TestRelayBadCursor(t *testing.T) {
+	for _, dialectName := range []string{"sqlite", "postgres"} {
+		t.Run(dialectName, func(t *testing.T) {
+			db := openDialect(t, dialectName)
+			fillRelay(t, db.Client)
+			srv := testServer(t, db, unlimited)
+			key := adminKey(t, db)
+			plain := fetchPage(t, srv.URL, key, rootConn("launches"), "first: 1")
+			byTime := fetchPage(t, srv.URL, key, rootConn("launches"), "first: 1, orderBy: [{field: STARTS_AT}]")
+			byTitle := fetchPage(t, srv.URL, key, rootConn("launches"), "first: 1, orderBy: [{field: TITLE}]")
+			two := fetchPage(t, srv.URL, key, rootConn("launches"), "first: 1, orderBy: [{field: STATUS}, {field: TITLE}]")
+			for _, tc := range []struct{ name, conn, args string }{
+				{"garbage", "launches", `first: 2, after: "bm90IGEgY3Vyc29y"`},
+				{"not base64", "launches", `last: 2, before: "%%%"`},
+				{"garbage nested", "launchRegistrants", `first: 2, before: "garbage"`},
+				{"too many values", "launches", fmt.Sprintf(`first: 2, after: %q`, two.Cursors[0])},
+				{"too few values", "launches", fmt.Sprintf(`first: 2, after: %q, orderBy: [{field: STATUS}, {field: TITLE}]`, plain.Cursors[0])},
+				{"wrong type", "launches", fmt.Sprintf(`first: 2, before: %q, orderBy: [{field: STARTS_AT}]`, byTitle.Cursors[0])},
+				{"wrong type nested", "launchRegistrants", fmt.Sprintf(`first: 2, after: %q, orderBy: [{field: CREATED_AT}]`, byTitle.Cursors[0])},
+				{"string for time", "launches", fmt.Sprintf(`first: 2, after: %q, orderBy: [{field: TITLE}]`, byTime.Cursors[0])},
+			} {
+				c := rootConn("launches")
+				if tc.conn == "launchRegistrants" {
+					c = launchRegistrants
+				}
+				arg := "after"
+				if strings.Contains(tc.args, "before:") {
+					arg = "before"
+				}
+				resp := gqlAs(t, srv.URL, key, fmt.Sprintf(c.query, "("+tc.args+")"+pageSelection), nil)
+				if len(resp.Errors) != 1 || resp.code() != "BAD_USER_INPUT" ||
+					resp.Errors[0].Message != arg+": invalid cursor" || resp.Errors[0].Extensions["field"] != arg {
+					t.Errorf("%s: errors %+v, want one BAD_USER_INPUT %q on %s", tc.name, resp.Errors, arg+": invalid cursor", arg)
+				}
+			}
+		})
+	}
+}
+
+// relativeIDs maps global ids to their distance from the smallest of them.
+func relativeIDs(ids []string) []int64 {
+	n := make([]int64, len(ids))
+	if len(ids) == 0 {
+		return n
+	}
+	for i, id := range ids {
+		fmt.Sscan(id, &n[i])
+	}
+	low := slices.Min(n)
+	for i := range n {
+		n[i] -= low
+	}
+	return n
+}

@@ -35,6 +35,12 @@ const (
 	KindTime
 )
 
+// InvalidCursor stands for a client's cursor that did not decode: Predicate reports it as
+// an invalid cursor on its argument.
+func InvalidCursor() *Cursor { return &Cursor{Value: invalid{}} }
+
+type invalid struct{}
+
 // Key is one term of a connection's order: a column, its requested direction, whether it
 // holds NULLs, and the kind of its values.
 type Key struct {
