@@ -2572,6 +2572,8 @@ func unmarshalArgs(ctx context.Context, whereInput any, args map[string]any) map
 		c := &Cursor{}
 		if c.UnmarshalGQL(v) == nil {
 			args[k] = c
+		} else {
+			args[k] = relay.InvalidCursor()
 		}
 	}
 	if v, ok := args[whereField]; ok && whereInput != nil {
