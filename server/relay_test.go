@@ -442,3 +442,54 @@ func relativeIDs(ids []string) []int64 {
 	}
 	return n
 }
+
+// TestRelayTiesAndNulls: ties break by id in the direction of the last order field, and NULL
+// sorts as the largest value (last ascending, first descending), on both stores.
+func TestRelayTiesAndNulls(t *testing.T) {
+	for _, dialectName := range []string{"sqlite", "postgres"} {
+		t.Run(dialectName, func(t *testing.T) {
+			db := openDialect(t, dialectName)
+			fillRelay(t, db.Client)
+			srv := testServer(t, db, unlimited)
+			key := adminKey(t, db)
+			ids := func(args string) []int64 {
+				p := fetchPage(t, srv.URL, key, launchRegistrants, args)
+				n := make([]int64, len(p.IDs))
+				for i, id := range p.IDs {
+					fmt.Sscan(id, &n[i])
+				}
+				return n
+			}
+			// Creation times rise with the id, three registrants to a minute.
+			asc, desc := ids("orderBy: [{field: CREATED_AT}]"), ids("orderBy: [{field: CREATED_AT, direction: DESC}]")
+			if !slices.IsSorted(asc) || !slices.Equal(desc, reversed(asc)) {
+				t.Errorf("createdAt ASC %v, DESC %v: ties must break by id in the same direction", asc, desc)
+			}
+			if got := ids("orderBy: [{field: ID, direction: DESC}]"); !slices.Equal(got, desc) {
+				t.Errorf("ID DESC %v, want %v", got, desc)
+			}
+			// Waitlisted registrants (positions 1..3, ties) first ascending; the NULLs after, by id.
+			var waitlisted []int64
+			db.Client.Registrant.Query().Where(registrant.WaitlistPositionNotNil()).
+				Select(registrant.FieldID).ScanX(context.Background(), &waitlisted)
+			wasc := ids("orderBy: [{field: WAITLIST_POSITION}]")
+			if len(wasc) != 12 || !slices.IsSorted(wasc[len(waitlisted):]) {
+				t.Fatalf("WAITLIST_POSITION ASC %v", wasc)
+			}
+			for _, id := range wasc[:len(waitlisted)] {
+				if !slices.Contains(waitlisted, id) {
+					t.Errorf("WAITLIST_POSITION ASC %v: NULLs must come last (waitlisted %v)", wasc, waitlisted)
+				}
+			}
+			if wdesc := ids("orderBy: [{field: WAITLIST_POSITION, direction: DESC}]"); !slices.Equal(wdesc, reversed(wasc)) {
+				t.Errorf("WAITLIST_POSITION DESC %v, want the reverse of ASC %v", wdesc, wasc)
+			}
+		})
+	}
+}
+
+func reversed[S ~[]E, E any](s S) S {
+	out := slices.Clone(s)
+	slices.Reverse(out)
+	return out
+}
