@@ -174,7 +174,7 @@ func convert(k Key, v any) (any, bool) {
 		return b, ok
 	case KindTime:
 		t, ok := v.(time.Time)
-		return t.UTC(), ok
+		return t, ok // as the store wrote it: SQLite compares the text, in the writer's offset
 	}
 	switch v.(type) {
 	case []any, map[string]any, map[any]any:
