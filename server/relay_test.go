@@ -163,10 +163,19 @@ func TestRelayCursorCombinations(t *testing.T) {
 			fillRelay(t, db.Client)
 			srv := testServer(t, db, unlimited)
 			key := adminKey(t, db)
+			l0 := db.Client.Launch.Query().Where(launch.Slug("launch-0")).OnlyX(context.Background())
+			// One parent by node(id:): the nested page is read with LIMIT, not per parent.
+			nodeRegistrants := relayConn{
+				name:  "node.registrants",
+				query: fmt.Sprintf(`{ node(id: "%d") { ... on Launch { registrants%%s } } }`, l0.ID),
+				path:  []string{"node", "registrants"},
+			}
 			for _, tc := range []struct {
 				conn    relayConn
 				orderBy string
 			}{
+				{nodeRegistrants, ""},
+				{nodeRegistrants, "orderBy: [{field: WAITLIST_POSITION}, {field: NAME, direction: DESC}]"},
 				{rootConn("launches"), ""},
 				{rootConn("launches"), "orderBy: [{field: STARTS_AT, direction: DESC}, {field: TITLE}]"},
 				{rootConn("registrants"), ""},
@@ -421,6 +430,16 @@ func TestRelayBadCursor(t *testing.T) {
 				if len(resp.Errors) != 1 || resp.code() != "BAD_USER_INPUT" ||
 					resp.Errors[0].Message != arg+": invalid cursor" || resp.Errors[0].Extensions["field"] != arg {
 					t.Errorf("%s: errors %+v, want one BAD_USER_INPUT %q on %s", tc.name, resp.Errors, arg+": invalid cursor", arg)
+				}
+			}
+			// The same through a variable, root and nested.
+			for _, q := range []string{
+				`query($c: Cursor) { launches(first: 2, after: $c) { edges { cursor } } }`,
+				`query($c: Cursor) { launches(first: 2) { edges { node { registrants(first: 2, after: $c) { edges { cursor } } } } } }`,
+			} {
+				resp := gqlAs(t, srv.URL, key, q, map[string]any{"c": "bm90IGEgY3Vyc29y"})
+				if len(resp.Errors) != 1 || resp.code() != "BAD_USER_INPUT" || resp.Errors[0].Message != "after: invalid cursor" {
+					t.Errorf("%s: errors %+v, want one BAD_USER_INPUT \"after: invalid cursor\"", q, resp.Errors)
 				}
 			}
 		})
