@@ -20,12 +20,13 @@ import (
 // APIKeyQuery is the builder for querying APIKey entities.
 type APIKeyQuery struct {
 	config
-	ctx        *QueryContext
-	order      []apikey.OrderOption
-	inters     []Interceptor
-	predicates []predicate.APIKey
-	loadTotal  []func(context.Context, []*APIKey) error
-	modifiers  []func(*sql.Selector)
+	ctx            *QueryContext
+	order          []apikey.OrderOption
+	inters         []Interceptor
+	predicates     []predicate.APIKey
+	lateralParents []func([]any)
+	loadTotal      []func(context.Context, []*APIKey) error
+	modifiers      []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -365,6 +366,15 @@ func (_q *APIKeyQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*APIKe
 	}
 	if len(nodes) == 0 {
 		return nodes, nil
+	}
+	if len(_q.lateralParents) > 0 {
+		ids := make([]any, len(nodes))
+		for i := range nodes {
+			ids[i] = nodes[i].ID
+		}
+		for _, set := range _q.lateralParents {
+			set(ids)
+		}
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {

@@ -20,12 +20,13 @@ import (
 // AuditEntryQuery is the builder for querying AuditEntry entities.
 type AuditEntryQuery struct {
 	config
-	ctx        *QueryContext
-	order      []auditentry.OrderOption
-	inters     []Interceptor
-	predicates []predicate.AuditEntry
-	loadTotal  []func(context.Context, []*AuditEntry) error
-	modifiers  []func(*sql.Selector)
+	ctx            *QueryContext
+	order          []auditentry.OrderOption
+	inters         []Interceptor
+	predicates     []predicate.AuditEntry
+	lateralParents []func([]any)
+	loadTotal      []func(context.Context, []*AuditEntry) error
+	modifiers      []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -365,6 +366,15 @@ func (_q *AuditEntryQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*A
 	}
 	if len(nodes) == 0 {
 		return nodes, nil
+	}
+	if len(_q.lateralParents) > 0 {
+		ids := make([]any, len(nodes))
+		for i := range nodes {
+			ids[i] = nodes[i].ID
+		}
+		for _, set := range _q.lateralParents {
+			set(ids)
+		}
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {

@@ -5,6 +5,7 @@
 package main
 
 import (
+	"fmt"
 	"log"
 
 	"entgo.io/contrib/entgql"
@@ -28,6 +29,7 @@ func main() {
 		log.Fatalf("entc: creating entgql extension: %v", err)
 	}
 	err = entc.Generate("./schema", &gen.Config{
+		Hooks: []gen.Hook{orderByID},
 		Features: []gen.Feature{
 			gen.FeatureGlobalID,
 			gen.FeatureVersionedMigration,
@@ -39,8 +41,46 @@ func main() {
 			gen.FeaturePrivacy,
 			gen.FeatureEntQL,
 		},
-	}, entc.Extensions(ex), entc.TemplateFiles("template/private.tmpl"))
+	}, entc.Extensions(ex), entc.TemplateFiles("template/private.tmpl"),
+		// Parsed after entgql's templates, these redefine its pagination and collection (Relay
+		// cursors, NULL ordering, top N per parent: see the templates' heads).
+		entgqlTemplates("template/pagination.tmpl", "template/collection.tmpl", "template/lateral.tmpl"))
 	if err != nil {
 		log.Fatalf("entc: running ent codegen: %v", err)
 	}
+}
+
+// entgqlTemplates adds templates parsed with entgql's template functions.
+func entgqlTemplates(files ...string) entc.Option {
+	return func(cfg *gen.Config) error {
+		t, err := gen.NewTemplate("launchgraph").Funcs(entgql.TemplateFuncs).ParseFiles(files...)
+		if err != nil {
+			return fmt.Errorf("entc: parsing %v: %w", files, err)
+		}
+		cfg.Templates = append(cfg.Templates, t)
+		return nil
+	}
+}
+
+// orderByID makes id an order field (ID) of every type with connections, as if each schema
+// annotated its id with entgql.OrderField("ID"). It runs before entgql's schema generator.
+func orderByID(next gen.Generator) gen.Generator {
+	return gen.GenerateFunc(func(g *gen.Graph) error {
+		for _, n := range g.Nodes {
+			if !n.HasOneFieldID() {
+				continue
+			}
+			if n.ID.Annotations == nil {
+				n.ID.Annotations = map[string]any{}
+			}
+			// Annotations reach the templates as decoded JSON, as if loaded from the schema.
+			ant := map[string]any{}
+			if a, ok := n.ID.Annotations[entgql.Annotation{}.Name()].(map[string]any); ok {
+				ant = a
+			}
+			ant["OrderField"] = "ID"
+			n.ID.Annotations[entgql.Annotation{}.Name()] = ant
+		}
+		return next.Generate(g)
+	})
 }

@@ -27,6 +27,7 @@ type FormatQuery struct {
 	inters            []Interceptor
 	predicates        []predicate.Format
 	withLaunches      *LaunchQuery
+	lateralParents    []func([]any)
 	loadTotal         []func(context.Context, []*Format) error
 	modifiers         []func(*sql.Selector)
 	withNamedLaunches map[string]*LaunchQuery
@@ -413,6 +414,15 @@ func (_q *FormatQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Forma
 			func(n *Format) { n.Edges.Launches = []*Launch{} },
 			func(n *Format, e *Launch) { n.Edges.Launches = append(n.Edges.Launches, e) }); err != nil {
 			return nil, err
+		}
+	}
+	if len(_q.lateralParents) > 0 {
+		ids := make([]any, len(nodes))
+		for i := range nodes {
+			ids[i] = nodes[i].ID
+		}
+		for _, set := range _q.lateralParents {
+			set(ids)
 		}
 	}
 	for name, query := range _q.withNamedLaunches {

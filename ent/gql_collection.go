@@ -16,6 +16,7 @@ import (
 	"launchgraph/ent/registrant"
 	"launchgraph/ent/session"
 	"launchgraph/ent/speaker"
+	"launchgraph/internal/relay"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/dialect/sql"
@@ -191,8 +192,8 @@ func (_q *FormatQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -237,7 +238,7 @@ func (_q *FormatQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 					})
 				}
 			}
-			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+			if ignoredEdges {
 				continue
 			}
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
@@ -253,7 +254,9 @@ func (_q *FormatQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(format.LaunchesColumn, limit, pager.orderExpr(query))
+					parents := new(relay.Parents)
+					_q.lateralParents = append(_q.lateralParents, parents.Set)
+					modify := relay.LimitPerParent(format.Table, format.FieldID, format.LaunchesColumn, parents, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -390,8 +393,8 @@ func (_q *GuidelineSetQuery) collectField(ctx context.Context, oneNode bool, opC
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -440,7 +443,7 @@ func (_q *GuidelineSetQuery) collectField(ctx context.Context, oneNode bool, opC
 					})
 				}
 			}
-			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+			if ignoredEdges {
 				continue
 			}
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
@@ -483,8 +486,8 @@ func (_q *GuidelineSetQuery) collectField(ctx context.Context, oneNode bool, opC
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -533,7 +536,7 @@ func (_q *GuidelineSetQuery) collectField(ctx context.Context, oneNode bool, opC
 					})
 				}
 			}
-			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+			if ignoredEdges {
 				continue
 			}
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
@@ -716,8 +719,8 @@ func (_q *LaunchQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -766,7 +769,7 @@ func (_q *LaunchQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 					})
 				}
 			}
-			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+			if ignoredEdges {
 				continue
 			}
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
@@ -809,8 +812,8 @@ func (_q *LaunchQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -859,7 +862,7 @@ func (_q *LaunchQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 					})
 				}
 			}
-			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+			if ignoredEdges {
 				continue
 			}
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
@@ -902,8 +905,8 @@ func (_q *LaunchQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -948,7 +951,7 @@ func (_q *LaunchQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 					})
 				}
 			}
-			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+			if ignoredEdges {
 				continue
 			}
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
@@ -964,7 +967,9 @@ func (_q *LaunchQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(launch.SessionsColumn, limit, pager.orderExpr(query))
+					parents := new(relay.Parents)
+					_q.lateralParents = append(_q.lateralParents, parents.Set)
+					modify := relay.LimitPerParent(launch.Table, launch.FieldID, launch.SessionsColumn, parents, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -991,8 +996,8 @@ func (_q *LaunchQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -1037,7 +1042,7 @@ func (_q *LaunchQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 					})
 				}
 			}
-			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+			if ignoredEdges {
 				continue
 			}
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
@@ -1053,7 +1058,9 @@ func (_q *LaunchQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(launch.RegistrantsColumn, limit, pager.orderExpr(query))
+					parents := new(relay.Parents)
+					_q.lateralParents = append(_q.lateralParents, parents.Set)
+					modify := relay.LimitPerParent(launch.Table, launch.FieldID, launch.RegistrantsColumn, parents, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -1420,8 +1427,8 @@ func (_q *ObjectiveQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -1470,7 +1477,7 @@ func (_q *ObjectiveQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 					})
 				}
 			}
-			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+			if ignoredEdges {
 				continue
 			}
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
@@ -1623,8 +1630,8 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -1669,7 +1676,7 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 					})
 				}
 			}
-			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+			if ignoredEdges {
 				continue
 			}
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
@@ -1685,7 +1692,9 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(region.LaunchesColumn, limit, pager.orderExpr(query))
+					parents := new(relay.Parents)
+					_q.lateralParents = append(_q.lateralParents, parents.Set)
+					modify := relay.LimitPerParent(region.Table, region.FieldID, region.LaunchesColumn, parents, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -2017,8 +2026,8 @@ func (_q *SessionQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -2067,7 +2076,7 @@ func (_q *SessionQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 					})
 				}
 			}
-			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+			if ignoredEdges {
 				continue
 			}
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
@@ -2110,8 +2119,8 @@ func (_q *SessionQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -2160,7 +2169,7 @@ func (_q *SessionQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 					})
 				}
 			}
-			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+			if ignoredEdges {
 				continue
 			}
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
@@ -2348,8 +2357,8 @@ func (_q *SpeakerQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
-			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
 					query := query.Clone()
@@ -2398,7 +2407,7 @@ func (_q *SpeakerQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 					})
 				}
 			}
-			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+			if ignoredEdges {
 				continue
 			}
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
@@ -2563,6 +2572,8 @@ func unmarshalArgs(ctx context.Context, whereInput any, args map[string]any) map
 		c := &Cursor{}
 		if c.UnmarshalGQL(v) == nil {
 			args[k] = c
+		} else {
+			args[k] = relay.InvalidCursor()
 		}
 	}
 	if v, ok := args[whereField]; ok && whereInput != nil {

@@ -13,10 +13,12 @@ import (
 	"launchgraph/ent/launch"
 	"launchgraph/ent/notification"
 	"launchgraph/ent/objective"
+	"launchgraph/ent/predicate"
 	"launchgraph/ent/region"
 	"launchgraph/ent/registrant"
 	"launchgraph/ent/session"
 	"launchgraph/ent/speaker"
+	"launchgraph/internal/relay"
 	"strconv"
 
 	"entgo.io/contrib/entgql"
@@ -121,14 +123,14 @@ type AuditEntryConnection struct {
 }
 
 func (c *AuditEntryConnection) build(nodes []*AuditEntry, pager *auditentryPager, after *Cursor, first *int, before *Cursor, last *int) {
-	c.PageInfo.HasNextPage = before != nil
-	c.PageInfo.HasPreviousPage = after != nil
-	if first != nil && *first+1 == len(nodes) {
+	c.PageInfo.HasNextPage = first == nil && before != nil
+	c.PageInfo.HasPreviousPage = last == nil && after != nil
+	if first != nil && *first < len(nodes) {
 		c.PageInfo.HasNextPage = true
-		nodes = nodes[:len(nodes)-1]
-	} else if last != nil && *last+1 == len(nodes) {
+		nodes = nodes[:*first]
+	} else if last != nil && *last < len(nodes) {
 		c.PageInfo.HasPreviousPage = true
-		nodes = nodes[:len(nodes)-1]
+		nodes = nodes[:*last]
 	}
 	var nodeAt func(int) *AuditEntry
 	if last != nil {
@@ -222,32 +224,31 @@ func (p *auditentryPager) toCursor(_m *AuditEntry) Cursor {
 }
 
 func (p *auditentryPager) applyCursors(query *AuditEntryQuery, after, before *Cursor) (*AuditEntryQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
+	keys := make([]relay.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = relay.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Nullable: o.Field.nullable, Kind: o.Field.kind}
 	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultAuditEntryOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	where, err := relay.Predicate(after, before, keys, DefaultAuditEntryOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
+	if where != nil {
+		query = query.Where(predicate.AuditEntry(where))
 	}
 	return query, nil
+}
+
+// idDirection is the direction of the id tiebreak in SQL: the last order field's (ascending
+// without one), reversed for last.
+func (p *auditentryPager) idDirection() OrderDirection {
+	direction := entgql.OrderDirectionAsc
+	if n := len(p.order); n > 0 {
+		direction = p.order[n-1].Direction
+	}
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	return direction
 }
 
 func (p *auditentryPager) applyOrder(query *AuditEntryQuery) *AuditEntryQuery {
@@ -257,7 +258,7 @@ func (p *auditentryPager) applyOrder(query *AuditEntryQuery) *AuditEntryQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption(), relay.NullsOption(direction == entgql.OrderDirectionDesc, o.Field.nullable)))
 		if o.Field.column == DefaultAuditEntryOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -266,10 +267,7 @@ func (p *auditentryPager) applyOrder(query *AuditEntryQuery) *AuditEntryQuery {
 		}
 	}
 	if !defaultOrdered {
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
+		direction := p.idDirection()
 		query = query.Order(DefaultAuditEntryOrder.Field.toTerm(direction.OrderTermOption()))
 	}
 	return query
@@ -287,14 +285,13 @@ func (p *auditentryPager) orderExpr(query *AuditEntryQuery) sql.Querier {
 			if p.reverse {
 				direction = direction.Reverse()
 			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			relay.WriteOrder(b, o.Field.column, direction == entgql.OrderDirectionDesc, o.Field.nullable)
+			if o.Field.column == DefaultAuditEntryOrder.Field.column {
+				return
+			}
 			b.Comma()
 		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultAuditEntryOrder.Field.column).Pad().WriteString(string(direction))
+		relay.WriteOrder(b, DefaultAuditEntryOrder.Field.column, p.idDirection() == entgql.OrderDirectionDesc, false)
 	})
 }
 
@@ -314,8 +311,8 @@ func (_m *AuditEntryQuery) Paginate(
 		return nil, err
 	}
 	conn := &AuditEntryConnection{Edges: []*AuditEntryEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	if hasCollectedField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -323,11 +320,9 @@ func (_m *AuditEntryQuery) Paginate(
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -352,6 +347,21 @@ func (_m *AuditEntryQuery) Paginate(
 }
 
 var (
+	// AuditEntryOrderFieldID orders AuditEntry by id.
+	AuditEntryOrderFieldID = &AuditEntryOrderField{
+		Value: func(_m *AuditEntry) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: auditentry.FieldID,
+		toTerm: auditentry.ByID,
+		kind:   relay.KindInt,
+		toCursor: func(_m *AuditEntry) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ID,
+			}
+		},
+	}
 	// AuditEntryOrderFieldCreatedAt orders AuditEntry by created_at.
 	AuditEntryOrderFieldCreatedAt = &AuditEntryOrderField{
 		Value: func(_m *AuditEntry) (ent.Value, error) {
@@ -359,6 +369,7 @@ var (
 		},
 		column: auditentry.FieldCreatedAt,
 		toTerm: auditentry.ByCreatedAt,
+		kind:   relay.KindTime,
 		toCursor: func(_m *AuditEntry) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -373,6 +384,7 @@ var (
 		},
 		column: auditentry.FieldUpdatedAt,
 		toTerm: auditentry.ByUpdatedAt,
+		kind:   relay.KindTime,
 		toCursor: func(_m *AuditEntry) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -387,6 +399,7 @@ var (
 		},
 		column: auditentry.FieldOperation,
 		toTerm: auditentry.ByOperation,
+		kind:   relay.KindString,
 		toCursor: func(_m *AuditEntry) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -401,6 +414,7 @@ var (
 		},
 		column: auditentry.FieldEntityType,
 		toTerm: auditentry.ByEntityType,
+		kind:   relay.KindString,
 		toCursor: func(_m *AuditEntry) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -414,6 +428,8 @@ var (
 func (f AuditEntryOrderField) String() string {
 	var str string
 	switch f.column {
+	case AuditEntryOrderFieldID.column:
+		str = "ID"
 	case AuditEntryOrderFieldCreatedAt.column:
 		str = "CREATED_AT"
 	case AuditEntryOrderFieldUpdatedAt.column:
@@ -438,6 +454,8 @@ func (f *AuditEntryOrderField) UnmarshalGQL(v interface{}) error {
 		return fmt.Errorf("AuditEntryOrderField %T must be a string", v)
 	}
 	switch str {
+	case "ID":
+		*f = *AuditEntryOrderFieldID
 	case "CREATED_AT":
 		*f = *AuditEntryOrderFieldCreatedAt
 	case "UPDATED_AT":
@@ -457,6 +475,8 @@ type AuditEntryOrderField struct {
 	// Value extracts the ordering value from the given AuditEntry.
 	Value    func(*AuditEntry) (ent.Value, error)
 	column   string // field or computed.
+	nullable bool   // the column holds NULLs (sorted as the largest value)
+	kind     relay.Kind
 	toTerm   func(...sql.OrderTermOption) auditentry.OrderOption
 	toCursor func(*AuditEntry) Cursor
 }
@@ -475,6 +495,7 @@ var DefaultAuditEntryOrder = &AuditEntryOrder{
 			return _m.ID, nil
 		},
 		column: auditentry.FieldID,
+		kind:   relay.KindInt,
 		toTerm: auditentry.ByID,
 		toCursor: func(_m *AuditEntry) Cursor {
 			return Cursor{ID: _m.ID}
@@ -507,14 +528,14 @@ type FormatConnection struct {
 }
 
 func (c *FormatConnection) build(nodes []*Format, pager *formatPager, after *Cursor, first *int, before *Cursor, last *int) {
-	c.PageInfo.HasNextPage = before != nil
-	c.PageInfo.HasPreviousPage = after != nil
-	if first != nil && *first+1 == len(nodes) {
+	c.PageInfo.HasNextPage = first == nil && before != nil
+	c.PageInfo.HasPreviousPage = last == nil && after != nil
+	if first != nil && *first < len(nodes) {
 		c.PageInfo.HasNextPage = true
-		nodes = nodes[:len(nodes)-1]
-	} else if last != nil && *last+1 == len(nodes) {
+		nodes = nodes[:*first]
+	} else if last != nil && *last < len(nodes) {
 		c.PageInfo.HasPreviousPage = true
-		nodes = nodes[:len(nodes)-1]
+		nodes = nodes[:*last]
 	}
 	var nodeAt func(int) *Format
 	if last != nil {
@@ -608,32 +629,31 @@ func (p *formatPager) toCursor(_m *Format) Cursor {
 }
 
 func (p *formatPager) applyCursors(query *FormatQuery, after, before *Cursor) (*FormatQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
+	keys := make([]relay.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = relay.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Nullable: o.Field.nullable, Kind: o.Field.kind}
 	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultFormatOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	where, err := relay.Predicate(after, before, keys, DefaultFormatOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
+	if where != nil {
+		query = query.Where(predicate.Format(where))
 	}
 	return query, nil
+}
+
+// idDirection is the direction of the id tiebreak in SQL: the last order field's (ascending
+// without one), reversed for last.
+func (p *formatPager) idDirection() OrderDirection {
+	direction := entgql.OrderDirectionAsc
+	if n := len(p.order); n > 0 {
+		direction = p.order[n-1].Direction
+	}
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	return direction
 }
 
 func (p *formatPager) applyOrder(query *FormatQuery) *FormatQuery {
@@ -643,7 +663,7 @@ func (p *formatPager) applyOrder(query *FormatQuery) *FormatQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption(), relay.NullsOption(direction == entgql.OrderDirectionDesc, o.Field.nullable)))
 		if o.Field.column == DefaultFormatOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -652,10 +672,7 @@ func (p *formatPager) applyOrder(query *FormatQuery) *FormatQuery {
 		}
 	}
 	if !defaultOrdered {
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
+		direction := p.idDirection()
 		query = query.Order(DefaultFormatOrder.Field.toTerm(direction.OrderTermOption()))
 	}
 	return query
@@ -673,14 +690,13 @@ func (p *formatPager) orderExpr(query *FormatQuery) sql.Querier {
 			if p.reverse {
 				direction = direction.Reverse()
 			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			relay.WriteOrder(b, o.Field.column, direction == entgql.OrderDirectionDesc, o.Field.nullable)
+			if o.Field.column == DefaultFormatOrder.Field.column {
+				return
+			}
 			b.Comma()
 		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultFormatOrder.Field.column).Pad().WriteString(string(direction))
+		relay.WriteOrder(b, DefaultFormatOrder.Field.column, p.idDirection() == entgql.OrderDirectionDesc, false)
 	})
 }
 
@@ -700,8 +716,8 @@ func (_m *FormatQuery) Paginate(
 		return nil, err
 	}
 	conn := &FormatConnection{Edges: []*FormatEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	if hasCollectedField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -709,11 +725,9 @@ func (_m *FormatQuery) Paginate(
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -738,6 +752,21 @@ func (_m *FormatQuery) Paginate(
 }
 
 var (
+	// FormatOrderFieldID orders Format by id.
+	FormatOrderFieldID = &FormatOrderField{
+		Value: func(_m *Format) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: format.FieldID,
+		toTerm: format.ByID,
+		kind:   relay.KindInt,
+		toCursor: func(_m *Format) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ID,
+			}
+		},
+	}
 	// FormatOrderFieldCreatedAt orders Format by created_at.
 	FormatOrderFieldCreatedAt = &FormatOrderField{
 		Value: func(_m *Format) (ent.Value, error) {
@@ -745,6 +774,7 @@ var (
 		},
 		column: format.FieldCreatedAt,
 		toTerm: format.ByCreatedAt,
+		kind:   relay.KindTime,
 		toCursor: func(_m *Format) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -759,6 +789,7 @@ var (
 		},
 		column: format.FieldUpdatedAt,
 		toTerm: format.ByUpdatedAt,
+		kind:   relay.KindTime,
 		toCursor: func(_m *Format) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -773,6 +804,7 @@ var (
 		},
 		column: format.FieldKind,
 		toTerm: format.ByKind,
+		kind:   relay.KindString,
 		toCursor: func(_m *Format) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -787,6 +819,7 @@ var (
 		},
 		column: format.FieldName,
 		toTerm: format.ByName,
+		kind:   relay.KindString,
 		toCursor: func(_m *Format) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -800,6 +833,8 @@ var (
 func (f FormatOrderField) String() string {
 	var str string
 	switch f.column {
+	case FormatOrderFieldID.column:
+		str = "ID"
 	case FormatOrderFieldCreatedAt.column:
 		str = "CREATED_AT"
 	case FormatOrderFieldUpdatedAt.column:
@@ -824,6 +859,8 @@ func (f *FormatOrderField) UnmarshalGQL(v interface{}) error {
 		return fmt.Errorf("FormatOrderField %T must be a string", v)
 	}
 	switch str {
+	case "ID":
+		*f = *FormatOrderFieldID
 	case "CREATED_AT":
 		*f = *FormatOrderFieldCreatedAt
 	case "UPDATED_AT":
@@ -843,6 +880,8 @@ type FormatOrderField struct {
 	// Value extracts the ordering value from the given Format.
 	Value    func(*Format) (ent.Value, error)
 	column   string // field or computed.
+	nullable bool   // the column holds NULLs (sorted as the largest value)
+	kind     relay.Kind
 	toTerm   func(...sql.OrderTermOption) format.OrderOption
 	toCursor func(*Format) Cursor
 }
@@ -861,6 +900,7 @@ var DefaultFormatOrder = &FormatOrder{
 			return _m.ID, nil
 		},
 		column: format.FieldID,
+		kind:   relay.KindInt,
 		toTerm: format.ByID,
 		toCursor: func(_m *Format) Cursor {
 			return Cursor{ID: _m.ID}
@@ -893,14 +933,14 @@ type GuidelineSetConnection struct {
 }
 
 func (c *GuidelineSetConnection) build(nodes []*GuidelineSet, pager *guidelinesetPager, after *Cursor, first *int, before *Cursor, last *int) {
-	c.PageInfo.HasNextPage = before != nil
-	c.PageInfo.HasPreviousPage = after != nil
-	if first != nil && *first+1 == len(nodes) {
+	c.PageInfo.HasNextPage = first == nil && before != nil
+	c.PageInfo.HasPreviousPage = last == nil && after != nil
+	if first != nil && *first < len(nodes) {
 		c.PageInfo.HasNextPage = true
-		nodes = nodes[:len(nodes)-1]
-	} else if last != nil && *last+1 == len(nodes) {
+		nodes = nodes[:*first]
+	} else if last != nil && *last < len(nodes) {
 		c.PageInfo.HasPreviousPage = true
-		nodes = nodes[:len(nodes)-1]
+		nodes = nodes[:*last]
 	}
 	var nodeAt func(int) *GuidelineSet
 	if last != nil {
@@ -994,32 +1034,31 @@ func (p *guidelinesetPager) toCursor(_m *GuidelineSet) Cursor {
 }
 
 func (p *guidelinesetPager) applyCursors(query *GuidelineSetQuery, after, before *Cursor) (*GuidelineSetQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
+	keys := make([]relay.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = relay.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Nullable: o.Field.nullable, Kind: o.Field.kind}
 	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultGuidelineSetOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	where, err := relay.Predicate(after, before, keys, DefaultGuidelineSetOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
+	if where != nil {
+		query = query.Where(predicate.GuidelineSet(where))
 	}
 	return query, nil
+}
+
+// idDirection is the direction of the id tiebreak in SQL: the last order field's (ascending
+// without one), reversed for last.
+func (p *guidelinesetPager) idDirection() OrderDirection {
+	direction := entgql.OrderDirectionAsc
+	if n := len(p.order); n > 0 {
+		direction = p.order[n-1].Direction
+	}
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	return direction
 }
 
 func (p *guidelinesetPager) applyOrder(query *GuidelineSetQuery) *GuidelineSetQuery {
@@ -1029,7 +1068,7 @@ func (p *guidelinesetPager) applyOrder(query *GuidelineSetQuery) *GuidelineSetQu
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption(), relay.NullsOption(direction == entgql.OrderDirectionDesc, o.Field.nullable)))
 		if o.Field.column == DefaultGuidelineSetOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -1038,10 +1077,7 @@ func (p *guidelinesetPager) applyOrder(query *GuidelineSetQuery) *GuidelineSetQu
 		}
 	}
 	if !defaultOrdered {
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
+		direction := p.idDirection()
 		query = query.Order(DefaultGuidelineSetOrder.Field.toTerm(direction.OrderTermOption()))
 	}
 	return query
@@ -1059,14 +1095,13 @@ func (p *guidelinesetPager) orderExpr(query *GuidelineSetQuery) sql.Querier {
 			if p.reverse {
 				direction = direction.Reverse()
 			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			relay.WriteOrder(b, o.Field.column, direction == entgql.OrderDirectionDesc, o.Field.nullable)
+			if o.Field.column == DefaultGuidelineSetOrder.Field.column {
+				return
+			}
 			b.Comma()
 		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultGuidelineSetOrder.Field.column).Pad().WriteString(string(direction))
+		relay.WriteOrder(b, DefaultGuidelineSetOrder.Field.column, p.idDirection() == entgql.OrderDirectionDesc, false)
 	})
 }
 
@@ -1086,8 +1121,8 @@ func (_m *GuidelineSetQuery) Paginate(
 		return nil, err
 	}
 	conn := &GuidelineSetConnection{Edges: []*GuidelineSetEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	if hasCollectedField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -1095,11 +1130,9 @@ func (_m *GuidelineSetQuery) Paginate(
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -1124,6 +1157,21 @@ func (_m *GuidelineSetQuery) Paginate(
 }
 
 var (
+	// GuidelineSetOrderFieldID orders GuidelineSet by id.
+	GuidelineSetOrderFieldID = &GuidelineSetOrderField{
+		Value: func(_m *GuidelineSet) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: guidelineset.FieldID,
+		toTerm: guidelineset.ByID,
+		kind:   relay.KindInt,
+		toCursor: func(_m *GuidelineSet) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ID,
+			}
+		},
+	}
 	// GuidelineSetOrderFieldCreatedAt orders GuidelineSet by created_at.
 	GuidelineSetOrderFieldCreatedAt = &GuidelineSetOrderField{
 		Value: func(_m *GuidelineSet) (ent.Value, error) {
@@ -1131,6 +1179,7 @@ var (
 		},
 		column: guidelineset.FieldCreatedAt,
 		toTerm: guidelineset.ByCreatedAt,
+		kind:   relay.KindTime,
 		toCursor: func(_m *GuidelineSet) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -1145,6 +1194,7 @@ var (
 		},
 		column: guidelineset.FieldUpdatedAt,
 		toTerm: guidelineset.ByUpdatedAt,
+		kind:   relay.KindTime,
 		toCursor: func(_m *GuidelineSet) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -1159,6 +1209,7 @@ var (
 		},
 		column: guidelineset.FieldAudience,
 		toTerm: guidelineset.ByAudience,
+		kind:   relay.KindString,
 		toCursor: func(_m *GuidelineSet) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -1173,6 +1224,7 @@ var (
 		},
 		column: guidelineset.FieldTitle,
 		toTerm: guidelineset.ByTitle,
+		kind:   relay.KindString,
 		toCursor: func(_m *GuidelineSet) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -1186,6 +1238,8 @@ var (
 func (f GuidelineSetOrderField) String() string {
 	var str string
 	switch f.column {
+	case GuidelineSetOrderFieldID.column:
+		str = "ID"
 	case GuidelineSetOrderFieldCreatedAt.column:
 		str = "CREATED_AT"
 	case GuidelineSetOrderFieldUpdatedAt.column:
@@ -1210,6 +1264,8 @@ func (f *GuidelineSetOrderField) UnmarshalGQL(v interface{}) error {
 		return fmt.Errorf("GuidelineSetOrderField %T must be a string", v)
 	}
 	switch str {
+	case "ID":
+		*f = *GuidelineSetOrderFieldID
 	case "CREATED_AT":
 		*f = *GuidelineSetOrderFieldCreatedAt
 	case "UPDATED_AT":
@@ -1229,6 +1285,8 @@ type GuidelineSetOrderField struct {
 	// Value extracts the ordering value from the given GuidelineSet.
 	Value    func(*GuidelineSet) (ent.Value, error)
 	column   string // field or computed.
+	nullable bool   // the column holds NULLs (sorted as the largest value)
+	kind     relay.Kind
 	toTerm   func(...sql.OrderTermOption) guidelineset.OrderOption
 	toCursor func(*GuidelineSet) Cursor
 }
@@ -1247,6 +1305,7 @@ var DefaultGuidelineSetOrder = &GuidelineSetOrder{
 			return _m.ID, nil
 		},
 		column: guidelineset.FieldID,
+		kind:   relay.KindInt,
 		toTerm: guidelineset.ByID,
 		toCursor: func(_m *GuidelineSet) Cursor {
 			return Cursor{ID: _m.ID}
@@ -1279,14 +1338,14 @@ type LaunchConnection struct {
 }
 
 func (c *LaunchConnection) build(nodes []*Launch, pager *launchPager, after *Cursor, first *int, before *Cursor, last *int) {
-	c.PageInfo.HasNextPage = before != nil
-	c.PageInfo.HasPreviousPage = after != nil
-	if first != nil && *first+1 == len(nodes) {
+	c.PageInfo.HasNextPage = first == nil && before != nil
+	c.PageInfo.HasPreviousPage = last == nil && after != nil
+	if first != nil && *first < len(nodes) {
 		c.PageInfo.HasNextPage = true
-		nodes = nodes[:len(nodes)-1]
-	} else if last != nil && *last+1 == len(nodes) {
+		nodes = nodes[:*first]
+	} else if last != nil && *last < len(nodes) {
 		c.PageInfo.HasPreviousPage = true
-		nodes = nodes[:len(nodes)-1]
+		nodes = nodes[:*last]
 	}
 	var nodeAt func(int) *Launch
 	if last != nil {
@@ -1380,32 +1439,31 @@ func (p *launchPager) toCursor(_m *Launch) Cursor {
 }
 
 func (p *launchPager) applyCursors(query *LaunchQuery, after, before *Cursor) (*LaunchQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
+	keys := make([]relay.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = relay.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Nullable: o.Field.nullable, Kind: o.Field.kind}
 	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultLaunchOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	where, err := relay.Predicate(after, before, keys, DefaultLaunchOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
+	if where != nil {
+		query = query.Where(predicate.Launch(where))
 	}
 	return query, nil
+}
+
+// idDirection is the direction of the id tiebreak in SQL: the last order field's (ascending
+// without one), reversed for last.
+func (p *launchPager) idDirection() OrderDirection {
+	direction := entgql.OrderDirectionAsc
+	if n := len(p.order); n > 0 {
+		direction = p.order[n-1].Direction
+	}
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	return direction
 }
 
 func (p *launchPager) applyOrder(query *LaunchQuery) *LaunchQuery {
@@ -1415,7 +1473,7 @@ func (p *launchPager) applyOrder(query *LaunchQuery) *LaunchQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption(), relay.NullsOption(direction == entgql.OrderDirectionDesc, o.Field.nullable)))
 		if o.Field.column == DefaultLaunchOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -1424,10 +1482,7 @@ func (p *launchPager) applyOrder(query *LaunchQuery) *LaunchQuery {
 		}
 	}
 	if !defaultOrdered {
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
+		direction := p.idDirection()
 		query = query.Order(DefaultLaunchOrder.Field.toTerm(direction.OrderTermOption()))
 	}
 	return query
@@ -1445,14 +1500,13 @@ func (p *launchPager) orderExpr(query *LaunchQuery) sql.Querier {
 			if p.reverse {
 				direction = direction.Reverse()
 			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			relay.WriteOrder(b, o.Field.column, direction == entgql.OrderDirectionDesc, o.Field.nullable)
+			if o.Field.column == DefaultLaunchOrder.Field.column {
+				return
+			}
 			b.Comma()
 		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultLaunchOrder.Field.column).Pad().WriteString(string(direction))
+		relay.WriteOrder(b, DefaultLaunchOrder.Field.column, p.idDirection() == entgql.OrderDirectionDesc, false)
 	})
 }
 
@@ -1472,8 +1526,8 @@ func (_m *LaunchQuery) Paginate(
 		return nil, err
 	}
 	conn := &LaunchConnection{Edges: []*LaunchEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	if hasCollectedField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -1481,11 +1535,9 @@ func (_m *LaunchQuery) Paginate(
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -1510,6 +1562,21 @@ func (_m *LaunchQuery) Paginate(
 }
 
 var (
+	// LaunchOrderFieldID orders Launch by id.
+	LaunchOrderFieldID = &LaunchOrderField{
+		Value: func(_m *Launch) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: launch.FieldID,
+		toTerm: launch.ByID,
+		kind:   relay.KindInt,
+		toCursor: func(_m *Launch) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ID,
+			}
+		},
+	}
 	// LaunchOrderFieldCreatedAt orders Launch by created_at.
 	LaunchOrderFieldCreatedAt = &LaunchOrderField{
 		Value: func(_m *Launch) (ent.Value, error) {
@@ -1517,6 +1584,7 @@ var (
 		},
 		column: launch.FieldCreatedAt,
 		toTerm: launch.ByCreatedAt,
+		kind:   relay.KindTime,
 		toCursor: func(_m *Launch) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -1531,6 +1599,7 @@ var (
 		},
 		column: launch.FieldUpdatedAt,
 		toTerm: launch.ByUpdatedAt,
+		kind:   relay.KindTime,
 		toCursor: func(_m *Launch) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -1545,6 +1614,7 @@ var (
 		},
 		column: launch.FieldSlug,
 		toTerm: launch.BySlug,
+		kind:   relay.KindString,
 		toCursor: func(_m *Launch) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -1559,6 +1629,7 @@ var (
 		},
 		column: launch.FieldTitle,
 		toTerm: launch.ByTitle,
+		kind:   relay.KindString,
 		toCursor: func(_m *Launch) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -1573,6 +1644,7 @@ var (
 		},
 		column: launch.FieldStatus,
 		toTerm: launch.ByStatus,
+		kind:   relay.KindString,
 		toCursor: func(_m *Launch) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -1587,6 +1659,7 @@ var (
 		},
 		column: launch.FieldStartsAt,
 		toTerm: launch.ByStartsAt,
+		kind:   relay.KindTime,
 		toCursor: func(_m *Launch) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -1601,6 +1674,7 @@ var (
 		},
 		column: launch.FieldEndsAt,
 		toTerm: launch.ByEndsAt,
+		kind:   relay.KindTime,
 		toCursor: func(_m *Launch) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -1614,6 +1688,8 @@ var (
 func (f LaunchOrderField) String() string {
 	var str string
 	switch f.column {
+	case LaunchOrderFieldID.column:
+		str = "ID"
 	case LaunchOrderFieldCreatedAt.column:
 		str = "CREATED_AT"
 	case LaunchOrderFieldUpdatedAt.column:
@@ -1644,6 +1720,8 @@ func (f *LaunchOrderField) UnmarshalGQL(v interface{}) error {
 		return fmt.Errorf("LaunchOrderField %T must be a string", v)
 	}
 	switch str {
+	case "ID":
+		*f = *LaunchOrderFieldID
 	case "CREATED_AT":
 		*f = *LaunchOrderFieldCreatedAt
 	case "UPDATED_AT":
@@ -1669,6 +1747,8 @@ type LaunchOrderField struct {
 	// Value extracts the ordering value from the given Launch.
 	Value    func(*Launch) (ent.Value, error)
 	column   string // field or computed.
+	nullable bool   // the column holds NULLs (sorted as the largest value)
+	kind     relay.Kind
 	toTerm   func(...sql.OrderTermOption) launch.OrderOption
 	toCursor func(*Launch) Cursor
 }
@@ -1687,6 +1767,7 @@ var DefaultLaunchOrder = &LaunchOrder{
 			return _m.ID, nil
 		},
 		column: launch.FieldID,
+		kind:   relay.KindInt,
 		toTerm: launch.ByID,
 		toCursor: func(_m *Launch) Cursor {
 			return Cursor{ID: _m.ID}
@@ -1719,14 +1800,14 @@ type NotificationConnection struct {
 }
 
 func (c *NotificationConnection) build(nodes []*Notification, pager *notificationPager, after *Cursor, first *int, before *Cursor, last *int) {
-	c.PageInfo.HasNextPage = before != nil
-	c.PageInfo.HasPreviousPage = after != nil
-	if first != nil && *first+1 == len(nodes) {
+	c.PageInfo.HasNextPage = first == nil && before != nil
+	c.PageInfo.HasPreviousPage = last == nil && after != nil
+	if first != nil && *first < len(nodes) {
 		c.PageInfo.HasNextPage = true
-		nodes = nodes[:len(nodes)-1]
-	} else if last != nil && *last+1 == len(nodes) {
+		nodes = nodes[:*first]
+	} else if last != nil && *last < len(nodes) {
 		c.PageInfo.HasPreviousPage = true
-		nodes = nodes[:len(nodes)-1]
+		nodes = nodes[:*last]
 	}
 	var nodeAt func(int) *Notification
 	if last != nil {
@@ -1820,32 +1901,31 @@ func (p *notificationPager) toCursor(_m *Notification) Cursor {
 }
 
 func (p *notificationPager) applyCursors(query *NotificationQuery, after, before *Cursor) (*NotificationQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
+	keys := make([]relay.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = relay.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Nullable: o.Field.nullable, Kind: o.Field.kind}
 	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultNotificationOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	where, err := relay.Predicate(after, before, keys, DefaultNotificationOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
+	if where != nil {
+		query = query.Where(predicate.Notification(where))
 	}
 	return query, nil
+}
+
+// idDirection is the direction of the id tiebreak in SQL: the last order field's (ascending
+// without one), reversed for last.
+func (p *notificationPager) idDirection() OrderDirection {
+	direction := entgql.OrderDirectionAsc
+	if n := len(p.order); n > 0 {
+		direction = p.order[n-1].Direction
+	}
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	return direction
 }
 
 func (p *notificationPager) applyOrder(query *NotificationQuery) *NotificationQuery {
@@ -1855,7 +1935,7 @@ func (p *notificationPager) applyOrder(query *NotificationQuery) *NotificationQu
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption(), relay.NullsOption(direction == entgql.OrderDirectionDesc, o.Field.nullable)))
 		if o.Field.column == DefaultNotificationOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -1864,10 +1944,7 @@ func (p *notificationPager) applyOrder(query *NotificationQuery) *NotificationQu
 		}
 	}
 	if !defaultOrdered {
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
+		direction := p.idDirection()
 		query = query.Order(DefaultNotificationOrder.Field.toTerm(direction.OrderTermOption()))
 	}
 	return query
@@ -1885,14 +1962,13 @@ func (p *notificationPager) orderExpr(query *NotificationQuery) sql.Querier {
 			if p.reverse {
 				direction = direction.Reverse()
 			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			relay.WriteOrder(b, o.Field.column, direction == entgql.OrderDirectionDesc, o.Field.nullable)
+			if o.Field.column == DefaultNotificationOrder.Field.column {
+				return
+			}
 			b.Comma()
 		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultNotificationOrder.Field.column).Pad().WriteString(string(direction))
+		relay.WriteOrder(b, DefaultNotificationOrder.Field.column, p.idDirection() == entgql.OrderDirectionDesc, false)
 	})
 }
 
@@ -1912,8 +1988,8 @@ func (_m *NotificationQuery) Paginate(
 		return nil, err
 	}
 	conn := &NotificationConnection{Edges: []*NotificationEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	if hasCollectedField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -1921,11 +1997,9 @@ func (_m *NotificationQuery) Paginate(
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -1950,6 +2024,21 @@ func (_m *NotificationQuery) Paginate(
 }
 
 var (
+	// NotificationOrderFieldID orders Notification by id.
+	NotificationOrderFieldID = &NotificationOrderField{
+		Value: func(_m *Notification) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: notification.FieldID,
+		toTerm: notification.ByID,
+		kind:   relay.KindInt,
+		toCursor: func(_m *Notification) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ID,
+			}
+		},
+	}
 	// NotificationOrderFieldCreatedAt orders Notification by created_at.
 	NotificationOrderFieldCreatedAt = &NotificationOrderField{
 		Value: func(_m *Notification) (ent.Value, error) {
@@ -1957,6 +2046,7 @@ var (
 		},
 		column: notification.FieldCreatedAt,
 		toTerm: notification.ByCreatedAt,
+		kind:   relay.KindTime,
 		toCursor: func(_m *Notification) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -1971,6 +2061,7 @@ var (
 		},
 		column: notification.FieldUpdatedAt,
 		toTerm: notification.ByUpdatedAt,
+		kind:   relay.KindTime,
 		toCursor: func(_m *Notification) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -1985,6 +2076,7 @@ var (
 		},
 		column: notification.FieldKind,
 		toTerm: notification.ByKind,
+		kind:   relay.KindString,
 		toCursor: func(_m *Notification) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -1999,6 +2091,7 @@ var (
 		},
 		column: notification.FieldRecipient,
 		toTerm: notification.ByRecipient,
+		kind:   relay.KindString,
 		toCursor: func(_m *Notification) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2013,6 +2106,7 @@ var (
 		},
 		column: notification.FieldStatus,
 		toTerm: notification.ByStatus,
+		kind:   relay.KindString,
 		toCursor: func(_m *Notification) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2027,6 +2121,7 @@ var (
 		},
 		column: notification.FieldNextAttemptAt,
 		toTerm: notification.ByNextAttemptAt,
+		kind:   relay.KindTime,
 		toCursor: func(_m *Notification) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2040,6 +2135,8 @@ var (
 func (f NotificationOrderField) String() string {
 	var str string
 	switch f.column {
+	case NotificationOrderFieldID.column:
+		str = "ID"
 	case NotificationOrderFieldCreatedAt.column:
 		str = "CREATED_AT"
 	case NotificationOrderFieldUpdatedAt.column:
@@ -2068,6 +2165,8 @@ func (f *NotificationOrderField) UnmarshalGQL(v interface{}) error {
 		return fmt.Errorf("NotificationOrderField %T must be a string", v)
 	}
 	switch str {
+	case "ID":
+		*f = *NotificationOrderFieldID
 	case "CREATED_AT":
 		*f = *NotificationOrderFieldCreatedAt
 	case "UPDATED_AT":
@@ -2091,6 +2190,8 @@ type NotificationOrderField struct {
 	// Value extracts the ordering value from the given Notification.
 	Value    func(*Notification) (ent.Value, error)
 	column   string // field or computed.
+	nullable bool   // the column holds NULLs (sorted as the largest value)
+	kind     relay.Kind
 	toTerm   func(...sql.OrderTermOption) notification.OrderOption
 	toCursor func(*Notification) Cursor
 }
@@ -2109,6 +2210,7 @@ var DefaultNotificationOrder = &NotificationOrder{
 			return _m.ID, nil
 		},
 		column: notification.FieldID,
+		kind:   relay.KindInt,
 		toTerm: notification.ByID,
 		toCursor: func(_m *Notification) Cursor {
 			return Cursor{ID: _m.ID}
@@ -2141,14 +2243,14 @@ type ObjectiveConnection struct {
 }
 
 func (c *ObjectiveConnection) build(nodes []*Objective, pager *objectivePager, after *Cursor, first *int, before *Cursor, last *int) {
-	c.PageInfo.HasNextPage = before != nil
-	c.PageInfo.HasPreviousPage = after != nil
-	if first != nil && *first+1 == len(nodes) {
+	c.PageInfo.HasNextPage = first == nil && before != nil
+	c.PageInfo.HasPreviousPage = last == nil && after != nil
+	if first != nil && *first < len(nodes) {
 		c.PageInfo.HasNextPage = true
-		nodes = nodes[:len(nodes)-1]
-	} else if last != nil && *last+1 == len(nodes) {
+		nodes = nodes[:*first]
+	} else if last != nil && *last < len(nodes) {
 		c.PageInfo.HasPreviousPage = true
-		nodes = nodes[:len(nodes)-1]
+		nodes = nodes[:*last]
 	}
 	var nodeAt func(int) *Objective
 	if last != nil {
@@ -2242,32 +2344,31 @@ func (p *objectivePager) toCursor(_m *Objective) Cursor {
 }
 
 func (p *objectivePager) applyCursors(query *ObjectiveQuery, after, before *Cursor) (*ObjectiveQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
+	keys := make([]relay.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = relay.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Nullable: o.Field.nullable, Kind: o.Field.kind}
 	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultObjectiveOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	where, err := relay.Predicate(after, before, keys, DefaultObjectiveOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
+	if where != nil {
+		query = query.Where(predicate.Objective(where))
 	}
 	return query, nil
+}
+
+// idDirection is the direction of the id tiebreak in SQL: the last order field's (ascending
+// without one), reversed for last.
+func (p *objectivePager) idDirection() OrderDirection {
+	direction := entgql.OrderDirectionAsc
+	if n := len(p.order); n > 0 {
+		direction = p.order[n-1].Direction
+	}
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	return direction
 }
 
 func (p *objectivePager) applyOrder(query *ObjectiveQuery) *ObjectiveQuery {
@@ -2277,7 +2378,7 @@ func (p *objectivePager) applyOrder(query *ObjectiveQuery) *ObjectiveQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption(), relay.NullsOption(direction == entgql.OrderDirectionDesc, o.Field.nullable)))
 		if o.Field.column == DefaultObjectiveOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -2286,10 +2387,7 @@ func (p *objectivePager) applyOrder(query *ObjectiveQuery) *ObjectiveQuery {
 		}
 	}
 	if !defaultOrdered {
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
+		direction := p.idDirection()
 		query = query.Order(DefaultObjectiveOrder.Field.toTerm(direction.OrderTermOption()))
 	}
 	return query
@@ -2307,14 +2405,13 @@ func (p *objectivePager) orderExpr(query *ObjectiveQuery) sql.Querier {
 			if p.reverse {
 				direction = direction.Reverse()
 			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			relay.WriteOrder(b, o.Field.column, direction == entgql.OrderDirectionDesc, o.Field.nullable)
+			if o.Field.column == DefaultObjectiveOrder.Field.column {
+				return
+			}
 			b.Comma()
 		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultObjectiveOrder.Field.column).Pad().WriteString(string(direction))
+		relay.WriteOrder(b, DefaultObjectiveOrder.Field.column, p.idDirection() == entgql.OrderDirectionDesc, false)
 	})
 }
 
@@ -2334,8 +2431,8 @@ func (_m *ObjectiveQuery) Paginate(
 		return nil, err
 	}
 	conn := &ObjectiveConnection{Edges: []*ObjectiveEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	if hasCollectedField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -2343,11 +2440,9 @@ func (_m *ObjectiveQuery) Paginate(
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -2372,6 +2467,21 @@ func (_m *ObjectiveQuery) Paginate(
 }
 
 var (
+	// ObjectiveOrderFieldID orders Objective by id.
+	ObjectiveOrderFieldID = &ObjectiveOrderField{
+		Value: func(_m *Objective) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: objective.FieldID,
+		toTerm: objective.ByID,
+		kind:   relay.KindInt,
+		toCursor: func(_m *Objective) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ID,
+			}
+		},
+	}
 	// ObjectiveOrderFieldCreatedAt orders Objective by created_at.
 	ObjectiveOrderFieldCreatedAt = &ObjectiveOrderField{
 		Value: func(_m *Objective) (ent.Value, error) {
@@ -2379,6 +2489,7 @@ var (
 		},
 		column: objective.FieldCreatedAt,
 		toTerm: objective.ByCreatedAt,
+		kind:   relay.KindTime,
 		toCursor: func(_m *Objective) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2393,6 +2504,7 @@ var (
 		},
 		column: objective.FieldUpdatedAt,
 		toTerm: objective.ByUpdatedAt,
+		kind:   relay.KindTime,
 		toCursor: func(_m *Objective) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2407,6 +2519,7 @@ var (
 		},
 		column: objective.FieldText,
 		toTerm: objective.ByText,
+		kind:   relay.KindString,
 		toCursor: func(_m *Objective) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2421,6 +2534,7 @@ var (
 		},
 		column: objective.FieldPosition,
 		toTerm: objective.ByPosition,
+		kind:   relay.KindInt,
 		toCursor: func(_m *Objective) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2434,6 +2548,8 @@ var (
 func (f ObjectiveOrderField) String() string {
 	var str string
 	switch f.column {
+	case ObjectiveOrderFieldID.column:
+		str = "ID"
 	case ObjectiveOrderFieldCreatedAt.column:
 		str = "CREATED_AT"
 	case ObjectiveOrderFieldUpdatedAt.column:
@@ -2458,6 +2574,8 @@ func (f *ObjectiveOrderField) UnmarshalGQL(v interface{}) error {
 		return fmt.Errorf("ObjectiveOrderField %T must be a string", v)
 	}
 	switch str {
+	case "ID":
+		*f = *ObjectiveOrderFieldID
 	case "CREATED_AT":
 		*f = *ObjectiveOrderFieldCreatedAt
 	case "UPDATED_AT":
@@ -2477,6 +2595,8 @@ type ObjectiveOrderField struct {
 	// Value extracts the ordering value from the given Objective.
 	Value    func(*Objective) (ent.Value, error)
 	column   string // field or computed.
+	nullable bool   // the column holds NULLs (sorted as the largest value)
+	kind     relay.Kind
 	toTerm   func(...sql.OrderTermOption) objective.OrderOption
 	toCursor func(*Objective) Cursor
 }
@@ -2495,6 +2615,7 @@ var DefaultObjectiveOrder = &ObjectiveOrder{
 			return _m.ID, nil
 		},
 		column: objective.FieldID,
+		kind:   relay.KindInt,
 		toTerm: objective.ByID,
 		toCursor: func(_m *Objective) Cursor {
 			return Cursor{ID: _m.ID}
@@ -2527,14 +2648,14 @@ type RegionConnection struct {
 }
 
 func (c *RegionConnection) build(nodes []*Region, pager *regionPager, after *Cursor, first *int, before *Cursor, last *int) {
-	c.PageInfo.HasNextPage = before != nil
-	c.PageInfo.HasPreviousPage = after != nil
-	if first != nil && *first+1 == len(nodes) {
+	c.PageInfo.HasNextPage = first == nil && before != nil
+	c.PageInfo.HasPreviousPage = last == nil && after != nil
+	if first != nil && *first < len(nodes) {
 		c.PageInfo.HasNextPage = true
-		nodes = nodes[:len(nodes)-1]
-	} else if last != nil && *last+1 == len(nodes) {
+		nodes = nodes[:*first]
+	} else if last != nil && *last < len(nodes) {
 		c.PageInfo.HasPreviousPage = true
-		nodes = nodes[:len(nodes)-1]
+		nodes = nodes[:*last]
 	}
 	var nodeAt func(int) *Region
 	if last != nil {
@@ -2628,32 +2749,31 @@ func (p *regionPager) toCursor(_m *Region) Cursor {
 }
 
 func (p *regionPager) applyCursors(query *RegionQuery, after, before *Cursor) (*RegionQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
+	keys := make([]relay.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = relay.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Nullable: o.Field.nullable, Kind: o.Field.kind}
 	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultRegionOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	where, err := relay.Predicate(after, before, keys, DefaultRegionOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
+	if where != nil {
+		query = query.Where(predicate.Region(where))
 	}
 	return query, nil
+}
+
+// idDirection is the direction of the id tiebreak in SQL: the last order field's (ascending
+// without one), reversed for last.
+func (p *regionPager) idDirection() OrderDirection {
+	direction := entgql.OrderDirectionAsc
+	if n := len(p.order); n > 0 {
+		direction = p.order[n-1].Direction
+	}
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	return direction
 }
 
 func (p *regionPager) applyOrder(query *RegionQuery) *RegionQuery {
@@ -2663,7 +2783,7 @@ func (p *regionPager) applyOrder(query *RegionQuery) *RegionQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption(), relay.NullsOption(direction == entgql.OrderDirectionDesc, o.Field.nullable)))
 		if o.Field.column == DefaultRegionOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -2672,10 +2792,7 @@ func (p *regionPager) applyOrder(query *RegionQuery) *RegionQuery {
 		}
 	}
 	if !defaultOrdered {
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
+		direction := p.idDirection()
 		query = query.Order(DefaultRegionOrder.Field.toTerm(direction.OrderTermOption()))
 	}
 	return query
@@ -2693,14 +2810,13 @@ func (p *regionPager) orderExpr(query *RegionQuery) sql.Querier {
 			if p.reverse {
 				direction = direction.Reverse()
 			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			relay.WriteOrder(b, o.Field.column, direction == entgql.OrderDirectionDesc, o.Field.nullable)
+			if o.Field.column == DefaultRegionOrder.Field.column {
+				return
+			}
 			b.Comma()
 		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultRegionOrder.Field.column).Pad().WriteString(string(direction))
+		relay.WriteOrder(b, DefaultRegionOrder.Field.column, p.idDirection() == entgql.OrderDirectionDesc, false)
 	})
 }
 
@@ -2720,8 +2836,8 @@ func (_m *RegionQuery) Paginate(
 		return nil, err
 	}
 	conn := &RegionConnection{Edges: []*RegionEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	if hasCollectedField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -2729,11 +2845,9 @@ func (_m *RegionQuery) Paginate(
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -2758,6 +2872,21 @@ func (_m *RegionQuery) Paginate(
 }
 
 var (
+	// RegionOrderFieldID orders Region by id.
+	RegionOrderFieldID = &RegionOrderField{
+		Value: func(_m *Region) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: region.FieldID,
+		toTerm: region.ByID,
+		kind:   relay.KindInt,
+		toCursor: func(_m *Region) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ID,
+			}
+		},
+	}
 	// RegionOrderFieldCreatedAt orders Region by created_at.
 	RegionOrderFieldCreatedAt = &RegionOrderField{
 		Value: func(_m *Region) (ent.Value, error) {
@@ -2765,6 +2894,7 @@ var (
 		},
 		column: region.FieldCreatedAt,
 		toTerm: region.ByCreatedAt,
+		kind:   relay.KindTime,
 		toCursor: func(_m *Region) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2779,6 +2909,7 @@ var (
 		},
 		column: region.FieldUpdatedAt,
 		toTerm: region.ByUpdatedAt,
+		kind:   relay.KindTime,
 		toCursor: func(_m *Region) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2793,6 +2924,7 @@ var (
 		},
 		column: region.FieldCode,
 		toTerm: region.ByCode,
+		kind:   relay.KindString,
 		toCursor: func(_m *Region) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2807,6 +2939,7 @@ var (
 		},
 		column: region.FieldName,
 		toTerm: region.ByName,
+		kind:   relay.KindString,
 		toCursor: func(_m *Region) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -2820,6 +2953,8 @@ var (
 func (f RegionOrderField) String() string {
 	var str string
 	switch f.column {
+	case RegionOrderFieldID.column:
+		str = "ID"
 	case RegionOrderFieldCreatedAt.column:
 		str = "CREATED_AT"
 	case RegionOrderFieldUpdatedAt.column:
@@ -2844,6 +2979,8 @@ func (f *RegionOrderField) UnmarshalGQL(v interface{}) error {
 		return fmt.Errorf("RegionOrderField %T must be a string", v)
 	}
 	switch str {
+	case "ID":
+		*f = *RegionOrderFieldID
 	case "CREATED_AT":
 		*f = *RegionOrderFieldCreatedAt
 	case "UPDATED_AT":
@@ -2863,6 +3000,8 @@ type RegionOrderField struct {
 	// Value extracts the ordering value from the given Region.
 	Value    func(*Region) (ent.Value, error)
 	column   string // field or computed.
+	nullable bool   // the column holds NULLs (sorted as the largest value)
+	kind     relay.Kind
 	toTerm   func(...sql.OrderTermOption) region.OrderOption
 	toCursor func(*Region) Cursor
 }
@@ -2881,6 +3020,7 @@ var DefaultRegionOrder = &RegionOrder{
 			return _m.ID, nil
 		},
 		column: region.FieldID,
+		kind:   relay.KindInt,
 		toTerm: region.ByID,
 		toCursor: func(_m *Region) Cursor {
 			return Cursor{ID: _m.ID}
@@ -2913,14 +3053,14 @@ type RegistrantConnection struct {
 }
 
 func (c *RegistrantConnection) build(nodes []*Registrant, pager *registrantPager, after *Cursor, first *int, before *Cursor, last *int) {
-	c.PageInfo.HasNextPage = before != nil
-	c.PageInfo.HasPreviousPage = after != nil
-	if first != nil && *first+1 == len(nodes) {
+	c.PageInfo.HasNextPage = first == nil && before != nil
+	c.PageInfo.HasPreviousPage = last == nil && after != nil
+	if first != nil && *first < len(nodes) {
 		c.PageInfo.HasNextPage = true
-		nodes = nodes[:len(nodes)-1]
-	} else if last != nil && *last+1 == len(nodes) {
+		nodes = nodes[:*first]
+	} else if last != nil && *last < len(nodes) {
 		c.PageInfo.HasPreviousPage = true
-		nodes = nodes[:len(nodes)-1]
+		nodes = nodes[:*last]
 	}
 	var nodeAt func(int) *Registrant
 	if last != nil {
@@ -3014,32 +3154,31 @@ func (p *registrantPager) toCursor(_m *Registrant) Cursor {
 }
 
 func (p *registrantPager) applyCursors(query *RegistrantQuery, after, before *Cursor) (*RegistrantQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
+	keys := make([]relay.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = relay.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Nullable: o.Field.nullable, Kind: o.Field.kind}
 	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultRegistrantOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	where, err := relay.Predicate(after, before, keys, DefaultRegistrantOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
+	if where != nil {
+		query = query.Where(predicate.Registrant(where))
 	}
 	return query, nil
+}
+
+// idDirection is the direction of the id tiebreak in SQL: the last order field's (ascending
+// without one), reversed for last.
+func (p *registrantPager) idDirection() OrderDirection {
+	direction := entgql.OrderDirectionAsc
+	if n := len(p.order); n > 0 {
+		direction = p.order[n-1].Direction
+	}
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	return direction
 }
 
 func (p *registrantPager) applyOrder(query *RegistrantQuery) *RegistrantQuery {
@@ -3049,7 +3188,7 @@ func (p *registrantPager) applyOrder(query *RegistrantQuery) *RegistrantQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption(), relay.NullsOption(direction == entgql.OrderDirectionDesc, o.Field.nullable)))
 		if o.Field.column == DefaultRegistrantOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -3058,10 +3197,7 @@ func (p *registrantPager) applyOrder(query *RegistrantQuery) *RegistrantQuery {
 		}
 	}
 	if !defaultOrdered {
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
+		direction := p.idDirection()
 		query = query.Order(DefaultRegistrantOrder.Field.toTerm(direction.OrderTermOption()))
 	}
 	return query
@@ -3079,14 +3215,13 @@ func (p *registrantPager) orderExpr(query *RegistrantQuery) sql.Querier {
 			if p.reverse {
 				direction = direction.Reverse()
 			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			relay.WriteOrder(b, o.Field.column, direction == entgql.OrderDirectionDesc, o.Field.nullable)
+			if o.Field.column == DefaultRegistrantOrder.Field.column {
+				return
+			}
 			b.Comma()
 		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultRegistrantOrder.Field.column).Pad().WriteString(string(direction))
+		relay.WriteOrder(b, DefaultRegistrantOrder.Field.column, p.idDirection() == entgql.OrderDirectionDesc, false)
 	})
 }
 
@@ -3106,8 +3241,8 @@ func (_m *RegistrantQuery) Paginate(
 		return nil, err
 	}
 	conn := &RegistrantConnection{Edges: []*RegistrantEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	if hasCollectedField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -3115,11 +3250,9 @@ func (_m *RegistrantQuery) Paginate(
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -3144,6 +3277,21 @@ func (_m *RegistrantQuery) Paginate(
 }
 
 var (
+	// RegistrantOrderFieldID orders Registrant by id.
+	RegistrantOrderFieldID = &RegistrantOrderField{
+		Value: func(_m *Registrant) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: registrant.FieldID,
+		toTerm: registrant.ByID,
+		kind:   relay.KindInt,
+		toCursor: func(_m *Registrant) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ID,
+			}
+		},
+	}
 	// RegistrantOrderFieldCreatedAt orders Registrant by created_at.
 	RegistrantOrderFieldCreatedAt = &RegistrantOrderField{
 		Value: func(_m *Registrant) (ent.Value, error) {
@@ -3151,6 +3299,7 @@ var (
 		},
 		column: registrant.FieldCreatedAt,
 		toTerm: registrant.ByCreatedAt,
+		kind:   relay.KindTime,
 		toCursor: func(_m *Registrant) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -3165,6 +3314,7 @@ var (
 		},
 		column: registrant.FieldUpdatedAt,
 		toTerm: registrant.ByUpdatedAt,
+		kind:   relay.KindTime,
 		toCursor: func(_m *Registrant) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -3179,6 +3329,7 @@ var (
 		},
 		column: registrant.FieldName,
 		toTerm: registrant.ByName,
+		kind:   relay.KindString,
 		toCursor: func(_m *Registrant) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -3193,6 +3344,7 @@ var (
 		},
 		column: registrant.FieldStatus,
 		toTerm: registrant.ByStatus,
+		kind:   relay.KindString,
 		toCursor: func(_m *Registrant) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -3205,8 +3357,10 @@ var (
 		Value: func(_m *Registrant) (ent.Value, error) {
 			return _m.WaitlistPosition, nil
 		},
-		column: registrant.FieldWaitlistPosition,
-		toTerm: registrant.ByWaitlistPosition,
+		column:   registrant.FieldWaitlistPosition,
+		toTerm:   registrant.ByWaitlistPosition,
+		nullable: true,
+		kind:     relay.KindInt,
 		toCursor: func(_m *Registrant) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -3220,6 +3374,8 @@ var (
 func (f RegistrantOrderField) String() string {
 	var str string
 	switch f.column {
+	case RegistrantOrderFieldID.column:
+		str = "ID"
 	case RegistrantOrderFieldCreatedAt.column:
 		str = "CREATED_AT"
 	case RegistrantOrderFieldUpdatedAt.column:
@@ -3246,6 +3402,8 @@ func (f *RegistrantOrderField) UnmarshalGQL(v interface{}) error {
 		return fmt.Errorf("RegistrantOrderField %T must be a string", v)
 	}
 	switch str {
+	case "ID":
+		*f = *RegistrantOrderFieldID
 	case "CREATED_AT":
 		*f = *RegistrantOrderFieldCreatedAt
 	case "UPDATED_AT":
@@ -3267,6 +3425,8 @@ type RegistrantOrderField struct {
 	// Value extracts the ordering value from the given Registrant.
 	Value    func(*Registrant) (ent.Value, error)
 	column   string // field or computed.
+	nullable bool   // the column holds NULLs (sorted as the largest value)
+	kind     relay.Kind
 	toTerm   func(...sql.OrderTermOption) registrant.OrderOption
 	toCursor func(*Registrant) Cursor
 }
@@ -3285,6 +3445,7 @@ var DefaultRegistrantOrder = &RegistrantOrder{
 			return _m.ID, nil
 		},
 		column: registrant.FieldID,
+		kind:   relay.KindInt,
 		toTerm: registrant.ByID,
 		toCursor: func(_m *Registrant) Cursor {
 			return Cursor{ID: _m.ID}
@@ -3317,14 +3478,14 @@ type SessionConnection struct {
 }
 
 func (c *SessionConnection) build(nodes []*Session, pager *sessionPager, after *Cursor, first *int, before *Cursor, last *int) {
-	c.PageInfo.HasNextPage = before != nil
-	c.PageInfo.HasPreviousPage = after != nil
-	if first != nil && *first+1 == len(nodes) {
+	c.PageInfo.HasNextPage = first == nil && before != nil
+	c.PageInfo.HasPreviousPage = last == nil && after != nil
+	if first != nil && *first < len(nodes) {
 		c.PageInfo.HasNextPage = true
-		nodes = nodes[:len(nodes)-1]
-	} else if last != nil && *last+1 == len(nodes) {
+		nodes = nodes[:*first]
+	} else if last != nil && *last < len(nodes) {
 		c.PageInfo.HasPreviousPage = true
-		nodes = nodes[:len(nodes)-1]
+		nodes = nodes[:*last]
 	}
 	var nodeAt func(int) *Session
 	if last != nil {
@@ -3418,32 +3579,31 @@ func (p *sessionPager) toCursor(_m *Session) Cursor {
 }
 
 func (p *sessionPager) applyCursors(query *SessionQuery, after, before *Cursor) (*SessionQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
+	keys := make([]relay.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = relay.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Nullable: o.Field.nullable, Kind: o.Field.kind}
 	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultSessionOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	where, err := relay.Predicate(after, before, keys, DefaultSessionOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
+	if where != nil {
+		query = query.Where(predicate.Session(where))
 	}
 	return query, nil
+}
+
+// idDirection is the direction of the id tiebreak in SQL: the last order field's (ascending
+// without one), reversed for last.
+func (p *sessionPager) idDirection() OrderDirection {
+	direction := entgql.OrderDirectionAsc
+	if n := len(p.order); n > 0 {
+		direction = p.order[n-1].Direction
+	}
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	return direction
 }
 
 func (p *sessionPager) applyOrder(query *SessionQuery) *SessionQuery {
@@ -3453,7 +3613,7 @@ func (p *sessionPager) applyOrder(query *SessionQuery) *SessionQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption(), relay.NullsOption(direction == entgql.OrderDirectionDesc, o.Field.nullable)))
 		if o.Field.column == DefaultSessionOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -3462,10 +3622,7 @@ func (p *sessionPager) applyOrder(query *SessionQuery) *SessionQuery {
 		}
 	}
 	if !defaultOrdered {
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
+		direction := p.idDirection()
 		query = query.Order(DefaultSessionOrder.Field.toTerm(direction.OrderTermOption()))
 	}
 	return query
@@ -3483,14 +3640,13 @@ func (p *sessionPager) orderExpr(query *SessionQuery) sql.Querier {
 			if p.reverse {
 				direction = direction.Reverse()
 			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			relay.WriteOrder(b, o.Field.column, direction == entgql.OrderDirectionDesc, o.Field.nullable)
+			if o.Field.column == DefaultSessionOrder.Field.column {
+				return
+			}
 			b.Comma()
 		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultSessionOrder.Field.column).Pad().WriteString(string(direction))
+		relay.WriteOrder(b, DefaultSessionOrder.Field.column, p.idDirection() == entgql.OrderDirectionDesc, false)
 	})
 }
 
@@ -3510,8 +3666,8 @@ func (_m *SessionQuery) Paginate(
 		return nil, err
 	}
 	conn := &SessionConnection{Edges: []*SessionEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	if hasCollectedField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -3519,11 +3675,9 @@ func (_m *SessionQuery) Paginate(
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -3548,6 +3702,21 @@ func (_m *SessionQuery) Paginate(
 }
 
 var (
+	// SessionOrderFieldID orders Session by id.
+	SessionOrderFieldID = &SessionOrderField{
+		Value: func(_m *Session) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: session.FieldID,
+		toTerm: session.ByID,
+		kind:   relay.KindInt,
+		toCursor: func(_m *Session) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ID,
+			}
+		},
+	}
 	// SessionOrderFieldCreatedAt orders Session by created_at.
 	SessionOrderFieldCreatedAt = &SessionOrderField{
 		Value: func(_m *Session) (ent.Value, error) {
@@ -3555,6 +3724,7 @@ var (
 		},
 		column: session.FieldCreatedAt,
 		toTerm: session.ByCreatedAt,
+		kind:   relay.KindTime,
 		toCursor: func(_m *Session) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -3569,6 +3739,7 @@ var (
 		},
 		column: session.FieldUpdatedAt,
 		toTerm: session.ByUpdatedAt,
+		kind:   relay.KindTime,
 		toCursor: func(_m *Session) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -3583,6 +3754,7 @@ var (
 		},
 		column: session.FieldTitle,
 		toTerm: session.ByTitle,
+		kind:   relay.KindString,
 		toCursor: func(_m *Session) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -3597,6 +3769,7 @@ var (
 		},
 		column: session.FieldKind,
 		toTerm: session.ByKind,
+		kind:   relay.KindString,
 		toCursor: func(_m *Session) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -3611,6 +3784,7 @@ var (
 		},
 		column: session.FieldStartsAt,
 		toTerm: session.ByStartsAt,
+		kind:   relay.KindTime,
 		toCursor: func(_m *Session) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -3625,6 +3799,7 @@ var (
 		},
 		column: session.FieldPosition,
 		toTerm: session.ByPosition,
+		kind:   relay.KindInt,
 		toCursor: func(_m *Session) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -3638,6 +3813,8 @@ var (
 func (f SessionOrderField) String() string {
 	var str string
 	switch f.column {
+	case SessionOrderFieldID.column:
+		str = "ID"
 	case SessionOrderFieldCreatedAt.column:
 		str = "CREATED_AT"
 	case SessionOrderFieldUpdatedAt.column:
@@ -3666,6 +3843,8 @@ func (f *SessionOrderField) UnmarshalGQL(v interface{}) error {
 		return fmt.Errorf("SessionOrderField %T must be a string", v)
 	}
 	switch str {
+	case "ID":
+		*f = *SessionOrderFieldID
 	case "CREATED_AT":
 		*f = *SessionOrderFieldCreatedAt
 	case "UPDATED_AT":
@@ -3689,6 +3868,8 @@ type SessionOrderField struct {
 	// Value extracts the ordering value from the given Session.
 	Value    func(*Session) (ent.Value, error)
 	column   string // field or computed.
+	nullable bool   // the column holds NULLs (sorted as the largest value)
+	kind     relay.Kind
 	toTerm   func(...sql.OrderTermOption) session.OrderOption
 	toCursor func(*Session) Cursor
 }
@@ -3707,6 +3888,7 @@ var DefaultSessionOrder = &SessionOrder{
 			return _m.ID, nil
 		},
 		column: session.FieldID,
+		kind:   relay.KindInt,
 		toTerm: session.ByID,
 		toCursor: func(_m *Session) Cursor {
 			return Cursor{ID: _m.ID}
@@ -3739,14 +3921,14 @@ type SpeakerConnection struct {
 }
 
 func (c *SpeakerConnection) build(nodes []*Speaker, pager *speakerPager, after *Cursor, first *int, before *Cursor, last *int) {
-	c.PageInfo.HasNextPage = before != nil
-	c.PageInfo.HasPreviousPage = after != nil
-	if first != nil && *first+1 == len(nodes) {
+	c.PageInfo.HasNextPage = first == nil && before != nil
+	c.PageInfo.HasPreviousPage = last == nil && after != nil
+	if first != nil && *first < len(nodes) {
 		c.PageInfo.HasNextPage = true
-		nodes = nodes[:len(nodes)-1]
-	} else if last != nil && *last+1 == len(nodes) {
+		nodes = nodes[:*first]
+	} else if last != nil && *last < len(nodes) {
 		c.PageInfo.HasPreviousPage = true
-		nodes = nodes[:len(nodes)-1]
+		nodes = nodes[:*last]
 	}
 	var nodeAt func(int) *Speaker
 	if last != nil {
@@ -3840,32 +4022,31 @@ func (p *speakerPager) toCursor(_m *Speaker) Cursor {
 }
 
 func (p *speakerPager) applyCursors(query *SpeakerQuery, after, before *Cursor) (*SpeakerQuery, error) {
-	idDirection := entgql.OrderDirectionAsc
-	if p.reverse {
-		idDirection = entgql.OrderDirectionDesc
+	keys := make([]relay.Key, len(p.order))
+	for i, o := range p.order {
+		keys[i] = relay.Key{Column: o.Field.column, Desc: o.Direction == entgql.OrderDirectionDesc, Nullable: o.Field.nullable, Kind: o.Field.kind}
 	}
-	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
-	for _, o := range p.order {
-		fields = append(fields, o.Field.column)
-		direction := o.Direction
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		directions = append(directions, direction)
-	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
-		FieldID:     DefaultSpeakerOrder.Field.column,
-		DirectionID: idDirection,
-		Fields:      fields,
-		Directions:  directions,
-	})
+	where, err := relay.Predicate(after, before, keys, DefaultSpeakerOrder.Field.column)
 	if err != nil {
 		return nil, err
 	}
-	for _, predicate := range predicates {
-		query = query.Where(predicate)
+	if where != nil {
+		query = query.Where(predicate.Speaker(where))
 	}
 	return query, nil
+}
+
+// idDirection is the direction of the id tiebreak in SQL: the last order field's (ascending
+// without one), reversed for last.
+func (p *speakerPager) idDirection() OrderDirection {
+	direction := entgql.OrderDirectionAsc
+	if n := len(p.order); n > 0 {
+		direction = p.order[n-1].Direction
+	}
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	return direction
 }
 
 func (p *speakerPager) applyOrder(query *SpeakerQuery) *SpeakerQuery {
@@ -3875,7 +4056,7 @@ func (p *speakerPager) applyOrder(query *SpeakerQuery) *SpeakerQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption(), relay.NullsOption(direction == entgql.OrderDirectionDesc, o.Field.nullable)))
 		if o.Field.column == DefaultSpeakerOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -3884,10 +4065,7 @@ func (p *speakerPager) applyOrder(query *SpeakerQuery) *SpeakerQuery {
 		}
 	}
 	if !defaultOrdered {
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
+		direction := p.idDirection()
 		query = query.Order(DefaultSpeakerOrder.Field.toTerm(direction.OrderTermOption()))
 	}
 	return query
@@ -3905,14 +4083,13 @@ func (p *speakerPager) orderExpr(query *SpeakerQuery) sql.Querier {
 			if p.reverse {
 				direction = direction.Reverse()
 			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			relay.WriteOrder(b, o.Field.column, direction == entgql.OrderDirectionDesc, o.Field.nullable)
+			if o.Field.column == DefaultSpeakerOrder.Field.column {
+				return
+			}
 			b.Comma()
 		}
-		direction := entgql.OrderDirectionAsc
-		if p.reverse {
-			direction = direction.Reverse()
-		}
-		b.Ident(DefaultSpeakerOrder.Field.column).Pad().WriteString(string(direction))
+		relay.WriteOrder(b, DefaultSpeakerOrder.Field.column, p.idDirection() == entgql.OrderDirectionDesc, false)
 	})
 }
 
@@ -3932,8 +4109,8 @@ func (_m *SpeakerQuery) Paginate(
 		return nil, err
 	}
 	conn := &SpeakerConnection{Edges: []*SpeakerEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	if hasCollectedField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -3941,11 +4118,9 @@ func (_m *SpeakerQuery) Paginate(
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -3970,6 +4145,21 @@ func (_m *SpeakerQuery) Paginate(
 }
 
 var (
+	// SpeakerOrderFieldID orders Speaker by id.
+	SpeakerOrderFieldID = &SpeakerOrderField{
+		Value: func(_m *Speaker) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: speaker.FieldID,
+		toTerm: speaker.ByID,
+		kind:   relay.KindInt,
+		toCursor: func(_m *Speaker) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ID,
+			}
+		},
+	}
 	// SpeakerOrderFieldCreatedAt orders Speaker by created_at.
 	SpeakerOrderFieldCreatedAt = &SpeakerOrderField{
 		Value: func(_m *Speaker) (ent.Value, error) {
@@ -3977,6 +4167,7 @@ var (
 		},
 		column: speaker.FieldCreatedAt,
 		toTerm: speaker.ByCreatedAt,
+		kind:   relay.KindTime,
 		toCursor: func(_m *Speaker) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -3991,6 +4182,7 @@ var (
 		},
 		column: speaker.FieldUpdatedAt,
 		toTerm: speaker.ByUpdatedAt,
+		kind:   relay.KindTime,
 		toCursor: func(_m *Speaker) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -4005,6 +4197,7 @@ var (
 		},
 		column: speaker.FieldName,
 		toTerm: speaker.ByName,
+		kind:   relay.KindString,
 		toCursor: func(_m *Speaker) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -4017,8 +4210,10 @@ var (
 		Value: func(_m *Speaker) (ent.Value, error) {
 			return _m.Affiliation, nil
 		},
-		column: speaker.FieldAffiliation,
-		toTerm: speaker.ByAffiliation,
+		column:   speaker.FieldAffiliation,
+		toTerm:   speaker.ByAffiliation,
+		nullable: true,
+		kind:     relay.KindString,
 		toCursor: func(_m *Speaker) Cursor {
 			return Cursor{
 				ID:    _m.ID,
@@ -4032,6 +4227,8 @@ var (
 func (f SpeakerOrderField) String() string {
 	var str string
 	switch f.column {
+	case SpeakerOrderFieldID.column:
+		str = "ID"
 	case SpeakerOrderFieldCreatedAt.column:
 		str = "CREATED_AT"
 	case SpeakerOrderFieldUpdatedAt.column:
@@ -4056,6 +4253,8 @@ func (f *SpeakerOrderField) UnmarshalGQL(v interface{}) error {
 		return fmt.Errorf("SpeakerOrderField %T must be a string", v)
 	}
 	switch str {
+	case "ID":
+		*f = *SpeakerOrderFieldID
 	case "CREATED_AT":
 		*f = *SpeakerOrderFieldCreatedAt
 	case "UPDATED_AT":
@@ -4075,6 +4274,8 @@ type SpeakerOrderField struct {
 	// Value extracts the ordering value from the given Speaker.
 	Value    func(*Speaker) (ent.Value, error)
 	column   string // field or computed.
+	nullable bool   // the column holds NULLs (sorted as the largest value)
+	kind     relay.Kind
 	toTerm   func(...sql.OrderTermOption) speaker.OrderOption
 	toCursor func(*Speaker) Cursor
 }
@@ -4093,6 +4294,7 @@ var DefaultSpeakerOrder = &SpeakerOrder{
 			return _m.ID, nil
 		},
 		column: speaker.FieldID,
+		kind:   relay.KindInt,
 		toTerm: speaker.ByID,
 		toCursor: func(_m *Speaker) Cursor {
 			return Cursor{ID: _m.ID}

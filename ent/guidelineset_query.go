@@ -29,6 +29,7 @@ type GuidelineSetQuery struct {
 	predicates        []predicate.GuidelineSet
 	withLaunches      *LaunchQuery
 	withSessions      *SessionQuery
+	lateralParents    []func([]any)
 	loadTotal         []func(context.Context, []*GuidelineSet) error
 	modifiers         []func(*sql.Selector)
 	withNamedLaunches map[string]*LaunchQuery
@@ -458,6 +459,15 @@ func (_q *GuidelineSetQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 			func(n *GuidelineSet) { n.Edges.Sessions = []*Session{} },
 			func(n *GuidelineSet, e *Session) { n.Edges.Sessions = append(n.Edges.Sessions, e) }); err != nil {
 			return nil, err
+		}
+	}
+	if len(_q.lateralParents) > 0 {
+		ids := make([]any, len(nodes))
+		for i := range nodes {
+			ids[i] = nodes[i].ID
+		}
+		for _, set := range _q.lateralParents {
+			set(ids)
 		}
 	}
 	for name, query := range _q.withNamedLaunches {

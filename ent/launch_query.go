@@ -39,6 +39,7 @@ type LaunchQuery struct {
 	withSessions           *SessionQuery
 	withRegistrants        *RegistrantQuery
 	withSeatCounts         *SeatCountQuery
+	lateralParents         []func([]any)
 	loadTotal              []func(context.Context, []*Launch) error
 	modifiers              []func(*sql.Selector)
 	withNamedObjectives    map[string]*ObjectiveQuery
@@ -679,6 +680,15 @@ func (_q *LaunchQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Launc
 			func(n *Launch) { n.Edges.SeatCounts = []*SeatCount{} },
 			func(n *Launch, e *SeatCount) { n.Edges.SeatCounts = append(n.Edges.SeatCounts, e) }); err != nil {
 			return nil, err
+		}
+	}
+	if len(_q.lateralParents) > 0 {
+		ids := make([]any, len(nodes))
+		for i := range nodes {
+			ids[i] = nodes[i].ID
+		}
+		for _, set := range _q.lateralParents {
+			set(ids)
 		}
 	}
 	for name, query := range _q.withNamedObjectives {

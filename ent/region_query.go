@@ -27,6 +27,7 @@ type RegionQuery struct {
 	inters            []Interceptor
 	predicates        []predicate.Region
 	withLaunches      *LaunchQuery
+	lateralParents    []func([]any)
 	loadTotal         []func(context.Context, []*Region) error
 	modifiers         []func(*sql.Selector)
 	withNamedLaunches map[string]*LaunchQuery
@@ -413,6 +414,15 @@ func (_q *RegionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Regio
 			func(n *Region) { n.Edges.Launches = []*Launch{} },
 			func(n *Region, e *Launch) { n.Edges.Launches = append(n.Edges.Launches, e) }); err != nil {
 			return nil, err
+		}
+	}
+	if len(_q.lateralParents) > 0 {
+		ids := make([]any, len(nodes))
+		for i := range nodes {
+			ids[i] = nodes[i].ID
+		}
+		for _, set := range _q.lateralParents {
+			set(ids)
 		}
 	}
 	for name, query := range _q.withNamedLaunches {

@@ -21,13 +21,14 @@ import (
 // RegistrantQuery is the builder for querying Registrant entities.
 type RegistrantQuery struct {
 	config
-	ctx        *QueryContext
-	order      []registrant.OrderOption
-	inters     []Interceptor
-	predicates []predicate.Registrant
-	withLaunch *LaunchQuery
-	loadTotal  []func(context.Context, []*Registrant) error
-	modifiers  []func(*sql.Selector)
+	ctx            *QueryContext
+	order          []registrant.OrderOption
+	inters         []Interceptor
+	predicates     []predicate.Registrant
+	withLaunch     *LaunchQuery
+	lateralParents []func([]any)
+	loadTotal      []func(context.Context, []*Registrant) error
+	modifiers      []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -410,6 +411,15 @@ func (_q *RegistrantQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*R
 		if err := _q.loadLaunch(ctx, query, nodes, nil,
 			func(n *Registrant, e *Launch) { n.Edges.Launch = e }); err != nil {
 			return nil, err
+		}
+	}
+	if len(_q.lateralParents) > 0 {
+		ids := make([]any, len(nodes))
+		for i := range nodes {
+			ids[i] = nodes[i].ID
+		}
+		for _, set := range _q.lateralParents {
+			set(ids)
 		}
 	}
 	for i := range _q.loadTotal {

@@ -21,13 +21,14 @@ import (
 // SeatCountQuery is the builder for querying SeatCount entities.
 type SeatCountQuery struct {
 	config
-	ctx        *QueryContext
-	order      []seatcount.OrderOption
-	inters     []Interceptor
-	predicates []predicate.SeatCount
-	withLaunch *LaunchQuery
-	loadTotal  []func(context.Context, []*SeatCount) error
-	modifiers  []func(*sql.Selector)
+	ctx            *QueryContext
+	order          []seatcount.OrderOption
+	inters         []Interceptor
+	predicates     []predicate.SeatCount
+	withLaunch     *LaunchQuery
+	lateralParents []func([]any)
+	loadTotal      []func(context.Context, []*SeatCount) error
+	modifiers      []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -410,6 +411,15 @@ func (_q *SeatCountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Se
 		if err := _q.loadLaunch(ctx, query, nodes, nil,
 			func(n *SeatCount, e *Launch) { n.Edges.Launch = e }); err != nil {
 			return nil, err
+		}
+	}
+	if len(_q.lateralParents) > 0 {
+		ids := make([]any, len(nodes))
+		for i := range nodes {
+			ids[i] = nodes[i].ID
+		}
+		for _, set := range _q.lateralParents {
+			set(ids)
 		}
 	}
 	for i := range _q.loadTotal {

@@ -31,6 +31,7 @@ type SessionQuery struct {
 	withLaunch             *LaunchQuery
 	withSpeakers           *SpeakerQuery
 	withGuidelineSets      *GuidelineSetQuery
+	lateralParents         []func([]any)
 	loadTotal              []func(context.Context, []*Session) error
 	modifiers              []func(*sql.Selector)
 	withNamedSpeakers      map[string]*SpeakerQuery
@@ -501,6 +502,15 @@ func (_q *SessionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Sess
 			func(n *Session) { n.Edges.GuidelineSets = []*GuidelineSet{} },
 			func(n *Session, e *GuidelineSet) { n.Edges.GuidelineSets = append(n.Edges.GuidelineSets, e) }); err != nil {
 			return nil, err
+		}
+	}
+	if len(_q.lateralParents) > 0 {
+		ids := make([]any, len(nodes))
+		for i := range nodes {
+			ids[i] = nodes[i].ID
+		}
+		for _, set := range _q.lateralParents {
+			set(ids)
 		}
 	}
 	for name, query := range _q.withNamedSpeakers {

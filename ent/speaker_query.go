@@ -27,6 +27,7 @@ type SpeakerQuery struct {
 	inters            []Interceptor
 	predicates        []predicate.Speaker
 	withSessions      *SessionQuery
+	lateralParents    []func([]any)
 	loadTotal         []func(context.Context, []*Speaker) error
 	modifiers         []func(*sql.Selector)
 	withNamedSessions map[string]*SessionQuery
@@ -413,6 +414,15 @@ func (_q *SpeakerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Spea
 			func(n *Speaker) { n.Edges.Sessions = []*Session{} },
 			func(n *Speaker, e *Session) { n.Edges.Sessions = append(n.Edges.Sessions, e) }); err != nil {
 			return nil, err
+		}
+	}
+	if len(_q.lateralParents) > 0 {
+		ids := make([]any, len(nodes))
+		for i := range nodes {
+			ids[i] = nodes[i].ID
+		}
+		for _, set := range _q.lateralParents {
+			set(ids)
 		}
 	}
 	for name, query := range _q.withNamedSessions {

@@ -20,12 +20,13 @@ import (
 // TombstoneQuery is the builder for querying Tombstone entities.
 type TombstoneQuery struct {
 	config
-	ctx        *QueryContext
-	order      []tombstone.OrderOption
-	inters     []Interceptor
-	predicates []predicate.Tombstone
-	loadTotal  []func(context.Context, []*Tombstone) error
-	modifiers  []func(*sql.Selector)
+	ctx            *QueryContext
+	order          []tombstone.OrderOption
+	inters         []Interceptor
+	predicates     []predicate.Tombstone
+	lateralParents []func([]any)
+	loadTotal      []func(context.Context, []*Tombstone) error
+	modifiers      []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -365,6 +366,15 @@ func (_q *TombstoneQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*To
 	}
 	if len(nodes) == 0 {
 		return nodes, nil
+	}
+	if len(_q.lateralParents) > 0 {
+		ids := make([]any, len(nodes))
+		for i := range nodes {
+			ids[i] = nodes[i].ID
+		}
+		for _, set := range _q.lateralParents {
+			set(ids)
+		}
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {

@@ -54,7 +54,12 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 			return gqlErr // gqlgen's and our own coded errors (validation, limits, NOT_FOUND nodes)
 		}
 		inner := gqlErr.Unwrap()
-		if inner == nil || isArgumentError(ctx, gqlErr) {
+		arg := argumentOf(ctx, gqlErr)
+		if arg != nil && arg.Type.Name() == "Cursor" {
+			// A cursor that does not decode: say so, without the decoder's message.
+			return coded(path, apperr.Invalid(arg.Name, "invalid cursor"))
+		}
+		if inner == nil || arg != nil {
 			// A document-level error without a code (entgql's pagination checks) or a bad
 			// argument value (cursor, id, time, enum): the caller's input, reported as is
 			// unless a coded error says more.
@@ -101,21 +106,24 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 	}
 }
 
-// isArgumentError reports whether gqlgen raised e while reading an argument of the current
-// field: its path then continues past the field with an argument's name ([launches,
-// where, startsAtGT]); a resolver's error ends at the field.
-func isArgumentError(ctx context.Context, e *gqlerror.Error) bool {
+// argumentOf returns the argument of the current field that gqlgen was reading when it raised
+// e: its path then continues past the field with an argument's name ([launches, where,
+// startsAtGT]); a resolver's error ends at the field (nil).
+func argumentOf(ctx context.Context, e *gqlerror.Error) *ast.ArgumentDefinition {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil || fc.Field.Definition == nil {
-		return false
+		return nil
 	}
 	for i := len(e.Path) - 2; i >= 0; i-- {
 		if name, ok := e.Path[i].(ast.PathName); ok && string(name) == fc.Field.Alias {
 			arg, ok := e.Path[i+1].(ast.PathName)
-			return ok && fc.Field.Definition.Arguments.ForName(string(arg)) != nil
+			if !ok {
+				return nil
+			}
+			return fc.Field.Definition.Arguments.ForName(string(arg))
 		}
 	}
-	return false
+	return nil
 }
 
 func coded(path ast.Path, e *apperr.Error) *gqlerror.Error {

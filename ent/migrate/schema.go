@@ -172,9 +172,14 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "launch_region_id",
+				Name:    "launch_region_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{LaunchesColumns[25]},
+				Columns: []*schema.Column{LaunchesColumns[25], LaunchesColumns[0]},
+			},
+			{
+				Name:    "launch_region_id_starts_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{LaunchesColumns[25], LaunchesColumns[8], LaunchesColumns[0]},
 			},
 			{
 				Name:    "launch_format_id",
@@ -314,9 +319,14 @@ var (
 				},
 			},
 			{
-				Name:    "registrant_launch_id_status_created_at",
+				Name:    "registrant_launch_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{RegistrantsColumns[18], RegistrantsColumns[11], RegistrantsColumns[1]},
+				Columns: []*schema.Column{RegistrantsColumns[18], RegistrantsColumns[0]},
+			},
+			{
+				Name:    "registrant_launch_id_status_created_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{RegistrantsColumns[18], RegistrantsColumns[11], RegistrantsColumns[1], RegistrantsColumns[0]},
 			},
 			{
 				Name:    "registrant_updated_at",
@@ -393,6 +403,11 @@ var (
 				Name:    "session_launch_id_starts_at",
 				Unique:  false,
 				Columns: []*schema.Column{SessionsColumns[15], SessionsColumns[7]},
+			},
+			{
+				Name:    "session_launch_id_position_id",
+				Unique:  false,
+				Columns: []*schema.Column{SessionsColumns[15], SessionsColumns[13], SessionsColumns[0]},
 			},
 			{
 				Name:    "session_updated_at",

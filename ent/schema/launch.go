@@ -140,7 +140,9 @@ func (Launch) Edges() []ent.Edge {
 // Indexes of the Launch.
 func (Launch) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("region_id"),
+		// A region's launches: top N per region by id or by start (nested Region.launches).
+		index.Fields("region_id", "id"),
+		index.Fields("region_id", "starts_at", "id"),
 		index.Fields("format_id"),
 		index.Fields("starts_at"),
 		index.Fields("status", "starts_at"),

@@ -111,7 +111,10 @@ func (Registrant) Indexes() []ent.Index {
 		index.Fields("launch_id", "email_key").
 			Unique().
 			Annotations(entsql.IndexWhere("status <> 'CANCELLED'")),
-		index.Fields("launch_id", "status", "created_at"),
+		// Top N per launch (nested Launch.registrants, LATERAL … ORDER BY id LIMIT n) and a
+		// launch's registrants by status, newest first (id the tiebreak of every order).
+		index.Fields("launch_id", "id"),
+		index.Fields("launch_id", "status", "created_at", "id"),
 		index.Fields("updated_at"),
 	}
 }

@@ -87,6 +87,8 @@ func (Session) Edges() []ent.Edge {
 func (Session) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("launch_id", "starts_at"),
+		// A launch's sessions in programme order, top N per launch (nested Launch.sessions).
+		index.Fields("launch_id", "position", "id"),
 		index.Fields("updated_at"),
 	}
 }
