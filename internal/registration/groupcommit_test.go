@@ -12,8 +12,9 @@ import (
 	"launchgraph/ent"
 	"launchgraph/ent/privacy"
 	"launchgraph/ent/registrant"
-	"launchgraph/internal/apperr"
 	"launchgraph/ent/seatcount"
+	"launchgraph/internal/apperr"
+	"launchgraph/internal/auth"
 	"launchgraph/internal/store"
 	"launchgraph/internal/store/storetest"
 )
@@ -180,4 +181,70 @@ func liveCounts(t *testing.T, db *store.DB, l *ent.Launch) Counts {
 		t.Errorf("launch %d: counters %+v, rows %+v", l.ID, stored, c)
 	}
 	return c
+}
+
+// TestBatcherSpansLaunches: 300 concurrent registrations over 10 launches (capacity 10
+// each) through 2 workers: batches take several launches at once, no launch is in two
+// running batches, at most 2 batches run at once, and every launch is exact. On both stores.
+func TestBatcherSpansLaunches(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := NewService(db.Client, WithMaxBatch(32), WithBatchWorkers(2))
+		var mu sync.Mutex
+		held := map[int]bool{}
+		batches, spanning, now, most := 0, 0, 0, 0
+		inner := s.batches.run
+		s.batches.run = func(take func() []*request) ([]*request, []outcome) {
+			var ids []int
+			reqs, outs := inner(func() []*request {
+				reqs := take()
+				mu.Lock()
+				defer mu.Unlock()
+				for _, g := range byLaunch(reqs) {
+					if held[g.launchID] {
+						t.Errorf("launch %d in two running batches", g.launchID)
+					}
+					held[g.launchID] = true
+					ids = append(ids, g.launchID)
+				}
+				batches, now = batches+1, now+1
+				most = max(most, now)
+				if len(ids) > 1 {
+					spanning++
+				}
+				return reqs
+			})
+			mu.Lock()
+			for _, id := range ids {
+				delete(held, id)
+			}
+			now--
+			mu.Unlock()
+			return reqs, outs
+		}
+		var launches []*ent.Launch
+		for i := range 10 {
+			launches = append(launches, batchLaunch(t, db, fmt.Sprintf("span-%d", i), 10))
+		}
+		ctx := auth.WithViewer(context.Background(), auth.Viewer{Role: auth.Public})
+		var wg sync.WaitGroup
+		for i := range 300 {
+			wg.Go(func() {
+				l := launches[i%10]
+				_, err := s.Register(ctx, Input{LaunchID: l.ID, Name: "P", Email: fmt.Sprintf("p%03d@example.org", i), Consent: true})
+				if err != nil {
+					t.Errorf("register %d: %v", i, err)
+				}
+			})
+		}
+		wg.Wait()
+		if spanning == 0 || most > 2 {
+			t.Errorf("%d batches, %d over several launches, at most %d at once; want some over several, at most 2 at once", batches, spanning, most)
+		}
+		for _, l := range launches {
+			if got := liveCounts(t, db, l); got != (Counts{Confirmed: 10, Waitlisted: 20}) {
+				t.Errorf("launch %d: %+v, want 10 confirmed, 20 waitlisted", l.ID, got)
+			}
+		}
+		t.Logf("%d batches, %d over several launches, at most %d at once", batches, spanning, most)
+	})
 }

@@ -46,7 +46,7 @@ type request struct {
 // same transaction, so a reply lost after the commit (a crash, a dropped connection) is
 // recovered by calling again with the key.
 //
-// Calls of public and partner viewers are group-committed per launch (batch.go); a call
+// Calls of public and partner viewers are group-committed (batch.go); a call
 // inside the caller's transaction, or an admin's (whose changes are audited under its
 // key), runs in a transaction of its own.
 func (s *Service) Register(ctx context.Context, in Input) (*Result, error) {

@@ -12,10 +12,11 @@
 // email_key) WHERE status <> 'CANCELLED' is the backstop of one live registration per
 // address.
 //
-// register is group-committed per launch (batch.go): the registrations of one launch that
-// arrive while its previous batch commits are decided together in one transaction — one
-// lock, one flush — each still getting its own answer, token and error. Everything that
-// can happen before the lock (validation, tokens, hashes, sealing) happens before it.
+// register is group-committed across launches (batch.go): the registrations that arrive
+// while earlier batches commit are decided together in one transaction — the launches
+// locked in id order in one statement, one flush — each still getting its own answer,
+// token and error, each launch its own decision. Everything that can happen before the
+// lock (validation, tokens, hashes, sealing) happens before it.
 //
 // Files by topic: register.go (register and idempotency), batch.go (group commit),
 // seats.go (counters, Seats, repair), waitlist.go (promotion and capacity), moderate.go
