@@ -274,7 +274,7 @@ func decideLaunches(locked *lockedSeats, groups []launchGroup, reqs []*request, 
 			r := reqs[i]
 			apps[j] = Applicant{EmailKey: r.n.EmailKey, KeyHash: r.keyHash, RequestHash: r.requestHash, SeesDrafts: r.seesDrafts}
 		}
-		vs, counts := DecideBatch(st.state, st.publicVisible, st.counts, now, apps, Earlier{Taken: e.taken[g.launchID], Keys: e.Keys})
+		vs, counts := DecideBatch(st.state, st.publicVisible, st.counts, now, apps, Earlier{Taken: e.taken[g.launchID], Keys: e.keys})
 		st.counts = counts
 		for j, v := range vs {
 			i := g.idx[j]
@@ -283,18 +283,18 @@ func decideLaunches(locked *lockedSeats, groups []launchGroup, reqs []*request, 
 			}
 			verdicts[i] = v
 			if v.Registers() && reqs[i].keyHash != "" {
-				e.Keys[reqs[i].keyHash] = reqs[i].requestHash
+				e.keys[reqs[i].keyHash] = reqs[i].requestHash
 			}
 		}
 	}
 	return verdicts
 }
 
-// earlier is what readEarlier found: the addresses taken per launch, the stored keys
-// (Earlier.Keys; Earlier.Taken is unused) and the registrant of each stored key.
+// earlier is what readEarlier found: the addresses taken per launch, the stored keys with
+// their request hashes, and the registrant of each stored key.
 type earlier struct {
-	Earlier
 	taken        map[int]map[string]bool
+	keys         map[string]string
 	registrantOf map[string]int
 }
 
@@ -304,7 +304,7 @@ type earlier struct {
 // final. (It matches every address against every launch of the batch and keeps the
 // pairs the batch has: one statement text whatever the batch.)
 func readEarlier(ctx context.Context, tx *ent.Client, launchIDs []int, reqs []*request) (earlier, error) {
-	e := earlier{Earlier: Earlier{Keys: map[string]string{}}, taken: map[int]map[string]bool{}, registrantOf: map[string]int{}}
+	e := earlier{taken: map[int]map[string]bool{}, keys: map[string]string{}, registrantOf: map[string]int{}}
 	emails := make([]string, 0, len(reqs))
 	asked := map[int]map[string]bool{}
 	var hashes []string
@@ -350,7 +350,7 @@ func readEarlier(ctx context.Context, tx *ent.Client, launchIDs []int, reqs []*r
 	for _, r := range rows {
 		switch {
 		case r.Kind == "k":
-			e.Keys[r.Key], e.registrantOf[r.Key] = r.RequestHash, r.ID
+			e.keys[r.Key], e.registrantOf[r.Key] = r.RequestHash, r.ID
 		case asked[r.ID][r.Key]:
 			if e.taken[r.ID] == nil {
 				e.taken[r.ID] = map[string]bool{}
