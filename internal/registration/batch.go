@@ -2,6 +2,7 @@ package registration
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,14 +12,22 @@ import (
 	"launchgraph/internal/apperr"
 )
 
-// Group commit. A launch's registrations are decided under its row lock, and each
-// transaction holds that lock through its commit's flush to disk: alone, one launch
-// registers at most one transaction per flush. So the registrations of a launch that
-// arrive while its previous batch is committing wait for it, then go together as the next
-// batch: one transaction, one lock, one flush for up to maxBatch requests, each with its
-// own verdict, token and error. A request arriving at an idle launch goes at once: no
-// request waits longer than the batch ahead of it. Across replicas the row lock still
-// orders the batches.
+// Group commit across launches. A launch's registrations are decided under its row lock,
+// and each transaction holds that lock through its commit's flush to disk: alone, one
+// launch registers at most one transaction per flush. And every transaction costs the
+// same few statements and one flush however many registrations it carries. So requests
+// wait in a queue per launch, and a batch takes the pending requests of several launches
+// at once (at most maxBatch in all, the launches in the order their requests arrived):
+// one transaction locks all their counters in one statement (in id order, so that the
+// batches of two servers never deadlock), decides each launch with DecideBatch, writes
+// everything in one statement per table and commits once, each request still getting its
+// own verdict, token and error.
+//
+// At most workers batches run at once, and a launch is in at most one running batch: the
+// requests of a launch that arrive while its batch commits wait for it and go together in
+// the next. A request arriving while a worker is free goes at once: no request waits
+// longer than the batches ahead of it. Across replicas the row locks still order the
+// batches of a launch.
 
 // batchTimeout bounds one batch's transaction (it runs for many callers, none of whose
 // contexts it can use).
@@ -46,24 +55,35 @@ type ticket struct {
 	done  chan outcome
 }
 
-// batcher queues requests per launch and runs one batch per launch at a time.
+// batcher queues requests per launch and runs at most workers batches at a time, each
+// over launches no other running batch holds.
 type batcher struct {
-	max int
+	max, workers int
 	// run takes a batch (take returns it; it is called once a connection is held, so
 	// that requests arriving while the batch waited for one join it) and returns the
-	// requests it took with their outcomes.
-	run func(launchID int, take func() []*request) ([]*request, []outcome)
+	// requests it took with their outcomes. It calls take exactly once.
+	run func(take func() []*request) ([]*request, []outcome)
 
-	mu     sync.Mutex
+	mu sync.Mutex
+	// queues holds the launches with requests pending or in a running batch.
 	queues map[int]*launchQueue
+	// ready are the launches with requests pending and no running batch, oldest first.
+	ready []*launchQueue
+	// running counts the workers; starting tells that one of them has not yet taken
+	// its batch (it will take every ready launch: no other needs to start meanwhile).
+	running  int
+	starting bool
 }
 
 type launchQueue struct {
+	id      int
 	pending []*request
+	// busy: in a running batch; listed: in ready.
+	busy, listed bool
 }
 
-func newBatcher(maxBatch int, run func(launchID int, take func() []*request) ([]*request, []outcome)) *batcher {
-	return &batcher{max: maxBatch, run: run, queues: map[int]*launchQueue{}}
+func newBatcher(maxBatch, workers int, run func(take func() []*request) ([]*request, []outcome)) *batcher {
+	return &batcher{max: maxBatch, workers: max(1, workers), run: run, queues: map[int]*launchQueue{}}
 }
 
 // submit queues req and waits for its outcome. A caller that gives up while its request is
@@ -71,18 +91,16 @@ func newBatcher(maxBatch int, run func(launchID int, take func() []*request) ([]
 // (bounded by batchTimeout) and gets the real outcome.
 func (b *batcher) submit(ctx context.Context, req *request) outcome {
 	req.done = make(chan outcome, 1)
-	id := req.n.LaunchID
 	b.mu.Lock()
-	q, running := b.queues[id]
-	if !running {
-		q = &launchQueue{}
-		b.queues[id] = q
+	q := b.queues[req.n.LaunchID]
+	if q == nil {
+		q = &launchQueue{id: req.n.LaunchID}
+		b.queues[q.id] = q
 	}
 	q.pending = append(q.pending, req)
+	b.list(q)
+	b.startLocked()
 	b.mu.Unlock()
-	if !running {
-		go b.drain(id, q)
-	}
 	select {
 	case out := <-req.done:
 		return out
@@ -94,48 +112,103 @@ func (b *batcher) submit(ctx context.Context, req *request) outcome {
 	}
 }
 
-// drain runs the batches of launch id until its queue is empty.
-func (b *batcher) drain(id int, q *launchQueue) {
+// list makes q ready when it has requests pending and no running batch.
+func (b *batcher) list(q *launchQueue) {
+	if !q.busy && !q.listed && len(q.pending) > 0 {
+		q.listed = true
+		b.ready = append(b.ready, q)
+	}
+}
+
+// startLocked starts a worker when a launch is ready, none is starting and fewer than
+// workers run.
+func (b *batcher) startLocked() {
+	if len(b.ready) > 0 && !b.starting && b.running < b.workers {
+		b.running++
+		b.starting = true
+		go b.work()
+	}
+}
+
+// work runs batches until no launch is ready (or another worker is about to take them).
+func (b *batcher) work() {
 	for {
-		b.mu.Lock()
-		if len(q.pending) == 0 {
-			delete(b.queues, id)
-			b.mu.Unlock()
-			return
-		}
-		b.mu.Unlock()
-		reqs, outs := b.run(id, func() []*request { return b.take(q) })
+		var held []*launchQueue
+		took := false
+		reqs, outs := b.run(func() []*request {
+			took = true
+			var batch []*request
+			batch, held = b.take()
+			return batch
+		})
 		for i, r := range reqs {
 			r.done <- outs[i]
 		}
+		b.mu.Lock()
+		if !took {
+			b.starting = false // cannot happen (run calls take); do not wedge the batcher
+		}
+		for _, q := range held {
+			q.busy = false
+			if len(q.pending) == 0 {
+				delete(b.queues, q.id)
+			}
+			b.list(q)
+		}
+		if len(b.ready) == 0 || b.starting {
+			b.running--
+			b.mu.Unlock()
+			return
+		}
+		b.starting = true
+		b.mu.Unlock()
 	}
 }
 
-// take removes up to max requests still wanted from q.
-func (b *batcher) take(q *launchQueue) []*request {
+// take removes up to max requests still wanted from the ready launches, oldest first,
+// and returns them with the launches they came from, which stay busy until the batch ends.
+func (b *batcher) take() ([]*request, []*launchQueue) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.starting = false
 	var batch []*request
-	for len(q.pending) > 0 && len(batch) < b.max {
-		r := q.pending[0]
-		q.pending[0] = nil
-		q.pending = q.pending[1:]
-		if r.state.CompareAndSwap(queued, taken) {
-			batch = append(batch, r)
+	var held []*launchQueue
+	for len(b.ready) > 0 && len(batch) < b.max {
+		q := b.ready[0]
+		b.ready[0] = nil
+		b.ready = b.ready[1:]
+		q.listed, q.busy = false, true
+		held = append(held, q)
+		for len(q.pending) > 0 && len(batch) < b.max {
+			r := q.pending[0]
+			q.pending[0] = nil
+			q.pending = q.pending[1:]
+			if r.state.CompareAndSwap(queued, taken) {
+				batch = append(batch, r)
+			}
 		}
 	}
-	return batch
+	b.startLocked() // launches left over: another batch may take them meanwhile
+	return batch, held
 }
 
-// commitBatch registers the requests take returns, all for launch launchID, in one
-// transaction and returns them with their outcomes. When the batch fails (on a unique
-// index: an idempotency key raced by a registration of another launch, or an address
-// written around the service), each request runs again alone, so that whatever failed
-// fails alone.
-func (s *Service) commitBatch(launchID int, take func() []*request) ([]*request, []outcome) {
+// commitBatch registers the requests take returns, of any launches, in one transaction
+// and returns them with their outcomes. When the batch fails (on a unique index: an
+// idempotency key raced by a registration in another batch, or an address written around
+// the service), each request runs again alone, so that whatever failed fails alone. When
+// the transaction could not begin, the requests are taken and fail with its error.
+func (s *Service) commitBatch(take func() []*request) ([]*request, []outcome) {
 	ctx, cancel := context.WithTimeout(privacy.DecisionContext(context.Background(), privacy.Allow), batchTimeout)
 	defer cancel()
-	reqs, outs, err := s.decideAndWriteFrom(ctx, launchID, take)
+	took := false
+	reqs, outs, err := s.decideAndWriteFrom(ctx, func() []*request { took = true; return take() })
+	if !took {
+		if err == nil {
+			err = errors.New("registration: batch did not run")
+		}
+		reqs = take()
+		return reqs, failAll(reqs, err)
+	}
 	if len(reqs) == 0 {
 		return nil, nil
 	}
@@ -152,7 +225,7 @@ func (s *Service) commitBatch(launchID int, take func() []*request) ([]*request,
 	}
 	outs = make([]outcome, len(reqs))
 	for i, r := range reqs {
-		one, err := s.decideAndWrite(ctx, launchID, []*request{r})
+		one, err := s.decideAndWrite(ctx, []*request{r})
 		if err != nil {
 			outs[i] = s.afterDuplicate(ctx, r, err)
 			continue

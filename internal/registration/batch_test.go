@@ -79,7 +79,7 @@ func TestBatchDuplicateFailsAlone(t *testing.T) {
 	}
 	var outs []outcome
 	var wg sync.WaitGroup
-	wg.Go(func() { _, outs = s.commitBatch(b.ID, func() []*request { return reqs }) })
+	wg.Go(func() { _, outs = s.commitBatch(func() []*request { return reqs }) })
 	waitForLockWait(t, db)
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)

@@ -1,9 +1,11 @@
 package registration
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -12,7 +14,6 @@ import (
 
 	"launchgraph/ent"
 	"launchgraph/ent/idempotencykey"
-	"launchgraph/ent/launch"
 	"launchgraph/ent/privacy"
 	"launchgraph/ent/registrant"
 	"launchgraph/internal/apperr"
@@ -45,7 +46,7 @@ type request struct {
 // same transaction, so a reply lost after the commit (a crash, a dropped connection) is
 // recovered by calling again with the key.
 //
-// Calls of public and partner viewers are group-committed per launch (batch.go); a call
+// Calls of public and partner viewers are group-committed (batch.go); a call
 // inside the caller's transaction, or an admin's (whose changes are audited under its
 // key), runs in a transaction of its own.
 func (s *Service) Register(ctx context.Context, in Input) (*Result, error) {
@@ -106,7 +107,7 @@ func (s *Service) newToken(req *request) error {
 // registerAlone runs req in a transaction of its own (or the caller's), with ctx's viewer.
 func (s *Service) registerAlone(ctx context.Context, req *request) outcome {
 	ctx = privacy.DecisionContext(ctx, privacy.Allow)
-	outs, err := s.decideAndWrite(ctx, req.n.LaunchID, []*request{req})
+	outs, err := s.decideAndWrite(ctx, []*request{req})
 	if err != nil {
 		return s.afterDuplicate(ctx, req, err)
 	}
@@ -136,18 +137,18 @@ func (s *Service) afterDuplicate(ctx context.Context, req *request, err error) o
 	return outcome{err: AlreadyRegistered()}
 }
 
-// decideAndWrite registers reqs, all for launch launchID, in one transaction (the caller's
-// when ctx has one): lock the launch's counters, read the addresses and keys the batch
-// names, decide each request in order, write the registrants, the keys and the
-// notifications, save the counters. It returns one outcome per request.
-func (s *Service) decideAndWrite(ctx context.Context, launchID int, reqs []*request) ([]outcome, error) {
-	_, outs, err := s.decideAndWriteFrom(ctx, launchID, func() []*request { return reqs })
+// decideAndWrite registers reqs, of one launch or several, in one transaction (the
+// caller's when ctx has one): lock the launches' counters, read the addresses and keys the
+// batch names, decide each launch's requests in order, write the registrants, the keys
+// and the notifications, save the counters. It returns one outcome per request.
+func (s *Service) decideAndWrite(ctx context.Context, reqs []*request) ([]outcome, error) {
+	_, outs, err := s.decideAndWriteFrom(ctx, func() []*request { return reqs })
 	return outs, err
 }
 
 // decideAndWriteFrom is decideAndWrite for the requests take returns once the transaction
 // holds its connection; it returns them too (none: nothing was done).
-func (s *Service) decideAndWriteFrom(ctx context.Context, launchID int, take func() []*request) ([]*request, []outcome, error) {
+func (s *Service) decideAndWriteFrom(ctx context.Context, take func() []*request) ([]*request, []outcome, error) {
 	var reqs []*request
 	var outs []outcome
 	attempt := 0
@@ -164,7 +165,7 @@ func (s *Service) decideAndWriteFrom(ctx context.Context, launchID int, take fun
 			}
 		}
 		var err error
-		outs, err = s.registerLocked(ctx, tx, launchID, reqs)
+		outs, err = s.registerLocked(ctx, tx, reqs)
 		return err
 	})
 	if errors.Is(err, errNothingToDo) {
@@ -192,71 +193,147 @@ func (s *Service) decideAndWriteFrom(ctx context.Context, launchID int, take fun
 // errNothingToDo rolls back a batch whose requests were all withdrawn.
 var errNothingToDo = errors.New("registration: nothing to register")
 
-// registerLocked is decideAndWrite's transaction.
-func (s *Service) registerLocked(ctx context.Context, tx *ent.Client, launchID int, reqs []*request) ([]outcome, error) {
-	st, err := lockSeats(ctx, tx, launch.ID(launchID))
-	if apperr.CodeOf(err) == apperr.NotFound {
-		return failAll(reqs, err), nil
+// registerLocked is decideAndWrite's transaction: a constant number of statements however
+// many requests and launches the batch has (lock, look up, one insert per table, save),
+// plus a rebalance for a launch where someone waits while a seat is free.
+func (s *Service) registerLocked(ctx context.Context, tx *ent.Client, reqs []*request) ([]outcome, error) {
+	groups := byLaunch(reqs)
+	ids := make([]int, len(groups))
+	for i, g := range groups {
+		ids[i] = g.launchID
 	}
+	locked, err := lockLaunches(ctx, tx, ids)
 	if err != nil {
 		return nil, err
 	}
-	if st.counts.Waitlisted > 0 && FreeSeats(st.state.Capacity, st.counts) != 0 {
-		// Someone waits while a seat is free (the capacity grew outside the service):
-		// they go first.
-		if _, err := s.rebalance(ctx, tx, st); err != nil {
-			return nil, err
+	for _, id := range ids {
+		st := locked.seats[id]
+		if st != nil && st.counts.Waitlisted > 0 && FreeSeats(st.state.Capacity, st.counts) != 0 {
+			// Someone waits while a seat is free (the capacity grew outside the service):
+			// they go first.
+			if _, err := s.rebalance(ctx, tx, st); err != nil {
+				return nil, err
+			}
 		}
 	}
-	earlier, err := readEarlier(ctx, tx, launchID, reqs)
+	earlier, err := readEarlier(ctx, tx, ids, reqs)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
-	apps := make([]Applicant, len(reqs))
-	for i, r := range reqs {
-		apps[i] = Applicant{EmailKey: r.n.EmailKey, KeyHash: r.keyHash, RequestHash: r.requestHash, SeesDrafts: r.seesDrafts}
-	}
-	verdicts, counts := DecideBatch(st.state, st.publicVisible, st.counts, now, apps, earlier.Earlier)
-	st.counts = counts
-	outs, err := s.write(ctx, tx, st, now, reqs, verdicts, earlier.registrantOf)
+	verdicts := decideLaunches(locked, groups, reqs, now, earlier)
+	outs, err := s.write(ctx, tx, locked.seats, now, reqs, verdicts, earlier.registrantOf)
 	if err != nil {
 		return nil, err
 	}
-	return outs, st.save(ctx, tx)
+	return outs, locked.save(ctx, tx)
 }
 
-// earlier is Earlier with the registrant of each stored key.
+// launchGroup is the requests of one launch in a batch: their indexes, in arrival order.
+type launchGroup struct {
+	launchID int
+	idx      []int
+}
+
+// byLaunch groups reqs by launch, the launches in ascending id order (the order they are
+// locked and decided in).
+func byLaunch(reqs []*request) []launchGroup {
+	at := map[int]int{}
+	var groups []launchGroup
+	for i, r := range reqs {
+		id := r.n.LaunchID
+		j, ok := at[id]
+		if !ok {
+			j = len(groups)
+			at[id] = j
+			groups = append(groups, launchGroup{launchID: id})
+		}
+		groups[j].idx = append(groups[j].idx, i)
+	}
+	slices.SortFunc(groups, func(a, b launchGroup) int { return cmp.Compare(a.launchID, b.launchID) })
+	return groups
+}
+
+// decideLaunches decides each launch's requests with DecideBatch, as if the launches'
+// batches had come one after the other in id order: an idempotency key registered for one
+// launch is a stored key to the next (IDEMPOTENCY_KEY_REUSED there, the key being global).
+// The verdicts are indexed by request (SameAs too). A launch that was not found is
+// NOT_FOUND for each of its requests.
+func decideLaunches(locked *lockedSeats, groups []launchGroup, reqs []*request, now time.Time, e earlier) []Verdict {
+	verdicts := make([]Verdict, len(reqs))
+	for _, g := range groups {
+		st := locked.seats[g.launchID]
+		if st == nil {
+			for _, i := range g.idx {
+				verdicts[i] = Verdict{Err: noSuchLaunch(), SameAs: -1}
+			}
+			continue
+		}
+		apps := make([]Applicant, len(g.idx))
+		for j, i := range g.idx {
+			r := reqs[i]
+			apps[j] = Applicant{EmailKey: r.n.EmailKey, KeyHash: r.keyHash, RequestHash: r.requestHash, SeesDrafts: r.seesDrafts}
+		}
+		vs, counts := DecideBatch(st.state, st.publicVisible, st.counts, now, apps, Earlier{Taken: e.taken[g.launchID], Keys: e.keys})
+		st.counts = counts
+		for j, v := range vs {
+			i := g.idx[j]
+			if v.SameAs >= 0 {
+				v.SameAs = g.idx[v.SameAs]
+			}
+			verdicts[i] = v
+			if v.Registers() && reqs[i].keyHash != "" {
+				e.keys[reqs[i].keyHash] = reqs[i].requestHash
+			}
+		}
+	}
+	return verdicts
+}
+
+// earlier is what readEarlier found: the addresses taken per launch, the stored keys with
+// their request hashes, and the registrant of each stored key.
 type earlier struct {
-	Earlier
+	taken        map[int]map[string]bool
+	keys         map[string]string
 	registrantOf map[string]int
 }
 
-// readEarlier reads, in one statement, the live registrations of the batch's addresses and
-// the stored keys of its idempotency keys. Call it with the launch locked: registrations of
-// the launch commit under that lock, so what it reads of the launch is final.
-func readEarlier(ctx context.Context, tx *ent.Client, launchID int, reqs []*request) (earlier, error) {
-	e := earlier{Earlier: Earlier{Taken: map[string]bool{}, Keys: map[string]string{}}, registrantOf: map[string]int{}}
+// readEarlier reads, in one statement, the live registrations of the batch's addresses at
+// its launches and the stored keys of its idempotency keys. Call it with the launches
+// locked: registrations of a launch commit under its lock, so what it reads of them is
+// final. (It matches every address against every launch of the batch and keeps the
+// pairs the batch has: one statement text whatever the batch.)
+func readEarlier(ctx context.Context, tx *ent.Client, launchIDs []int, reqs []*request) (earlier, error) {
+	e := earlier{taken: map[int]map[string]bool{}, keys: map[string]string{}, registrantOf: map[string]int{}}
 	emails := make([]string, 0, len(reqs))
+	asked := map[int]map[string]bool{}
 	var hashes []string
 	for _, r := range reqs {
-		emails = append(emails, r.n.EmailKey)
+		if asked[r.n.LaunchID] == nil {
+			asked[r.n.LaunchID] = map[string]bool{}
+		}
+		if !asked[r.n.LaunchID][r.n.EmailKey] {
+			asked[r.n.LaunchID][r.n.EmailKey] = true
+			emails = append(emails, r.n.EmailKey)
+		}
 		if r.keyHash != "" {
 			hashes = append(hashes, r.keyHash)
 		}
 	}
 	var rows []struct {
-		Kind         string `json:"kind"`
-		Key          string `json:"k"`
-		RequestHash  string `json:"r"`
-		RegistrantID int    `json:"reg"`
+		Kind        string `json:"kind"`
+		Key         string `json:"k"`
+		RequestHash string `json:"r"`
+		// ID is the launch of an address, the registrant of a key.
+		ID int `json:"reg"`
 	}
 	err := tx.Registrant.Query().
-		Where(registrant.LaunchID(launchID), registrant.StatusNEQ(registrant.StatusCANCELLED)).
+		Where(registrant.StatusNEQ(registrant.StatusCANCELLED)).
 		Modify(func(s *entsql.Selector) {
-			s.Where(inList(s.Dialect(), s.C(registrant.FieldEmailKey), emails))
+			s.Where(entsql.And(inInts(s.Dialect(), s.C(registrant.FieldLaunchID), launchIDs),
+				inList(s.Dialect(), s.C(registrant.FieldEmailKey), emails)))
 			s.Select().AppendSelectExprAs(entsql.Raw("'a'"), "kind").AppendSelectAs(s.C(registrant.FieldEmailKey), "k").
-				AppendSelectExprAs(entsql.Raw("''"), "r").AppendSelectExprAs(entsql.Raw("0"), "reg")
+				AppendSelectExprAs(entsql.Raw("''"), "r").AppendSelectAs(s.C(registrant.FieldLaunchID), "reg")
 			if len(hashes) == 0 {
 				return
 			}
@@ -271,13 +348,35 @@ func readEarlier(ctx context.Context, tx *ent.Client, launchID int, reqs []*requ
 		return e, fmt.Errorf("registration: look up addresses and keys: %w", err)
 	}
 	for _, r := range rows {
-		if r.Kind == "a" {
-			e.Taken[r.Key] = true
-		} else {
-			e.Keys[r.Key], e.registrantOf[r.Key] = r.RequestHash, r.RegistrantID
+		switch {
+		case r.Kind == "k":
+			e.keys[r.Key], e.registrantOf[r.Key] = r.RequestHash, r.ID
+		case asked[r.ID][r.Key]:
+			if e.taken[r.ID] == nil {
+				e.taken[r.ID] = map[string]bool{}
+			}
+			e.taken[r.ID][r.Key] = true
 		}
 	}
 	return e, nil
+}
+
+// inInts is inList for integer values.
+func inInts(dialectName, column string, values []int) *entsql.Predicate {
+	if dialectName == dialect.Postgres {
+		vs := make([]int64, len(values))
+		for i, v := range values {
+			vs[i] = int64(v)
+		}
+		return entsql.P(func(b *entsql.Builder) {
+			b.Ident(column).WriteString(" = ANY(").Arg(pq.Array(vs)).WriteString(")")
+		})
+	}
+	args := make([]any, len(values))
+	for i, v := range values {
+		args[i] = v
+	}
+	return entsql.In(column, args...)
 }
 
 // inList matches column against values: = ANY($n) with one array parameter on PostgreSQL
@@ -286,7 +385,7 @@ func readEarlier(ctx context.Context, tx *ent.Client, launchID int, reqs []*requ
 func inList(dialectName, column string, values []string) *entsql.Predicate {
 	if dialectName == dialect.Postgres {
 		return entsql.P(func(b *entsql.Builder) {
-			b.WriteString(column).WriteString(" = ANY(").Arg(pq.Array(values)).WriteString(")")
+			b.Ident(column).WriteString(" = ANY(").Arg(pq.Array(values)).WriteString(")")
 		})
 	}
 	args := make([]any, len(values))
@@ -298,14 +397,14 @@ func inList(dialectName, column string, values []string) *entsql.Predicate {
 
 // write stores the registrants verdicts accept, their keys and notifications, and turns
 // the verdicts into outcomes.
-func (s *Service) write(ctx context.Context, tx *ent.Client, st *seats, now time.Time,
+func (s *Service) write(ctx context.Context, tx *ent.Client, seatsOf map[int]*seats, now time.Time,
 	reqs []*request, verdicts []Verdict, registrantOf map[string]int,
 ) ([]outcome, error) {
 	var creates []*ent.RegistrantCreate
 	var made []int // request index of each create
 	for i, v := range verdicts {
 		if v.Registers() {
-			creates = append(creates, s.newRegistrant(tx, st, now, reqs[i], v.Outcome))
+			creates = append(creates, s.newRegistrant(tx, seatsOf[reqs[i].n.LaunchID], now, reqs[i], v.Outcome))
 			made = append(made, i)
 		}
 	}

@@ -1,14 +1,17 @@
 package registration
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
+	"github.com/lib/pq"
 
 	"launchgraph/ent"
 	"launchgraph/ent/launch"
@@ -75,7 +78,7 @@ func lockSeats(ctx context.Context, tx *ent.Client, where ...predicate.Launch) (
 		}
 		id, err := tx.Launch.Query().Where(where...).OnlyID(ctx)
 		if ent.IsNotFound(err) {
-			return nil, &apperr.Error{Code: apperr.NotFound, Field: "launchId", Message: "no such launch"}
+			return nil, noSuchLaunch()
 		}
 		if err != nil {
 			return nil, fmt.Errorf("registration: find launch: %w", err)
@@ -88,7 +91,15 @@ func lockSeats(ctx context.Context, tx *ent.Client, where ...predicate.Launch) (
 }
 
 func readSeats(ctx context.Context, tx *ent.Client, where []predicate.Launch) ([]seatRow, error) {
+	rows, _, err := readSeatsOf(ctx, tx, where)
+	return rows, err
+}
+
+// readSeatsOf is readSeats, in launch id order (the order PostgreSQL locks them in), with
+// the store's dialect.
+func readSeatsOf(ctx context.Context, tx *ent.Client, where []predicate.Launch) ([]seatRow, string, error) {
 	var rows []seatRow
+	var dialectName string
 	err := tx.Launch.Query().Where(where...).
 		Modify(func(s *entsql.Selector) {
 			c := entsql.Table(seatcount.Table).As("sc")
@@ -104,15 +115,168 @@ func readSeats(ctx context.Context, tx *ent.Client, where []predicate.Launch) ([
 				AppendSelectAs(c.C(seatcount.FieldID), "counter_id").
 				AppendSelect(c.C(seatcount.FieldConfirmed), c.C(seatcount.FieldPending),
 					c.C(seatcount.FieldWaitlisted), c.C(seatcount.FieldWaitlistTailAt))
+			s.OrderBy(s.C(launch.FieldID))
+			dialectName = s.Dialect()
 			if s.Dialect() == dialect.Postgres {
 				s.For(entsql.LockNoKeyUpdate, entsql.WithLockTables(s.TableName(), "sc"))
 			}
 		}).
 		Scan(ctx, &rows)
 	if err != nil {
-		return nil, fmt.Errorf("registration: lock launch: %w", err)
+		return nil, "", fmt.Errorf("registration: lock launch: %w", err)
 	}
-	return rows, nil
+	return rows, dialectName, nil
+}
+
+// lockedSeats are the launches of a batch, locked, with their counters.
+type lockedSeats struct {
+	// seats are the launches found, by id.
+	seats   map[int]*seats
+	dialect string
+}
+
+// lockLaunches is lockSeats for the launches ids (distinct, ascending) in one statement:
+// `… WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE` on PostgreSQL, so that two batches
+// over overlapping launches lock them in the same order and never deadlock. A launch
+// without counters gets them from its rows first (then it is locked after the others:
+// a deadlock is then possible, and retried); a launch not found is left out.
+func lockLaunches(ctx context.Context, tx *ent.Client, ids []int) (*lockedSeats, error) {
+	ctx = privacy.DecisionContext(ctx, privacy.Allow)
+	out := &lockedSeats{seats: make(map[int]*seats, len(ids))}
+	want := ids
+	for attempt := 0; len(want) > 0; attempt++ {
+		rows, d, err := readSeatsOf(ctx, tx, []predicate.Launch{launchIDIn(want)})
+		if err != nil {
+			return nil, err
+		}
+		out.dialect = d
+		for _, r := range rows {
+			out.seats[r.LaunchID] = seatsOf(r)
+		}
+		if len(rows) == len(want) {
+			break
+		}
+		var missing []int
+		for _, id := range want {
+			if out.seats[id] == nil {
+				missing = append(missing, id)
+			}
+		}
+		if attempt > 0 {
+			return nil, fmt.Errorf("registration: seat counters of launches %v did not appear", missing)
+		}
+		if want, err = tx.Launch.Query().Where(launch.IDIn(missing...)).Order(launch.ByID()).IDs(ctx); err != nil {
+			return nil, fmt.Errorf("registration: find launches: %w", err)
+		}
+		for _, id := range want {
+			if _, err := writeSeats(ctx, tx, id, false); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// launchIDIn matches the launches ids (one statement text whatever their number on
+// PostgreSQL).
+func launchIDIn(ids []int) predicate.Launch {
+	return func(s *entsql.Selector) { s.Where(inInts(s.Dialect(), s.C(launch.FieldID), ids)) }
+}
+
+// noSuchLaunch is the error of a launch that does not exist (or that the caller may not see).
+func noSuchLaunch() error {
+	return &apperr.Error{Code: apperr.NotFound, Field: "launchId", Message: "no such launch"}
+}
+
+// save writes back, in one statement, the counters of the launches whose counts changed.
+// On PostgreSQL each column is set from an array parameter indexed by the row's position
+// in the array of ids (one statement text whatever their number), on SQLite by CASE.
+func (l *lockedSeats) save(ctx context.Context, tx *ent.Client) error {
+	var changed []*seats
+	for _, st := range l.seats {
+		if st.counts != st.saved || st.tailAt != st.savedT {
+			changed = append(changed, st)
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	slices.SortFunc(changed, func(a, b *seats) int { return cmp.Compare(a.counterID, b.counterID) })
+	ids := make([]int, len(changed))
+	for i, st := range changed {
+		ids[i] = st.counterID
+	}
+	err := tx.SeatCount.Update().
+		Where(func(s *entsql.Selector) { s.Where(inInts(s.Dialect(), s.C(seatcount.FieldID), ids)) }).
+		SetConfirmed(0). // replaced below: an update needs a field of its own
+		Modify(func(u *entsql.UpdateBuilder) { setSeats(u, l.dialect, changed) }).
+		Exec(privacy.DecisionContext(ctx, privacy.Allow))
+	if err != nil {
+		return fmt.Errorf("registration: save seat counts: %w", err)
+	}
+	for _, st := range changed {
+		st.saved, st.savedT = st.counts, st.tailAt
+	}
+	return nil
+}
+
+// setSeats sets the counters of sts, each row to its own values.
+func setSeats(u *entsql.UpdateBuilder, dialectName string, sts []*seats) {
+	column := func(name string, value func(*seats) any) {
+		vals := make([]any, len(sts))
+		for i, st := range sts {
+			vals[i] = value(st)
+		}
+		u.Set(name, seatValue(dialectName, name, sts, vals))
+	}
+	column(seatcount.FieldConfirmed, func(st *seats) any { return st.counts.Confirmed })
+	column(seatcount.FieldPending, func(st *seats) any { return st.counts.Pending })
+	column(seatcount.FieldWaitlisted, func(st *seats) any { return st.counts.Waitlisted })
+	column(seatcount.FieldWaitlistTailAt, func(st *seats) any {
+		if st.tailAt == nil {
+			return nil
+		}
+		return *st.tailAt
+	})
+}
+
+// seatValue is the expression giving each row of sts its value of vals.
+func seatValue(dialectName, name string, sts []*seats, vals []any) entsql.Querier {
+	return entsql.ExprFunc(func(b *entsql.Builder) {
+		if dialectName == dialect.Postgres {
+			ids := make([]int64, len(sts))
+			for i, st := range sts {
+				ids[i] = int64(st.counterID)
+			}
+			pos := func(b *entsql.Builder) {
+				b.WriteString("[array_position(").Arg(pq.Array(ids)).WriteString("::bigint[], ").Ident(seatcount.FieldID).WriteString(")]")
+			}
+			if name == seatcount.FieldWaitlistTailAt {
+				tails := make([]string, len(vals)) // "" is NULL
+				for i, v := range vals {
+					if t, ok := v.(time.Time); ok {
+						tails[i] = t.UTC().Format(time.RFC3339Nano)
+					}
+				}
+				b.WriteString("NULLIF((").Arg(pq.Array(tails)).WriteString("::text[])")
+				pos(b)
+				b.WriteString(", '')::timestamptz")
+				return
+			}
+			ns := make([]int64, len(vals))
+			for i, v := range vals {
+				ns[i] = int64(v.(int))
+			}
+			b.WriteString("(").Arg(pq.Array(ns)).WriteString("::bigint[])")
+			pos(b)
+			return
+		}
+		b.WriteString("CASE ").Ident(seatcount.FieldID)
+		for i, st := range sts {
+			b.WriteString(" WHEN ").Arg(st.counterID).WriteString(" THEN ").Arg(vals[i])
+		}
+		b.WriteString(" END")
+	})
 }
 
 func seatsOf(r seatRow) *seats {

@@ -12,10 +12,11 @@
 // email_key) WHERE status <> 'CANCELLED' is the backstop of one live registration per
 // address.
 //
-// register is group-committed per launch (batch.go): the registrations of one launch that
-// arrive while its previous batch commits are decided together in one transaction — one
-// lock, one flush — each still getting its own answer, token and error. Everything that
-// can happen before the lock (validation, tokens, hashes, sealing) happens before it.
+// register is group-committed across launches (batch.go): the registrations that arrive
+// while earlier batches commit are decided together in one transaction — the launches
+// locked in id order in one statement, one flush — each still getting its own answer,
+// token and error, each launch its own decision. Everything that can happen before the
+// lock (validation, tokens, hashes, sealing) happens before it.
 //
 // Files by topic: register.go (register and idempotency), batch.go (group commit),
 // seats.go (counters, Seats, repair), waitlist.go (promotion and capacity), moderate.go
@@ -80,8 +81,9 @@ type Service struct {
 	notifier Notifier
 	observer Observer
 	batches  *batcher
-	// maxBatch bounds the registrations decided in one transaction.
-	maxBatch int
+	// maxBatch bounds the registrations decided in one transaction, batchWorkers the
+	// batches running at once.
+	maxBatch, batchWorkers int
 	// afterCommit, when set, runs after a batch commits and before its replies are
 	// delivered (tests: an error plays a crash in between).
 	afterCommit func(committed int) error
@@ -96,12 +98,22 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 // WithObserver makes the service count register outcomes with o.
 func WithObserver(o Observer) Option { return func(s *Service) { s.observer = o } }
 
-// WithMaxBatch bounds how many registrations of one launch are decided and committed in
-// one transaction (64 by default; 1 turns group commit off).
+// WithMaxBatch bounds how many registrations, of one launch or several, are decided and
+// committed in one transaction (64 by default; 1 turns group commit off).
 func WithMaxBatch(n int) Option {
 	return func(s *Service) {
 		if n > 0 {
 			s.maxBatch = n
+		}
+	}
+}
+
+// WithBatchWorkers bounds how many group commits run at once, each over launches the
+// others do not hold (DefaultBatchWorkers by default).
+func WithBatchWorkers(n int) Option {
+	return func(s *Service) {
+		if n > 0 {
+			s.batchWorkers = n
 		}
 	}
 }
@@ -113,18 +125,21 @@ func WithAfterCommit(fn func(committed int) error) Option {
 	return func(s *Service) { s.afterCommit = fn }
 }
 
-// DefaultMaxBatch is the default bound of one group commit.
-const DefaultMaxBatch = 64
+// Defaults of the group commit: registrations per transaction, transactions at once.
+const (
+	DefaultMaxBatch     = 64
+	DefaultBatchWorkers = 2
+)
 
 // NewService returns a Service over client (not a transaction's client: the service opens
 // its own transactions when the context carries none).
 func NewService(client *ent.Client, opts ...Option) *Service {
-	s := &Service{client: client, now: time.Now, maxBatch: DefaultMaxBatch,
+	s := &Service{client: client, now: time.Now, maxBatch: DefaultMaxBatch, batchWorkers: DefaultBatchWorkers,
 		policy: txn.Policy{Retryable: retryable}}
 	for _, o := range opts {
 		o(s)
 	}
-	s.batches = newBatcher(s.maxBatch, s.commitBatch)
+	s.batches = newBatcher(s.maxBatch, s.batchWorkers, s.commitBatch)
 	return s
 }
 

@@ -43,7 +43,9 @@ func (s *statements) count() int {
 // TestRegisterStatements: a registration with an idempotency key is five statements in
 // its transaction — lock and read the launch and its counters, look up the address and the
 // key, insert the registrant, insert the key, save the counters (six with an outbox: its
-// notification) — and a batch of any size is the same five, not five per registration.
+// notification) — and a batch of any size, over one launch or several, is the same five,
+// not five per registration or per launch (TestBatchOverLaunchesStatements asserts one
+// batch over five launches exactly).
 func TestRegisterStatements(t *testing.T) {
 	var st statements
 	db := storetest.Postgres(t, st.wrap)
@@ -61,13 +63,19 @@ func TestRegisterStatements(t *testing.T) {
 		t.Errorf("one registration: %d statements, want 5:\n%s", n, strings.Join(st.sql, "\n"))
 	}
 
-	// A batch: 20 requests decided and committed at once.
+	// Batches: 20 requests over 4 launches, decided and committed together.
+	others := []int{l.ID}
+	for range 3 {
+		o := f.launch(t, capacity(100), waitlist)
+		f.register(t, o.ID, "warm@example.org")
+		others = append(others, o.ID)
+	}
 	svc := registration.NewService(db.Client, registration.WithMaxBatch(64))
 	st.reset()
 	var wg sync.WaitGroup
 	for i := range 20 {
 		wg.Go(func() {
-			in := input(l.ID, fmt.Sprintf("b%02d@example.org", i))
+			in := input(others[i%4], fmt.Sprintf("b%02d@example.org", i))
 			in.IdempotencyKey = ptr(fmt.Sprintf("statements-batch-%02d-0123456789", i))
 			if _, err := svc.Register(publicCtx(), in); err != nil {
 				t.Error(err)
