@@ -9,6 +9,7 @@ import (
 
 	"launchgraph/bench/scenario"
 	"launchgraph/internal/store"
+	"launchgraph/internal/store/storetest"
 )
 
 // The bench's dataset at a smaller scale: 12 launches (two per region) of 200 registrants,
@@ -128,6 +129,29 @@ func TestReadPathStatementCount(t *testing.T) {
 				if e.Node.Status != "CONFIRMED" || i > 0 && e.Node.CreatedAt > c.Registrants.Edges[i-1].Node.CreatedAt {
 					t.Fatalf("(c) edge %d: %+v not CONFIRMED newest first", i, e.Node)
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkReadPath runs the bench's scenarios (b) and (c) over HTTP against the bench's
+// full dataset (60 launches, 20,000 registrants) on PostgreSQL, one request at a time;
+// allocations include the in-process HTTP client's.
+func BenchmarkReadPath(b *testing.B) {
+	db := storetest.Postgres(b)
+	ds, err := scenario.Seed(context.Background(), db.Client, 60, 20000)
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := testServer(b, db, unlimited)
+	key := adminKey(b, db)
+	vars := map[string]any{"id": strconv.Itoa(ds.LaunchIDs[0])}
+	for _, name := range []string{"b", "c"} {
+		b.Run(name, func(b *testing.B) {
+			dataAs(b, srv.URL, key, scenario.Queries[name], vars, nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				dataAs(b, srv.URL, key, scenario.Queries[name], vars, nil)
 			}
 		})
 	}
