@@ -7,6 +7,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/validator/rules"
 )
 
 // Issue 13.4: field middleware runs only on the fields it applies to — Time fields given a
@@ -25,7 +26,7 @@ func TestFieldHooksOnlyWhereTheyApply(t *testing.T) {
 			[]string{"node.registrants", "node.startsAt"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			doc, errs := gqlparser.LoadQuery(NewExecutableSchema(Config{}).Schema(), tc.query)
+			doc, errs := gqlparser.LoadQueryWithRules(NewExecutableSchema(Config{}).Schema(), tc.query, rules.NewDefaultRules())
 			if errs != nil {
 				t.Fatal(errs)
 			}
