@@ -3,6 +3,7 @@ package refcache_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -103,4 +104,29 @@ func TestFollow(t *testing.T) {
 	if r, err := c.Region(ctx, eur.ID); err != nil || r.Name != "Europa" {
 		t.Fatalf("after the event: %v, %v", r, err)
 	}
+}
+
+// Readers racing with drops always get a row (run with -race).
+func TestConcurrentReadsAndDrops(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.SQLite(t)
+	eur := db.Client.Region.Create().SetCode("EUR").SetName("Europe").SetDefaultTimezone("Europe/Zurich").SaveX(ctx)
+	c := refcache.New(db.Client, refcache.Config{TTL: time.Hour})
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 50 {
+				if r, err := c.Region(ctx, eur.ID); err != nil || r.Code != "EUR" {
+					t.Errorf("Region = %v, %v", r, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 50 {
+			c.Changed(events.TypeRegion)
+		}
+	})
+	wg.Wait()
 }
