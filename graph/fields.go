@@ -13,7 +13,8 @@ import (
 // response, each layer a closure per field, scalars of every row included; so instead, once
 // per operation, fieldHooks walks the operation's selections (fragments included) and notes
 // the fields that need a hook: a Time field given a `tz` argument (convertTimes, tz.go) and
-// a connection field (PageLimit.defaultPage, pagination.go). The operation's field
+// a connection field without a literal `first` or `last` (PageLimit.defaultPage,
+// pagination.go). The operation's field
 // middleware then calls a hook for those fields only, and stays gqlgen's passthrough when
 // the operation has none.
 type fieldHooks struct{}
@@ -78,9 +79,19 @@ func hookOf(f *ast.Field) graphql.FieldMiddleware {
 	case f.Definition == nil:
 		return nil
 	case isConnection(f.Definition):
+		if given(f, "first") || given(f, "last") {
+			return nil // the default page is for connections asked with neither
+		}
 		return PageLimit{}.defaultPage
 	case f.Definition.Type.Name() == "Time" && f.Arguments.ForName("tz") != nil:
 		return convertTimes
 	}
 	return nil
+}
+
+// given reports whether f has argument name as a literal other than null (a variable may
+// turn out null, so it is not).
+func given(f *ast.Field, name string) bool {
+	arg := f.Arguments.ForName(name)
+	return arg != nil && arg.Value != nil && arg.Value.Kind != ast.Variable && arg.Value.Kind != ast.NullValue
 }

@@ -11,16 +11,20 @@ import (
 )
 
 // Issue 13.4: field middleware runs only on the fields it applies to — Time fields given a
-// `tz` argument and connection fields — whatever fragments the selection goes through.
+// `tz` argument and connection fields asked without a literal first or last — whatever
+// fragments the selection goes through.
 func TestFieldHooksOnlyWhereTheyApply(t *testing.T) {
 	for _, tc := range []struct {
 		name, query string
 		want        []string // paths of the hooked fields
 	}{
 		{"scalars only", `query($id: ID!) { node(id: $id) { id ... on Launch { title startsAt region { code } } } }`, nil},
-		{"time without tz", `{ launches(first: 1) { edges { node { startsAt endsAt } } } }`, []string{"launches"}},
-		{"time with tz", `{ launches(first: 1) { edges { node { startsAt(tz: "Asia/Tokyo") endsAt } } } }`,
-			[]string{"launches", "launches.edges.node.startsAt"}},
+		{"time without tz", `{ launches(first: 1) { edges { node { startsAt endsAt } } } }`, nil},
+		{"time with tz", `{ launches(last: 1) { edges { node { startsAt(tz: "Asia/Tokyo") endsAt } } } }`,
+			[]string{"launches.edges.node.startsAt"}},
+		{"connection without a page size", `{ launches { totalCount } }`, []string{"launches"}},
+		{"page size that may be null", `query($n: Int) { launches(first: $n) { totalCount } }`, []string{"launches"}},
+		{"null page size", `{ launches(first: null) { totalCount } }`, []string{"launches"}},
 		{"through fragments", `query($id: ID!) { node(id: $id) { ...L } } fragment L on Launch { startsAt(tz: "UTC") ...R }
 			fragment R on Launch { registrants { totalCount } }`,
 			[]string{"node.registrants", "node.startsAt"}},
