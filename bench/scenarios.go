@@ -14,26 +14,13 @@ import (
 	"sync"
 	"time"
 
-	"launchgraph/ent"
-	"launchgraph/ent/registrant"
-	"launchgraph/internal/registration"
+	"launchgraph/bench/scenario"
 	"launchgraph/internal/store"
 )
 
-// The read scenarios of the load figures (README, Performance).
-var scenarios = map[string]string{
-	// (a) one launch by id with its region and format.
-	"a": `query A($id: ID!) { node(id: $id) { ... on Launch { id title startsAt region { code } format { kind } } } }`,
-	// (b) regions → launches (with totalCount) → first 10 registrants each (admin key).
-	"b": `query B { regions(first: 10) { edges { node { code launches(first: 60) { totalCount edges { node { title
-		registrants(first: 10) { edges { node { name status } } } } } } } } } }`,
-	// (c) a page of 50 registrants of one launch by status, newest first, with totalCount (admin key).
-	"c": `query C($id: ID!) { registrants(first: 50, where: {status: CONFIRMED, hasLaunchWith: {id: $id}},
-		orderBy: [{field: CREATED_AT, direction: DESC}]) { totalCount edges { node { id name status createdAt } } } }`,
-}
-
-// runSeed creates the benchmark dataset: launches PUBLISHED launches in one region with
-// registrants spread over them, written in bulk as trusted code.
+// runSeed creates the benchmark dataset (scenario.Seed): launches PUBLISHED launches over
+// the six regions with registrants of every status, country and stakeholder in each,
+// written in bulk as trusted code.
 func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -51,42 +38,14 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer db.Close()
-	reg, fmtn, err := regionAndFormat(ctx, db.Client, "BEN", "Benchmark", "UTC")
+	start := time.Now()
+	ds, err := scenario.Seed(ctx, db.Client, *launches, *registrants)
 	if err != nil {
-		return fmt.Errorf("seed: %w", err)
+		return err
 	}
-	run := strconv.FormatInt(time.Now().UnixNano(), 36)
-	start := time.Now().UTC().Add(60 * 24 * time.Hour).Truncate(time.Hour)
-	var ids []int
-	for i := range *launches {
-		l, err := db.Client.Launch.Create().
-			SetSlug(fmt.Sprintf("bench-%s-%d", run, i)).SetTitle(fmt.Sprintf("Benchmark launch %d", i)).
-			SetRegion(reg).SetFormat(fmtn).SetStatus("PUBLISHED").SetTimezone("UTC").
-			SetStartsAt(start).SetEndsAt(start.Add(6 * time.Hour)).Save(ctx)
-		if err != nil {
-			return fmt.Errorf("seed: launch: %w", err)
-		}
-		ids = append(ids, l.ID)
-	}
-	statuses := []registrant.Status{registrant.StatusCONFIRMED, registrant.StatusCONFIRMED, registrant.StatusCONFIRMED, registrant.StatusPENDING, registrant.StatusCANCELLED}
-	for done := 0; done < *registrants; {
-		batch := make([]*ent.RegistrantCreate, 0, 1000)
-		for ; len(batch) < 1000 && done < *registrants; done++ {
-			email := fmt.Sprintf("p%d-%s@example.org", done, run)
-			batch = append(batch, db.Client.Registrant.Create().
-				SetLaunchID(ids[done%len(ids)]).SetName(fmt.Sprintf("Participant %d", done)).
-				SetEmail(email).SetEmailKey(email).SetCountry("UA").
-				SetStatus(statuses[done%len(statuses)]).SetConsentAt(time.Now()))
-		}
-		if err := db.Client.Registrant.CreateBulk(batch...).Exec(ctx); err != nil {
-			return fmt.Errorf("seed: registrants: %w", err)
-		}
-	}
-	// Written around the registration service: its seat counters are counted afresh.
-	if _, err := registration.NewService(db.Client).RepairSeats(ctx); err != nil {
-		return fmt.Errorf("seed: %w", err)
-	}
-	fmt.Fprintf(stdout, "created %d launches (first id %d) and %d registrants\n", len(ids), ids[0], *registrants)
+	fmt.Fprintf(stdout, "created %d launches over %d regions (first id %d) and %d registrants in %s\n",
+		len(ds.LaunchIDs), min(len(ds.LaunchIDs), len(scenario.Regions)), ds.LaunchIDs[0], ds.Registrants,
+		time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -103,7 +62,7 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	query, ok := scenarios[*name]
+	query, ok := scenario.Queries[*name]
 	if !ok {
 		return fmt.Errorf("query: unknown scenario %q", *name)
 	}

@@ -71,22 +71,6 @@ func (_m *GuidelineSet) Sessions(
 	return _m.QuerySessions().Paginate(ctx, after, first, before, last, opts...)
 }
 
-func (_m *Launch) Region(ctx context.Context) (*Region, error) {
-	result, err := _m.Edges.RegionOrErr()
-	if IsNotLoaded(err) {
-		result, err = _m.QueryRegion().Only(ctx)
-	}
-	return result, err
-}
-
-func (_m *Launch) Format(ctx context.Context) (*Format, error) {
-	result, err := _m.Edges.FormatOrErr()
-	if IsNotLoaded(err) {
-		result, err = _m.QueryFormat().Only(ctx)
-	}
-	return result, err
-}
-
 func (_m *Launch) Objectives(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*ObjectiveOrder, where *ObjectiveWhereInput,
 ) (*ObjectiveConnection, error) {
@@ -95,7 +79,7 @@ func (_m *Launch) Objectives(
 		WithObjectiveFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[0][alias]
 	if nodes, err := _m.NamedObjectives(alias); err == nil || hasTotalCount {
 		pager, err := newObjectivePager(opts, last != nil)
 		if err != nil {
@@ -116,7 +100,7 @@ func (_m *Launch) GuidelineSets(
 		WithGuidelineSetFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[3][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
 	if nodes, err := _m.NamedGuidelineSets(alias); err == nil || hasTotalCount {
 		pager, err := newGuidelineSetPager(opts, last != nil)
 		if err != nil {
@@ -137,7 +121,7 @@ func (_m *Launch) Sessions(
 		WithSessionFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[4][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
 	if nodes, err := _m.NamedSessions(alias); err == nil || hasTotalCount {
 		pager, err := newSessionPager(opts, last != nil)
 		if err != nil {
@@ -157,7 +141,7 @@ func (_m *Launch) Registrants(
 		WithRegistrantOrder(orderBy),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[5][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[3][alias]
 	if nodes, err := _m.NamedRegistrants(alias); err == nil || hasTotalCount {
 		pager, err := newRegistrantPager(opts, last != nil)
 		if err != nil {

@@ -5,11 +5,9 @@ package ent
 import (
 	"context"
 	"encoding/json"
-	"launchgraph/ent/format"
 	"launchgraph/ent/guidelineset"
 	"launchgraph/ent/launch"
 	"launchgraph/ent/objective"
-	"launchgraph/ent/region"
 	"launchgraph/ent/registrant"
 	"launchgraph/ent/session"
 	"launchgraph/ent/speaker"
@@ -237,7 +235,7 @@ func (_m *Launch) Node(ctx context.Context) (node *Node, err error) {
 		ID:     _m.ID,
 		Type:   "Launch",
 		Fields: make([]*Field, 20),
-		Edges:  make([]*Edge, 6),
+		Edges:  make([]*Edge, 4),
 	}
 	var buf []byte
 	if buf, err = json.Marshal(_m.CreatedAt); err != nil {
@@ -401,62 +399,42 @@ func (_m *Launch) Node(ctx context.Context) (node *Node, err error) {
 		Value: string(buf),
 	}
 	node.Edges[0] = &Edge{
-		Type: "Region",
-		Name: "region",
-	}
-	err = _m.QueryRegion().
-		Select(region.FieldID).
-		Scan(ctx, &node.Edges[0].IDs)
-	if err != nil {
-		return nil, err
-	}
-	node.Edges[1] = &Edge{
-		Type: "Format",
-		Name: "format",
-	}
-	err = _m.QueryFormat().
-		Select(format.FieldID).
-		Scan(ctx, &node.Edges[1].IDs)
-	if err != nil {
-		return nil, err
-	}
-	node.Edges[2] = &Edge{
 		Type: "Objective",
 		Name: "objectives",
 	}
 	err = _m.QueryObjectives().
 		Select(objective.FieldID).
-		Scan(ctx, &node.Edges[2].IDs)
+		Scan(ctx, &node.Edges[0].IDs)
 	if err != nil {
 		return nil, err
 	}
-	node.Edges[3] = &Edge{
+	node.Edges[1] = &Edge{
 		Type: "GuidelineSet",
 		Name: "guideline_sets",
 	}
 	err = _m.QueryGuidelineSets().
 		Select(guidelineset.FieldID).
-		Scan(ctx, &node.Edges[3].IDs)
+		Scan(ctx, &node.Edges[1].IDs)
 	if err != nil {
 		return nil, err
 	}
-	node.Edges[4] = &Edge{
+	node.Edges[2] = &Edge{
 		Type: "Session",
 		Name: "sessions",
 	}
 	err = _m.QuerySessions().
 		Select(session.FieldID).
-		Scan(ctx, &node.Edges[4].IDs)
+		Scan(ctx, &node.Edges[2].IDs)
 	if err != nil {
 		return nil, err
 	}
-	node.Edges[5] = &Edge{
+	node.Edges[3] = &Edge{
 		Type: "Registrant",
 		Name: "registrants",
 	}
 	err = _m.QueryRegistrants().
 		Select(registrant.FieldID).
-		Scan(ctx, &node.Edges[5].IDs)
+		Scan(ctx, &node.Edges[3].IDs)
 	if err != nil {
 		return nil, err
 	}

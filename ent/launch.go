@@ -97,7 +97,7 @@ type LaunchEdges struct {
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [7]bool
 	// totalCount holds the count of the edges above.
-	totalCount [6]map[string]int
+	totalCount [4]map[string]int
 
 	namedObjectives    map[string][]*Objective
 	namedGuidelineSets map[string][]*GuidelineSet

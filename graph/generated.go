@@ -528,6 +528,8 @@ type LaunchResolver interface {
 	Description(ctx context.Context, obj *ent.Launch, lang *string) (*string, error)
 	DescriptionLang(ctx context.Context, obj *ent.Launch, lang *string) (string, error)
 	TranslationCoverage(ctx context.Context, obj *ent.Launch) ([]*i18n.Coverage, error)
+	Region(ctx context.Context, obj *ent.Launch) (*ent.Region, error)
+	Format(ctx context.Context, obj *ent.Launch) (*ent.Format, error)
 	Seats(ctx context.Context, obj *ent.Launch) (*registration.Seats, error)
 	StartsOn(ctx context.Context, obj *ent.Launch) (string, error)
 	EndsOn(ctx context.Context, obj *ent.Launch) (string, error)
@@ -3157,7 +3159,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "admin.graphqls" "audit.graphqls" "ent.graphqls" "i18n.graphqls" "live.graphqls" "outbox.graphqls" "registration.graphqls" "schema.graphqls" "slugs.graphqls" "stats.graphqls" "sync.graphqls" "tz.graphqls"
+//go:embed "admin.graphqls" "audit.graphqls" "ent.graphqls" "i18n.graphqls" "live.graphqls" "outbox.graphqls" "refs.graphqls" "registration.graphqls" "schema.graphqls" "slugs.graphqls" "stats.graphqls" "sync.graphqls" "tz.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3175,6 +3177,7 @@ var sources = []*ast.Source{
 	{Name: "i18n.graphqls", Input: sourceData("i18n.graphqls"), BuiltIn: false},
 	{Name: "live.graphqls", Input: sourceData("live.graphqls"), BuiltIn: false},
 	{Name: "outbox.graphqls", Input: sourceData("outbox.graphqls"), BuiltIn: false},
+	{Name: "refs.graphqls", Input: sourceData("refs.graphqls"), BuiltIn: false},
 	{Name: "registration.graphqls", Input: sourceData("registration.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
 	{Name: "slugs.graphqls", Input: sourceData("slugs.graphqls"), BuiltIn: false},
@@ -3408,10 +3411,6 @@ func (ec *executionContext) childFields_Launch(ctx context.Context, field graphq
 		return ec.fieldContext_Launch_sourceURL(ctx, field)
 	case "revision":
 		return ec.fieldContext_Launch_revision(ctx, field)
-	case "region":
-		return ec.fieldContext_Launch_region(ctx, field)
-	case "format":
-		return ec.fieldContext_Launch_format(ctx, field)
 	case "objectives":
 		return ec.fieldContext_Launch_objectives(ctx, field)
 	case "guidelineSets":
@@ -3430,6 +3429,10 @@ func (ec *executionContext) childFields_Launch(ctx context.Context, field graphq
 		return ec.fieldContext_Launch_descriptionLang(ctx, field)
 	case "translationCoverage":
 		return ec.fieldContext_Launch_translationCoverage(ctx, field)
+	case "region":
+		return ec.fieldContext_Launch_region(ctx, field)
+	case "format":
+		return ec.fieldContext_Launch_format(ctx, field)
 	case "seats":
 		return ec.fieldContext_Launch_seats(ctx, field)
 	case "startsOn":
@@ -8943,70 +8946,6 @@ func (ec *executionContext) fieldContext_Launch_revision(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Launch", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Launch_region(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Launch_region(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Region(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Region) graphql.Marshaler {
-			return ec.marshalNRegion2ᚖlaunchgraphᚋentᚐRegion(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Launch_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Launch",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Region(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Launch_format(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Launch_format(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Format(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Format) graphql.Marshaler {
-			return ec.marshalNFormat2ᚖlaunchgraphᚋentᚐFormat(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Launch_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Launch",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Format(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Launch_objectives(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9399,6 +9338,70 @@ func (ec *executionContext) fieldContext_Launch_translationCoverage(_ context.Co
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_TranslationCoverage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Launch_region(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Launch_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Launch().Region(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖlaunchgraphᚋentᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Launch_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Launch",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Launch_format(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Launch_format(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Launch().Format(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Format) graphql.Marshaler {
+			return ec.marshalNFormat2ᚖlaunchgraphᚋentᚐFormat(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Launch_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Launch",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Format(ctx, field)
 		},
 	}
 	return fc, nil
@@ -28584,18 +28587,6 @@ func (ec *executionContext) _Launch(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "region":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Launch_region(ctx, field, obj)
-				})
-		case "format":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Launch_format(ctx, field, obj)
-				})
 		case "objectives":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -28649,6 +28640,18 @@ func (ec *executionContext) _Launch(ctx context.Context, sel ast.SelectionSet, o
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Launch_translationCoverage(ctx, field, obj)
+				})
+		case "region":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Launch_region(ctx, field, obj)
+				})
+		case "format":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Launch_format(ctx, field, obj)
 				})
 		case "seats":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,

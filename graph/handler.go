@@ -120,7 +120,7 @@ func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *han
 	// An operation without a viewer reads as public, never as trusted internal code.
 	srv.AroundOperations(publicViewer)
 	srv.AroundOperations(requestScope(client)) // Accept-Language, per-request loaders (scope.go)
-	srv.AroundFields(convertTimes)             // `tz` on every time field (tz.go)
+	srv.Use(fieldHooks{})                      // `tz` on time fields, default pages: only where asked (fields.go)
 	srv.Use(publicCache{})                     // lets internal/httpcache cache public GETs (scope.go)
 	srv.AroundOperations(boundOperations(cfg.OperationTimeout, cfg.AnonymousReadTimeout))
 	srv.AroundOperations(boundStreams(cfg.Streams, streamObs))

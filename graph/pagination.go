@@ -24,7 +24,6 @@ type PageLimit struct{}
 var (
 	_ graphql.HandlerExtension        = PageLimit{}
 	_ graphql.OperationContextMutator = PageLimit{}
-	_ graphql.FieldInterceptor        = PageLimit{}
 )
 
 // ExtensionName names the extension.
@@ -84,8 +83,9 @@ func checkPageArgs(set ast.SelectionSet, vars map[string]any, seen map[string]bo
 	return nil
 }
 
-// InterceptField gives a connection queried without first/last a first page of MaxPageSize.
-func (PageLimit) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+// defaultPage gives a connection queried without first/last a first page of MaxPageSize.
+// It runs on connection fields only (fieldHooks, fields.go).
+func (PageLimit) defaultPage(ctx context.Context, next graphql.Resolver) (any, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc != nil && fc.Args != nil && isConnection(fc.Field.Definition) {
 		first, hasFirst := fc.Args["first"].(*int)

@@ -8,6 +8,7 @@ import (
 	"launchgraph/internal/catalog"
 	"launchgraph/internal/live"
 	"launchgraph/internal/outbox"
+	"launchgraph/internal/refcache"
 	"launchgraph/internal/registration"
 )
 
@@ -24,6 +25,8 @@ type Services struct {
 	Live *live.Service
 	// Outbox retries failed notifications (nil: retryNotification is UNAVAILABLE).
 	Outbox *outbox.Outbox
+	// Refs serves launches' regions and formats from memory (nil: each is read).
+	Refs *refcache.Cache
 }
 
 // Resolver is the dependency root of the resolvers.
@@ -33,11 +36,12 @@ type Resolver struct {
 	catalog      *catalog.Service
 	live         *live.Service
 	outbox       *outbox.Outbox
+	refs         *refcache.Cache
 }
 
 // NewSchema returns the executable schema whose resolvers call s.
 func NewSchema(s Services) graphql.ExecutableSchema {
-	r := &Resolver{client: s.Client, registration: s.Registration, catalog: s.Catalog, live: s.Live, outbox: s.Outbox}
+	r := &Resolver{client: s.Client, registration: s.Registration, catalog: s.Catalog, live: s.Live, outbox: s.Outbox, refs: s.Refs}
 	return NewExecutableSchema(Config{
 		Resolvers:  r,
 		Directives: DirectiveRoot{Admin: adminDirective},

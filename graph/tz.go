@@ -12,7 +12,8 @@ import (
 
 // convertTimes writes the result of a time field asked with `tz` (every Time field of the
 // generated types has one: internal/gqlschema) in that zone. gqlgen resolves those fields
-// from the struct and leaves their arguments to field middleware: this one, for all of them.
+// from the struct and leaves their arguments to field middleware: this one, which fieldHooks
+// (fields.go) runs on the Time fields an operation gives a `tz`, and on no other field.
 // An unknown zone is BAD_USER_INPUT on "tz".
 func convertTimes(ctx context.Context, next graphql.Resolver) (any, error) {
 	fc := graphql.GetFieldContext(ctx)

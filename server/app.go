@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -14,6 +15,7 @@ import (
 	"launchgraph/internal/live"
 	"launchgraph/internal/metrics"
 	"launchgraph/internal/outbox"
+	"launchgraph/internal/refcache"
 	"launchgraph/internal/registration"
 	"launchgraph/internal/store"
 )
@@ -32,6 +34,7 @@ type app struct {
 	registration *registration.Service
 	catalog      *catalog.Service
 	live         *live.Service
+	refs         *refcache.Cache
 	schema       graphql.ExecutableSchema
 	// streams ends every websocket and subscription when stopStreams is called (at
 	// shutdown, before the HTTP server waits for its connections).
@@ -55,10 +58,12 @@ func newApp(cfg config, logger *slog.Logger, db *store.DB) (*app, error) {
 		liveClient, liveSeats = db.Live, registration.NewService(db.Live)
 	}
 	a.live = live.NewService(liveClient, db.Events, liveSeats)
+	a.streams, a.stopStreams = context.WithCancel(context.Background())
+	a.refs = newRefCache(a.streams, logger, db)
 	a.schema = graph.NewSchema(graph.Services{
 		Client: db.Client, Registration: a.registration, Catalog: a.catalog, Live: a.live, Outbox: a.outbox,
+		Refs: a.refs,
 	})
-	a.streams, a.stopStreams = context.WithCancel(context.Background())
 	return a, nil
 }
 
@@ -95,4 +100,21 @@ func (a *app) startSender(ctx context.Context) (stop func()) {
 	var wg sync.WaitGroup
 	wg.Go(func() { a.sender.Run(ctx) })
 	return func() { cancel(); wg.Wait() }
+}
+
+// newRefCache returns the reference-row cache (regions and formats) over db, dropping a
+// table when this process changes it and when the broker reports another replica's change,
+// until ctx ends (shutdown). On SQLite another process (the seed command) sends no event:
+// its tables are kept for a second at most.
+func newRefCache(ctx context.Context, logger *slog.Logger, db *store.DB) *refcache.Cache {
+	cfg := refcache.Config{TTL: time.Minute}
+	if db.Dialect != "postgres" {
+		cfg.TTL = time.Second
+	}
+	c := refcache.New(db.Client, cfg)
+	db.OnRefChange(c.Changed)
+	if err := c.Follow(ctx, db.Events); err != nil {
+		logger.Warn("refs: other replicas' changes to regions and formats reach this one only through the TTL", "err", err)
+	}
+	return c
 }

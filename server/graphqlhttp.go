@@ -204,11 +204,7 @@ func writeGraphQL(w http.ResponseWriter, media string, out outcome, resp *graphq
 			}
 		}
 	}
-	body, err := json.Marshal(struct {
-		Errors     gqlerror.List   `json:"errors,omitempty"`
-		Data       json.RawMessage `json:"data,omitempty"`
-		Extensions map[string]any  `json:"extensions,omitempty"`
-	}{resp.Errors, dataEntry(requestErr, resp.Data), resp.Extensions})
+	body, err := responseBody(resp.Errors, dataEntry(requestErr, resp.Data), resp.Extensions)
 	if err != nil {
 		status, body = http.StatusInternalServerError, []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
 	}
@@ -217,6 +213,44 @@ func writeGraphQL(w http.ResponseWriter, media string, out outcome, resp *graphq
 	setRetryAfter(h, status, time.Duration(retryAfter)*time.Second)
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// responseBody writes {"errors":…,"data":…,"extensions":…}, each entry only when present.
+// data, which the executor wrote, is copied as it is: json.Marshal of a json.RawMessage
+// would scan and re-encode the whole of it (one of the largest allocation sites of a list
+// query).
+func responseBody(errs gqlerror.List, data json.RawMessage, exts map[string]any) ([]byte, error) {
+	body := make([]byte, 0, len(data)+32)
+	body = append(body, '{')
+	sep := func(name string) {
+		if len(body) > 1 {
+			body = append(body, ',')
+		}
+		body = append(body, '"')
+		body = append(body, name...)
+		body = append(body, '"', ':')
+	}
+	if len(errs) > 0 {
+		b, err := json.Marshal(errs)
+		if err != nil {
+			return nil, err
+		}
+		sep("errors")
+		body = append(body, b...)
+	}
+	if len(data) > 0 {
+		sep("data")
+		body = append(body, data...)
+	}
+	if len(exts) > 0 {
+		b, err := json.Marshal(exts)
+		if err != nil {
+			return nil, err
+		}
+		sep("extensions")
+		body = append(body, b...)
+	}
+	return append(body, '}'), nil
 }
 
 // dataEntry is the response's data entry: none for a request error, null when execution

@@ -30,6 +30,31 @@ func (d *countingDriver) Exec(ctx context.Context, query string, args, v any) er
 	return d.Driver.Exec(ctx, query, args, v)
 }
 
+// Tx counts the statements of the transaction too.
+func (d *countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
+	tx, err := d.Driver.Tx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &countingTx{Tx: tx, n: &d.n}, nil
+}
+
+// countingTx counts the SQL statements of one transaction into its driver's count.
+type countingTx struct {
+	dialect.Tx
+	n *atomic.Int64
+}
+
+func (t *countingTx) Query(ctx context.Context, query string, args, v any) error {
+	t.n.Add(1)
+	return t.Tx.Query(ctx, query, args, v)
+}
+
+func (t *countingTx) Exec(ctx context.Context, query string, args, v any) error {
+	t.n.Add(1)
+	return t.Tx.Exec(ctx, query, args, v)
+}
+
 // nestedQuery walks regions → launches → sessions → speakers.
 const nestedQuery = `{
   regions(first: 10, orderBy: [{field: CODE}]) { edges { node { code

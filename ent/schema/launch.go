@@ -111,16 +111,20 @@ func (Launch) Fields() []ent.Field {
 // Edges of the Launch.
 func (Launch) Edges() []ent.Edge {
 	return []ent.Edge{
+		// region and format are resolved from the reference-row cache (internal/refcache,
+		// graph/refs.graphqls) rather than eager-loaded with the launch: one statement less each.
 		edge.From("region", Region.Type).
 			Ref("launches").
 			Field("region_id").
 			Unique().
-			Required(),
+			Required().
+			Annotations(entgql.Skip(entgql.SkipType)),
 		edge.From("format", Format.Type).
 			Ref("launches").
 			Field("format_id").
 			Unique().
-			Required(),
+			Required().
+			Annotations(entgql.Skip(entgql.SkipType)),
 		edge.To("objectives", Objective.Type).
 			Annotations(entgql.RelayConnection()),
 		edge.To("guideline_sets", GuidelineSet.Type).

@@ -85,6 +85,7 @@ type DB struct {
 
 	keysMu       sync.Mutex
 	keyObservers []func(ids ...int)
+	refObservers []func(typ string)
 }
 
 // OnKeyChange calls fn, in the committing goroutine, with the ids of API keys changed
@@ -93,6 +94,23 @@ func (db *DB) OnKeyChange(fn func(ids ...int)) {
 	db.keysMu.Lock()
 	defer db.keysMu.Unlock()
 	db.keyObservers = append(db.keyObservers, fn)
+}
+
+// OnRefChange calls fn, in the committing goroutine, with the type (events.TypeRegion or
+// events.TypeFormat) of reference rows changed through Client, before the change returns.
+func (db *DB) OnRefChange(fn func(typ string)) {
+	db.keysMu.Lock()
+	defer db.keysMu.Unlock()
+	db.refObservers = append(db.refObservers, fn)
+}
+
+func (db *DB) refChanged(typ string) {
+	db.keysMu.Lock()
+	fns := slices.Clone(db.refObservers)
+	db.keysMu.Unlock()
+	for _, fn := range fns {
+		fn(typ)
+	}
 }
 
 func (db *DB) keyChanged(ids ...int) {
@@ -173,6 +191,8 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	// A revoked or changed API key reaches this process at once and every replica's key
 	// cache through the broker.
 	client.Use(events.KeyHook(broker, out.keyChanged, nil))
+	// So do changed regions and formats, for every replica's reference-row cache.
+	client.Use(events.RefHook(broker, out.refChanged, nil))
 	return out, nil
 }
 
