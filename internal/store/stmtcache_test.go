@@ -13,7 +13,9 @@ import (
 	"github.com/lib/pq"
 
 	"launchgraph/ent"
+	"launchgraph/ent/format"
 	"launchgraph/ent/launch"
+	"launchgraph/ent/privacy"
 	"launchgraph/ent/schema/schematype"
 	"launchgraph/internal/store"
 	"launchgraph/internal/store/storetest"
@@ -384,6 +386,66 @@ func TestBinaryParametersValues(t *testing.T) {
 					t.Errorf("sealed token = %x, want %x", got.SealedToken, token)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkLaunchByID reads a launch by id with its region and format (three statements)
+// through ent on PostgreSQL: lib/pq's default path (a parse and plan per statement, two
+// round trips each), binary_parameters without the cache (one round trip, parsed each
+// time), and the statement cache (one round trip, parsed once per connection). It reports
+// the round trips and statements prepared per operation.
+func BenchmarkLaunchByID(b *testing.B) {
+	tests := []struct {
+		name string
+		opts func(*store.Config)
+	}{
+		{name: "text-params-no-cache", opts: func(cfg *store.Config) {
+			cfg.NoStatementCache = true
+			cfg.URL += "&binary_parameters=no"
+		}},
+		{name: "binary-params-no-cache", opts: func(cfg *store.Config) { cfg.NoStatementCache = true }},
+		{name: "cache", opts: func(*store.Config) {}},
+	}
+	for _, tt := range tests {
+		b.Run(tt.name, func(b *testing.B) {
+			w := &storetest.Wire{}
+			db := storetest.Postgres(b, w.Use(), tt.opts)
+			ctx := privacy.DecisionContext(context.Background(), privacy.Allow)
+			f, err := db.Client.Format.Create().SetKind(format.KindHIGH_LEVEL_PANEL).SetName("Panel").Save(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			r, err := db.Client.Region.Create().SetCode("AFR").SetName("Africa").SetDefaultTimezone("Africa/Addis_Ababa").Save(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			start := time.Date(2026, 3, 4, 9, 0, 0, 0, time.UTC)
+			l, err := db.Client.Launch.Create().SetSlug("africa").SetTitle("Africa").SetRegion(r).SetFormat(f).
+				SetStartsAt(start).SetEndsAt(start.Add(time.Hour)).SetTimezone("Africa/Addis_Ababa").Save(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := readLaunch(ctx, db.Client, l.ID); err != nil {
+				b.Fatal(err)
+			}
+			before := w.Total()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				got, err := readLaunch(ctx, db.Client, l.ID)
+				if err != nil || got.Edges.Region == nil || got.Edges.Format == nil {
+					b.Fatalf("read launch: %+v, %v", got, err)
+				}
+			}
+			b.StopTimer()
+			d := w.Total().Sub(before)
+			prepares := 0
+			for _, n := range d.Prepares {
+				prepares += n
+			}
+			b.ReportMetric(float64(d.RoundTrips)/float64(b.N), "roundtrips/op")
+			b.ReportMetric(float64(prepares+d.UnnamedParses)/float64(b.N), "parses/op")
 		})
 	}
 }
