@@ -69,7 +69,7 @@ type Config struct {
 	// NoStatementCache turns the PostgreSQL statement cache off: every statement is parsed
 	// and planned anew. For comparisons; a server has no reason to set it.
 	NoStatementCache bool
-	// Dialer, when set, opens the network connections of the PostgreSQL pools (not the
+	// Dialer, when set, opens every PostgreSQL network connection (the pools' and the
 	// LISTEN connection of Events), e.g. to count round trips in tests.
 	Dialer pq.Dialer
 }
@@ -168,7 +168,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	client.Use(changes.Hook())
 	var broker events.Broker = events.NewHub()
 	if dialectName == dialect.Postgres {
-		broker = events.NewPostgres(db, dsn)
+		broker = events.NewPostgres(db, dsn, cfg.Dialer)
 	}
 	client.Use(events.Hook(broker, nil))
 	out := &DB{
