@@ -169,6 +169,9 @@ func (c *stmtConn) closePending() error {
 
 // failed drops the cache when err left the connection unusable, and returns err.
 func (c *stmtConn) failed(err error) error {
+	if err == nil {
+		return nil
+	}
 	if errors.Is(err, driver.ErrBadConn) || !c.base.IsValid() {
 		c.reset()
 	}
