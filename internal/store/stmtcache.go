@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"github.com/lib/pq"
+	"github.com/lib/pq/pqerror"
 )
 
 // DefaultStatementCacheSize is how many prepared statements each PostgreSQL connection
@@ -125,9 +126,9 @@ func stale(err error) bool {
 		return false
 	}
 	switch pqErr.Code {
-	case "26000":
+	case pqerror.InvalidSQLStatementName:
 		return true
-	case "0A000":
+	case pqerror.FeatureNotSupported:
 		return strings.Contains(pqErr.Message, "cached plan")
 	}
 	return false

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lib/pq"
+	"github.com/lib/pq/pqerror"
 
 	"launchgraph/ent"
 	"launchgraph/ent/format"
@@ -178,7 +179,7 @@ func TestStatementCacheStale(t *testing.T) {
 		want         string // the row after it, as text
 		changeAgain  string // made before a transaction
 		wantAgain    string
-		wantCodeInTx pq.ErrorCode
+		wantCodeInTx pqerror.Code
 	}{
 		{
 			name:   "column added",
