@@ -67,7 +67,8 @@ type Config struct {
 	// DefaultStatementCacheSize.
 	StatementCacheSize int
 	// NoStatementCache turns the PostgreSQL statement cache off: every statement is parsed
-	// and planned anew. For comparisons; a server has no reason to set it.
+	// and planned anew. For comparisons, and behind a pooler that does not keep prepared
+	// statements (PgBouncer in transaction mode).
 	NoStatementCache bool
 	// Dialer, when set, opens every PostgreSQL network connection (the pools' and the
 	// LISTEN connection of Events), e.g. to count round trips in tests.
