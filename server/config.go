@@ -13,6 +13,7 @@ import (
 
 	"launchgraph/graph"
 	"launchgraph/internal/outbox"
+	"launchgraph/internal/store"
 )
 
 // config is everything the server reads from its environment and flags; nothing else
@@ -41,9 +42,12 @@ type config struct {
 	LogFormat      string
 	MaxOpenConns   int
 	MaxIdleConns   int
-	ShutdownGrace  time.Duration
-	Migrate        bool
-	Seed           bool
+	// StatementCacheSize is how many prepared statements each PostgreSQL connection
+	// keeps; 0 turns the cache off (e.g. behind a pooler that does not keep them).
+	StatementCacheSize int
+	ShutdownGrace      time.Duration
+	Migrate            bool
+	Seed               bool
 	// Demo adds the sandbox launch (internal/demo) at start; development only.
 	Demo bool
 
@@ -94,7 +98,7 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c config
-	var origins, introspection, maxOpen, maxIdle, grace, cacheMaxAge string
+	var origins, introspection, maxOpen, maxIdle, stmtCache, grace, cacheMaxAge string
 	fs.StringVar(&c.Addr, "addr", env("ADDR", ":8080"), "listen address (ADDR)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("METRICS_ADDR", ""), "serve /metrics on this address instead of ADDR; without it, /metrics needs an ADMIN key in production (METRICS_ADDR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "postgres://… or sqlite://PATH; empty: embedded SQLite in the data dir (DATABASE_URL)")
@@ -106,6 +110,8 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", ""), "text or json; default text on a terminal, else json (LOG_FORMAT)")
 	fs.StringVar(&maxOpen, "db-max-open-conns", env("DB_MAX_OPEN_CONNS", "0"), "pool size; 0 sizes it for the machine (DB_MAX_OPEN_CONNS)")
 	fs.StringVar(&maxIdle, "db-max-idle-conns", env("DB_MAX_IDLE_CONNS", "0"), "idle pool size; 0 sizes it for the machine (DB_MAX_IDLE_CONNS)")
+	fs.StringVar(&stmtCache, "db-statement-cache-size", env("DB_STATEMENT_CACHE_SIZE", strconv.Itoa(store.DefaultStatementCacheSize)),
+		"prepared statements kept per PostgreSQL connection; 0 turns the cache off (DB_STATEMENT_CACHE_SIZE)")
 	fs.StringVar(&grace, "shutdown-grace", env("SHUTDOWN_GRACE", "20s"), "graceful shutdown budget (SHUTDOWN_GRACE)")
 	fs.StringVar(&cacheMaxAge, "cache-max-age", env("CACHE_MAX_AGE", "60s"), "max-age of cacheable anonymous GET responses; 0 disables (CACHE_MAX_AGE)")
 	var mailAttempts string
@@ -158,6 +164,9 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	}
 	if c.MaxIdleConns, err = strconv.Atoi(maxIdle); err != nil || c.MaxIdleConns < 0 {
 		return config{}, fmt.Errorf("config: DB_MAX_IDLE_CONNS must be a whole number ≥ 0, not %q", maxIdle)
+	}
+	if c.StatementCacheSize, err = strconv.Atoi(stmtCache); err != nil || c.StatementCacheSize < 0 {
+		return config{}, fmt.Errorf("config: DB_STATEMENT_CACHE_SIZE must be a whole number ≥ 0, not %q", stmtCache)
 	}
 	if c.ShutdownGrace, err = time.ParseDuration(grace); err != nil || c.ShutdownGrace <= 0 {
 		return config{}, fmt.Errorf("config: SHUTDOWN_GRACE must be a positive duration, not %q", grace)

@@ -70,6 +70,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		DataDir:      cfg.DataDir,
 		MaxOpenConns: cfg.MaxOpenConns,
 		MaxIdleConns: cfg.MaxIdleConns,
+		// 0 turns the cache off; store.Config's 0 means its default.
+		StatementCacheSize: cfg.StatementCacheSize,
+		NoStatementCache:   cfg.StatementCacheSize == 0,
 	})
 	if err != nil {
 		return err

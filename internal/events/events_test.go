@@ -90,7 +90,7 @@ func TestHubNumbersAndPrepares(t *testing.T) {
 
 // TestBrokersPreload: both brokers take preload functions and Hook finds them.
 func TestBrokersPreload(t *testing.T) {
-	for name, b := range map[string]Broker{"hub": NewHub(), "postgres": NewPostgres(nil, "")} {
+	for name, b := range map[string]Broker{"hub": NewHub(), "postgres": NewPostgres(nil, "", nil)} {
 		if _, ok := b.(Preloader); !ok {
 			t.Errorf("%s is no Preloader", name)
 		}

@@ -27,9 +27,10 @@ const maxBatch = 50
 // Subscribe) feeds a local Hub. When the listener reconnects, every subscriber gets a
 // Resync, since notifications sent meanwhile are lost.
 type Postgres struct {
-	db  *sql.DB
-	dsn string
-	hub *Hub
+	db     *sql.DB
+	dsn    string
+	dialer pq.Dialer // nil: lib/pq's
+	hub    *Hub
 
 	preloads
 	mu       sync.Mutex
@@ -39,9 +40,9 @@ type Postgres struct {
 }
 
 // NewPostgres returns a broker publishing on db and listening through a connection to
-// dsn (a postgres:// URL).
-func NewPostgres(db *sql.DB, dsn string) *Postgres {
-	return &Postgres{db: db, dsn: dsn, hub: NewHub(), done: make(chan struct{})}
+// dsn (a postgres:// URL), opened by dialer (nil: lib/pq's default).
+func NewPostgres(db *sql.DB, dsn string, dialer pq.Dialer) *Postgres {
+	return &Postgres{db: db, dsn: dsn, dialer: dialer, hub: NewHub(), done: make(chan struct{})}
 }
 
 // Prepare implements Preparer: prepare runs in the listener, before local delivery.
@@ -91,7 +92,12 @@ func (p *Postgres) listen(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	l := pq.NewListener(dsn, 100*time.Millisecond, 2*time.Second, nil)
+	var l *pq.Listener
+	if p.dialer != nil {
+		l = pq.NewDialListener(p.dialer, dsn, 100*time.Millisecond, 2*time.Second, nil)
+	} else {
+		l = pq.NewListener(dsn, 100*time.Millisecond, 2*time.Second, nil)
+	}
 	if err := l.Listen(Channel); err != nil {
 		_ = l.Close()
 		return fmt.Errorf("events: listen: %w", err)

@@ -11,6 +11,25 @@
 // PostgreSQL is reached through github.com/lib/pq. Unless the URL sets a time zone,
 // timezone=UTC is added so timestamps come back in time.UTC.
 //
+// # PostgreSQL statements
+//
+// Each PostgreSQL connection keeps the statements it runs prepared, in a least recently
+// used cache of Config.StatementCacheSize (DefaultStatementCacheSize, 256) keyed by SQL
+// text: a SELECT, INSERT, UPDATE, DELETE or WITH statement with 1 to 64 arguments is
+// parsed and planned once per connection, on its first use, and after that costs one
+// round trip (Bind, Execute, Sync). Statements without arguments (SET, LISTEN,
+// migrations) keep lib/pq's simple protocol. A statement the server no longer accepts
+// (a schema change altered its result type, or DEALLOCATE/DISCARD removed it) is
+// prepared again and re-run once, transparently outside a transaction; inside one
+// PostgreSQL has already aborted the transaction, so the error comes back and the next
+// use prepares afresh. Evicted statements are closed on the server once the connection
+// is outside a transaction; a broken connection takes its statements with it.
+//
+// The URL also gets binary_parameters=yes unless it sets it: lib/pq then sends any
+// statement with arguments that is not cached in one round trip (Parse, Bind, Execute,
+// Sync) instead of two. In that mode []byte arguments go in binary format, right for
+// bytea; ent's JSON values (json.RawMessage) are sent as text, which jsonb needs.
+//
 // SQLite is modernc.org/sqlite (pure Go). Every connection runs with foreign keys on, WAL,
 // a 10 s busy timeout, synchronous=NORMAL, times written in SQLite's text format and read
 // in UTC, and BEGIN IMMEDIATE transactions. The package also registers the driver as

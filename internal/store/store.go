@@ -16,7 +16,7 @@ import (
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
-	_ "github.com/lib/pq" // registers the "postgres" database/sql driver
+	"github.com/lib/pq"
 	"modernc.org/sqlite"
 
 	"launchgraph/ent"
@@ -62,6 +62,17 @@ type Config struct {
 	MaxOpenConns, MaxIdleConns int
 	// WrapDriver, when set, wraps the ent driver, e.g. to count or log statements.
 	WrapDriver func(dialect.Driver) dialect.Driver
+	// StatementCacheSize bounds the prepared statements each PostgreSQL connection keeps
+	// (the least recently used is closed to make room); 0 means
+	// DefaultStatementCacheSize.
+	StatementCacheSize int
+	// NoStatementCache turns the PostgreSQL statement cache off: every statement is parsed
+	// and planned anew. For comparisons, and behind a pooler that does not keep prepared
+	// statements (PgBouncer in transaction mode).
+	NoStatementCache bool
+	// Dialer, when set, opens every PostgreSQL network connection (the pools' and the
+	// LISTEN connection of Events), e.g. to count round trips in tests.
+	Dialer pq.Dialer
 }
 
 // DB is an open store.
@@ -144,7 +155,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := sql.Open(driverName, dsn)
+	db, err := openPool(cfg, driverName, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dialectName, err)
 	}
@@ -176,7 +187,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	client.Use(changes.Hook())
 	var broker events.Broker = events.NewHub()
 	if dialectName == dialect.Postgres {
-		broker = events.NewPostgres(db, dsn)
+		broker = events.NewPostgres(db, dsn, cfg.Dialer)
 	}
 	client.Use(events.Hook(broker, nil))
 	out := &DB{
@@ -185,7 +196,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		Dialect: dialectName,
 		Events:  broker,
 	}
-	if err := out.openSide(driverName, dsn); err != nil {
+	if err := out.openSide(cfg, driverName, dsn); err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
 	// A revoked or changed API key reaches this process at once and every replica's key
@@ -202,21 +213,45 @@ const LivePoolSize = 2
 // openSide opens the pools beside the main one: Live's, and the readiness probe's single
 // connection, which answers while requests hold every pooled connection. Both connect
 // only when used.
-func (db *DB) openSide(driverName, dsn string) error {
+func (db *DB) openSide(cfg Config, driverName, dsn string) error {
 	var err error
-	if db.live, err = sql.Open(driverName, dsn); err != nil {
+	if db.live, err = openPool(cfg, driverName, dsn); err != nil {
 		return fmt.Errorf("store: open live pool: %w", err)
 	}
 	db.live.SetMaxOpenConns(LivePoolSize)
 	db.live.SetMaxIdleConns(LivePoolSize)
 	// Not through cfg.WrapDriver: the statement counts of tests are the main pool's.
 	db.Live = ent.NewClient(ent.Driver(entsql.OpenDB(db.Dialect, db.live)))
-	if db.probe, err = sql.Open(driverName, dsn); err != nil {
+	if db.probe, err = openPool(cfg, driverName, dsn); err != nil {
 		return errors.Join(fmt.Errorf("store: open readiness probe: %w", err), db.live.Close())
 	}
 	db.probe.SetMaxOpenConns(1)
 	db.probe.SetMaxIdleConns(1)
 	return nil
+}
+
+// openPool returns a connection pool for dsn. PostgreSQL connections come from lib/pq's
+// connector, through cfg.Dialer when set, each with its own prepared-statement cache
+// (stmtConn) unless cfg.NoStatementCache.
+func openPool(cfg Config, driverName, dsn string) (*sql.DB, error) {
+	if driverName != "postgres" {
+		return sql.Open(driverName, dsn)
+	}
+	connector, err := pq.NewConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Dialer != nil {
+		connector.Dialer(cfg.Dialer)
+	}
+	size := cfg.StatementCacheSize
+	if size <= 0 {
+		size = DefaultStatementCacheSize
+	}
+	if cfg.NoStatementCache {
+		size = 0
+	}
+	return sql.OpenDB(&stmtConnector{base: connector, size: size}), nil
 }
 
 // Ping checks that the database answers.
@@ -277,9 +312,11 @@ func dataSource(cfg Config) (driverName, dsn, dialectName string, err error) {
 	}
 }
 
-// postgresDSN returns the URL with timezone=UTC added unless it sets a time zone,
-// so that lib/pq returns timestamps in time.UTC. Everything else, sslmode included,
-// is passed through untouched.
+// postgresDSN returns the URL with the store's session defaults added where it does not
+// set them: timezone=UTC, so that lib/pq returns timestamps in time.UTC, statement and
+// idle-transaction timeouts, and binary_parameters=yes, lib/pq's mode that sends a
+// statement with arguments in one round trip (Parse, Bind, Execute, Sync) instead of two.
+// Everything else, sslmode included, is passed through untouched.
 func postgresDSN(raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -290,12 +327,14 @@ func postgresDSN(raw string) (string, error) {
 		}
 		return "", fmt.Errorf("store: parse postgres URL: %w", err)
 	}
-	// Session defaults, unless the URL sets them: UTC times, and bounds on a runaway
-	// statement or a transaction left idle by a stuck client, so neither holds locks for long.
+	// Defaults, unless the URL sets them: UTC times, bounds on a runaway statement or a
+	// transaction left idle by a stuck client, so neither holds locks for long, and
+	// lib/pq's single-round-trip mode.
 	defaults := []struct{ key, value string }{
 		{"timezone", "UTC"},
 		{"statement_timeout", "30000"},
 		{"idle_in_transaction_session_timeout", "60000"},
+		{"binary_parameters", "yes"},
 	}
 	q := u.Query()
 	for _, d := range defaults {
