@@ -28,8 +28,12 @@ func keyCacheConfig(dialect string) auth.KeyCacheConfig {
 
 // newKeyCache returns the server's key cache, following the store's key events until ctx
 // ends (shutdown).
-func newKeyCache(ctx context.Context, logger *slog.Logger, db *store.DB) *auth.KeyCache {
-	keys := auth.NewKeyCache(db.Client, keyCacheConfig(db.Dialect))
+func newKeyCache(ctx context.Context, logger *slog.Logger, db *store.DB, override auth.KeyCacheConfig) *auth.KeyCache {
+	cfg := keyCacheConfig(db.Dialect)
+	if override.TTL > 0 {
+		cfg = override
+	}
+	keys := auth.NewKeyCache(db.Client, cfg)
 	db.OnKeyChange(keys.Forget) // this process's own revocations, before they return
 	if err := keys.Follow(ctx, db.Events, func(err error) { logger.Warn("auth: key events", "err", err) }); err != nil {
 		logger.Warn("auth: revocations reach this replica only through the cache's TTL", "err", err)

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"launchgraph/internal/auth"
 	netmail "net/mail"
 	"net/url"
 	"strconv"
@@ -63,6 +64,8 @@ type config struct {
 	streamTimings graph.StreamTimings
 	// shedding bounds the operations running at once; zero values: twice the pool (serve).
 	shedding graph.Shedding
+	// keyCache, when its TTL is set, replaces the store's API-key cache sizing (tests).
+	keyCache auth.KeyCacheConfig
 }
 
 // mailConfig configures the registration emails.

@@ -20,7 +20,7 @@ func NewServer(a *app, shuttingDown *atomic.Bool) http.Handler {
 	if shedding.Running == 0 {
 		shedding.Running = 2 * db.SQL.Stats().MaxOpenConnections
 	}
-	keys := newKeyCache(a.streams, logger, db)
+	keys := newKeyCache(a.streams, logger, db, cfg.keyCache)
 	gql := graph.NewHandler(logger, db.Client, graph.HandlerConfig{
 		Introspection:        cfg.Introspection,
 		Limits:               graph.Limits{KeyComplexity: cfg.KeyComplexity},
