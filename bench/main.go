@@ -298,35 +298,7 @@ func load(ctx context.Context, cfg config) *result {
 		}
 	})
 	for w := range cfg.clients {
-		wg.Go(func() {
-			r := &result{outcomes: map[string]int{}}
-			results[w] = r
-			var buf bytes.Buffer
-			for i := 0; ; i++ {
-				now := time.Now()
-				if now.After(end) || ctx.Err() != nil {
-					return
-				}
-				in := registerInput{
-					LaunchID:     strconv.Itoa(cfg.launchIDs[(w+i)%len(cfg.launchIDs)]),
-					Name:         fmt.Sprintf("Bench Person %d-%d", w, i),
-					Email:        fmt.Sprintf("bench-%s-%d-%d@example.org", run, w, i),
-					Organisation: "Ministry of Digital Affairs", Country: "UA",
-					Stakeholder: "GOVERNMENT", Attendance: "IN_PERSON", Language: "en", Consent: true,
-				}
-				if cfg.idempotency {
-					in.IdempotencyKey = fmt.Sprintf("bench-%s-%08d-%08d", run, w, i)
-				}
-				buf.Reset()
-				_ = json.NewEncoder(&buf).Encode(map[string]any{"query": registerMutation, "variables": map[string]any{"input": in}})
-				outcome := post(ctx, client, cfg.url, buf.Bytes())
-				if now.Before(measureFrom) {
-					continue
-				}
-				r.latencies = append(r.latencies, time.Since(now))
-				r.outcomes[outcome]++
-			}
-		})
+		wg.Go(func() { results[w] = registerLoop(ctx, client, cfg, run, w, measureFrom, end) })
 	}
 	wg.Wait()
 	all := &result{outcomes: map[string]int{}}
@@ -340,6 +312,37 @@ func load(ctx context.Context, cfg config) *result {
 	all.batches = scraped
 	all.before, all.after = before, after
 	return all
+}
+
+// registerLoop is client w of load: it registers one person after another until end and
+// keeps the latencies and outcomes of the calls that start at measureFrom or later.
+func registerLoop(ctx context.Context, client *http.Client, cfg config, run string, w int, measureFrom, end time.Time) *result {
+	r := &result{outcomes: map[string]int{}}
+	var buf bytes.Buffer
+	for i := 0; ; i++ {
+		now := time.Now()
+		if now.After(end) || ctx.Err() != nil {
+			return r
+		}
+		in := registerInput{
+			LaunchID:     strconv.Itoa(cfg.launchIDs[(w+i)%len(cfg.launchIDs)]),
+			Name:         fmt.Sprintf("Bench Person %d-%d", w, i),
+			Email:        fmt.Sprintf("bench-%s-%d-%d@example.org", run, w, i),
+			Organisation: "Ministry of Digital Affairs", Country: "UA",
+			Stakeholder: "GOVERNMENT", Attendance: "IN_PERSON", Language: "en", Consent: true,
+		}
+		if cfg.idempotency {
+			in.IdempotencyKey = fmt.Sprintf("bench-%s-%08d-%08d", run, w, i)
+		}
+		buf.Reset()
+		_ = json.NewEncoder(&buf).Encode(map[string]any{"query": registerMutation, "variables": map[string]any{"input": in}})
+		outcome := post(ctx, client, cfg.url, buf.Bytes())
+		if now.Before(measureFrom) {
+			continue
+		}
+		r.latencies = append(r.latencies, time.Since(now))
+		r.outcomes[outcome]++
+	}
 }
 
 // post sends one register call and names its outcome: the registrant status, the error

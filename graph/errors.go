@@ -74,27 +74,8 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		// A resolver's error, wrapped with its path by gqlgen: classify the cause.
 		err = inner
 	}
-	if e, ok := apperr.As(err); ok {
+	if e := classify(err); e != nil {
 		return coded(path, e)
-	}
-	switch {
-	case errors.Is(err, privacy.Deny):
-		// A policy decision without a code of its own (authz rules carry FORBIDDEN already).
-		return coded(path, apperr.Errorf(apperr.Forbidden, "not allowed"))
-	case ent.IsNotFound(err):
-		return coded(path, apperr.Errorf(apperr.NotFound, "not found"))
-	case ent.IsValidationError(err):
-		var ve *ent.ValidationError
-		errors.As(err, &ve)
-		return coded(path, apperr.Invalid(lowerCamel(ve.Name), "%s", validationMessage(ve)))
-	case ent.IsConstraintError(err):
-		return coded(path, apperr.Errorf(apperr.Conflict, "the change conflicts with existing data (a unique value is taken, or a referenced row is missing)"))
-	case store.IsInvalidValue(err):
-		return coded(path, apperr.Errorf(apperr.BadUserInput, "a value is not valid (the database refused it)"))
-	case store.IsUnavailable(err):
-		return coded(path, apperr.Errorf(apperr.Unavailable, "the database is unavailable, try again later"))
-	case errors.Is(err, context.DeadlineExceeded):
-		return coded(path, apperr.Errorf(apperr.Unavailable, "the operation took too long"))
 	}
 	return &gqlerror.Error{
 		Message: "internal error",
@@ -104,6 +85,34 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 			"requestId": requestid.From(ctx),
 		},
 	}
+}
+
+// classify returns the coded error err stands for: its own code, or the one of an ent,
+// privacy or store error the caller can act on; nil for an internal error.
+func classify(err error) *apperr.Error {
+	if e, ok := apperr.As(err); ok {
+		return e
+	}
+	switch {
+	case errors.Is(err, privacy.Deny):
+		// A policy decision without a code of its own (authz rules carry FORBIDDEN already).
+		return apperr.Errorf(apperr.Forbidden, "not allowed")
+	case ent.IsNotFound(err):
+		return apperr.Errorf(apperr.NotFound, "not found")
+	case ent.IsValidationError(err):
+		var ve *ent.ValidationError
+		errors.As(err, &ve)
+		return apperr.Invalid(lowerCamel(ve.Name), "%s", validationMessage(ve))
+	case ent.IsConstraintError(err):
+		return apperr.Errorf(apperr.Conflict, "the change conflicts with existing data (a unique value is taken, or a referenced row is missing)")
+	case store.IsInvalidValue(err):
+		return apperr.Errorf(apperr.BadUserInput, "a value is not valid (the database refused it)")
+	case store.IsUnavailable(err):
+		return apperr.Errorf(apperr.Unavailable, "the database is unavailable, try again later")
+	case errors.Is(err, context.DeadlineExceeded):
+		return apperr.Errorf(apperr.Unavailable, "the operation took too long")
+	}
+	return nil
 }
 
 // argumentOf returns the argument of the current field that gqlgen was reading when it raised

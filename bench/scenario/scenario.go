@@ -71,14 +71,8 @@ type Dataset struct {
 	Registrants int
 }
 
-// Seed creates launches PUBLISHED launches spread over the six regions (created when
-// missing) and registrants registrants spread over the launches, each launch's varying in
-// status, country and stakeholder; rows are written in bulk, as trusted code (a context
-// without a viewer). The seat counters are repaired afterwards.
-func Seed(ctx context.Context, client *ent.Client, launches, registrants int) (Dataset, error) {
-	if launches <= 0 {
-		return Dataset{}, fmt.Errorf("scenario: seed: launches must be positive, got %d", launches)
-	}
+// references returns the six regions and the one-day-forum format, created when missing.
+func references(ctx context.Context, client *ent.Client) ([]*ent.Region, *ent.Format, error) {
 	regions := make([]*ent.Region, len(Regions))
 	for i, r := range Regions {
 		reg, err := client.Region.Query().Where(region.Code(r.Code)).Only(ctx)
@@ -86,7 +80,7 @@ func Seed(ctx context.Context, client *ent.Client, launches, registrants int) (D
 			reg, err = client.Region.Create().SetCode(r.Code).SetName(r.Name).SetDefaultTimezone(r.Zone).Save(ctx)
 		}
 		if err != nil {
-			return Dataset{}, fmt.Errorf("scenario: seed: region %s: %w", r.Code, err)
+			return nil, nil, fmt.Errorf("scenario: seed: region %s: %w", r.Code, err)
 		}
 		regions[i] = reg
 	}
@@ -95,7 +89,22 @@ func Seed(ctx context.Context, client *ent.Client, launches, registrants int) (D
 		fmtn, err = client.Format.Create().SetKind(format.KindONE_DAY_FORUM).SetName("One-day forum").Save(ctx)
 	}
 	if err != nil {
-		return Dataset{}, fmt.Errorf("scenario: seed: format: %w", err)
+		return nil, nil, fmt.Errorf("scenario: seed: format: %w", err)
+	}
+	return regions, fmtn, nil
+}
+
+// Seed creates launches PUBLISHED launches spread over the six regions (created when
+// missing) and registrants registrants spread over the launches, each launch's varying in
+// status, country and stakeholder; rows are written in bulk, as trusted code (a context
+// without a viewer). The seat counters are repaired afterwards.
+func Seed(ctx context.Context, client *ent.Client, launches, registrants int) (Dataset, error) {
+	if launches <= 0 {
+		return Dataset{}, fmt.Errorf("scenario: seed: launches must be positive, got %d", launches)
+	}
+	regions, fmtn, err := references(ctx, client)
+	if err != nil {
+		return Dataset{}, err
 	}
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	start := time.Now().UTC().Add(60 * 24 * time.Hour).Truncate(time.Hour)

@@ -78,22 +78,28 @@ func Hook(pub Publisher, onError func(error)) ent.Hook {
 			for i := range evs {
 				evs[i].changed = v // for the preload functions, in this process only
 			}
-			publish := func(inTx bool) func([]Event) {
-				return func(evs []Event) {
-					preload(pub, evs, inTx)
-					if err := pub.Publish(context.WithoutCancel(ctx), evs...); err != nil && onError != nil {
-						onError(err)
-					}
-				}
-			}
-			if tx, err := mm.Tx(); err == nil && tx != nil {
-				queue(&pending, tx, evs, publish(true))
-				return v, nil
-			}
-			publish(false)(evs)
+			publishAfter(ctx, pub, &pending, mm, evs, onError)
 			return v, nil
 		})
 	}
+}
+
+// publishAfter publishes evs, after their transaction commits when mm runs in one (all of
+// the transaction's events at once), else now; the broker's preload functions see them first.
+func publishAfter(ctx context.Context, pub Publisher, pending *sync.Map, mm mutation, evs []Event, onError func(error)) {
+	publish := func(inTx bool) func([]Event) {
+		return func(evs []Event) {
+			preload(pub, evs, inTx)
+			if err := pub.Publish(context.WithoutCancel(ctx), evs...); err != nil && onError != nil {
+				onError(err)
+			}
+		}
+	}
+	if tx, err := mm.Tx(); err == nil && tx != nil {
+		queue(pending, tx, evs, publish(true))
+		return
+	}
+	publish(false)(evs)
 }
 
 // txEvents are the events of one transaction, published when it commits.

@@ -93,33 +93,8 @@ func Normalize(in Input) (Normalized, error) {
 	if n.JobTitle, err = optionalLine("jobTitle", in.JobTitle, MaxJobTitleLen); err != nil {
 		return n, err
 	}
-	if in.Country != nil {
-		n.Country = strings.ToUpper(strings.TrimSpace(*in.Country))
-		if n.Country != "" {
-			if err := intl.ValidateCountry(n.Country); err != nil {
-				return n, apperr.Invalid("country", "must be an ISO 3166-1 alpha-2 code such as \"UA\"")
-			}
-		}
-	}
-	n.Stakeholder = registrant.DefaultStakeholder
-	if in.Stakeholder != nil {
-		if err := registrant.StakeholderValidator(*in.Stakeholder); err != nil {
-			return n, apperr.Invalid("stakeholder", "unknown stakeholder group %q", *in.Stakeholder)
-		}
-		n.Stakeholder = *in.Stakeholder
-	}
-	n.Attendance = registrant.DefaultAttendance
-	if in.Attendance != nil {
-		if err := registrant.AttendanceValidator(*in.Attendance); err != nil {
-			return n, apperr.Invalid("attendance", "unknown attendance %q", *in.Attendance)
-		}
-		n.Attendance = *in.Attendance
-	}
-	if in.Language != nil {
-		n.Language = strings.ToLower(strings.TrimSpace(*in.Language))
-		if n.Language != "" && !isUNLanguage(n.Language) {
-			return n, apperr.Invalid("language", "must be one of ar, zh, en, fr, ru, es")
-		}
+	if err := n.setChoices(in); err != nil {
+		return n, err
 	}
 	if in.IdempotencyKey != nil {
 		if n.IdempotencyKey, err = idempotencyKey(*in.IdempotencyKey); err != nil {
@@ -131,6 +106,40 @@ func Normalize(in Input) (Normalized, error) {
 			Message: "consent to the processing of your data is required to register"}
 	}
 	return n, nil
+}
+
+// setChoices validates and sets the country, stakeholder group, attendance and language
+// of in (the fields chosen from a list), with their defaults.
+func (n *Normalized) setChoices(in Input) error {
+	if in.Country != nil {
+		n.Country = strings.ToUpper(strings.TrimSpace(*in.Country))
+		if n.Country != "" {
+			if err := intl.ValidateCountry(n.Country); err != nil {
+				return apperr.Invalid("country", "must be an ISO 3166-1 alpha-2 code such as \"UA\"")
+			}
+		}
+	}
+	n.Stakeholder = registrant.DefaultStakeholder
+	if in.Stakeholder != nil {
+		if err := registrant.StakeholderValidator(*in.Stakeholder); err != nil {
+			return apperr.Invalid("stakeholder", "unknown stakeholder group %q", *in.Stakeholder)
+		}
+		n.Stakeholder = *in.Stakeholder
+	}
+	n.Attendance = registrant.DefaultAttendance
+	if in.Attendance != nil {
+		if err := registrant.AttendanceValidator(*in.Attendance); err != nil {
+			return apperr.Invalid("attendance", "unknown attendance %q", *in.Attendance)
+		}
+		n.Attendance = *in.Attendance
+	}
+	if in.Language != nil {
+		n.Language = strings.ToLower(strings.TrimSpace(*in.Language))
+		if n.Language != "" && !isUNLanguage(n.Language) {
+			return apperr.Invalid("language", "must be one of ar, zh, en, fr, ru, es")
+		}
+	}
+	return nil
 }
 
 // RequestHash returns the hex SHA-256 of the normalised input without the idempotency key:

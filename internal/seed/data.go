@@ -172,6 +172,40 @@ func Data() (*Dataset, error) {
 	return &d, nil
 }
 
+// check validates the launch's status, zone, schedule and languages, and its sessions'.
+func (l Launch) check() error {
+	if err := launch.StatusValidator(l.Status); err != nil {
+		return err
+	}
+	loc, err := intl.Timezone(l.Timezone)
+	if err != nil {
+		return err
+	}
+	if _, _, _, err := l.Resolve(loc); err != nil {
+		return err
+	}
+	if err := intl.ValidateLanguages(l.Languages); err != nil {
+		return err
+	}
+	sessions := map[int]bool{}
+	for _, s := range l.Sessions {
+		if sessions[s.Position] {
+			return fmt.Errorf("session %d: duplicate position", s.Position)
+		}
+		sessions[s.Position] = true
+		if err := session.KindValidator(s.Kind); err != nil {
+			return fmt.Errorf("session %d: %w", s.Position, err)
+		}
+		if _, _, _, err := s.Resolve(loc); err != nil {
+			return fmt.Errorf("session %d: %w", s.Position, err)
+		}
+		if err := intl.ValidateLanguages(s.InterpretationLanguages); err != nil {
+			return fmt.Errorf("session %d: %w", s.Position, err)
+		}
+	}
+	return nil
+}
+
 // check validates references, keys and schedules; field formats are also checked by the
 // ent validators on save.
 func (d *Dataset) check() error {
@@ -224,34 +258,8 @@ func (d *Dataset) check() error {
 		if !formats[l.Format] {
 			return fmt.Errorf("launch %s: unknown format %q", l.Slug, l.Format)
 		}
-		if err := launch.StatusValidator(l.Status); err != nil {
+		if err := l.check(); err != nil {
 			return fmt.Errorf("launch %s: %w", l.Slug, err)
-		}
-		loc, err := intl.Timezone(l.Timezone)
-		if err != nil {
-			return fmt.Errorf("launch %s: %w", l.Slug, err)
-		}
-		if _, _, _, err := l.Resolve(loc); err != nil {
-			return fmt.Errorf("launch %s: %w", l.Slug, err)
-		}
-		if err := intl.ValidateLanguages(l.Languages); err != nil {
-			return fmt.Errorf("launch %s: %w", l.Slug, err)
-		}
-		sessions := map[int]bool{}
-		for _, s := range l.Sessions {
-			if sessions[s.Position] {
-				return fmt.Errorf("launch %s: session %d: duplicate position", l.Slug, s.Position)
-			}
-			sessions[s.Position] = true
-			if err := session.KindValidator(s.Kind); err != nil {
-				return fmt.Errorf("launch %s: session %d: %w", l.Slug, s.Position, err)
-			}
-			if _, _, _, err := s.Resolve(loc); err != nil {
-				return fmt.Errorf("launch %s: session %d: %w", l.Slug, s.Position, err)
-			}
-			if err := intl.ValidateLanguages(s.InterpretationLanguages); err != nil {
-				return fmt.Errorf("launch %s: session %d: %w", l.Slug, s.Position, err)
-			}
 		}
 	}
 	return nil

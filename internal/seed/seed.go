@@ -280,101 +280,122 @@ func (l *loader) launch(ctx context.Context, d Launch) error {
 	if err != nil {
 		return err
 	}
-	start, end, confirmed, err := d.Resolve(loc)
-	if err != nil {
+	r := launchRow{d: d, regionID: l.regions[d.Region], formatID: l.formats[d.Format],
+		languages: nonNil(d.Languages), hosts: nonNil(d.Hosts)}
+	if r.start, r.end, r.confirmed, err = d.Resolve(loc); err != nil {
 		return err
 	}
-	regionID, formatID := l.regions[d.Region], l.formats[d.Format]
-	languages, hosts := nonNil(d.Languages), nonNil(d.Hosts)
-
 	ln, err := l.tx.Launch.Query().Where(launch.Slug(d.Slug)).Only(ctx)
 	switch {
 	case ent.IsNotFound(err):
-		ln, err = l.tx.Launch.Create().
-			SetSlug(d.Slug).
-			SetTitle(d.Title).
-			SetNillableDescription(orNil(d.Description)).
-			SetRegionID(regionID).
-			SetFormatID(formatID).
-			SetStatus(d.Status).
-			SetStartsAt(start).
-			SetEndsAt(end).
-			SetTimezone(d.Timezone).
-			SetTimeConfirmed(confirmed).
-			SetNillableVenue(orNil(d.Venue)).
-			SetOnline(d.Online).
-			SetNillableOnlineURL(orNil(d.OnlineURL)).
-			SetLanguages(languages).
-			SetHosts(hosts).
-			SetNillableCapacity(d.Capacity).
-			SetNillableSourceURL(orNil(d.SourceURL)).
-			AddObjectiveIDs(l.objectives...).
-			AddGuidelineSetIDs(l.guidelines...).
-			Save(ctx)
-		if err != nil {
+		if ln, err = l.createLaunch(ctx, r); err != nil {
 			return err
 		}
-		l.res.Created++
 	case err != nil:
 		return err
 	default:
-		u, dirty := ln.Update(), false
-		set := func(differs bool, apply func()) {
-			if differs {
-				apply()
-				dirty = true
-			}
-		}
-		set(ln.Title != d.Title, func() { u.SetTitle(d.Title) })
-		set(opt.Val(ln.Description) != d.Description, func() { setOrClear(d.Description, u.SetDescription, u.ClearDescription) })
-		set(ln.RegionID != regionID, func() { u.SetRegionID(regionID) })
-		set(ln.FormatID != formatID, func() { u.SetFormatID(formatID) })
-		set(ln.Status != d.Status, func() { u.SetStatus(d.Status) })
-		set(!ln.StartsAt.Equal(start), func() { u.SetStartsAt(start) })
-		set(!ln.EndsAt.Equal(end), func() { u.SetEndsAt(end) })
-		set(ln.Timezone != d.Timezone, func() { u.SetTimezone(d.Timezone) })
-		set(ln.TimeConfirmed != confirmed, func() { u.SetTimeConfirmed(confirmed) })
-		set(opt.Val(ln.Venue) != d.Venue, func() { setOrClear(d.Venue, u.SetVenue, u.ClearVenue) })
-		set(ln.Online != d.Online, func() { u.SetOnline(d.Online) })
-		set(opt.Val(ln.OnlineURL) != d.OnlineURL, func() { setOrClear(d.OnlineURL, u.SetOnlineURL, u.ClearOnlineURL) })
-		set(!slices.Equal(ln.Languages, languages), func() { u.SetLanguages(languages) })
-		set(!slices.Equal(ln.Hosts, hosts), func() { u.SetHosts(hosts) })
-		set(!equalPtr(ln.Capacity, d.Capacity), func() {
-			if d.Capacity == nil {
-				u.ClearCapacity()
-			} else {
-				u.SetCapacity(*d.Capacity)
-			}
-		})
-		set(opt.Val(ln.SourceURL) != d.SourceURL, func() { setOrClear(d.SourceURL, u.SetSourceURL, u.ClearSourceURL) })
-
-		// Add the series-wide links that are missing; keep any others.
-		have, err := ln.QueryObjectives().IDs(ctx)
-		if err != nil {
-			return err
-		}
-		if missing := missingIDs(l.objectives, have); len(missing) > 0 {
-			u.AddObjectiveIDs(missing...)
-			dirty = true
-		}
-		if have, err = ln.QueryGuidelineSets().IDs(ctx); err != nil {
-			return err
-		}
-		if missing := missingIDs(l.guidelines, have); len(missing) > 0 {
-			u.AddGuidelineSetIDs(missing...)
-			dirty = true
-		}
-		if err := l.save(ctx, dirty, u.Exec); err != nil {
+		if err := l.updateLaunch(ctx, ln, r); err != nil {
 			return err
 		}
 	}
-
 	for _, s := range d.Sessions {
 		if err := l.session(ctx, ln.ID, loc, s); err != nil {
 			return fmt.Errorf("session %d: %w", s.Position, err)
 		}
 	}
 	return nil
+}
+
+// launchRow is a seed launch resolved against the store: its times and references.
+type launchRow struct {
+	d                  Launch
+	start, end         time.Time
+	confirmed          bool
+	regionID, formatID int
+	languages, hosts   []string
+}
+
+// createLaunch creates r with the series-wide objectives and guideline sets.
+func (l *loader) createLaunch(ctx context.Context, r launchRow) (*ent.Launch, error) {
+	d := r.d
+	ln, err := l.tx.Launch.Create().
+		SetSlug(d.Slug).
+		SetTitle(d.Title).
+		SetNillableDescription(orNil(d.Description)).
+		SetRegionID(r.regionID).
+		SetFormatID(r.formatID).
+		SetStatus(d.Status).
+		SetStartsAt(r.start).
+		SetEndsAt(r.end).
+		SetTimezone(d.Timezone).
+		SetTimeConfirmed(r.confirmed).
+		SetNillableVenue(orNil(d.Venue)).
+		SetOnline(d.Online).
+		SetNillableOnlineURL(orNil(d.OnlineURL)).
+		SetLanguages(r.languages).
+		SetHosts(r.hosts).
+		SetNillableCapacity(d.Capacity).
+		SetNillableSourceURL(orNil(d.SourceURL)).
+		AddObjectiveIDs(l.objectives...).
+		AddGuidelineSetIDs(l.guidelines...).
+		Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	l.res.Created++
+	return ln, nil
+}
+
+// updateLaunch brings ln to r where they differ, and adds the series-wide links that are
+// missing (keeping any others).
+func (l *loader) updateLaunch(ctx context.Context, ln *ent.Launch, r launchRow) error {
+	d := r.d
+	u, dirty := ln.Update(), false
+	set := func(differs bool, apply func()) {
+		if differs {
+			apply()
+			dirty = true
+		}
+	}
+	set(ln.Title != d.Title, func() { u.SetTitle(d.Title) })
+	set(opt.Val(ln.Description) != d.Description, func() { setOrClear(d.Description, u.SetDescription, u.ClearDescription) })
+	set(ln.RegionID != r.regionID, func() { u.SetRegionID(r.regionID) })
+	set(ln.FormatID != r.formatID, func() { u.SetFormatID(r.formatID) })
+	set(ln.Status != d.Status, func() { u.SetStatus(d.Status) })
+	set(!ln.StartsAt.Equal(r.start), func() { u.SetStartsAt(r.start) })
+	set(!ln.EndsAt.Equal(r.end), func() { u.SetEndsAt(r.end) })
+	set(ln.Timezone != d.Timezone, func() { u.SetTimezone(d.Timezone) })
+	set(ln.TimeConfirmed != r.confirmed, func() { u.SetTimeConfirmed(r.confirmed) })
+	set(opt.Val(ln.Venue) != d.Venue, func() { setOrClear(d.Venue, u.SetVenue, u.ClearVenue) })
+	set(ln.Online != d.Online, func() { u.SetOnline(d.Online) })
+	set(opt.Val(ln.OnlineURL) != d.OnlineURL, func() { setOrClear(d.OnlineURL, u.SetOnlineURL, u.ClearOnlineURL) })
+	set(!slices.Equal(ln.Languages, r.languages), func() { u.SetLanguages(r.languages) })
+	set(!slices.Equal(ln.Hosts, r.hosts), func() { u.SetHosts(r.hosts) })
+	set(!equalPtr(ln.Capacity, d.Capacity), func() {
+		if d.Capacity == nil {
+			u.ClearCapacity()
+		} else {
+			u.SetCapacity(*d.Capacity)
+		}
+	})
+	set(opt.Val(ln.SourceURL) != d.SourceURL, func() { setOrClear(d.SourceURL, u.SetSourceURL, u.ClearSourceURL) })
+
+	have, err := ln.QueryObjectives().IDs(ctx)
+	if err != nil {
+		return err
+	}
+	if missing := missingIDs(l.objectives, have); len(missing) > 0 {
+		u.AddObjectiveIDs(missing...)
+		dirty = true
+	}
+	if have, err = ln.QueryGuidelineSets().IDs(ctx); err != nil {
+		return err
+	}
+	if missing := missingIDs(l.guidelines, have); len(missing) > 0 {
+		u.AddGuidelineSetIDs(missing...)
+		dirty = true
+	}
+	return l.save(ctx, dirty, u.Exec)
 }
 
 func (l *loader) session(ctx context.Context, launchID int, loc *time.Location, d Session) error {
