@@ -15,19 +15,24 @@ type TimeMixin struct {
 	mixin.Schema
 }
 
+// now is the time to the microsecond, what PostgreSQL keeps: the value a mutation returns
+// is then exactly the stored one (events carry updated_at as a launch's version, compared
+// for equality with the row a subscriber loads).
+func now() time.Time { return time.Now().Truncate(time.Microsecond) }
+
 // Fields returns the created_at and updated_at fields, both orderable and never set by clients.
 func (TimeMixin) Fields() []ent.Field {
 	return []ent.Field{
 		field.Time("created_at").
-			Default(time.Now).
+			Default(now).
 			Immutable().
 			Annotations(
 				entgql.OrderField("CREATED_AT"),
 				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
 			),
 		field.Time("updated_at").
-			Default(time.Now).
-			UpdateDefault(time.Now).
+			Default(now).
+			UpdateDefault(now).
 			Annotations(
 				entgql.OrderField("UPDATED_AT"),
 				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),

@@ -256,16 +256,17 @@ func (st *streamer[T]) loadAfter(ctx context.Context, batch []events.Event) bool
 // superseded reports whether l, loaded for launch event e, is another version than the
 // one e made: a change committed meanwhile, whose own event shows it (so that no state is
 // sent twice, and the last one always is). Versions are updatedAt, set before the row is
-// locked, so that they order nothing: only equality counts, to the microsecond the stores
-// keep (with one of rounding).
+// locked, so that they order nothing: only equality counts, to the microsecond (the
+// schema's clock gives updated_at in whole microseconds, so the mutation's value and the
+// stored row are equal exactly; a tolerance would take a concurrent writer's version, a
+// microsecond apart, for this one).
 func superseded(e events.Event, l *ent.Launch) bool {
 	return e.Type == events.TypeLaunch && e.Version != 0 && !sameVersion(e.Version, l)
 }
 
-// sameVersion reports whether l is version v (updatedAt in Unix µs, with one of rounding).
+// sameVersion reports whether l is version v (updatedAt in Unix µs).
 func sameVersion(v int64, l *ent.Launch) bool {
-	d := l.UpdatedAt.UnixMicro() - v
-	return d >= -1 && d <= 1
+	return l.UpdatedAt.UnixMicro() == v
 }
 
 // errEnd ends a subscription whose events were lost and cannot be replayed.
