@@ -121,7 +121,7 @@ func testStatementCount(t *testing.T, dialectName string) {
 				c.WrapDriver = func(d dialect.Driver) dialect.Driver { drv.Driver = d; return drv }
 			})
 			fillProgramme(t, db.Client, n)
-			srv := testServer(t, db, keysKept)
+			srv, _ := testAppWithoutSender(t, db, keysKept) // the sender's polls are not the query's
 			key := adminKey(t, db)
 			dataAs(t, srv.URL, key, `{ __typename }`, nil, nil) // the key's first use writes lastUsedAt
 			settle(drv)
