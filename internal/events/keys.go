@@ -47,19 +47,8 @@ func KeyHook(pub Publisher, local func(ids ...int), onError func(error)) ent.Hoo
 					onError(err)
 				}
 			}
-			if tx, err := km.Tx(); err == nil && tx != nil {
-				tx.OnCommit(func(next ent.Committer) ent.Committer {
-					return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
-						if err := next.Commit(ctx, tx); err != nil {
-							return err
-						}
-						publish()
-						return nil
-					})
-				})
-				return v, nil
-			}
-			publish()
+			tx, _ := km.Tx()
+			afterCommit(tx, publish)
 			return v, nil
 		})
 	}

@@ -38,22 +38,30 @@ func RefHook(pub Publisher, local func(typ string), onError func(error)) ent.Hoo
 					onError(err)
 				}
 			}
+			var tx *ent.Tx
 			if tm, ok := m.(interface{ Tx() (*ent.Tx, error) }); ok {
-				if tx, err := tm.Tx(); err == nil && tx != nil {
-					tx.OnCommit(func(next ent.Committer) ent.Committer {
-						return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
-							if err := next.Commit(ctx, tx); err != nil {
-								return err
-							}
-							publish()
-							return nil
-						})
-					})
-					return v, nil
-				}
+				tx, _ = tm.Tx()
 			}
-			publish()
+			afterCommit(tx, publish)
 			return v, nil
 		})
 	}
+}
+
+// afterCommit runs fn once tx commits (never when it rolls back), or at once when tx is nil
+// (the mutation ran outside a transaction).
+func afterCommit(tx *ent.Tx, fn func()) {
+	if tx == nil {
+		fn()
+		return
+	}
+	tx.OnCommit(func(next ent.Committer) ent.Committer {
+		return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+			if err := next.Commit(ctx, tx); err != nil {
+				return err
+			}
+			fn()
+			return nil
+		})
+	})
 }
