@@ -12,6 +12,7 @@ import (
 	"launchgraph/ent"
 	"launchgraph/ent/launch"
 	"launchgraph/ent/registrant"
+	"launchgraph/internal/store"
 )
 
 // fillRelay creates data whose orders have NULLs and ties: two regions, nine launches (two
@@ -153,16 +154,22 @@ func joinArgs(args ...string) string {
 	return strings.Join(out, ", ")
 }
 
+// relayServer opens a store of dialectName filled with the Relay data, serves it without
+// rate limits and returns it with the server's URL and an admin key.
+func relayServer(t *testing.T, dialectName string) (*store.DB, string, string) {
+	t.Helper()
+	db := openDialect(t, dialectName)
+	fillRelay(t, db.Client)
+	return db, testServer(t, db, unlimited).URL, adminKey(t, db)
+}
+
 // TestRelayCursorCombinations checks every combination of first/last with after/before
 // against the Relay algorithm (cursors first, then first/last) on root and nested
 // connections, with and without orderBy, on both stores.
 func TestRelayCursorCombinations(t *testing.T) {
 	for _, dialectName := range []string{"sqlite", "postgres"} {
 		t.Run(dialectName, func(t *testing.T) {
-			db := openDialect(t, dialectName)
-			fillRelay(t, db.Client)
-			srv := testServer(t, db, unlimited)
-			key := adminKey(t, db)
+			db, url, key := relayServer(t, dialectName)
 			l0 := db.Client.Launch.Query().Where(launch.Slug("launch-0")).OnlyX(context.Background())
 			// One parent by node(id:): the nested page is read with LIMIT, not per parent.
 			nodeRegistrants := relayConn{
@@ -187,7 +194,7 @@ func TestRelayCursorCombinations(t *testing.T) {
 				{regionLaunches, "orderBy: [{field: STATUS}, {field: STARTS_AT, direction: DESC}]"},
 			} {
 				t.Run(tc.conn.name+"/"+tc.orderBy, func(t *testing.T) {
-					all := fetchPage(t, srv.URL, key, tc.conn, joinArgs("first: 100", tc.orderBy))
+					all := fetchPage(t, url, key, tc.conn, joinArgs("first: 100", tc.orderBy))
 					n := len(all.IDs)
 					if n < 6 {
 						t.Fatalf("only %d rows", n)
@@ -211,7 +218,7 @@ func TestRelayCursorCombinations(t *testing.T) {
 									hasNext, hasPrev = beforeArg != "", len(window) > k
 								}
 								args := joinArgs(size, afterArg, beforeArg, tc.orderBy)
-								got := fetchPage(t, srv.URL, key, tc.conn, args)
+								got := fetchPage(t, url, key, tc.conn, args)
 								if !slices.Equal(got.IDs, want) {
 									t.Errorf("(%s) = %v, want %v", args, got.IDs, want)
 								}
@@ -291,11 +298,8 @@ func TestRelayEveryOrderFieldPagesCompletely(t *testing.T) {
 	orders := map[string]map[string][]string{}
 	for _, dialectName := range []string{"sqlite", "postgres"} {
 		t.Run(dialectName, func(t *testing.T) {
-			db := openDialect(t, dialectName)
-			fillRelay(t, db.Client)
-			srv := testServer(t, db, unlimited)
-			key := adminKey(t, db)
-			conns := orderedConns(t, srv.URL, key)
+			_, url, key := relayServer(t, dialectName)
+			conns := orderedConns(t, url, key)
 			for _, name := range []string{"launches", "registrants", "speakers", "sessions", "regions"} {
 				if len(conns[name]) == 0 {
 					t.Fatalf("%s: no order fields found by introspection (%v)", name, conns)
@@ -310,11 +314,11 @@ func TestRelayEveryOrderFieldPagesCompletely(t *testing.T) {
 					for _, dir := range []string{"ASC", "DESC"} {
 						orderBy := fmt.Sprintf("orderBy: [{field: %s, direction: %s}]", field, dir)
 						c := rootConn(name)
-						all := fetchPage(t, srv.URL, key, c, joinArgs("first: 100", orderBy))
+						all := fetchPage(t, url, key, c, joinArgs("first: 100", orderBy))
 						if len(all.IDs) != all.TotalCount {
 							t.Fatalf("%s(%s): %d rows of %d", name, orderBy, len(all.IDs), all.TotalCount)
 						}
-						walkPages(t, srv.URL, key, c, orderBy, all.IDs)
+						walkPages(t, url, key, c, orderBy, all.IDs)
 						orders[dialectName][name+" "+orderBy] = all.IDs
 					}
 				}
@@ -371,16 +375,13 @@ func walkPages(t *testing.T, url, key string, c relayConn, orderBy string, want 
 func TestRelayPageInfoWithoutEdges(t *testing.T) {
 	for _, dialectName := range []string{"sqlite", "postgres"} {
 		t.Run(dialectName, func(t *testing.T) {
-			db := openDialect(t, dialectName)
-			fillRelay(t, db.Client)
-			srv := testServer(t, db, unlimited)
-			key := adminKey(t, db)
+			_, url, key := relayServer(t, dialectName)
 			for _, c := range []relayConn{rootConn("launches"), launchRegistrants, regionLaunches} {
-				full := fetchPage(t, srv.URL, key, c, "first: 2")
+				full := fetchPage(t, url, key, c, "first: 2")
 				for _, sel := range []string{"{ pageInfo { endCursor hasNextPage } }", "{ totalCount pageInfo { startCursor endCursor hasNextPage hasPreviousPage } }"} {
 					cc := c
 					cc.query = strings.Replace(c.query, "%s", "(first: 2) "+sel, 1)
-					resp := gqlAs(t, srv.URL, key, cc.query, nil)
+					resp := gqlAs(t, url, key, cc.query, nil)
 					if len(resp.Errors) > 0 {
 						t.Fatalf("%s: %+v", c.name, resp.Errors)
 					}
@@ -400,14 +401,11 @@ func TestRelayPageInfoWithoutEdges(t *testing.T) {
 func TestRelayBadCursor(t *testing.T) {
 	for _, dialectName := range []string{"sqlite", "postgres"} {
 		t.Run(dialectName, func(t *testing.T) {
-			db := openDialect(t, dialectName)
-			fillRelay(t, db.Client)
-			srv := testServer(t, db, unlimited)
-			key := adminKey(t, db)
-			plain := fetchPage(t, srv.URL, key, rootConn("launches"), "first: 1")
-			byTime := fetchPage(t, srv.URL, key, rootConn("launches"), "first: 1, orderBy: [{field: STARTS_AT}]")
-			byTitle := fetchPage(t, srv.URL, key, rootConn("launches"), "first: 1, orderBy: [{field: TITLE}]")
-			two := fetchPage(t, srv.URL, key, rootConn("launches"), "first: 1, orderBy: [{field: STATUS}, {field: TITLE}]")
+			_, url, key := relayServer(t, dialectName)
+			plain := fetchPage(t, url, key, rootConn("launches"), "first: 1")
+			byTime := fetchPage(t, url, key, rootConn("launches"), "first: 1, orderBy: [{field: STARTS_AT}]")
+			byTitle := fetchPage(t, url, key, rootConn("launches"), "first: 1, orderBy: [{field: TITLE}]")
+			two := fetchPage(t, url, key, rootConn("launches"), "first: 1, orderBy: [{field: STATUS}, {field: TITLE}]")
 			for _, tc := range []struct{ name, conn, args string }{
 				{"garbage", "launches", `first: 2, after: "bm90IGEgY3Vyc29y"`},
 				{"not base64", "launches", `last: 2, before: "%%%"`},
@@ -426,7 +424,7 @@ func TestRelayBadCursor(t *testing.T) {
 				if strings.Contains(tc.args, "before:") {
 					arg = "before"
 				}
-				resp := gqlAs(t, srv.URL, key, fmt.Sprintf(c.query, "("+tc.args+")"+pageSelection), nil)
+				resp := gqlAs(t, url, key, fmt.Sprintf(c.query, "("+tc.args+")"+pageSelection), nil)
 				if len(resp.Errors) != 1 || resp.code() != "BAD_USER_INPUT" ||
 					resp.Errors[0].Message != arg+": invalid cursor" || resp.Errors[0].Extensions["field"] != arg {
 					t.Errorf("%s: errors %+v, want one BAD_USER_INPUT %q on %s", tc.name, resp.Errors, arg+": invalid cursor", arg)
@@ -437,7 +435,7 @@ func TestRelayBadCursor(t *testing.T) {
 				`query($c: Cursor) { launches(first: 2, after: $c) { edges { cursor } } }`,
 				`query($c: Cursor) { launches(first: 2) { edges { node { registrants(first: 2, after: $c) { edges { cursor } } } } } }`,
 			} {
-				resp := gqlAs(t, srv.URL, key, q, map[string]any{"c": "bm90IGEgY3Vyc29y"})
+				resp := gqlAs(t, url, key, q, map[string]any{"c": "bm90IGEgY3Vyc29y"})
 				if len(resp.Errors) != 1 || resp.code() != "BAD_USER_INPUT" || resp.Errors[0].Message != "after: invalid cursor" {
 					t.Errorf("%s: errors %+v, want one BAD_USER_INPUT \"after: invalid cursor\"", q, resp.Errors)
 				}
@@ -467,12 +465,9 @@ func relativeIDs(ids []string) []int64 {
 func TestRelayTiesAndNulls(t *testing.T) {
 	for _, dialectName := range []string{"sqlite", "postgres"} {
 		t.Run(dialectName, func(t *testing.T) {
-			db := openDialect(t, dialectName)
-			fillRelay(t, db.Client)
-			srv := testServer(t, db, unlimited)
-			key := adminKey(t, db)
+			db, url, key := relayServer(t, dialectName)
 			ids := func(args string) []int64 {
-				p := fetchPage(t, srv.URL, key, launchRegistrants, args)
+				p := fetchPage(t, url, key, launchRegistrants, args)
 				n := make([]int64, len(p.IDs))
 				for i, id := range p.IDs {
 					fmt.Sscan(id, &n[i])

@@ -7,8 +7,6 @@ import (
 	"sync"
 	"testing"
 
-	"entgo.io/ent/dialect"
-
 	"launchgraph/ent"
 	"launchgraph/ent/privacy"
 	"launchgraph/ent/registrant"
@@ -19,41 +17,14 @@ import (
 	"launchgraph/internal/store/storetest"
 )
 
-// sqlLog records the SQL statements a store runs (transaction begins and commits apart).
-type sqlLog struct {
-	mu  sync.Mutex
-	sql []string
-}
-
-func (l *sqlLog) wrap(c *store.Config) {
-	c.WrapDriver = func(d dialect.Driver) dialect.Driver {
-		return dialect.DebugWithContext(d, func(_ context.Context, args ...any) {
-			line := fmt.Sprint(args...)
-			if strings.Contains(line, ".Query: ") || strings.Contains(line, ".Exec: ") {
-				l.mu.Lock()
-				l.sql = append(l.sql, line)
-				l.mu.Unlock()
-			}
-		})
-	}
-}
-
-func (l *sqlLog) take() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	out := l.sql
-	l.sql = nil
-	return out
-}
-
 // TestBatchOverLaunchesStatements: one transaction over one launch or over five is the
 // same five statements — lock and read all launches and counters, look up all addresses
 // and keys, insert the registrants, insert the keys, save all counters — each launch
 // decided on its own (capacity 3 each, the rest waitlisted), and the same texts
 // whatever the number of launches and requests (one plan each on the server).
 func TestBatchOverLaunchesStatements(t *testing.T) {
-	var log sqlLog
-	db := storetest.Postgres(t, log.wrap)
+	var log storetest.SQLLog
+	db := storetest.Postgres(t, log.Wrap)
 	s := NewService(db.Client)
 	ctx := privacy.DecisionContext(context.Background(), privacy.Allow)
 	var launches []*ent.Launch
@@ -73,12 +44,12 @@ func TestBatchOverLaunchesStatements(t *testing.T) {
 				reqs = append(reqs, batchRequest(t, s, l.ID, email, "key-"+email))
 			}
 		}
-		log.take()
+		log.Take()
 		outs, err := s.decideAndWrite(ctx, reqs)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sql := log.take()
+		sql := log.Take()
 		if len(sql) != 5 {
 			t.Errorf("%d launches: %d statements, want 5:\n%s", n, len(sql), strings.Join(sql, "\n"))
 		}
