@@ -112,6 +112,7 @@ func NewHandler(logger *slog.Logger, client *ent.Client, cfg HandlerConfig) *han
 	srv.AroundResponses(ensureOperationContext)
 	srv.Use(introspectionPolicy{anonymous: cfg.Introspection, logger: logger})
 	srv.Use(plainSubscriptions{}) // subscriptions only over websockets and SSE (plainhttp.go)
+	srv.Use(noDefer{})            // no transport sends @defer's later parts (defer.go)
 	srv.Use(shapeLimit{limits})
 	srv.Use(PageLimit{})
 	srv.Use(textInput{})
