@@ -1,0 +1,239 @@
+package graph
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// The executor's fast paths. gqlgen's generated code (graph/generated.go) pays, for every
+// object it writes, a path computed for @defer, a hashed key into its collected-fields
+// cache, and, for every element of every list, a goroutine whose stack then grows several
+// times. On a page of 600 registrants those are two thirds of the server's CPU.
+// internal/execpatch rewrites the generated calls to the functions below (through small
+// executionContext methods it adds to the generated file, so that this file compiles
+// against gqlgen's output before and after the patch), which do the same work more
+// cheaply and fall back to gqlgen's where they cannot prove it is the same:
+//
+//   - deferredGroup: no path and no maps when the operation has no @defer (its text does
+//     not contain "@defer"); otherwise the path is computed only for an object that does
+//     defer fields (processDeferred).
+//   - collectFields: a per-operation cache keyed by the selection set's address and
+//     length and the implementors list's address (both fixed for the operation).
+//   - marshalSlice: a list is written element after element, in this goroutine, when
+//     nothing under its elements' selection can wait: no field that gqlgen would run
+//     concurrently (a resolver or a method taking a context — the ones that may load,
+//     and batch their loads across elements) appears at any depth
+//     (concurrentFields, written by internal/execpatch). Otherwise gqlgen's concurrent
+//     marshalling, unchanged.
+
+// execSchema is what marshalSlice needs to know of the operation and the schema:
+// concurrent holds the "Type.field" names gqlgen runs concurrently (written by
+// internal/execpatch).
+type execSchema struct {
+	oc         *graphql.OperationContext
+	schema     *ast.Schema
+	concurrent map[string]bool
+}
+
+// fastState is an operation's state for the fast paths; the zero value is ready.
+type fastState struct {
+	deferOnce sync.Once
+	mayDefer  bool
+
+	mu      sync.RWMutex
+	fields  map[collectKey][]graphql.CollectedField
+	serial  map[collectKey]bool
+	implsOf map[string][]string
+}
+
+// collectKey names a selection set of the operation as seen by one type.
+type collectKey struct {
+	sel   *ast.Selection
+	n     int
+	impls *string
+	typ   string
+}
+
+func keyOf(sel ast.SelectionSet, impls []string, typ string) collectKey {
+	k := collectKey{n: len(sel), typ: typ}
+	if len(sel) > 0 {
+		k.sel = &sel[0]
+	}
+	if len(impls) > 0 {
+		k.impls = &impls[0]
+	}
+	return k
+}
+
+// collectFields is graphql.CollectFields, cached for the operation.
+func (st *fastState) collectFields(oc *graphql.OperationContext, sel ast.SelectionSet, impls []string) []graphql.CollectedField {
+	k := keyOf(sel, impls, "")
+	st.mu.RLock()
+	fields, ok := st.fields[k]
+	st.mu.RUnlock()
+	if ok {
+		return fields
+	}
+	fields = graphql.CollectFields(oc, sel, impls)
+	st.mu.Lock()
+	if st.fields == nil {
+		st.fields = make(map[collectKey][]graphql.CollectedField)
+	}
+	st.fields[k] = fields
+	st.mu.Unlock()
+	return fields
+}
+
+// deferredGroup is graphql.NewDeferredGroup without the path, which processDeferred
+// computes for the few objects that defer fields; without @defer in the operation, an
+// empty group that nothing will add to.
+func (st *fastState) deferredGroup(ctx context.Context, oc *graphql.OperationContext) graphql.DeferredGroup {
+	st.deferOnce.Do(func() {
+		q := oc.RawQuery
+		st.mayDefer = q == "" || strings.Contains(q, "@defer")
+	})
+	if !st.mayDefer {
+		return graphql.DeferredGroup{Context: ctx}
+	}
+	return graphql.DeferredGroup{
+		FieldSet: graphql.NewFieldSet(nil),
+		Defers:   make(map[string]*graphql.FieldSetView),
+		Context:  ctx,
+	}
+}
+
+// withPath gives a group from deferredGroup its path, before gqlgen processes it.
+func withPath(dg graphql.DeferredGroup) graphql.DeferredGroup {
+	dg.Path = graphql.GetPath(dg.Context)
+	return dg
+}
+
+// marshalSlice is graphql.MarshalSliceConcurrently, serial when elemType's selection sel
+// cannot wait on anything (see the package comment above).
+func (st *fastState) marshalSlice(
+	ctx context.Context, x execSchema, sel ast.SelectionSet, elemType string, n int, workerLimit int64, omitPanicHandler bool,
+	marshal func(ctx context.Context, i int) graphql.Marshaler,
+) graphql.Array {
+	if n <= 1 || !st.serialSafe(x, elemType, sel) {
+		return graphql.MarshalSliceConcurrently(ctx, n, workerLimit, omitPanicHandler, marshal)
+	}
+	ret := make(graphql.Array, n)
+	fcs := make([]graphql.FieldContext, n)
+	idx := make([]int, n)
+	for i := range n {
+		idx[i] = i
+		fcs[i].Index = &idx[i]
+		ret[i] = marshalElement(graphql.WithFieldContext(ctx, &fcs[i]), i, omitPanicHandler, marshal)
+	}
+	return ret
+}
+
+// marshalElement writes element i, turning a panic into a located error and null as
+// gqlgen's own marshalling does.
+func marshalElement(ctx context.Context, i int, omitPanicHandler bool, marshal func(context.Context, int) graphql.Marshaler) (ret graphql.Marshaler) {
+	if !omitPanicHandler {
+		defer func() {
+			if r := recover(); r != nil {
+				graphql.AddError(ctx, graphql.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+	}
+	return marshal(ctx, i)
+}
+
+// serialSafe reports whether typ's selection sel, at any depth, has no field gqlgen runs
+// concurrently; remembered for the operation.
+func (st *fastState) serialSafe(x execSchema, typ string, sel ast.SelectionSet) bool {
+	if typ == "" || len(sel) == 0 {
+		return true // a scalar or an enum
+	}
+	k := keyOf(sel, nil, typ)
+	st.mu.RLock()
+	safe, ok := st.serial[k]
+	st.mu.RUnlock()
+	if ok {
+		return safe
+	}
+	safe = st.computeSerialSafe(x, typ, sel, 0)
+	st.mu.Lock()
+	if st.serial == nil {
+		st.serial = make(map[collectKey]bool)
+	}
+	st.serial[k] = safe
+	st.mu.Unlock()
+	return safe
+}
+
+// maxSerialDepth bounds the walk; deeper selections are taken as unsafe.
+const maxSerialDepth = 16
+
+func (st *fastState) computeSerialSafe(x execSchema, typ string, sel ast.SelectionSet, depth int) bool {
+	def := x.schema.Types[typ]
+	if def == nil || depth > maxSerialDepth {
+		return false
+	}
+	switch def.Kind {
+	case ast.Scalar, ast.Enum:
+		return true
+	case ast.Object:
+	default:
+		return false // an interface or a union: any of its types could wait
+	}
+	for _, f := range graphql.CollectFields(x.oc, sel, st.implementors(x.schema, def)) {
+		if f.Name == "__typename" {
+			continue
+		}
+		if x.concurrent[typ+"."+f.Name] {
+			return false
+		}
+		if len(f.Selections) > 0 && f.Definition != nil {
+			if !st.computeSerialSafe(x, f.Definition.Type.Name(), f.Selections, depth+1) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// implementors lists the names a fragment on def's objects may be typed with: its own,
+// its interfaces' and its unions'.
+func (st *fastState) implementors(schema *ast.Schema, def *ast.Definition) []string {
+	st.mu.RLock()
+	impls, ok := st.implsOf[def.Name]
+	st.mu.RUnlock()
+	if ok {
+		return impls
+	}
+	impls = append([]string{def.Name}, def.Interfaces...)
+	for _, u := range schema.Types {
+		if u.Kind == ast.Union && u.Types != nil {
+			for _, t := range u.Types {
+				if t == def.Name {
+					impls = append(impls, u.Name)
+				}
+			}
+		}
+	}
+	st.mu.Lock()
+	if st.implsOf == nil {
+		st.implsOf = make(map[string][]string)
+	}
+	st.implsOf[def.Name] = impls
+	st.mu.Unlock()
+	return impls
+}
+
+// plainField reports whether a plain scalar field (a struct field of the object, no
+// directive, a marshaller that cannot fail) may be written directly, without the
+// FieldContext and the field middleware graphql.ResolveField runs it through: when the
+// query gives it no argument, which is also when fieldHooks gives it no hook (the only
+// field middleware this server has: a Time field's hook needs a `tz` argument; connections
+// are not scalars). A FieldInterceptor added to the server would not see such fields.
+func plainField(field graphql.CollectedField) bool {
+	return len(field.Arguments) == 0 && len(field.Directives) == 0
+}

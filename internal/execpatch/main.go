@@ -1,0 +1,408 @@
+// Command execpatch rewrites gqlgen's generated executor (graph/generated.go) to call the
+// fast paths of graph/fastexec.go, and writes the table those need. It runs in
+// `go generate ./...` right after gqlgen; on a file it has already patched it does nothing.
+//
+// The rewrites, each checked against the count of what it replaces:
+//
+//	graphql.CollectFields(ec.OperationContext, sel, X)  → ec.collectFields(sel, X)
+//	graphql.NewDeferredGroup(ctx)                       → ec.deferredGroup(ctx)
+//	ec.ProcessDeferredGroup(deferred)                   → ec.ProcessDeferredGroup(withPath(deferred))
+//	graphql.MarshalSliceConcurrently(ctx, …)            → ec.marshalSlice(ctx, sel, "Elem", …)
+//
+// and, before the graphql.ResolveField call of every plain scalar field (its resolver is
+// `return obj.F, nil`, no directive, and a marshaller that cannot fail: strings, integers,
+// IDs, booleans, enums, cursors, times that are not zero, and their nullable forms),
+//
+//	if plainField(field) { return ec.marshal…(ctx, field.Selections, obj.F) }
+//
+// plus a fastState field on executionContext and concurrentFields, the "Type.field" names
+// whose generated code runs them concurrently (ResolveConcurrently, Concurrently).
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/format"
+	"go/parser"
+	"go/token"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "execpatch:", err)
+		os.Exit(1)
+	}
+}
+
+const marker = "// Patched by internal/execpatch."
+
+func run(args []string) error {
+	if len(args) != 1 {
+		return errors.New("usage: execpatch graph/generated.go")
+	}
+	path := args[0]
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read: %w", err)
+	}
+	if bytes.Contains(src, []byte(marker)) {
+		return nil
+	}
+	out, err := patch(src)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	return nil
+}
+
+// edit replaces src[start:end] with text.
+type edit struct {
+	start, end int
+	text       string
+}
+
+func patch(src []byte) ([]byte, error) {
+	fset := token.NewFileSet()
+	file, err := parser.ParseFile(fset, "generated.go", src, parser.ParseComments)
+	if err != nil {
+		return nil, fmt.Errorf("parse: %w", err)
+	}
+	funcs := map[string]*ast.FuncDecl{}
+	for _, d := range file.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil {
+			funcs[fd.Name.Name] = fd
+		}
+	}
+	off := func(p token.Pos) int { return fset.Position(p).Offset }
+
+	edits, err := sliceEdits(funcs, off)
+	if err != nil {
+		return nil, err
+	}
+	plain := plainEdits(funcs, off)
+	if len(plain) < 10 {
+		return nil, fmt.Errorf("only %d plain scalar fields found: has gqlgen's output changed?", len(plain))
+	}
+	edits = append(edits, plain...)
+	text := string(src)
+	for _, r := range []struct {
+		old, new string
+		atLeast  int
+	}{
+		{"graphql.CollectFields(ec.OperationContext, sel, ", "ec.collectFields(sel, ", 10},
+		{"graphql.NewDeferredGroup(ctx)", "ec.deferredGroup(ctx)", 10},
+		{"ec.ProcessDeferredGroup(deferred)", "ec.ProcessDeferredGroup(withPath(deferred))", 10},
+		{"\t*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]\n}",
+			"\t*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]\n\tfast fastState // graph/fastexec.go\n}", 1},
+	} {
+		n := 0
+		for j := 0; j+len(r.old) <= len(text); {
+			k := strings.Index(text[j:], r.old)
+			if k < 0 {
+				break
+			}
+			edits = append(edits, edit{j + k, j + k + len(r.old), r.new})
+			j += k + len(r.old)
+			n++
+		}
+		if n < r.atLeast {
+			return nil, fmt.Errorf("%d of %q, expected at least %d: has gqlgen's output changed?", n, r.old, r.atLeast)
+		}
+	}
+	out, err := apply(text, edits)
+	if err != nil {
+		return nil, err
+	}
+	out += "\n" + marker + "\n\n" + glue + "\n" + concurrentTable(funcs)
+	formatted, err := format.Source([]byte(out))
+	if err != nil {
+		return nil, fmt.Errorf("format: %w", err)
+	}
+	return formatted, nil
+}
+
+// apply makes the edits, which must not overlap.
+func apply(text string, edits []edit) (string, error) {
+	sort.Slice(edits, func(i, j int) bool { return edits[i].start < edits[j].start })
+	var b strings.Builder
+	last := 0
+	for _, e := range edits {
+		if e.start < last {
+			return "", fmt.Errorf("overlapping edits at offset %d", e.start)
+		}
+		b.WriteString(text[last:e.start])
+		b.WriteString(e.text)
+		last = e.end
+	}
+	b.WriteString(text[last:])
+	return b.String(), nil
+}
+
+// sliceEdits rewrites every graphql.MarshalSliceConcurrently call, naming its elements'
+// GraphQL type ("" for scalars and enums).
+func sliceEdits(funcs map[string]*ast.FuncDecl, off func(token.Pos) int) ([]edit, error) {
+	var edits []edit
+	var failed error
+	for _, fd := range funcs {
+		ast.Inspect(fd.Body, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || !isSel(call.Fun, "graphql", "MarshalSliceConcurrently") {
+				return true
+			}
+			if len(call.Args) != 5 {
+				failed = fmt.Errorf("%s: MarshalSliceConcurrently with %d arguments", fd.Name.Name, len(call.Args))
+				return false
+			}
+			lit, ok := call.Args[4].(*ast.FuncLit)
+			if !ok {
+				failed = fmt.Errorf("%s: MarshalSliceConcurrently without a function literal", fd.Name.Name)
+				return false
+			}
+			elem := elementType(funcs, calledMarshaler(lit.Body), 0)
+			edits = append(edits, edit{
+				start: off(call.Fun.Pos()),
+				end:   off(call.Args[0].End()),
+				text:  "ec.marshalSlice(ctx, sel, " + strconv.Quote(elem),
+			})
+			return false
+		})
+	}
+	if failed != nil {
+		return nil, failed
+	}
+	if len(edits) == 0 {
+		return nil, errors.New("no MarshalSliceConcurrently call found: has gqlgen's output changed?")
+	}
+	return edits, nil
+}
+
+// calledMarshaler is the name of the ec.marshal… method body returns through.
+func calledMarshaler(body *ast.BlockStmt) string {
+	name := ""
+	ast.Inspect(body, func(n ast.Node) bool {
+		if call, ok := n.(*ast.CallExpr); ok {
+			if s, ok := call.Fun.(*ast.SelectorExpr); ok && isIdent(s.X, "ec") && strings.HasPrefix(s.Sel.Name, "marshal") {
+				name = s.Sel.Name
+				return false
+			}
+		}
+		return name == ""
+	})
+	return name
+}
+
+// elementType follows ec.marshal… methods to the ec._Type object method they call.
+func elementType(funcs map[string]*ast.FuncDecl, name string, depth int) string {
+	fd := funcs[name]
+	if fd == nil || depth > 4 {
+		return ""
+	}
+	typ, next := "", ""
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok {
+			return true
+		}
+		s, ok := call.Fun.(*ast.SelectorExpr)
+		if !ok || !isIdent(s.X, "ec") {
+			return true
+		}
+		switch {
+		case strings.HasPrefix(s.Sel.Name, "_") && typ == "":
+			typ = strings.TrimPrefix(s.Sel.Name, "_")
+		case strings.HasPrefix(s.Sel.Name, "marshal") && next == "":
+			next = s.Sel.Name
+		}
+		return true
+	})
+	if typ != "" {
+		return typ
+	}
+	if next != "" {
+		return elementType(funcs, next, depth+1)
+	}
+	return ""
+}
+
+// concurrentTable writes concurrentFields: each object method's switch cases whose code
+// runs the field concurrently.
+func concurrentTable(funcs map[string]*ast.FuncDecl) string {
+	var names []string
+	for name, fd := range funcs {
+		if !strings.HasPrefix(name, "_") || strings.Contains(name[1:], "_") || fd.Body == nil {
+			continue
+		}
+		typ := name[1:]
+		ast.Inspect(fd.Body, func(n ast.Node) bool {
+			cc, ok := n.(*ast.CaseClause)
+			if !ok {
+				return true
+			}
+			concurrent := false
+			for _, st := range cc.Body {
+				ast.Inspect(st, func(n ast.Node) bool {
+					if call, ok := n.(*ast.CallExpr); ok {
+						if s, ok := call.Fun.(*ast.SelectorExpr); ok && strings.Contains(s.Sel.Name, "Concurrently") {
+							concurrent = true
+						}
+					}
+					return !concurrent
+				})
+			}
+			if concurrent {
+				for _, e := range cc.List {
+					if lit, ok := e.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						field, _ := strconv.Unquote(lit.Value)
+						names = append(names, typ+"."+field)
+					}
+				}
+			}
+			return false
+		})
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString("// concurrentFields are the fields gqlgen runs concurrently: resolvers and methods\n")
+	b.WriteString("// taking a context (graph/fastexec.go).\n")
+	b.WriteString("var concurrentFields = map[string]bool{\n")
+	for _, n := range names {
+		fmt.Fprintf(&b, "\t%q: true,\n", n)
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+// glue are the executionContext methods the rewritten calls use (graph/fastexec.go).
+const glue = `func (ec *executionContext) collectFields(sel ast.SelectionSet, impls []string) []graphql.CollectedField {
+	return ec.fast.collectFields(ec.OperationContext, sel, impls)
+}
+
+func (ec *executionContext) deferredGroup(ctx context.Context) graphql.DeferredGroup {
+	return ec.fast.deferredGroup(ctx, ec.OperationContext)
+}
+
+func (ec *executionContext) marshalSlice(ctx context.Context, sel ast.SelectionSet, elemType string, n int, workerLimit int64, omitPanicHandler bool, marshal func(ctx context.Context, i int) graphql.Marshaler) graphql.Array {
+	x := execSchema{oc: ec.OperationContext, schema: ec.ParsedSchema, concurrent: concurrentFields}
+	return ec.fast.marshalSlice(ctx, x, sel, elemType, n, workerLimit, omitPanicHandler, marshal)
+}
+`
+
+// neverNull are gqlgen's marshallers that never return graphql.Null.
+var neverNull = map[string]bool{
+	"MarshalString": true, "MarshalInt": true, "MarshalInt32": true, "MarshalInt64": true,
+	"MarshalIntID": true, "MarshalID": true, "MarshalBoolean": true,
+}
+
+// plainEdits inserts the fast path into each plain scalar field's method.
+func plainEdits(funcs map[string]*ast.FuncDecl, off func(token.Pos) int) []edit {
+	var edits []edit
+	for name, fd := range funcs {
+		if !strings.HasPrefix(name, "_") || fd.Body == nil || len(fd.Body.List) != 1 {
+			continue
+		}
+		ret, ok := fd.Body.List[0].(*ast.ReturnStmt)
+		if !ok || len(ret.Results) != 1 {
+			continue
+		}
+		call, ok := ret.Results[0].(*ast.CallExpr)
+		if !ok || !isSel(call.Fun, "graphql", "ResolveField") || len(call.Args) != 9 || !isIdent(call.Args[5], "nil") {
+			continue
+		}
+		value := plainValue(call.Args[4])
+		marshal := calledMarshaler(funcBody(call.Args[6]))
+		if value == "" || marshal == "" {
+			continue
+		}
+		guard, ok := marshalGuard(funcs[marshal], value)
+		if !ok {
+			continue
+		}
+		edits = append(edits, edit{
+			start: off(ret.Pos()),
+			end:   off(ret.Pos()),
+			text: fmt.Sprintf("if plainField(field)%s {\n\t\treturn ec.%s(ctx, field.Selections, %s)\n\t}\n\t",
+				guard, marshal, value),
+		})
+	}
+	return edits
+}
+
+// plainValue is F's "obj.F" when the resolver e is func(ctx) (any, error) { return obj.F, nil }.
+func plainValue(e ast.Expr) string {
+	body := funcBody(e)
+	if body == nil || len(body.List) != 1 {
+		return ""
+	}
+	ret, ok := body.List[0].(*ast.ReturnStmt)
+	if !ok || len(ret.Results) != 2 || !isIdent(ret.Results[1], "nil") {
+		return ""
+	}
+	s, ok := ret.Results[0].(*ast.SelectorExpr)
+	if !ok || !isIdent(s.X, "obj") {
+		return ""
+	}
+	return "obj." + s.Sel.Name
+}
+
+func funcBody(e ast.Expr) *ast.BlockStmt {
+	if lit, ok := e.(*ast.FuncLit); ok {
+		return lit.Body
+	}
+	return nil
+}
+
+// marshalGuard says whether marshaller fd can be called without a field context — it
+// calls nothing but never-null gqlgen marshallers (or MarshalTime, then guarded by
+// !value.IsZero() when the field is non-null) — and the guard the call then needs.
+func marshalGuard(fd *ast.FuncDecl, value string) (string, bool) {
+	if fd == nil || fd.Body == nil {
+		return "", false
+	}
+	ok, addsNull, timeCall := true, false, false
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		call, isCall := n.(*ast.CallExpr)
+		if !isCall {
+			return ok
+		}
+		s, isSelector := call.Fun.(*ast.SelectorExpr)
+		switch {
+		case !isSelector || !isIdent(s.X, "graphql"):
+			ok = false
+		case neverNull[s.Sel.Name]:
+		case s.Sel.Name == "MarshalTime":
+			timeCall = true
+		case s.Sel.Name == "AddInvalidNullFromMarshaler":
+			addsNull = true
+		default:
+			ok = false
+		}
+		return ok
+	})
+	switch {
+	case !ok:
+		return "", false
+	case timeCall && addsNull:
+		return " && !" + value + ".IsZero()", true
+	default:
+		return "", true
+	}
+}
+
+func isSel(e ast.Expr, pkg, name string) bool {
+	s, ok := e.(*ast.SelectorExpr)
+	return ok && isIdent(s.X, pkg) && s.Sel.Name == name
+}
+
+func isIdent(e ast.Expr, name string) bool {
+	id, ok := e.(*ast.Ident)
+	return ok && id.Name == name
+}
