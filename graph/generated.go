@@ -3142,6 +3142,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 
 type executionContext struct {
 	*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]
+	fast fastState // graph/fastexec.go
 }
 
 func newExecutionContext(
@@ -6698,6 +6699,9 @@ func (ec *executionContext) field___Type_fields_args(ctx context.Context, rawArg
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _AuditEntry_id(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntry) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNID2int(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6721,6 +6725,9 @@ func (ec *executionContext) fieldContext_AuditEntry_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _AuditEntry_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntry) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.CreatedAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.CreatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6764,6 +6771,9 @@ func (ec *executionContext) fieldContext_AuditEntry_createdAt(ctx context.Contex
 }
 
 func (ec *executionContext) _AuditEntry_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntry) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.UpdatedAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.UpdatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6807,6 +6817,9 @@ func (ec *executionContext) fieldContext_AuditEntry_updatedAt(ctx context.Contex
 }
 
 func (ec *executionContext) _AuditEntry_actorKeyID(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntry) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.ActorKeyID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6830,6 +6843,9 @@ func (ec *executionContext) fieldContext_AuditEntry_actorKeyID(_ context.Context
 }
 
 func (ec *executionContext) _AuditEntry_actorName(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntry) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.ActorName)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6853,6 +6869,9 @@ func (ec *executionContext) fieldContext_AuditEntry_actorName(_ context.Context,
 }
 
 func (ec *executionContext) _AuditEntry_operation(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntry) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Operation)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6876,6 +6895,9 @@ func (ec *executionContext) fieldContext_AuditEntry_operation(_ context.Context,
 }
 
 func (ec *executionContext) _AuditEntry_entityType(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntry) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.EntityType)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6899,6 +6921,9 @@ func (ec *executionContext) fieldContext_AuditEntry_entityType(_ context.Context
 }
 
 func (ec *executionContext) _AuditEntry_entityID(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntry) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOID2ᚖint(ctx, field.Selections, obj.EntityID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7018,6 +7043,9 @@ func (ec *executionContext) fieldContext_AuditEntryConnection_pageInfo(_ context
 }
 
 func (ec *executionContext) _AuditEntryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntryConnection) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7073,6 +7101,9 @@ func (ec *executionContext) fieldContext_AuditEntryEdge_node(_ context.Context, 
 }
 
 func (ec *executionContext) _AuditEntryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntryEdge) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7096,6 +7127,9 @@ func (ec *executionContext) fieldContext_AuditEntryEdge_cursor(_ context.Context
 }
 
 func (ec *executionContext) _CountByKey_key(ctx context.Context, field graphql.CollectedField, obj *stats.Group) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Key)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7119,6 +7153,9 @@ func (ec *executionContext) fieldContext_CountByKey_key(_ context.Context, field
 }
 
 func (ec *executionContext) _CountByKey_count(ctx context.Context, field graphql.CollectedField, obj *stats.Group) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Count)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7142,6 +7179,9 @@ func (ec *executionContext) fieldContext_CountByKey_count(_ context.Context, fie
 }
 
 func (ec *executionContext) _Day_date(ctx context.Context, field graphql.CollectedField, obj *Day) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Date)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7197,6 +7237,9 @@ func (ec *executionContext) fieldContext_Day_sessions(_ context.Context, field g
 }
 
 func (ec *executionContext) _FieldChange_field(ctx context.Context, field graphql.CollectedField, obj *schematype.FieldChange) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Field)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7220,6 +7263,9 @@ func (ec *executionContext) fieldContext_FieldChange_field(_ context.Context, fi
 }
 
 func (ec *executionContext) _FieldChange_before(ctx context.Context, field graphql.CollectedField, obj *schematype.FieldChange) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Before)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7243,6 +7289,9 @@ func (ec *executionContext) fieldContext_FieldChange_before(_ context.Context, f
 }
 
 func (ec *executionContext) _FieldChange_after(ctx context.Context, field graphql.CollectedField, obj *schematype.FieldChange) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.After)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7266,6 +7315,9 @@ func (ec *executionContext) fieldContext_FieldChange_after(_ context.Context, fi
 }
 
 func (ec *executionContext) _Format_id(ctx context.Context, field graphql.CollectedField, obj *ent.Format) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNID2int(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7289,6 +7341,9 @@ func (ec *executionContext) fieldContext_Format_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Format_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Format) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.CreatedAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.CreatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7332,6 +7387,9 @@ func (ec *executionContext) fieldContext_Format_createdAt(ctx context.Context, f
 }
 
 func (ec *executionContext) _Format_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Format) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.UpdatedAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.UpdatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7375,6 +7433,9 @@ func (ec *executionContext) fieldContext_Format_updatedAt(ctx context.Context, f
 }
 
 func (ec *executionContext) _Format_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Format) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNFormatKind2launchgraphᚋentᚋformatᚐKind(ctx, field.Selections, obj.Kind)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7398,6 +7459,9 @@ func (ec *executionContext) fieldContext_Format_kind(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Format_typicalDurationDays(ctx context.Context, field graphql.CollectedField, obj *ent.Format) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.TypicalDurationDays)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7705,6 +7769,9 @@ func (ec *executionContext) fieldContext_FormatConnection_pageInfo(_ context.Con
 }
 
 func (ec *executionContext) _FormatConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.FormatConnection) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7760,6 +7827,9 @@ func (ec *executionContext) fieldContext_FormatEdge_node(_ context.Context, fiel
 }
 
 func (ec *executionContext) _FormatEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.FormatEdge) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7783,6 +7853,9 @@ func (ec *executionContext) fieldContext_FormatEdge_cursor(_ context.Context, fi
 }
 
 func (ec *executionContext) _GuidelineSet_id(ctx context.Context, field graphql.CollectedField, obj *ent.GuidelineSet) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNID2int(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7806,6 +7879,9 @@ func (ec *executionContext) fieldContext_GuidelineSet_id(_ context.Context, fiel
 }
 
 func (ec *executionContext) _GuidelineSet_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.GuidelineSet) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.CreatedAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.CreatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7849,6 +7925,9 @@ func (ec *executionContext) fieldContext_GuidelineSet_createdAt(ctx context.Cont
 }
 
 func (ec *executionContext) _GuidelineSet_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.GuidelineSet) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.UpdatedAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.UpdatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7892,6 +7971,9 @@ func (ec *executionContext) fieldContext_GuidelineSet_updatedAt(ctx context.Cont
 }
 
 func (ec *executionContext) _GuidelineSet_audience(ctx context.Context, field graphql.CollectedField, obj *ent.GuidelineSet) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNGuidelineSetAudience2launchgraphᚋentᚋguidelinesetᚐAudience(ctx, field.Selections, obj.Audience)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7915,6 +7997,9 @@ func (ec *executionContext) fieldContext_GuidelineSet_audience(_ context.Context
 }
 
 func (ec *executionContext) _GuidelineSet_url(ctx context.Context, field graphql.CollectedField, obj *ent.GuidelineSet) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.URL)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8266,6 +8351,9 @@ func (ec *executionContext) fieldContext_GuidelineSetConnection_pageInfo(_ conte
 }
 
 func (ec *executionContext) _GuidelineSetConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.GuidelineSetConnection) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8321,6 +8409,9 @@ func (ec *executionContext) fieldContext_GuidelineSetEdge_node(_ context.Context
 }
 
 func (ec *executionContext) _GuidelineSetEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.GuidelineSetEdge) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8344,6 +8435,9 @@ func (ec *executionContext) fieldContext_GuidelineSetEdge_cursor(_ context.Conte
 }
 
 func (ec *executionContext) _Launch_id(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNID2int(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8367,6 +8461,9 @@ func (ec *executionContext) fieldContext_Launch_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Launch_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.CreatedAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.CreatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8410,6 +8507,9 @@ func (ec *executionContext) fieldContext_Launch_createdAt(ctx context.Context, f
 }
 
 func (ec *executionContext) _Launch_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.UpdatedAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.UpdatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8453,6 +8553,9 @@ func (ec *executionContext) fieldContext_Launch_updatedAt(ctx context.Context, f
 }
 
 func (ec *executionContext) _Launch_slug(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Slug)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8476,6 +8579,9 @@ func (ec *executionContext) fieldContext_Launch_slug(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Launch_status(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNLaunchStatus2launchgraphᚋentᚋlaunchᚐStatus(ctx, field.Selections, obj.Status)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8499,6 +8605,9 @@ func (ec *executionContext) fieldContext_Launch_status(_ context.Context, field 
 }
 
 func (ec *executionContext) _Launch_startsAt(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.StartsAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.StartsAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8542,6 +8651,9 @@ func (ec *executionContext) fieldContext_Launch_startsAt(ctx context.Context, fi
 }
 
 func (ec *executionContext) _Launch_endsAt(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.EndsAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.EndsAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8585,6 +8697,9 @@ func (ec *executionContext) fieldContext_Launch_endsAt(ctx context.Context, fiel
 }
 
 func (ec *executionContext) _Launch_timezone(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Timezone)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8608,6 +8723,9 @@ func (ec *executionContext) fieldContext_Launch_timezone(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Launch_timeConfirmed(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.TimeConfirmed)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8631,6 +8749,9 @@ func (ec *executionContext) fieldContext_Launch_timeConfirmed(_ context.Context,
 }
 
 func (ec *executionContext) _Launch_venue(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Venue)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8654,6 +8775,9 @@ func (ec *executionContext) fieldContext_Launch_venue(_ context.Context, field g
 }
 
 func (ec *executionContext) _Launch_online(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Online)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8677,6 +8801,9 @@ func (ec *executionContext) fieldContext_Launch_online(_ context.Context, field 
 }
 
 func (ec *executionContext) _Launch_onlineURL(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.OnlineURL)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8746,6 +8873,9 @@ func (ec *executionContext) fieldContext_Launch_hosts(_ context.Context, field g
 }
 
 func (ec *executionContext) _Launch_capacity(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.Capacity)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8769,6 +8899,9 @@ func (ec *executionContext) fieldContext_Launch_capacity(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Launch_waitlistEnabled(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.WaitlistEnabled)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8792,6 +8925,9 @@ func (ec *executionContext) fieldContext_Launch_waitlistEnabled(_ context.Contex
 }
 
 func (ec *executionContext) _Launch_requiresApproval(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.RequiresApproval)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8815,6 +8951,9 @@ func (ec *executionContext) fieldContext_Launch_requiresApproval(_ context.Conte
 }
 
 func (ec *executionContext) _Launch_registrationOpensAt(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.RegistrationOpensAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8858,6 +8997,9 @@ func (ec *executionContext) fieldContext_Launch_registrationOpensAt(ctx context.
 }
 
 func (ec *executionContext) _Launch_registrationClosesAt(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.RegistrationClosesAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8901,6 +9043,9 @@ func (ec *executionContext) fieldContext_Launch_registrationClosesAt(ctx context
 }
 
 func (ec *executionContext) _Launch_sourceURL(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.SourceURL)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8924,6 +9069,9 @@ func (ec *executionContext) fieldContext_Launch_sourceURL(_ context.Context, fie
 }
 
 func (ec *executionContext) _Launch_revision(ctx context.Context, field graphql.CollectedField, obj *ent.Launch) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Revision)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9626,6 +9774,9 @@ func (ec *executionContext) fieldContext_LaunchConnection_pageInfo(_ context.Con
 }
 
 func (ec *executionContext) _LaunchConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.LaunchConnection) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9681,6 +9832,9 @@ func (ec *executionContext) fieldContext_LaunchEdge_node(_ context.Context, fiel
 }
 
 func (ec *executionContext) _LaunchEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.LaunchEdge) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9704,6 +9858,9 @@ func (ec *executionContext) fieldContext_LaunchEdge_cursor(_ context.Context, fi
 }
 
 func (ec *executionContext) _LocalTime_zone(ctx context.Context, field graphql.CollectedField, obj *tz.LocalTime) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Zone)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9727,6 +9884,9 @@ func (ec *executionContext) fieldContext_LocalTime_zone(_ context.Context, field
 }
 
 func (ec *executionContext) _LocalTime_start(ctx context.Context, field graphql.CollectedField, obj *tz.LocalTime) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.Start.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.Start)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9750,6 +9910,9 @@ func (ec *executionContext) fieldContext_LocalTime_start(_ context.Context, fiel
 }
 
 func (ec *executionContext) _LocalTime_end(ctx context.Context, field graphql.CollectedField, obj *tz.LocalTime) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.End.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.End)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9773,6 +9936,9 @@ func (ec *executionContext) fieldContext_LocalTime_end(_ context.Context, field 
 }
 
 func (ec *executionContext) _LocalTime_label(ctx context.Context, field graphql.CollectedField, obj *tz.LocalTime) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Label)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9796,6 +9962,9 @@ func (ec *executionContext) fieldContext_LocalTime_label(_ context.Context, fiel
 }
 
 func (ec *executionContext) _LocalTime_allDay(ctx context.Context, field graphql.CollectedField, obj *tz.LocalTime) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.AllDay)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11218,6 +11387,9 @@ func (ec *executionContext) fieldContext_Mutation_checkIn(ctx context.Context, f
 }
 
 func (ec *executionContext) _Notification_id(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNID2int(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11241,6 +11413,9 @@ func (ec *executionContext) fieldContext_Notification_id(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Notification_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.CreatedAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.CreatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11284,6 +11459,9 @@ func (ec *executionContext) fieldContext_Notification_createdAt(ctx context.Cont
 }
 
 func (ec *executionContext) _Notification_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.UpdatedAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.UpdatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11327,6 +11505,9 @@ func (ec *executionContext) fieldContext_Notification_updatedAt(ctx context.Cont
 }
 
 func (ec *executionContext) _Notification_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNNotificationKind2launchgraphᚋentᚋnotificationᚐKind(ctx, field.Selections, obj.Kind)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11350,6 +11531,9 @@ func (ec *executionContext) fieldContext_Notification_kind(_ context.Context, fi
 }
 
 func (ec *executionContext) _Notification_recipient(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Recipient)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11373,6 +11557,9 @@ func (ec *executionContext) fieldContext_Notification_recipient(_ context.Contex
 }
 
 func (ec *executionContext) _Notification_subject(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Subject)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11396,6 +11583,9 @@ func (ec *executionContext) fieldContext_Notification_subject(_ context.Context,
 }
 
 func (ec *executionContext) _Notification_language(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Language)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11419,6 +11609,9 @@ func (ec *executionContext) fieldContext_Notification_language(_ context.Context
 }
 
 func (ec *executionContext) _Notification_registrantID(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOID2ᚖint(ctx, field.Selections, obj.RegistrantID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11442,6 +11635,9 @@ func (ec *executionContext) fieldContext_Notification_registrantID(_ context.Con
 }
 
 func (ec *executionContext) _Notification_status(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNNotificationStatus2launchgraphᚋentᚋnotificationᚐStatus(ctx, field.Selections, obj.Status)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11465,6 +11661,9 @@ func (ec *executionContext) fieldContext_Notification_status(_ context.Context, 
 }
 
 func (ec *executionContext) _Notification_attempts(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Attempts)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11488,6 +11687,9 @@ func (ec *executionContext) fieldContext_Notification_attempts(_ context.Context
 }
 
 func (ec *executionContext) _Notification_lastError(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.LastError)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11511,6 +11713,9 @@ func (ec *executionContext) fieldContext_Notification_lastError(_ context.Contex
 }
 
 func (ec *executionContext) _Notification_nextAttemptAt(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.NextAttemptAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.NextAttemptAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11554,6 +11759,9 @@ func (ec *executionContext) fieldContext_Notification_nextAttemptAt(ctx context.
 }
 
 func (ec *executionContext) _Notification_sentAt(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.SentAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11661,6 +11869,9 @@ func (ec *executionContext) fieldContext_NotificationConnection_pageInfo(_ conte
 }
 
 func (ec *executionContext) _NotificationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.NotificationConnection) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11716,6 +11927,9 @@ func (ec *executionContext) fieldContext_NotificationEdge_node(_ context.Context
 }
 
 func (ec *executionContext) _NotificationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.NotificationEdge) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11739,6 +11953,9 @@ func (ec *executionContext) fieldContext_NotificationEdge_cursor(_ context.Conte
 }
 
 func (ec *executionContext) _Objective_id(ctx context.Context, field graphql.CollectedField, obj *ent.Objective) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNID2int(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11762,6 +11979,9 @@ func (ec *executionContext) fieldContext_Objective_id(_ context.Context, field g
 }
 
 func (ec *executionContext) _Objective_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Objective) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.CreatedAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.CreatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11805,6 +12025,9 @@ func (ec *executionContext) fieldContext_Objective_createdAt(ctx context.Context
 }
 
 func (ec *executionContext) _Objective_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Objective) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.UpdatedAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.UpdatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11848,6 +12071,9 @@ func (ec *executionContext) fieldContext_Objective_updatedAt(ctx context.Context
 }
 
 func (ec *executionContext) _Objective_position(ctx context.Context, field graphql.CollectedField, obj *ent.Objective) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Position)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11871,6 +12097,9 @@ func (ec *executionContext) fieldContext_Objective_position(_ context.Context, f
 }
 
 func (ec *executionContext) _Objective_seriesWide(ctx context.Context, field graphql.CollectedField, obj *ent.Objective) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.SeriesWide)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12090,6 +12319,9 @@ func (ec *executionContext) fieldContext_ObjectiveConnection_pageInfo(_ context.
 }
 
 func (ec *executionContext) _ObjectiveConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ObjectiveConnection) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12145,6 +12377,9 @@ func (ec *executionContext) fieldContext_ObjectiveEdge_node(_ context.Context, f
 }
 
 func (ec *executionContext) _ObjectiveEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.ObjectiveEdge) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12168,6 +12403,9 @@ func (ec *executionContext) fieldContext_ObjectiveEdge_cursor(_ context.Context,
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasNextPage)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12191,6 +12429,9 @@ func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context,
 }
 
 func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasPreviousPage)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12214,6 +12455,9 @@ func (ec *executionContext) fieldContext_PageInfo_hasPreviousPage(_ context.Cont
 }
 
 func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.StartCursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12237,6 +12481,9 @@ func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context,
 }
 
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.EndCursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12324,6 +12571,9 @@ func (ec *executionContext) fieldContext_ProgrammeChange_session(_ context.Conte
 }
 
 func (ec *executionContext) _ProgrammeChange_change(ctx context.Context, field graphql.CollectedField, obj *live.ProgrammeChange) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNChange2string(ctx, field.Selections, obj.Change)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13083,6 +13333,9 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 }
 
 func (ec *executionContext) _Region_id(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNID2int(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13106,6 +13359,9 @@ func (ec *executionContext) fieldContext_Region_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Region_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.CreatedAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.CreatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13149,6 +13405,9 @@ func (ec *executionContext) fieldContext_Region_createdAt(ctx context.Context, f
 }
 
 func (ec *executionContext) _Region_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.UpdatedAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.UpdatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13192,6 +13451,9 @@ func (ec *executionContext) fieldContext_Region_updatedAt(ctx context.Context, f
 }
 
 func (ec *executionContext) _Region_code(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Code)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13215,6 +13477,9 @@ func (ec *executionContext) fieldContext_Region_code(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Region_defaultTimezone(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.DefaultTimezone)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13466,6 +13731,9 @@ func (ec *executionContext) fieldContext_RegionConnection_pageInfo(_ context.Con
 }
 
 func (ec *executionContext) _RegionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.RegionConnection) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13521,6 +13789,9 @@ func (ec *executionContext) fieldContext_RegionEdge_node(_ context.Context, fiel
 }
 
 func (ec *executionContext) _RegionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.RegionEdge) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13544,6 +13815,9 @@ func (ec *executionContext) fieldContext_RegionEdge_cursor(_ context.Context, fi
 }
 
 func (ec *executionContext) _Registrant_id(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNID2int(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13567,6 +13841,9 @@ func (ec *executionContext) fieldContext_Registrant_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _Registrant_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.CreatedAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.CreatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13610,6 +13887,9 @@ func (ec *executionContext) fieldContext_Registrant_createdAt(ctx context.Contex
 }
 
 func (ec *executionContext) _Registrant_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.UpdatedAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.UpdatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13653,6 +13933,9 @@ func (ec *executionContext) fieldContext_Registrant_updatedAt(ctx context.Contex
 }
 
 func (ec *executionContext) _Registrant_name(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13676,6 +13959,9 @@ func (ec *executionContext) fieldContext_Registrant_name(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Registrant_email(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Email)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13699,6 +13985,9 @@ func (ec *executionContext) fieldContext_Registrant_email(_ context.Context, fie
 }
 
 func (ec *executionContext) _Registrant_organisation(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Organisation)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13722,6 +14011,9 @@ func (ec *executionContext) fieldContext_Registrant_organisation(_ context.Conte
 }
 
 func (ec *executionContext) _Registrant_jobTitle(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.JobTitle)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13745,6 +14037,9 @@ func (ec *executionContext) fieldContext_Registrant_jobTitle(_ context.Context, 
 }
 
 func (ec *executionContext) _Registrant_country(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Country)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13768,6 +14063,9 @@ func (ec *executionContext) fieldContext_Registrant_country(_ context.Context, f
 }
 
 func (ec *executionContext) _Registrant_stakeholder(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNRegistrantStakeholder2launchgraphᚋentᚋregistrantᚐStakeholder(ctx, field.Selections, obj.Stakeholder)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13791,6 +14089,9 @@ func (ec *executionContext) fieldContext_Registrant_stakeholder(_ context.Contex
 }
 
 func (ec *executionContext) _Registrant_attendance(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNRegistrantAttendance2launchgraphᚋentᚋregistrantᚐAttendance(ctx, field.Selections, obj.Attendance)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13814,6 +14115,9 @@ func (ec *executionContext) fieldContext_Registrant_attendance(_ context.Context
 }
 
 func (ec *executionContext) _Registrant_status(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNRegistrantStatus2launchgraphᚋentᚋregistrantᚐStatus(ctx, field.Selections, obj.Status)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13837,6 +14141,9 @@ func (ec *executionContext) fieldContext_Registrant_status(_ context.Context, fi
 }
 
 func (ec *executionContext) _Registrant_waitlistPosition(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.WaitlistPosition)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13860,6 +14167,9 @@ func (ec *executionContext) fieldContext_Registrant_waitlistPosition(_ context.C
 }
 
 func (ec *executionContext) _Registrant_checkedInAt(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.CheckedInAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13903,6 +14213,9 @@ func (ec *executionContext) fieldContext_Registrant_checkedInAt(ctx context.Cont
 }
 
 func (ec *executionContext) _Registrant_consentAt(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.ConsentAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.ConsentAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13946,6 +14259,9 @@ func (ec *executionContext) fieldContext_Registrant_consentAt(ctx context.Contex
 }
 
 func (ec *executionContext) _Registrant_rejectionReason(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.RejectionReason)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13969,6 +14285,9 @@ func (ec *executionContext) fieldContext_Registrant_rejectionReason(_ context.Co
 }
 
 func (ec *executionContext) _Registrant_language(ctx context.Context, field graphql.CollectedField, obj *ent.Registrant) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Language)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14088,6 +14407,9 @@ func (ec *executionContext) fieldContext_RegistrantConnection_pageInfo(_ context
 }
 
 func (ec *executionContext) _RegistrantConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.RegistrantConnection) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14143,6 +14465,9 @@ func (ec *executionContext) fieldContext_RegistrantEdge_node(_ context.Context, 
 }
 
 func (ec *executionContext) _RegistrantEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.RegistrantEdge) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14198,6 +14523,9 @@ func (ec *executionContext) fieldContext_Registration_registrant(_ context.Conte
 }
 
 func (ec *executionContext) _Registration_manageToken(ctx context.Context, field graphql.CollectedField, obj *registration.Result) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.ManageToken)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14221,6 +14549,9 @@ func (ec *executionContext) fieldContext_Registration_manageToken(_ context.Cont
 }
 
 func (ec *executionContext) _RegistrationEvent_registrantId(ctx context.Context, field graphql.CollectedField, obj *live.RegistrationEvent) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNID2int(ctx, field.Selections, obj.RegistrantID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14276,6 +14607,9 @@ func (ec *executionContext) fieldContext_RegistrationEvent_registrant(_ context.
 }
 
 func (ec *executionContext) _RegistrationEvent_previousStatus(ctx context.Context, field graphql.CollectedField, obj *live.RegistrationEvent) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalORegistrantStatus2ᚖlaunchgraphᚋentᚋregistrantᚐStatus(ctx, field.Selections, obj.PreviousStatus)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14299,6 +14633,9 @@ func (ec *executionContext) fieldContext_RegistrationEvent_previousStatus(_ cont
 }
 
 func (ec *executionContext) _RegistrationEvent_status(ctx context.Context, field graphql.CollectedField, obj *live.RegistrationEvent) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalORegistrantStatus2ᚖlaunchgraphᚋentᚋregistrantᚐStatus(ctx, field.Selections, obj.Status)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14322,6 +14659,9 @@ func (ec *executionContext) fieldContext_RegistrationEvent_status(_ context.Cont
 }
 
 func (ec *executionContext) _RegistrationEvent_at(ctx context.Context, field graphql.CollectedField, obj *live.RegistrationEvent) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.At.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.At)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14648,6 +14988,9 @@ func (ec *executionContext) fieldContext_Seats_id(_ context.Context, field graph
 }
 
 func (ec *executionContext) _Seats_launchId(ctx context.Context, field graphql.CollectedField, obj *registration.Seats) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNID2int(ctx, field.Selections, obj.LaunchID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14671,6 +15014,9 @@ func (ec *executionContext) fieldContext_Seats_launchId(_ context.Context, field
 }
 
 func (ec *executionContext) _Seats_capacity(ctx context.Context, field graphql.CollectedField, obj *registration.Seats) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.Capacity)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14694,6 +15040,9 @@ func (ec *executionContext) fieldContext_Seats_capacity(_ context.Context, field
 }
 
 func (ec *executionContext) _Seats_confirmed(ctx context.Context, field graphql.CollectedField, obj *registration.Seats) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Confirmed)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14717,6 +15066,9 @@ func (ec *executionContext) fieldContext_Seats_confirmed(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Seats_pending(ctx context.Context, field graphql.CollectedField, obj *registration.Seats) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Pending)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14740,6 +15092,9 @@ func (ec *executionContext) fieldContext_Seats_pending(_ context.Context, field 
 }
 
 func (ec *executionContext) _Seats_waitlisted(ctx context.Context, field graphql.CollectedField, obj *registration.Seats) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Waitlisted)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14763,6 +15118,9 @@ func (ec *executionContext) fieldContext_Seats_waitlisted(_ context.Context, fie
 }
 
 func (ec *executionContext) _Seats_remaining(ctx context.Context, field graphql.CollectedField, obj *registration.Seats) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.Remaining)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14786,6 +15144,9 @@ func (ec *executionContext) fieldContext_Seats_remaining(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Session_id(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNID2int(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14809,6 +15170,9 @@ func (ec *executionContext) fieldContext_Session_id(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Session_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.CreatedAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.CreatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14852,6 +15216,9 @@ func (ec *executionContext) fieldContext_Session_createdAt(ctx context.Context, 
 }
 
 func (ec *executionContext) _Session_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.UpdatedAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.UpdatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14895,6 +15262,9 @@ func (ec *executionContext) fieldContext_Session_updatedAt(ctx context.Context, 
 }
 
 func (ec *executionContext) _Session_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNSessionKind2launchgraphᚋentᚋsessionᚐKind(ctx, field.Selections, obj.Kind)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14918,6 +15288,9 @@ func (ec *executionContext) fieldContext_Session_kind(_ context.Context, field g
 }
 
 func (ec *executionContext) _Session_startsAt(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.StartsAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.StartsAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14961,6 +15334,9 @@ func (ec *executionContext) fieldContext_Session_startsAt(ctx context.Context, f
 }
 
 func (ec *executionContext) _Session_endsAt(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.EndsAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.EndsAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15004,6 +15380,9 @@ func (ec *executionContext) fieldContext_Session_endsAt(ctx context.Context, fie
 }
 
 func (ec *executionContext) _Session_timeConfirmed(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.TimeConfirmed)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15027,6 +15406,9 @@ func (ec *executionContext) fieldContext_Session_timeConfirmed(_ context.Context
 }
 
 func (ec *executionContext) _Session_room(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Room)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15050,6 +15432,9 @@ func (ec *executionContext) fieldContext_Session_room(_ context.Context, field g
 }
 
 func (ec *executionContext) _Session_channel(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Channel)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15096,6 +15481,9 @@ func (ec *executionContext) fieldContext_Session_interpretationLanguages(_ conte
 }
 
 func (ec *executionContext) _Session_position(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Position)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15119,6 +15507,9 @@ func (ec *executionContext) fieldContext_Session_position(_ context.Context, fie
 }
 
 func (ec *executionContext) _Session_revision(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Revision)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15592,6 +15983,9 @@ func (ec *executionContext) fieldContext_SessionConnection_pageInfo(_ context.Co
 }
 
 func (ec *executionContext) _SessionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.SessionConnection) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15647,6 +16041,9 @@ func (ec *executionContext) fieldContext_SessionEdge_node(_ context.Context, fie
 }
 
 func (ec *executionContext) _SessionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.SessionEdge) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15670,6 +16067,9 @@ func (ec *executionContext) fieldContext_SessionEdge_cursor(_ context.Context, f
 }
 
 func (ec *executionContext) _Speaker_id(ctx context.Context, field graphql.CollectedField, obj *ent.Speaker) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNID2int(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15693,6 +16093,9 @@ func (ec *executionContext) fieldContext_Speaker_id(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Speaker_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Speaker) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.CreatedAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.CreatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15736,6 +16139,9 @@ func (ec *executionContext) fieldContext_Speaker_createdAt(ctx context.Context, 
 }
 
 func (ec *executionContext) _Speaker_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Speaker) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.UpdatedAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.UpdatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15779,6 +16185,9 @@ func (ec *executionContext) fieldContext_Speaker_updatedAt(ctx context.Context, 
 }
 
 func (ec *executionContext) _Speaker_name(ctx context.Context, field graphql.CollectedField, obj *ent.Speaker) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15802,6 +16211,9 @@ func (ec *executionContext) fieldContext_Speaker_name(_ context.Context, field g
 }
 
 func (ec *executionContext) _Speaker_title(ctx context.Context, field graphql.CollectedField, obj *ent.Speaker) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Title)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15825,6 +16237,9 @@ func (ec *executionContext) fieldContext_Speaker_title(_ context.Context, field 
 }
 
 func (ec *executionContext) _Speaker_affiliation(ctx context.Context, field graphql.CollectedField, obj *ent.Speaker) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Affiliation)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15848,6 +16263,9 @@ func (ec *executionContext) fieldContext_Speaker_affiliation(_ context.Context, 
 }
 
 func (ec *executionContext) _Speaker_bio(ctx context.Context, field graphql.CollectedField, obj *ent.Speaker) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Bio)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15979,6 +16397,9 @@ func (ec *executionContext) fieldContext_SpeakerConnection_pageInfo(_ context.Co
 }
 
 func (ec *executionContext) _SpeakerConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.SpeakerConnection) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16034,6 +16455,9 @@ func (ec *executionContext) fieldContext_SpeakerEdge_node(_ context.Context, fie
 }
 
 func (ec *executionContext) _SpeakerEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.SpeakerEdge) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16246,6 +16670,9 @@ func (ec *executionContext) fieldContext_Subscription_registrationChanged(ctx co
 }
 
 func (ec *executionContext) _Tombstone_id(ctx context.Context, field graphql.CollectedField, obj *changes.Tombstone) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNID2int(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16269,6 +16696,9 @@ func (ec *executionContext) fieldContext_Tombstone_id(_ context.Context, field g
 }
 
 func (ec *executionContext) _Tombstone_type(ctx context.Context, field graphql.CollectedField, obj *changes.Tombstone) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Type)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16292,6 +16722,9 @@ func (ec *executionContext) fieldContext_Tombstone_type(_ context.Context, field
 }
 
 func (ec *executionContext) _Tombstone_deletedAt(ctx context.Context, field graphql.CollectedField, obj *changes.Tombstone) (ret graphql.Marshaler) {
+	if plainField(field) && !obj.DeletedAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.DeletedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16335,6 +16768,9 @@ func (ec *executionContext) fieldContext_Tombstone_deletedAt(ctx context.Context
 }
 
 func (ec *executionContext) _TranslationCoverage_lang(ctx context.Context, field graphql.CollectedField, obj *i18n.Coverage) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Lang)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16404,6 +16840,9 @@ func (ec *executionContext) fieldContext_TranslationCoverage_missing(_ context.C
 }
 
 func (ec *executionContext) _TranslationCoverage_complete(ctx context.Context, field graphql.CollectedField, obj *i18n.Coverage) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Complete)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16427,6 +16866,9 @@ func (ec *executionContext) fieldContext_TranslationCoverage_complete(_ context.
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16473,6 +16915,9 @@ func (ec *executionContext) fieldContext___Directive_description(_ context.Conte
 }
 
 func (ec *executionContext) ___Directive_isRepeatable(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.IsRepeatable)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16562,6 +17007,9 @@ func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, f
 }
 
 func (ec *executionContext) ___EnumValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16654,6 +17102,9 @@ func (ec *executionContext) fieldContext___EnumValue_deprecationReason(_ context
 }
 
 func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16821,6 +17272,9 @@ func (ec *executionContext) fieldContext___Field_deprecationReason(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16899,6 +17353,9 @@ func (ec *executionContext) fieldContext___InputValue_type(_ context.Context, fi
 }
 
 func (ec *executionContext) ___InputValue_defaultValue(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if plainField(field) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DefaultValue)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27867,10 +28324,10 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 var auditEntryImplementors = []string{"AuditEntry", "Node"}
 
 func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSet, obj *ent.AuditEntry) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryImplementors)
+	fields := ec.collectFields(sel, auditEntryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27931,7 +28388,7 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -27940,10 +28397,10 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 var auditEntryConnectionImplementors = []string{"AuditEntryConnection"}
 
 func (ec *executionContext) _AuditEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.AuditEntryConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryConnectionImplementors)
+	fields := ec.collectFields(sel, auditEntryConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27974,7 +28431,7 @@ func (ec *executionContext) _AuditEntryConnection(ctx context.Context, sel ast.S
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -27983,10 +28440,10 @@ func (ec *executionContext) _AuditEntryConnection(ctx context.Context, sel ast.S
 var auditEntryEdgeImplementors = []string{"AuditEntryEdge"}
 
 func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.AuditEntryEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryEdgeImplementors)
+	fields := ec.collectFields(sel, auditEntryEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28012,7 +28469,7 @@ func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -28021,10 +28478,10 @@ func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.Selecti
 var countByKeyImplementors = []string{"CountByKey"}
 
 func (ec *executionContext) _CountByKey(ctx context.Context, sel ast.SelectionSet, obj *stats.Group) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, countByKeyImplementors)
+	fields := ec.collectFields(sel, countByKeyImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28050,7 +28507,7 @@ func (ec *executionContext) _CountByKey(ctx context.Context, sel ast.SelectionSe
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -28059,10 +28516,10 @@ func (ec *executionContext) _CountByKey(ctx context.Context, sel ast.SelectionSe
 var dayImplementors = []string{"Day"}
 
 func (ec *executionContext) _Day(ctx context.Context, sel ast.SelectionSet, obj *Day) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, dayImplementors)
+	fields := ec.collectFields(sel, dayImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28088,7 +28545,7 @@ func (ec *executionContext) _Day(ctx context.Context, sel ast.SelectionSet, obj 
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -28097,10 +28554,10 @@ func (ec *executionContext) _Day(ctx context.Context, sel ast.SelectionSet, obj 
 var fieldChangeImplementors = []string{"FieldChange"}
 
 func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionSet, obj *schematype.FieldChange) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, fieldChangeImplementors)
+	fields := ec.collectFields(sel, fieldChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28131,7 +28588,7 @@ func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionS
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -28140,10 +28597,10 @@ func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionS
 var formatImplementors = []string{"Format", "Node"}
 
 func (ec *executionContext) _Format(ctx context.Context, sel ast.SelectionSet, obj *ent.Format) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, formatImplementors)
+	fields := ec.collectFields(sel, formatImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28214,7 +28671,7 @@ func (ec *executionContext) _Format(ctx context.Context, sel ast.SelectionSet, o
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -28223,10 +28680,10 @@ func (ec *executionContext) _Format(ctx context.Context, sel ast.SelectionSet, o
 var formatConnectionImplementors = []string{"FormatConnection"}
 
 func (ec *executionContext) _FormatConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.FormatConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, formatConnectionImplementors)
+	fields := ec.collectFields(sel, formatConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28257,7 +28714,7 @@ func (ec *executionContext) _FormatConnection(ctx context.Context, sel ast.Selec
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -28266,10 +28723,10 @@ func (ec *executionContext) _FormatConnection(ctx context.Context, sel ast.Selec
 var formatEdgeImplementors = []string{"FormatEdge"}
 
 func (ec *executionContext) _FormatEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.FormatEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, formatEdgeImplementors)
+	fields := ec.collectFields(sel, formatEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28295,7 +28752,7 @@ func (ec *executionContext) _FormatEdge(ctx context.Context, sel ast.SelectionSe
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -28304,10 +28761,10 @@ func (ec *executionContext) _FormatEdge(ctx context.Context, sel ast.SelectionSe
 var guidelineSetImplementors = []string{"GuidelineSet", "Node"}
 
 func (ec *executionContext) _GuidelineSet(ctx context.Context, sel ast.SelectionSet, obj *ent.GuidelineSet) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, guidelineSetImplementors)
+	fields := ec.collectFields(sel, guidelineSetImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28384,7 +28841,7 @@ func (ec *executionContext) _GuidelineSet(ctx context.Context, sel ast.Selection
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -28393,10 +28850,10 @@ func (ec *executionContext) _GuidelineSet(ctx context.Context, sel ast.Selection
 var guidelineSetConnectionImplementors = []string{"GuidelineSetConnection"}
 
 func (ec *executionContext) _GuidelineSetConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.GuidelineSetConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, guidelineSetConnectionImplementors)
+	fields := ec.collectFields(sel, guidelineSetConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28427,7 +28884,7 @@ func (ec *executionContext) _GuidelineSetConnection(ctx context.Context, sel ast
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -28436,10 +28893,10 @@ func (ec *executionContext) _GuidelineSetConnection(ctx context.Context, sel ast
 var guidelineSetEdgeImplementors = []string{"GuidelineSetEdge"}
 
 func (ec *executionContext) _GuidelineSetEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.GuidelineSetEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, guidelineSetEdgeImplementors)
+	fields := ec.collectFields(sel, guidelineSetEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28465,7 +28922,7 @@ func (ec *executionContext) _GuidelineSetEdge(ctx context.Context, sel ast.Selec
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -28474,10 +28931,10 @@ func (ec *executionContext) _GuidelineSetEdge(ctx context.Context, sel ast.Selec
 var launchImplementors = []string{"Launch", "Node"}
 
 func (ec *executionContext) _Launch(ctx context.Context, sel ast.SelectionSet, obj *ent.Launch) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, launchImplementors)
+	fields := ec.collectFields(sel, launchImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28694,7 +29151,7 @@ func (ec *executionContext) _Launch(ctx context.Context, sel ast.SelectionSet, o
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -28703,10 +29160,10 @@ func (ec *executionContext) _Launch(ctx context.Context, sel ast.SelectionSet, o
 var launchConnectionImplementors = []string{"LaunchConnection"}
 
 func (ec *executionContext) _LaunchConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.LaunchConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, launchConnectionImplementors)
+	fields := ec.collectFields(sel, launchConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28737,7 +29194,7 @@ func (ec *executionContext) _LaunchConnection(ctx context.Context, sel ast.Selec
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -28746,10 +29203,10 @@ func (ec *executionContext) _LaunchConnection(ctx context.Context, sel ast.Selec
 var launchEdgeImplementors = []string{"LaunchEdge"}
 
 func (ec *executionContext) _LaunchEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.LaunchEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, launchEdgeImplementors)
+	fields := ec.collectFields(sel, launchEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28775,7 +29232,7 @@ func (ec *executionContext) _LaunchEdge(ctx context.Context, sel ast.SelectionSe
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -28784,10 +29241,10 @@ func (ec *executionContext) _LaunchEdge(ctx context.Context, sel ast.SelectionSe
 var localTimeImplementors = []string{"LocalTime"}
 
 func (ec *executionContext) _LocalTime(ctx context.Context, sel ast.SelectionSet, obj *tz.LocalTime) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, localTimeImplementors)
+	fields := ec.collectFields(sel, localTimeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28828,7 +29285,7 @@ func (ec *executionContext) _LocalTime(ctx context.Context, sel ast.SelectionSet
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -28837,13 +29294,13 @@ func (ec *executionContext) _LocalTime(ctx context.Context, sel ast.SelectionSet
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	fields := ec.collectFields(sel, mutationImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Mutation",
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -29039,7 +29496,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -29048,10 +29505,10 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 var notificationImplementors = []string{"Notification", "Node"}
 
 func (ec *executionContext) _Notification(ctx context.Context, sel ast.SelectionSet, obj *ent.Notification) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, notificationImplementors)
+	fields := ec.collectFields(sel, notificationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29132,7 +29589,7 @@ func (ec *executionContext) _Notification(ctx context.Context, sel ast.Selection
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -29141,10 +29598,10 @@ func (ec *executionContext) _Notification(ctx context.Context, sel ast.Selection
 var notificationConnectionImplementors = []string{"NotificationConnection"}
 
 func (ec *executionContext) _NotificationConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.NotificationConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, notificationConnectionImplementors)
+	fields := ec.collectFields(sel, notificationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29175,7 +29632,7 @@ func (ec *executionContext) _NotificationConnection(ctx context.Context, sel ast
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -29184,10 +29641,10 @@ func (ec *executionContext) _NotificationConnection(ctx context.Context, sel ast
 var notificationEdgeImplementors = []string{"NotificationEdge"}
 
 func (ec *executionContext) _NotificationEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.NotificationEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, notificationEdgeImplementors)
+	fields := ec.collectFields(sel, notificationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29213,7 +29670,7 @@ func (ec *executionContext) _NotificationEdge(ctx context.Context, sel ast.Selec
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -29222,10 +29679,10 @@ func (ec *executionContext) _NotificationEdge(ctx context.Context, sel ast.Selec
 var objectiveImplementors = []string{"Objective", "Node"}
 
 func (ec *executionContext) _Objective(ctx context.Context, sel ast.SelectionSet, obj *ent.Objective) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, objectiveImplementors)
+	fields := ec.collectFields(sel, objectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29284,7 +29741,7 @@ func (ec *executionContext) _Objective(ctx context.Context, sel ast.SelectionSet
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -29293,10 +29750,10 @@ func (ec *executionContext) _Objective(ctx context.Context, sel ast.SelectionSet
 var objectiveConnectionImplementors = []string{"ObjectiveConnection"}
 
 func (ec *executionContext) _ObjectiveConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ObjectiveConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, objectiveConnectionImplementors)
+	fields := ec.collectFields(sel, objectiveConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29327,7 +29784,7 @@ func (ec *executionContext) _ObjectiveConnection(ctx context.Context, sel ast.Se
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -29336,10 +29793,10 @@ func (ec *executionContext) _ObjectiveConnection(ctx context.Context, sel ast.Se
 var objectiveEdgeImplementors = []string{"ObjectiveEdge"}
 
 func (ec *executionContext) _ObjectiveEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ObjectiveEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, objectiveEdgeImplementors)
+	fields := ec.collectFields(sel, objectiveEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29365,7 +29822,7 @@ func (ec *executionContext) _ObjectiveEdge(ctx context.Context, sel ast.Selectio
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -29374,10 +29831,10 @@ func (ec *executionContext) _ObjectiveEdge(ctx context.Context, sel ast.Selectio
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *entgql.PageInfo[int]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
+	fields := ec.collectFields(sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29413,7 +29870,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -29422,10 +29879,10 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 var programmeChangeImplementors = []string{"ProgrammeChange"}
 
 func (ec *executionContext) _ProgrammeChange(ctx context.Context, sel ast.SelectionSet, obj *live.ProgrammeChange) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, programmeChangeImplementors)
+	fields := ec.collectFields(sel, programmeChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29456,7 +29913,7 @@ func (ec *executionContext) _ProgrammeChange(ctx context.Context, sel ast.Select
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -29465,13 +29922,13 @@ func (ec *executionContext) _ProgrammeChange(ctx context.Context, sel ast.Select
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, queryImplementors)
+	fields := ec.collectFields(sel, queryImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Query",
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -29596,7 +30053,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -29605,10 +30062,10 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 var regionImplementors = []string{"Region", "Node"}
 
 func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, obj *ent.Region) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, regionImplementors)
+	fields := ec.collectFields(sel, regionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29673,7 +30130,7 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -29682,10 +30139,10 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 var regionConnectionImplementors = []string{"RegionConnection"}
 
 func (ec *executionContext) _RegionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.RegionConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, regionConnectionImplementors)
+	fields := ec.collectFields(sel, regionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29716,7 +30173,7 @@ func (ec *executionContext) _RegionConnection(ctx context.Context, sel ast.Selec
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -29725,10 +30182,10 @@ func (ec *executionContext) _RegionConnection(ctx context.Context, sel ast.Selec
 var regionEdgeImplementors = []string{"RegionEdge"}
 
 func (ec *executionContext) _RegionEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.RegionEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, regionEdgeImplementors)
+	fields := ec.collectFields(sel, regionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29754,7 +30211,7 @@ func (ec *executionContext) _RegionEdge(ctx context.Context, sel ast.SelectionSe
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -29763,10 +30220,10 @@ func (ec *executionContext) _RegionEdge(ctx context.Context, sel ast.SelectionSe
 var registrantImplementors = []string{"Registrant", "Node"}
 
 func (ec *executionContext) _Registrant(ctx context.Context, sel ast.SelectionSet, obj *ent.Registrant) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, registrantImplementors)
+	fields := ec.collectFields(sel, registrantImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29868,7 +30325,7 @@ func (ec *executionContext) _Registrant(ctx context.Context, sel ast.SelectionSe
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -29877,10 +30334,10 @@ func (ec *executionContext) _Registrant(ctx context.Context, sel ast.SelectionSe
 var registrantConnectionImplementors = []string{"RegistrantConnection"}
 
 func (ec *executionContext) _RegistrantConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.RegistrantConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, registrantConnectionImplementors)
+	fields := ec.collectFields(sel, registrantConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29911,7 +30368,7 @@ func (ec *executionContext) _RegistrantConnection(ctx context.Context, sel ast.S
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -29920,10 +30377,10 @@ func (ec *executionContext) _RegistrantConnection(ctx context.Context, sel ast.S
 var registrantEdgeImplementors = []string{"RegistrantEdge"}
 
 func (ec *executionContext) _RegistrantEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.RegistrantEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, registrantEdgeImplementors)
+	fields := ec.collectFields(sel, registrantEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29949,7 +30406,7 @@ func (ec *executionContext) _RegistrantEdge(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -29958,10 +30415,10 @@ func (ec *executionContext) _RegistrantEdge(ctx context.Context, sel ast.Selecti
 var registrationImplementors = []string{"Registration"}
 
 func (ec *executionContext) _Registration(ctx context.Context, sel ast.SelectionSet, obj *registration.Result) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, registrationImplementors)
+	fields := ec.collectFields(sel, registrationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29987,7 +30444,7 @@ func (ec *executionContext) _Registration(ctx context.Context, sel ast.Selection
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -29996,10 +30453,10 @@ func (ec *executionContext) _Registration(ctx context.Context, sel ast.Selection
 var registrationEventImplementors = []string{"RegistrationEvent"}
 
 func (ec *executionContext) _RegistrationEvent(ctx context.Context, sel ast.SelectionSet, obj *live.RegistrationEvent) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, registrationEventImplementors)
+	fields := ec.collectFields(sel, registrationEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30040,7 +30497,7 @@ func (ec *executionContext) _RegistrationEvent(ctx context.Context, sel ast.Sele
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -30049,10 +30506,10 @@ func (ec *executionContext) _RegistrationEvent(ctx context.Context, sel ast.Sele
 var registrationStatsImplementors = []string{"RegistrationStats"}
 
 func (ec *executionContext) _RegistrationStats(ctx context.Context, sel ast.SelectionSet, obj *stats.Stats) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, registrationStatsImplementors)
+	fields := ec.collectFields(sel, registrationStatsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30134,7 +30591,7 @@ func (ec *executionContext) _RegistrationStats(ctx context.Context, sel ast.Sele
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -30143,10 +30600,10 @@ func (ec *executionContext) _RegistrationStats(ctx context.Context, sel ast.Sele
 var seatsImplementors = []string{"Seats"}
 
 func (ec *executionContext) _Seats(ctx context.Context, sel ast.SelectionSet, obj *registration.Seats) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, seatsImplementors)
+	fields := ec.collectFields(sel, seatsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30197,7 +30654,7 @@ func (ec *executionContext) _Seats(ctx context.Context, sel ast.SelectionSet, ob
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -30206,10 +30663,10 @@ func (ec *executionContext) _Seats(ctx context.Context, sel ast.SelectionSet, ob
 var sessionImplementors = []string{"Session", "Node"}
 
 func (ec *executionContext) _Session(ctx context.Context, sel ast.SelectionSet, obj *ent.Session) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, sessionImplementors)
+	fields := ec.collectFields(sel, sessionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30345,7 +30802,7 @@ func (ec *executionContext) _Session(ctx context.Context, sel ast.SelectionSet, 
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -30354,10 +30811,10 @@ func (ec *executionContext) _Session(ctx context.Context, sel ast.SelectionSet, 
 var sessionConnectionImplementors = []string{"SessionConnection"}
 
 func (ec *executionContext) _SessionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.SessionConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, sessionConnectionImplementors)
+	fields := ec.collectFields(sel, sessionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30388,7 +30845,7 @@ func (ec *executionContext) _SessionConnection(ctx context.Context, sel ast.Sele
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -30397,10 +30854,10 @@ func (ec *executionContext) _SessionConnection(ctx context.Context, sel ast.Sele
 var sessionEdgeImplementors = []string{"SessionEdge"}
 
 func (ec *executionContext) _SessionEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.SessionEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, sessionEdgeImplementors)
+	fields := ec.collectFields(sel, sessionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30426,7 +30883,7 @@ func (ec *executionContext) _SessionEdge(ctx context.Context, sel ast.SelectionS
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -30435,10 +30892,10 @@ func (ec *executionContext) _SessionEdge(ctx context.Context, sel ast.SelectionS
 var speakerImplementors = []string{"Speaker", "Node"}
 
 func (ec *executionContext) _Speaker(ctx context.Context, sel ast.SelectionSet, obj *ent.Speaker) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, speakerImplementors)
+	fields := ec.collectFields(sel, speakerImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30495,7 +30952,7 @@ func (ec *executionContext) _Speaker(ctx context.Context, sel ast.SelectionSet, 
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -30504,10 +30961,10 @@ func (ec *executionContext) _Speaker(ctx context.Context, sel ast.SelectionSet, 
 var speakerConnectionImplementors = []string{"SpeakerConnection"}
 
 func (ec *executionContext) _SpeakerConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.SpeakerConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, speakerConnectionImplementors)
+	fields := ec.collectFields(sel, speakerConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30538,7 +30995,7 @@ func (ec *executionContext) _SpeakerConnection(ctx context.Context, sel ast.Sele
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -30547,10 +31004,10 @@ func (ec *executionContext) _SpeakerConnection(ctx context.Context, sel ast.Sele
 var speakerEdgeImplementors = []string{"SpeakerEdge"}
 
 func (ec *executionContext) _SpeakerEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.SpeakerEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, speakerEdgeImplementors)
+	fields := ec.collectFields(sel, speakerEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30576,7 +31033,7 @@ func (ec *executionContext) _SpeakerEdge(ctx context.Context, sel ast.SelectionS
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -30585,7 +31042,7 @@ func (ec *executionContext) _SpeakerEdge(ctx context.Context, sel ast.SelectionS
 var subscriptionImplementors = []string{"Subscription"}
 
 func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	fields := ec.collectFields(sel, subscriptionImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Subscription",
 	})
@@ -30611,10 +31068,10 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 var tombstoneImplementors = []string{"Tombstone"}
 
 func (ec *executionContext) _Tombstone(ctx context.Context, sel ast.SelectionSet, obj *changes.Tombstone) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tombstoneImplementors)
+	fields := ec.collectFields(sel, tombstoneImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30645,7 +31102,7 @@ func (ec *executionContext) _Tombstone(ctx context.Context, sel ast.SelectionSet
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -30654,10 +31111,10 @@ func (ec *executionContext) _Tombstone(ctx context.Context, sel ast.SelectionSet
 var translationCoverageImplementors = []string{"TranslationCoverage"}
 
 func (ec *executionContext) _TranslationCoverage(ctx context.Context, sel ast.SelectionSet, obj *i18n.Coverage) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, translationCoverageImplementors)
+	fields := ec.collectFields(sel, translationCoverageImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30693,7 +31150,7 @@ func (ec *executionContext) _TranslationCoverage(ctx context.Context, sel ast.Se
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -30702,10 +31159,10 @@ func (ec *executionContext) _TranslationCoverage(ctx context.Context, sel ast.Se
 var __DirectiveImplementors = []string{"__Directive"}
 
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
+	fields := ec.collectFields(sel, __DirectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30746,7 +31203,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -30755,10 +31212,10 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 var __EnumValueImplementors = []string{"__EnumValue"}
 
 func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.EnumValue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
+	fields := ec.collectFields(sel, __EnumValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30794,7 +31251,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -30803,10 +31260,10 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 var __FieldImplementors = []string{"__Field"}
 
 func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, obj *introspection.Field) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
+	fields := ec.collectFields(sel, __FieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30852,7 +31309,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -30861,10 +31318,10 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 var __InputValueImplementors = []string{"__InputValue"}
 
 func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.InputValue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
+	fields := ec.collectFields(sel, __InputValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30910,7 +31367,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -30919,10 +31376,10 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 var __SchemaImplementors = []string{"__Schema"}
 
 func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet, obj *introspection.Schema) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
+	fields := ec.collectFields(sel, __SchemaImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30968,7 +31425,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -30977,10 +31434,10 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 var __TypeImplementors = []string{"__Type"}
 
 func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, obj *introspection.Type) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
+	fields := ec.collectFields(sel, __TypeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31051,7 +31508,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
 	return out
@@ -31126,7 +31583,7 @@ func (ec *executionContext) marshalNCountByKey2launchgraphᚋinternalᚋstatsᚐ
 }
 
 func (ec *executionContext) marshalNCountByKey2ᚕlaunchgraphᚋinternalᚋstatsᚐGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []stats.Group) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "CountByKey", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCountByKey2launchgraphᚋinternalᚋstatsᚐGroup(ctx, sel, v[i])
@@ -31187,7 +31644,7 @@ func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCurso
 }
 
 func (ec *executionContext) marshalNDay2ᚕᚖlaunchgraphᚋgraphᚐDayᚄ(ctx context.Context, sel ast.SelectionSet, v []*Day) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "Day", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDay2ᚖlaunchgraphᚋgraphᚐDay(ctx, sel, v[i])
@@ -31215,7 +31672,7 @@ func (ec *executionContext) marshalNFieldChange2launchgraphᚋentᚋschemaᚋsch
 }
 
 func (ec *executionContext) marshalNFieldChange2ᚕlaunchgraphᚋentᚋschemaᚋschematypeᚐFieldChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.FieldChange) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "FieldChange", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFieldChange2launchgraphᚋentᚋschemaᚋschematypeᚐFieldChange(ctx, sel, v[i])
@@ -31452,7 +31909,7 @@ func (ec *executionContext) unmarshalNLaunchWhereInput2ᚖlaunchgraphᚋentᚐLa
 }
 
 func (ec *executionContext) marshalNLocalTime2ᚕᚖlaunchgraphᚋinternalᚋtzᚐLocalTimeᚄ(ctx context.Context, sel ast.SelectionSet, v []*tz.LocalTime) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "LocalTime", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNLocalTime2ᚖlaunchgraphᚋinternalᚋtzᚐLocalTime(ctx, sel, v[i])
@@ -31476,7 +31933,7 @@ func (ec *executionContext) marshalNLocalTime2ᚖlaunchgraphᚋinternalᚋtzᚐL
 }
 
 func (ec *executionContext) marshalNNode2ᚕlaunchgraphᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "Node", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONode2launchgraphᚋentᚐNoder(ctx, sel, v[i])
@@ -31747,7 +32204,7 @@ func (ec *executionContext) marshalNSeats2ᚖlaunchgraphᚋinternalᚋregistrati
 }
 
 func (ec *executionContext) marshalNSession2ᚕᚖlaunchgraphᚋentᚐSessionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Session) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "Session", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSession2ᚖlaunchgraphᚋentᚐSession(ctx, sel, v[i])
@@ -31910,7 +32367,7 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 }
 
 func (ec *executionContext) marshalNTombstone2ᚕᚖlaunchgraphᚋinternalᚋchangesᚐTombstoneᚄ(ctx context.Context, sel ast.SelectionSet, v []*changes.Tombstone) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "Tombstone", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTombstone2ᚖlaunchgraphᚋinternalᚋchangesᚐTombstone(ctx, sel, v[i])
@@ -31934,7 +32391,7 @@ func (ec *executionContext) marshalNTombstone2ᚖlaunchgraphᚋinternalᚋchange
 }
 
 func (ec *executionContext) marshalNTranslationCoverage2ᚕᚖlaunchgraphᚋinternalᚋi18nᚐCoverageᚄ(ctx context.Context, sel ast.SelectionSet, v []*i18n.Coverage) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "TranslationCoverage", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTranslationCoverage2ᚖlaunchgraphᚋinternalᚋi18nᚐCoverage(ctx, sel, v[i])
@@ -32002,7 +32459,7 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "__Directive", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
@@ -32046,7 +32503,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -32074,7 +32531,7 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "__InputValue", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -32102,7 +32559,7 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "__Type", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -32150,7 +32607,7 @@ func (ec *executionContext) marshalOAuditEntryEdge2ᚕᚖlaunchgraphᚋentᚐAud
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "AuditEntryEdge", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOAuditEntryEdge2ᚖlaunchgraphᚋentᚐAuditEntryEdge(ctx, sel, v[i])
@@ -32265,7 +32722,7 @@ func (ec *executionContext) marshalOFormatEdge2ᚕᚖlaunchgraphᚋentᚐFormatE
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "FormatEdge", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOFormatEdge2ᚖlaunchgraphᚋentᚐFormatEdge(ctx, sel, v[i])
@@ -32302,7 +32759,7 @@ func (ec *executionContext) marshalOFormatKind2ᚕlaunchgraphᚋentᚋformatᚐK
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFormatKind2launchgraphᚋentᚋformatᚐKind(ctx, sel, v[i])
@@ -32403,7 +32860,7 @@ func (ec *executionContext) marshalOGuidelineSetAudience2ᚕlaunchgraphᚋentᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNGuidelineSetAudience2launchgraphᚋentᚋguidelinesetᚐAudience(ctx, sel, v[i])
@@ -32438,7 +32895,7 @@ func (ec *executionContext) marshalOGuidelineSetEdge2ᚕᚖlaunchgraphᚋentᚐG
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "GuidelineSetEdge", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOGuidelineSetEdge2ᚖlaunchgraphᚋentᚐGuidelineSetEdge(ctx, sel, v[i])
@@ -32625,7 +33082,7 @@ func (ec *executionContext) marshalOLaunchEdge2ᚕᚖlaunchgraphᚋentᚐLaunchE
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "LaunchEdge", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOLaunchEdge2ᚖlaunchgraphᚋentᚐLaunchEdge(ctx, sel, v[i])
@@ -32679,7 +33136,7 @@ func (ec *executionContext) marshalOLaunchStatus2ᚕlaunchgraphᚋentᚋlaunch�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNLaunchStatus2launchgraphᚋentᚋlaunchᚐStatus(ctx, sel, v[i])
@@ -32753,7 +33210,7 @@ func (ec *executionContext) marshalONotificationEdge2ᚕᚖlaunchgraphᚋentᚐN
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "NotificationEdge", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONotificationEdge2ᚖlaunchgraphᚋentᚐNotificationEdge(ctx, sel, v[i])
@@ -32790,7 +33247,7 @@ func (ec *executionContext) marshalONotificationKind2ᚕlaunchgraphᚋentᚋnoti
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNNotificationKind2launchgraphᚋentᚋnotificationᚐKind(ctx, sel, v[i])
@@ -32859,7 +33316,7 @@ func (ec *executionContext) marshalONotificationStatus2ᚕlaunchgraphᚋentᚋno
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNNotificationStatus2launchgraphᚋentᚋnotificationᚐStatus(ctx, sel, v[i])
@@ -32926,7 +33383,7 @@ func (ec *executionContext) marshalOObjectiveEdge2ᚕᚖlaunchgraphᚋentᚐObje
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "ObjectiveEdge", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOObjectiveEdge2ᚖlaunchgraphᚋentᚐObjectiveEdge(ctx, sel, v[i])
@@ -32995,7 +33452,7 @@ func (ec *executionContext) marshalORegionEdge2ᚕᚖlaunchgraphᚋentᚐRegionE
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "RegionEdge", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalORegionEdge2ᚖlaunchgraphᚋentᚐRegionEdge(ctx, sel, v[i])
@@ -33081,7 +33538,7 @@ func (ec *executionContext) marshalORegistrantAttendance2ᚕlaunchgraphᚋentᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRegistrantAttendance2launchgraphᚋentᚋregistrantᚐAttendance(ctx, sel, v[i])
@@ -33116,7 +33573,7 @@ func (ec *executionContext) marshalORegistrantEdge2ᚕᚖlaunchgraphᚋentᚐReg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "RegistrantEdge", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalORegistrantEdge2ᚖlaunchgraphᚋentᚐRegistrantEdge(ctx, sel, v[i])
@@ -33170,7 +33627,7 @@ func (ec *executionContext) marshalORegistrantStakeholder2ᚕlaunchgraphᚋent�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRegistrantStakeholder2launchgraphᚋentᚋregistrantᚐStakeholder(ctx, sel, v[i])
@@ -33222,7 +33679,7 @@ func (ec *executionContext) marshalORegistrantStatus2ᚕlaunchgraphᚋentᚋregi
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRegistrantStatus2launchgraphᚋentᚋregistrantᚐStatus(ctx, sel, v[i])
@@ -33296,7 +33753,7 @@ func (ec *executionContext) marshalOSessionEdge2ᚕᚖlaunchgraphᚋentᚐSessio
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "SessionEdge", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOSessionEdge2ᚖlaunchgraphᚋentᚐSessionEdge(ctx, sel, v[i])
@@ -33333,7 +33790,7 @@ func (ec *executionContext) marshalOSessionKind2ᚕlaunchgraphᚋentᚋsession�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSessionKind2launchgraphᚋentᚋsessionᚐKind(ctx, sel, v[i])
@@ -33417,7 +33874,7 @@ func (ec *executionContext) marshalOSpeakerEdge2ᚕᚖlaunchgraphᚋentᚐSpeake
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "SpeakerEdge", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOSpeakerEdge2ᚖlaunchgraphᚋentᚐSpeakerEdge(ctx, sel, v[i])
@@ -33602,7 +34059,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "__EnumValue", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -33621,7 +34078,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "__Field", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
@@ -33640,7 +34097,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "__InputValue", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -33659,7 +34116,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "__Type", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -33682,3 +34139,95 @@ func (ec *executionContext) marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgen�
 }
 
 // endregion ***************************** type.gotpl *****************************
+
+// Patched by internal/execpatch.
+
+func (ec *executionContext) collectFields(sel ast.SelectionSet, impls []string) []graphql.CollectedField {
+	return ec.fast.collectFields(ec.OperationContext, sel, impls)
+}
+
+func (ec *executionContext) deferredGroup(ctx context.Context) graphql.DeferredGroup {
+	return ec.fast.deferredGroup(ctx, ec.OperationContext)
+}
+
+func (ec *executionContext) marshalSlice(ctx context.Context, sel ast.SelectionSet, elemType string, n int, workerLimit int64, omitPanicHandler bool, marshal func(ctx context.Context, i int) graphql.Marshaler) graphql.Array {
+	x := execSchema{oc: ec.OperationContext, schema: ec.ParsedSchema, concurrent: concurrentFields}
+	return ec.fast.marshalSlice(ctx, x, sel, elemType, n, workerLimit, omitPanicHandler, marshal)
+}
+
+// concurrentFields are the fields gqlgen runs concurrently: resolvers and methods
+// taking a context (graph/fastexec.go).
+var concurrentFields = map[string]bool{
+	"Format.description":              true,
+	"Format.descriptionLang":          true,
+	"Format.launches":                 true,
+	"Format.name":                     true,
+	"Format.nameLang":                 true,
+	"GuidelineSet.launches":           true,
+	"GuidelineSet.sessions":           true,
+	"GuidelineSet.summary":            true,
+	"GuidelineSet.summaryLang":        true,
+	"GuidelineSet.title":              true,
+	"GuidelineSet.titleLang":          true,
+	"Launch.days":                     true,
+	"Launch.description":              true,
+	"Launch.descriptionLang":          true,
+	"Launch.endsOn":                   true,
+	"Launch.format":                   true,
+	"Launch.guidelineSets":            true,
+	"Launch.objectives":               true,
+	"Launch.region":                   true,
+	"Launch.registrants":              true,
+	"Launch.registrationStats":        true,
+	"Launch.seats":                    true,
+	"Launch.sessions":                 true,
+	"Launch.startsOn":                 true,
+	"Launch.title":                    true,
+	"Launch.titleLang":                true,
+	"Launch.translationCoverage":      true,
+	"Objective.launches":              true,
+	"Objective.text":                  true,
+	"Objective.textLang":              true,
+	"Query.auditEntries":              true,
+	"Query.deletedSince":              true,
+	"Query.formats":                   true,
+	"Query.guidelineSets":             true,
+	"Query.launch":                    true,
+	"Query.launches":                  true,
+	"Query.node":                      true,
+	"Query.nodes":                     true,
+	"Query.notifications":             true,
+	"Query.objectives":                true,
+	"Query.regions":                   true,
+	"Query.registrants":               true,
+	"Query.registration":              true,
+	"Query.sessions":                  true,
+	"Query.speakers":                  true,
+	"Region.launches":                 true,
+	"Region.name":                     true,
+	"Region.nameLang":                 true,
+	"Region.registrationStats":        true,
+	"Registrant.launch":               true,
+	"RegistrationStats.active":        true,
+	"RegistrationStats.byAttendance":  true,
+	"RegistrationStats.byCountry":     true,
+	"RegistrationStats.byStakeholder": true,
+	"RegistrationStats.cancelled":     true,
+	"RegistrationStats.checkedIn":     true,
+	"RegistrationStats.confirmed":     true,
+	"RegistrationStats.pending":       true,
+	"RegistrationStats.rejected":      true,
+	"RegistrationStats.total":         true,
+	"RegistrationStats.waitlisted":    true,
+	"Session.description":             true,
+	"Session.descriptionLang":         true,
+	"Session.endsOn":                  true,
+	"Session.guidelineSets":           true,
+	"Session.launch":                  true,
+	"Session.localTimes":              true,
+	"Session.speakers":                true,
+	"Session.startsOn":                true,
+	"Session.title":                   true,
+	"Session.titleLang":               true,
+	"Speaker.sessions":                true,
+}
