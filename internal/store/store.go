@@ -161,7 +161,10 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	maxOpen, maxIdle := defaultPool(dialectName)
 	if cfg.MaxOpenConns > 0 {
-		maxOpen = cfg.MaxOpenConns
+		// Every open connection stays idle-able unless told otherwise (see defaultPool):
+		// a larger pool with the default idle size would close the extra connections each
+		// time they are returned, and open them again a moment later.
+		maxOpen, maxIdle = cfg.MaxOpenConns, cfg.MaxOpenConns
 	}
 	if cfg.MaxIdleConns > 0 {
 		maxIdle = cfg.MaxIdleConns

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -150,6 +151,34 @@ func TestPoolSizes(t *testing.T) {
 	db = storetest.SQLite(t, func(c *store.Config) { c.MaxOpenConns, c.MaxIdleConns = 3, 1 })
 	if got := db.SQL.Stats().MaxOpenConnections; got != 3 {
 		t.Errorf("MaxOpenConnections = %d, want 3", got)
+	}
+}
+
+// A pool sized by MaxOpenConns keeps every connection it opened: with the default idle
+// size under it, the extra connections were closed each time they came back (and opened
+// again a moment later: a PostgreSQL backend fork and a cold statement cache each).
+func TestPoolKeepsItsConnections(t *testing.T) {
+	for name, open := range map[string]func(testing.TB, ...func(*store.Config)) *store.DB{
+		"sqlite": storetest.SQLite, "postgres": storetest.Postgres,
+	} {
+		t.Run(name, func(t *testing.T) {
+			db := open(t, func(c *store.Config) { c.MaxOpenConns = 12 })
+			ctx := context.Background()
+			conns := make([]*sql.Conn, 12)
+			for i := range conns {
+				c, err := db.SQL.Conn(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				conns[i] = c
+			}
+			for _, c := range conns {
+				_ = c.Close()
+			}
+			if st := db.SQL.Stats(); st.MaxIdleClosed != 0 || st.Idle != 12 {
+				t.Fatalf("after 12 connections came back: %d idle, %d closed for the idle limit", st.Idle, st.MaxIdleClosed)
+			}
+		})
 	}
 }
 
