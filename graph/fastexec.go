@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"io"
 	"strings"
 	"sync"
 
@@ -23,6 +24,9 @@ import (
 //     defer fields (processDeferred).
 //   - collectFields: a per-operation cache keyed by the selection set's address and
 //     length and the implementors list's address (both fixed for the operation).
+//   - fieldsJSON: an object is written without gqlgen's per-object map of the keys
+//     written and its copy of every field; CollectFields has already merged the fields
+//     of one alias, and aliases are GraphQL names, which need no escaping.
 //   - marshalSlice: a list is written element after element, in this goroutine, when
 //     nothing under its elements' selection can wait: no field that gqlgen would run
 //     concurrently (a resolver or a method taking a context — the ones that may load,
@@ -236,4 +240,27 @@ func (st *fastState) implementors(schema *ast.Schema, def *ast.Definition) []str
 // are not scalars). A FieldInterceptor added to the server would not see such fields.
 func plainField(field graphql.CollectedField) bool {
 	return len(field.Arguments) == 0 && len(field.Directives) == 0
+}
+
+// fieldsJSON writes an object's collected fields and their values, as graphql.FieldSet
+// does (graph/fastexec.go's package comment).
+type fieldsJSON struct {
+	fields []graphql.CollectedField
+	values []graphql.Marshaler
+}
+
+// MarshalGQL writes the object.
+func (o fieldsJSON) MarshalGQL(w io.Writer) {
+	_, _ = io.WriteString(w, "{")
+	for i := range o.fields {
+		if i > 0 {
+			_, _ = io.WriteString(w, `,"`)
+		} else {
+			_, _ = io.WriteString(w, `"`)
+		}
+		_, _ = io.WriteString(w, o.fields[i].Alias)
+		_, _ = io.WriteString(w, `":`)
+		o.values[i].MarshalGQL(w)
+	}
+	_, _ = io.WriteString(w, "}")
 }

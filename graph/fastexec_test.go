@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -120,6 +121,23 @@ func TestPlainField(t *testing.T) {
 	for _, f := range graphql.CollectFields(oc, sel, nil) {
 		if got := plainField(f); got != want[f.Name] {
 			t.Errorf("%s: plain %v, want %v", f.Name, got, want[f.Name])
+		}
+	}
+}
+
+// An object is written byte for byte as gqlgen's FieldSet writes it.
+func TestFieldsJSONAsFieldSet(t *testing.T) {
+	oc, sel := operationAt(t, `{ launches(first: 1) { edges { node { id t: title slug venue } } } }`, "launches", "edges", "node")
+	fields := graphql.CollectFields(oc, sel, nil)
+	values := []graphql.Marshaler{graphql.MarshalIntID(7), graphql.MarshalString("Lancement « COP » \"2020\"\n"), graphql.MarshalString("afr"), graphql.Null}
+	for _, n := range []int{0, 1, len(fields)} {
+		fs := graphql.NewFieldSet(fields[:n])
+		copy(fs.Values, values)
+		var want, got strings.Builder
+		fs.MarshalGQL(&want)
+		fieldsJSON{fields[:n], values[:n]}.MarshalGQL(&got)
+		if got.String() != want.String() {
+			t.Fatalf("%d fields: got %s, want %s", n, got.String(), want.String())
 		}
 	}
 }

@@ -15,6 +15,10 @@
 //
 //	if plainField(field) { return ec.marshal…(ctx, field.Selections, obj.F) }
 //
+// and, in each object's method, its field set is written by fieldsJSON:
+//
+//	return out  → return fieldsJSON{fields, out.Values}
+//
 // plus a fastState field on executionContext and concurrentFields, the "Type.field" names
 // whose generated code runs them concurrently (ResolveConcurrently, Concurrently).
 package main
@@ -93,6 +97,11 @@ func patch(src []byte) ([]byte, error) {
 		return nil, fmt.Errorf("only %d plain scalar fields found: has gqlgen's output changed?", len(plain))
 	}
 	edits = append(edits, plain...)
+	objects := objectEdits(funcs, off)
+	if len(objects) < 10 {
+		return nil, fmt.Errorf("only %d object field sets found: has gqlgen's output changed?", len(objects))
+	}
+	edits = append(edits, objects...)
 	text := string(src)
 	for _, r := range []struct {
 		old, new string
@@ -295,6 +304,38 @@ func (ec *executionContext) marshalSlice(ctx context.Context, sel ast.SelectionS
 	return ec.fast.marshalSlice(ctx, x, sel, elemType, n, workerLimit, omitPanicHandler, marshal)
 }
 `
+
+// objectEdits makes each object method (the ones building out := graphql.NewFieldSet(fields))
+// return its fields through fieldsJSON.
+func objectEdits(funcs map[string]*ast.FuncDecl, off func(token.Pos) int) []edit {
+	var edits []edit
+	for _, fd := range funcs {
+		if fd.Body == nil || !buildsFieldSet(fd.Body) {
+			continue
+		}
+		for _, st := range fd.Body.List {
+			if ret, ok := st.(*ast.ReturnStmt); ok && len(ret.Results) == 1 && isIdent(ret.Results[0], "out") {
+				edits = append(edits, edit{off(ret.Results[0].Pos()), off(ret.Results[0].End()), "fieldsJSON{fields, out.Values}"})
+			}
+		}
+	}
+	return edits
+}
+
+// buildsFieldSet reports whether body starts its object with out := graphql.NewFieldSet(fields).
+func buildsFieldSet(body *ast.BlockStmt) bool {
+	for _, st := range body.List {
+		as, ok := st.(*ast.AssignStmt)
+		if !ok || len(as.Lhs) != 1 || len(as.Rhs) != 1 || !isIdent(as.Lhs[0], "out") {
+			continue
+		}
+		if call, ok := as.Rhs[0].(*ast.CallExpr); ok && isSel(call.Fun, "graphql", "NewFieldSet") &&
+			len(call.Args) == 1 && isIdent(call.Args[0], "fields") {
+			return true
+		}
+	}
+	return false
+}
 
 // neverNull are gqlgen's marshallers that never return graphql.Null.
 var neverNull = map[string]bool{
