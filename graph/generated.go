@@ -28391,7 +28391,7 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var auditEntryConnectionImplementors = []string{"AuditEntryConnection"}
@@ -28434,7 +28434,7 @@ func (ec *executionContext) _AuditEntryConnection(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var auditEntryEdgeImplementors = []string{"AuditEntryEdge"}
@@ -28472,7 +28472,7 @@ func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var countByKeyImplementors = []string{"CountByKey"}
@@ -28510,7 +28510,7 @@ func (ec *executionContext) _CountByKey(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var dayImplementors = []string{"Day"}
@@ -28548,7 +28548,7 @@ func (ec *executionContext) _Day(ctx context.Context, sel ast.SelectionSet, obj 
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var fieldChangeImplementors = []string{"FieldChange"}
@@ -28591,7 +28591,7 @@ func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var formatImplementors = []string{"Format", "Node"}
@@ -28674,7 +28674,7 @@ func (ec *executionContext) _Format(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var formatConnectionImplementors = []string{"FormatConnection"}
@@ -28717,7 +28717,7 @@ func (ec *executionContext) _FormatConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var formatEdgeImplementors = []string{"FormatEdge"}
@@ -28755,7 +28755,7 @@ func (ec *executionContext) _FormatEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var guidelineSetImplementors = []string{"GuidelineSet", "Node"}
@@ -28844,7 +28844,7 @@ func (ec *executionContext) _GuidelineSet(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var guidelineSetConnectionImplementors = []string{"GuidelineSetConnection"}
@@ -28887,7 +28887,7 @@ func (ec *executionContext) _GuidelineSetConnection(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var guidelineSetEdgeImplementors = []string{"GuidelineSetEdge"}
@@ -28925,7 +28925,7 @@ func (ec *executionContext) _GuidelineSetEdge(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var launchImplementors = []string{"Launch", "Node"}
@@ -29154,7 +29154,7 @@ func (ec *executionContext) _Launch(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var launchConnectionImplementors = []string{"LaunchConnection"}
@@ -29197,7 +29197,7 @@ func (ec *executionContext) _LaunchConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var launchEdgeImplementors = []string{"LaunchEdge"}
@@ -29235,7 +29235,7 @@ func (ec *executionContext) _LaunchEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var localTimeImplementors = []string{"LocalTime"}
@@ -29288,7 +29288,7 @@ func (ec *executionContext) _LocalTime(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var mutationImplementors = []string{"Mutation"}
@@ -29499,7 +29499,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var notificationImplementors = []string{"Notification", "Node"}
@@ -29592,7 +29592,7 @@ func (ec *executionContext) _Notification(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var notificationConnectionImplementors = []string{"NotificationConnection"}
@@ -29635,7 +29635,7 @@ func (ec *executionContext) _NotificationConnection(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var notificationEdgeImplementors = []string{"NotificationEdge"}
@@ -29673,7 +29673,7 @@ func (ec *executionContext) _NotificationEdge(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var objectiveImplementors = []string{"Objective", "Node"}
@@ -29744,7 +29744,7 @@ func (ec *executionContext) _Objective(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var objectiveConnectionImplementors = []string{"ObjectiveConnection"}
@@ -29787,7 +29787,7 @@ func (ec *executionContext) _ObjectiveConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var objectiveEdgeImplementors = []string{"ObjectiveEdge"}
@@ -29825,7 +29825,7 @@ func (ec *executionContext) _ObjectiveEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var pageInfoImplementors = []string{"PageInfo"}
@@ -29873,7 +29873,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var programmeChangeImplementors = []string{"ProgrammeChange"}
@@ -29916,7 +29916,7 @@ func (ec *executionContext) _ProgrammeChange(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var queryImplementors = []string{"Query"}
@@ -30056,7 +30056,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var regionImplementors = []string{"Region", "Node"}
@@ -30133,7 +30133,7 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var regionConnectionImplementors = []string{"RegionConnection"}
@@ -30176,7 +30176,7 @@ func (ec *executionContext) _RegionConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var regionEdgeImplementors = []string{"RegionEdge"}
@@ -30214,7 +30214,7 @@ func (ec *executionContext) _RegionEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var registrantImplementors = []string{"Registrant", "Node"}
@@ -30328,7 +30328,7 @@ func (ec *executionContext) _Registrant(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var registrantConnectionImplementors = []string{"RegistrantConnection"}
@@ -30371,7 +30371,7 @@ func (ec *executionContext) _RegistrantConnection(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var registrantEdgeImplementors = []string{"RegistrantEdge"}
@@ -30409,7 +30409,7 @@ func (ec *executionContext) _RegistrantEdge(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var registrationImplementors = []string{"Registration"}
@@ -30447,7 +30447,7 @@ func (ec *executionContext) _Registration(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var registrationEventImplementors = []string{"RegistrationEvent"}
@@ -30500,7 +30500,7 @@ func (ec *executionContext) _RegistrationEvent(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var registrationStatsImplementors = []string{"RegistrationStats"}
@@ -30594,7 +30594,7 @@ func (ec *executionContext) _RegistrationStats(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var seatsImplementors = []string{"Seats"}
@@ -30657,7 +30657,7 @@ func (ec *executionContext) _Seats(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var sessionImplementors = []string{"Session", "Node"}
@@ -30805,7 +30805,7 @@ func (ec *executionContext) _Session(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var sessionConnectionImplementors = []string{"SessionConnection"}
@@ -30848,7 +30848,7 @@ func (ec *executionContext) _SessionConnection(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var sessionEdgeImplementors = []string{"SessionEdge"}
@@ -30886,7 +30886,7 @@ func (ec *executionContext) _SessionEdge(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var speakerImplementors = []string{"Speaker", "Node"}
@@ -30955,7 +30955,7 @@ func (ec *executionContext) _Speaker(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var speakerConnectionImplementors = []string{"SpeakerConnection"}
@@ -30998,7 +30998,7 @@ func (ec *executionContext) _SpeakerConnection(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var speakerEdgeImplementors = []string{"SpeakerEdge"}
@@ -31036,7 +31036,7 @@ func (ec *executionContext) _SpeakerEdge(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var subscriptionImplementors = []string{"Subscription"}
@@ -31105,7 +31105,7 @@ func (ec *executionContext) _Tombstone(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var translationCoverageImplementors = []string{"TranslationCoverage"}
@@ -31153,7 +31153,7 @@ func (ec *executionContext) _TranslationCoverage(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
@@ -31206,7 +31206,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var __EnumValueImplementors = []string{"__EnumValue"}
@@ -31254,7 +31254,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var __FieldImplementors = []string{"__Field"}
@@ -31312,7 +31312,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var __InputValueImplementors = []string{"__InputValue"}
@@ -31370,7 +31370,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var __SchemaImplementors = []string{"__Schema"}
@@ -31428,7 +31428,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 var __TypeImplementors = []string{"__Type"}
@@ -31511,7 +31511,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return out
+	return fieldsJSON{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************
