@@ -37,6 +37,7 @@ func shareSubscriptions(client *ent.Client, f *live.Fanout) graphql.OperationMid
 	// Loaders cache: each response of a subscription reads afresh.
 	fresh := func(ctx context.Context) context.Context {
 		ctx = stats.WithLoaders(ctx, stats.NewLoaders(client))
+		ctx = withRefEdges(ctx, client)
 		return programme.WithLoaders(ctx, programme.NewLoaders(client))
 	}
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {

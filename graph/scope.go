@@ -16,8 +16,8 @@ import (
 )
 
 // requestScope gives each operation what lives for one request: the language its
-// Accept-Language header picks, and the loaders that batch registration counts and
-// programme lookups across a page. A subscription gets loaders per response instead
+// Accept-Language header picks, and the loaders that batch registration counts,
+// programme lookups and reference rows' edges across a page. A subscription gets loaders per response instead
 // (shareSubscriptions): they cache, and each response must read afresh.
 func requestScope(client *ent.Client) graphql.OperationMiddleware {
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
@@ -30,6 +30,7 @@ func requestScope(client *ent.Client) graphql.OperationMiddleware {
 		}
 		ctx = stats.WithLoaders(ctx, stats.NewLoaders(client))
 		ctx = programme.WithLoaders(ctx, programme.NewLoaders(client))
+		ctx = withRefEdges(ctx, client)
 		return next(ctx)
 	}
 }

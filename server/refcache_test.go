@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"entgo.io/ent/dialect"
+
 	"launchgraph/bench/scenario"
 	"launchgraph/internal/store"
 	"launchgraph/internal/store/storetest"
@@ -83,4 +85,85 @@ func TestRefCacheSeesOtherReplicasRename(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Logf("the rename reached replica B in %s", time.Since(start))
+}
+
+// A region's connections under a launch's region are read for the whole page at once —
+// the cached region rows carry no edges — with each region's own launches, on both
+// stores: launches, then the regions with their launches (one statement each), not one
+// statement per launch.
+func TestRegionEdgesUnderLaunchesBatched(t *testing.T) {
+	for _, dialectName := range []string{"sqlite", "postgres"} {
+		t.Run(dialectName, func(t *testing.T) {
+			drv := new(countingDriver)
+			db := openDialect(t, dialectName, func(c *store.Config) {
+				c.WrapDriver = func(d dialect.Driver) dialect.Driver { drv.Driver = d; return drv }
+			})
+			if _, err := scenario.Seed(context.Background(), db.Client, readLaunches, 0); err != nil {
+				t.Fatal(err)
+			}
+			srv, _ := testAppWithoutSender(t, db, unlimited, keysKept)
+			const q = `{ launches(first: 12, orderBy: [{field: ID}]) { edges { node { id
+				region { code launches(first: 5, orderBy: [{field: ID}]) { totalCount edges { node { id region { code } } } } }
+				format { kind launches(first: 1) { totalCount } } } } } }`
+			var got struct {
+				Launches struct {
+					Edges []struct {
+						Node struct {
+							ID     string
+							Region struct {
+								Code     string
+								Launches struct {
+									TotalCount int
+									Edges      []struct {
+										Node struct {
+											ID     string
+											Region struct{ Code string }
+										}
+									}
+								}
+							}
+							Format struct {
+								Kind     string
+								Launches struct{ TotalCount int }
+							}
+						}
+					}
+				}
+			}
+			mustData(t, srv.URL, q, nil, nil) // warms the reference rows
+			settle(drv)
+			drv.n.Store(0)
+			mustData(t, srv.URL, q, nil, &got)
+			// launches; regions and their launches with the count; formats and their count.
+			if n := drv.n.Load(); n > 6 {
+				t.Errorf("%d statements, want at most 6 (one per launch before)", n)
+			} else {
+				t.Logf("%d statements", n)
+			}
+			edges := got.Launches.Edges
+			if len(edges) != readLaunches {
+				t.Fatalf("%d launches", len(edges))
+			}
+			perRegion := readLaunches / len(scenario.Regions)
+			for _, e := range edges {
+				r := e.Node.Region
+				if r.Launches.TotalCount != perRegion || len(r.Launches.Edges) != perRegion {
+					t.Fatalf("launch %s: region %s has %d launches (%d edges), want %d", e.Node.ID, r.Code, r.Launches.TotalCount, len(r.Launches.Edges), perRegion)
+				}
+				found := false
+				for _, l := range r.Launches.Edges {
+					found = found || l.Node.ID == e.Node.ID
+					if l.Node.Region.Code != r.Code {
+						t.Fatalf("region %s lists launch %s of region %s", r.Code, l.Node.ID, l.Node.Region.Code)
+					}
+				}
+				if !found {
+					t.Fatalf("launch %s not among its region %s's launches", e.Node.ID, r.Code)
+				}
+				if e.Node.Format.Kind == "" || e.Node.Format.Launches.TotalCount == 0 {
+					t.Fatalf("launch %s: format %+v", e.Node.ID, e.Node.Format)
+				}
+			}
+		})
+	}
 }
