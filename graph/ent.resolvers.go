@@ -245,7 +245,7 @@ func (r *registrantWhereInputResolver) HasLaunch(ctx context.Context, obj *ent.R
 
 // HasLaunchWith is the resolver for the hasLaunchWith field.
 func (r *registrantWhereInputResolver) HasLaunchWith(ctx context.Context, obj *ent.RegistrantWhereInput, data []*ent.LaunchWhereInput) error {
-	obj.HasLaunchWith = guardLaunches(ctx, data)
+	launchesWith(ctx, data, func(w []*ent.LaunchWhereInput) { obj.HasLaunchWith = w }, obj.AddPredicates, registrant.LaunchID)
 	return nil
 }
 
@@ -257,7 +257,7 @@ func (r *sessionWhereInputResolver) HasLaunch(ctx context.Context, obj *ent.Sess
 
 // HasLaunchWith is the resolver for the hasLaunchWith field.
 func (r *sessionWhereInputResolver) HasLaunchWith(ctx context.Context, obj *ent.SessionWhereInput, data []*ent.LaunchWhereInput) error {
-	obj.HasLaunchWith = guardLaunches(ctx, data)
+	launchesWith(ctx, data, func(w []*ent.LaunchWhereInput) { obj.HasLaunchWith = w }, obj.AddPredicates, session.LaunchID)
 	return nil
 }
 

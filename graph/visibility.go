@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"reflect"
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
@@ -41,6 +42,20 @@ func guardLaunches(ctx context.Context, with []*ent.LaunchWhereInput) []*ent.Lau
 		}
 	}
 	return with
+}
+
+// launchesWith sets a where input's hasLaunchWith: the launch filters, guarded for the
+// viewer (guardLaunches), or, for one filter that gives nothing but a launch's id (how a
+// launch's registrants or programme are asked for, by an admin), the input's own
+// launch_id predicate (byID), which selects the same rows without a semi-join with
+// launches for each of them.
+func launchesWith[P any](ctx context.Context, data []*ent.LaunchWhereInput, set func([]*ent.LaunchWhereInput), add func(...P), byID func(int) P) {
+	with := guardLaunches(ctx, data)
+	if len(with) == 1 && with[0] != nil && with[0].ID != nil && reflect.DeepEqual(*with[0], ent.LaunchWhereInput{ID: with[0].ID}) {
+		add(byID(*with[0].ID))
+		return
+	}
+	set(with)
 }
 
 // guardSessions adds the session visibility of ctx's viewer to nested session filters.

@@ -345,6 +345,24 @@ func testWhereOracles(t *testing.T, env *authzEnv) {
 		})
 	}
 
+	// A launch given by id alone (read by admins through the rows' own launch_id): the
+	// draft's id answers as an id no launch has.
+	draftID, noID := strconv.Itoa(env.f.Draft.ID), strconv.Itoa(env.f.Draft.ID+1_000_000)
+	for byID, roles := range map[string][]string{
+		`query($x: ID!) { sessions(first: 10, where: {hasLaunchWith: {id: $x}}) { totalCount edges { node { title } } } }`: {public},
+		`query($x: ID!) { registrants(first: 10, where: {hasLaunchWith: {id: $x}}) { totalCount } }`:                       {public, partner},
+	} {
+		probe := func(role, x string) []byte { return env.post(t, role, byID, map[string]any{"x": x}) }
+		if bytes.Equal(probe(admin, draftID), probe(admin, noID)) {
+			t.Fatalf("admin cannot tell the draft's id from none: %s", probe(admin, draftID))
+		}
+		for _, role := range roles {
+			if a, b := probe(role, draftID), probe(role, noID); !bytes.Equal(a, b) {
+				t.Errorf("%s tells the draft's id from none with %s:\n%s\n%s", role, byID, a, b)
+			}
+		}
+	}
+
 	// The same filter through a variable.
 	const q = `query($w: RegionWhereInput) { regions(first: 10, where: $w) { totalCount } }`
 	probe := func(role, v string) []byte {
