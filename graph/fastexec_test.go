@@ -15,7 +15,7 @@ import (
 // selection set under the field path (aliases or names, from the operation's root).
 func operationAt(t *testing.T, query string, path ...string) (*graphql.OperationContext, ast.SelectionSet) {
 	t.Helper()
-	doc, errs := gqlparser.LoadQuery(parsedSchema, query)
+	doc, errs := gqlparser.LoadQueryWithRules(parsedSchema, query, nil)
 	if errs != nil {
 		t.Fatalf("parse: %v", errs)
 	}
