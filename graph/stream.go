@@ -146,9 +146,7 @@ func (s socketConfig) init(ctx context.Context, p transport.InitPayload) (contex
 	ctx = auth.WithViewer(ctx, v)
 	ctx, cancel := context.WithCancel(ctx)
 	ctx = context.WithValue(ctx, socketKey{}, &socketState{cancel: cancel, running: make(chan struct{}, MaxOperationsPerSocket)})
-	if s.streams != nil {
-		context.AfterFunc(s.streams, cancel) // shutdown closes the socket
-	}
+	cancelWith(s.streams, ctx, cancel) // shutdown closes the socket
 	stop := s.keys.Watch(v, func(reason string) {
 		if h, ok := ctx.Value(connHolderKey{}).(*connHolder); ok && h.conn != nil {
 			_ = h.conn.WriteClose(CloseForbidden, reason)
@@ -235,9 +233,7 @@ func boundStreams(streams context.Context, obs StreamObserver) graphql.Operation
 			context.AfterFunc(ctx, func() { socket.active.Add(-1) })
 		}
 		ctx, cancel := context.WithCancel(ctx)
-		if streams != nil {
-			context.AfterFunc(streams, cancel)
-		}
+		cancelWith(streams, ctx, cancel)
 		if obs != nil {
 			obs.SubscriptionStarted()
 			context.AfterFunc(ctx, obs.SubscriptionEnded)
@@ -273,4 +269,15 @@ func (s *socketState) runOperation(ctx context.Context, next graphql.OperationHa
 		}
 		return resp
 	}
+}
+
+// cancelWith cancels ctx when streams (the server's lifetime, ended at shutdown) ends, and
+// lets go of streams' hook as soon as ctx is done: a hook left on streams would keep ctx —
+// the socket's request, buffers and connection — reachable until the process ends.
+func cancelWith(streams, ctx context.Context, cancel context.CancelFunc) {
+	if streams == nil {
+		return
+	}
+	stop := context.AfterFunc(streams, cancel)
+	context.AfterFunc(ctx, func() { stop() })
 }
