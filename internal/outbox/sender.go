@@ -42,6 +42,8 @@ type SenderConfig struct {
 	// MaxBackoff (1h).
 	Backoff    time.Duration
 	MaxBackoff time.Duration
+	// KeepAlive is how long the SMTP connection stays open after its last message (30s).
+	KeepAlive time.Duration
 }
 
 func (c *SenderConfig) defaults() {
@@ -63,12 +65,16 @@ func (c *SenderConfig) defaults() {
 	if c.MaxBackoff <= 0 {
 		c.MaxBackoff = time.Hour
 	}
+	if c.KeepAlive <= 0 {
+		c.KeepAlive = 30 * time.Second
+	}
 }
 
 // Sender renders and delivers the outbox. On PostgreSQL several senders (replicas) may
 // run: each claims due notifications in one statement (SELECT … FOR UPDATE SKIP LOCKED
 // and a lease: attempts+1, next_attempt_at = now+Lease), renders and sends them outside
-// any transaction, then records every outcome of the round in one statement. On SQLite one sender runs (its writers are
+// any transaction on an SMTP connection it keeps between rounds, then records every
+// outcome of the round in one statement. On SQLite one sender runs (its writers are
 // serialised anyway) and goes through ent.
 type Sender struct {
 	db        *store.DB
@@ -80,6 +86,8 @@ type Sender struct {
 	now       func() time.Time
 
 	// Used by the goroutine that runs the rounds only.
+	sess     Session   // open between rounds, nil when closed
+	lastSent time.Time // when sess last sent
 	launches map[int]*ent.Launch
 	cache    *renderCache
 }
@@ -97,6 +105,7 @@ func NewSender(db *store.DB, ob *Outbox, t Transport, cfg SenderConfig, observer
 
 // Run delivers until ctx ends.
 func (s *Sender) Run(ctx context.Context) {
+	defer s.Close()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -125,12 +134,24 @@ func (s *Sender) Run(ctx context.Context) {
 	}
 }
 
+// Close closes the SMTP connection kept between rounds, if any. Run closes it when it
+// returns; a caller of RunOnce calls Close when done.
+func (s *Sender) Close() {
+	if s.sess != nil {
+		_ = s.sess.Close()
+		s.sess = nil
+	}
+}
+
 // RunOnce claims one batch of due notifications, renders and delivers it, and returns how
 // many it claimed.
 func (s *Sender) RunOnce(ctx context.Context) (int, error) {
 	ctx = privacy.DecisionContext(ctx, privacy.Allow)
 	batch, err := s.claim(ctx)
 	if err != nil || len(batch) == 0 {
+		if s.sess != nil && time.Since(s.lastSent) > s.cfg.KeepAlive {
+			s.Close()
+		}
 		return 0, err
 	}
 	letters, err := s.letters(ctx, batch)
@@ -142,29 +163,38 @@ func (s *Sender) RunOnce(ctx context.Context) (int, error) {
 	return len(batch), s.record(context.WithoutCancel(ctx), outs)
 }
 
-// deliver sends the rendered messages of a batch on one session of the transport and
-// returns every notification's outcome.
+// deliver sends the rendered messages of a batch on the kept session (opened if need be)
+// and returns every notification's outcome.
 func (s *Sender) deliver(ctx context.Context, batch []claimed, letters []letter) []outcome {
 	outs := make([]outcome, len(batch))
-	var sess Session
-	var openErr error
+	var envs []Envelope
+	var idx []int
 	for i, c := range batch {
 		outs[i] = outcome{c: c, subject: letters[i].msg.Subject}
 		if letters[i].err != nil {
 			outs[i].err = &PermanentError{Err: letters[i].err}
 			continue
 		}
-		if sess == nil && openErr == nil {
-			sess, openErr = s.transport.Open(ctx)
-		}
-		outs[i].err = openErr
-		if openErr == nil {
-			outs[i].err = sess.Send(ctx, Envelope{ID: c.n.ID, From: envelopeAddr(s.cfg.From), To: c.n.Recipient, MIME: letters[i].msg.MIME})
-		}
+		envs = append(envs, Envelope{ID: c.n.ID, From: envelopeAddr(s.cfg.From), To: c.n.Recipient, MIME: letters[i].msg.MIME})
+		idx = append(idx, i)
 	}
-	if sess != nil {
-		_ = sess.Close()
+	if len(envs) == 0 {
+		return outs
 	}
+	if s.sess == nil {
+		sess, err := s.transport.Open(ctx)
+		if err != nil {
+			for _, i := range idx {
+				outs[i].err = err
+			}
+			return outs
+		}
+		s.sess = sess
+	}
+	for k, err := range s.sess.Send(ctx, envs) {
+		outs[idx[k]].err = err
+	}
+	s.lastSent = time.Now()
 	return outs
 }
 

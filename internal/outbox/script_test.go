@@ -1,0 +1,178 @@
+package outbox_test
+
+import (
+	"bufio"
+	"net"
+	"net/textproto"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// scriptServer is a small SMTP server written for the tests of the client: it offers
+// PIPELINING or not, answers RCPT with rcpt's reply, can close a connection after some
+// messages or on demand, and counts how often it waited for the client (round trips).
+type scriptServer struct {
+	ln         net.Listener
+	pipelining bool
+	rcpt       func(to string) string // the reply to RCPT TO:<to>; "" accepts it
+
+	mu         sync.Mutex
+	closeAfter int // close a connection after accepting this many messages (0: never)
+	got        []received
+	waits      int // reads that found nothing buffered: the client's round trips
+	conns      []net.Conn
+}
+
+func startScriptServer(t testing.TB, pipelining bool) *scriptServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &scriptServer{ln: ln, pipelining: pipelining}
+	t.Cleanup(func() { _ = ln.Close(); s.dropConns() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			s.conns = append(s.conns, c)
+			s.mu.Unlock()
+			go s.serve(c)
+		}
+	}()
+	return s
+}
+
+// closeEvery makes the server close each connection after n messages (0: never).
+func (s *scriptServer) closeEvery(n int) {
+	s.mu.Lock()
+	s.closeAfter = n
+	s.mu.Unlock()
+}
+
+func (s *scriptServer) url() string { return "smtp://" + s.ln.Addr().String() + "?starttls=none" }
+
+// dropConns closes every connection from the server's side, as a relay's idle timeout.
+func (s *scriptServer) dropConns() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.conns {
+		_ = c.Close()
+	}
+	s.conns = nil
+}
+
+func (s *scriptServer) stats() (got []received, waits, conns int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]received(nil), s.got...), s.waits, len(s.conns)
+}
+
+// smtpTx is the transaction of a connection.
+type smtpTx struct {
+	from string
+	to   []string
+	open bool
+}
+
+func (s *scriptServer) serve(c net.Conn) {
+	defer c.Close()
+	br := bufio.NewReader(c)
+	r, w := textproto.NewReader(br), textproto.NewWriter(bufio.NewWriter(c))
+	_ = w.PrintfLine("220 script ESMTP")
+	var tx smtpTx
+	accepted := 0
+	for {
+		s.wait(br)
+		line, err := r.ReadLine()
+		if err != nil {
+			return
+		}
+		verb := strings.ToUpper(strings.SplitN(line, " ", 2)[0])
+		reply := s.command(verb, line, &tx)
+		if verb == "DATA" && strings.HasPrefix(reply, "354") {
+			_ = w.PrintfLine("%s", reply)
+			s.wait(br)
+			b, err := r.ReadDotBytes()
+			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			s.got = append(s.got, received{From: tx.from, To: tx.to, Data: b})
+			s.mu.Unlock()
+			tx, reply = smtpTx{}, "250 2.0.0 queued"
+			accepted++
+		}
+		if err := w.PrintfLine("%s", reply); err != nil || verb == "QUIT" {
+			return
+		}
+		s.mu.Lock()
+		closing := s.closeAfter > 0 && accepted == s.closeAfter
+		s.mu.Unlock()
+		if closing {
+			return
+		}
+	}
+}
+
+// wait counts a round trip when the client's next bytes have not arrived yet.
+func (s *scriptServer) wait(br *bufio.Reader) {
+	if br.Buffered() == 0 {
+		s.mu.Lock()
+		s.waits++
+		s.mu.Unlock()
+	}
+}
+
+// command answers one command line (DATA's content aside).
+func (s *scriptServer) command(verb, line string, tx *smtpTx) string {
+	arg := func(prefix string) string {
+		a := line[len(prefix):]
+		if i := strings.IndexByte(a, '>'); i >= 0 {
+			a = a[:i]
+		}
+		return strings.TrimPrefix(a, "<")
+	}
+	switch verb {
+	case "EHLO":
+		if s.pipelining {
+			return "250-script\r\n250-PIPELINING\r\n250 8BITMIME"
+		}
+		return "250-script\r\n250 8BITMIME"
+	case "HELO", "NOOP":
+		return "250 ok"
+	case "RSET":
+		*tx = smtpTx{}
+		return "250 ok"
+	case "QUIT":
+		return "221 bye"
+	case "MAIL":
+		if tx.open {
+			return "503 5.5.1 nested MAIL"
+		}
+		*tx = smtpTx{from: arg("MAIL FROM:"), open: true}
+		return "250 ok"
+	case "RCPT":
+		if !tx.open {
+			return "503 5.5.1 MAIL first"
+		}
+		to := arg("RCPT TO:")
+		if s.rcpt != nil {
+			if reply := s.rcpt(to); reply != "" {
+				return reply
+			}
+		}
+		tx.to = append(tx.to, to)
+		return "250 ok"
+	case "DATA":
+		if len(tx.to) == 0 {
+			return "554 5.5.1 no valid recipients"
+		}
+		return "354 go ahead"
+	}
+	return "502 5.5.2 unknown command"
+}
