@@ -42,6 +42,10 @@ type SenderConfig struct {
 	// MaxBackoff (1h).
 	Backoff    time.Duration
 	MaxBackoff time.Duration
+	// Gather is the shortest time from the start of a round that claimed less than a full
+	// batch to the next one (20ms; negative: none), so that under load a round takes what
+	// came meanwhile.
+	Gather time.Duration
 	// KeepAlive is how long the SMTP connection stays open after its last message (30s).
 	KeepAlive time.Duration
 }
@@ -64,6 +68,9 @@ func (c *SenderConfig) defaults() {
 	}
 	if c.MaxBackoff <= 0 {
 		c.MaxBackoff = time.Hour
+	}
+	if c.Gather == 0 {
+		c.Gather = 20 * time.Millisecond
 	}
 	if c.KeepAlive <= 0 {
 		c.KeepAlive = 30 * time.Second
@@ -103,7 +110,10 @@ func NewSender(db *store.DB, ob *Outbox, t Transport, cfg SenderConfig, observer
 		logger: logger, now: time.Now, launches: map[int]*ent.Launch{}, cache: newRenderCache()}
 }
 
-// Run delivers until ctx ends.
+// Run delivers until ctx ends. A round that claims less than a full batch is followed by
+// a pause of at least Gather from its start, whatever the nudges, so that under load the
+// rounds take bigger batches (a round's statements and SMTP connection are shared by its
+// batch) for at most Gather more latency.
 func (s *Sender) Run(ctx context.Context) {
 	defer s.Close()
 	timer := time.NewTimer(0)
@@ -115,13 +125,22 @@ func (s *Sender) Run(ctx context.Context) {
 		case <-timer.C:
 		case <-s.outbox.Nudges():
 		}
+		var started time.Time
 		for ctx.Err() == nil {
+			started = time.Now()
 			n, err := s.RunOnce(ctx)
 			if err != nil && ctx.Err() == nil {
 				s.logger.Warn("outbox: delivery round failed", "err", err)
 			}
 			if err != nil || n < s.cfg.Batch {
 				break
+			}
+		}
+		if d := s.cfg.Gather - time.Since(started); d > 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(d):
 			}
 		}
 		if !timer.Stop() {
