@@ -132,6 +132,9 @@ func (s *Sender) recordPortable(ctx context.Context, now time.Time, outs []outco
 		upd := s.db.Client.Notification.Update().
 			Where(notification.ID(o.c.n.ID), notification.StatusEQ(notification.StatusPENDING)).
 			SetLastError(r.lastErr)
+		if o.subject != "" {
+			upd.SetSubject(o.subject)
+		}
 		if r.status == notification.StatusFAILED {
 			upd.SetStatus(notification.StatusFAILED).ClearSealedToken()
 		} else {

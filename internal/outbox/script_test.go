@@ -31,7 +31,7 @@ func startScriptServer(t testing.TB, pipelining bool) *scriptServer {
 		t.Fatal(err)
 	}
 	s := &scriptServer{ln: ln, pipelining: pipelining}
-	t.Cleanup(func() { _ = ln.Close(); s.dropConns() })
+	t.Cleanup(func() { _ = ln.Close(); s.dropConns("") })
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -56,11 +56,15 @@ func (s *scriptServer) closeEvery(n int) {
 
 func (s *scriptServer) url() string { return "smtp://" + s.ln.Addr().String() + "?starttls=none" }
 
-// dropConns closes every connection from the server's side, as a relay's idle timeout.
-func (s *scriptServer) dropConns() {
+// dropConns closes every connection from the server's side, as a relay's idle timeout,
+// after saying so with reply (if not "").
+func (s *scriptServer) dropConns(reply string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, c := range s.conns {
+		if reply != "" {
+			_, _ = c.Write([]byte(reply + "\r\n"))
+		}
 		_ = c.Close()
 	}
 	s.conns = nil

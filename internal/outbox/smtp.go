@@ -102,7 +102,7 @@ func (s *smtpSession) lockstep(es []Envelope, errs []error) {
 			s.lost(errs, i, -1, err)
 			return
 		}
-		s.replied = true
+		s.answered(err)
 		if err == nil {
 			continue
 		}
@@ -174,6 +174,17 @@ func (s *smtpSession) Close() error {
 	return nil
 }
 
+// answered notes that the server replied (err: the reply's error, nil for a success). A
+// first reply 421 does not count: the server says it is closing the connection (a relay
+// ending an idle one), so it took nothing of the batch, which can go again on a new one.
+func (s *smtpSession) answered(err error) {
+	var tp *textproto.Error
+	if !s.replied && errors.As(err, &tp) && tp.Code == 421 {
+		return
+	}
+	s.replied = true
+}
+
 // isReply reports whether err is the server's reply (the connection is fine), not a
 // broken or timed-out connection or a reply that cannot be parsed.
 func isReply(err error) bool {
@@ -242,7 +253,7 @@ func (p *pipe) readEnds(i int) bool {
 			p.s.lost(p.errs, i, p.body, err)
 			return false
 		}
-		p.s.replied = true
+		p.s.answered(err)
 		if err != nil {
 			p.errs[p.body] = classify(fmt.Errorf("outbox: end DATA: %w", err))
 		}
@@ -253,7 +264,7 @@ func (p *pipe) readEnds(i int) bool {
 			p.s.lost(p.errs, i, -1, err) // a server that cannot reset is of no further use
 			return false
 		}
-		p.s.replied = true
+		p.s.answered(nil)
 		p.reset = false
 	}
 	return true
@@ -274,7 +285,7 @@ func (p *pipe) readTransaction(i int) bool {
 			p.s.lost(p.errs, i, -1, err)
 			return false
 		}
-		p.s.replied = true
+		p.s.answered(err)
 		if err != nil && first == nil {
 			first = fmt.Errorf("outbox: %s: %w", st.name, err)
 		}

@@ -145,11 +145,21 @@ func TestSMTPConnectionLost(t *testing.T) {
 }
 
 // TestSMTPKeptConnectionClosed: the connection kept between rounds is closed by the
-// server while idle (a relay's timeout): the next round notices before anything was
-// answered, connects again and delivers without a failed attempt.
+// server while idle (a relay's timeout), silently or saying 421: the next round notices
+// before anything was accepted, connects again and delivers without a failed attempt.
 func TestSMTPKeptConnectionClosed(t *testing.T) {
-	for _, pipelining := range []bool{true, false} {
-		t.Run(map[bool]string{true: "pipelined", false: "lock-step"}[pipelining], func(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		pipelining bool
+		reply      string
+	}{
+		{"pipelined", true, ""},
+		{"pipelined 421", true, "421 4.4.2 idle timeout"},
+		{"lock-step", false, ""},
+		{"lock-step 421", false, "421 4.4.2 idle timeout"},
+	} {
+		pipelining := tt.pipelining
+		t.Run(tt.name, func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
 				f := newFixture(t, db)
 				srv := startScriptServer(t, pipelining)
@@ -159,7 +169,7 @@ func TestSMTPKeptConnectionClosed(t *testing.T) {
 				drain(t, s)
 				f.register(t, l.ID, "b@example.org")
 				drain(t, s) // on the kept connection
-				srv.dropConns()
+				srv.dropConns(tt.reply)
 				f.register(t, l.ID, "c@example.org")
 				drain(t, s)
 				got, _, _ := srv.stats()
