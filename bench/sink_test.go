@@ -32,9 +32,9 @@ func (b *syncBuffer) String() string {
 	return b.b.String()
 }
 
-// TestSinkPipelining: the smtp-sink offers PIPELINING and takes a pipelined batch (the
-// outbox's client sends each message's MAIL, RCPT and DATA without waiting), counting
-// every message.
+// TestSinkPipelining: the smtp-sink offers PIPELINING and CHUNKING and takes a pipelined
+// batch (the outbox's client sends each message's RSET, MAIL, RCPT and BDAT without
+// waiting), counting every message.
 func TestSinkPipelining(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -64,8 +64,8 @@ func TestSinkPipelining(t *testing.T) {
 	c.StartResponse(id)
 	_, ehlo, err := c.ReadResponse(250)
 	c.EndResponse(id)
-	if err != nil || !strings.Contains(ehlo, "PIPELINING") {
-		t.Fatalf("EHLO = %q, %v; want PIPELINING offered", ehlo, err)
+	if err != nil || !strings.Contains(ehlo, "PIPELINING") || !strings.Contains(ehlo, "CHUNKING") {
+		t.Fatalf("EHLO = %q, %v; want PIPELINING and CHUNKING offered", ehlo, err)
 	}
 	_ = c.Close()
 

@@ -2,20 +2,22 @@ package outbox_test
 
 import (
 	"bufio"
+	"io"
 	"net"
 	"net/textproto"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 )
 
-// scriptServer is a small SMTP server written for the tests of the client: it offers
-// PIPELINING or not, answers RCPT with rcpt's reply, can close a connection after some
+// scriptServer is a small SMTP server written for the tests of the client: it offers the
+// extensions it is given (PIPELINING, CHUNKING) or none, answers RCPT with rcpt's reply, can close a connection after some
 // messages or on demand, and counts how often it waited for the client (round trips).
 type scriptServer struct {
-	ln         net.Listener
-	pipelining bool
-	rcpt       func(to string) string // the reply to RCPT TO:<to>; "" accepts it
+	ln   net.Listener
+	exts []string
+	rcpt func(to string) string // the reply to RCPT TO:<to>; "" accepts it
 
 	mu         sync.Mutex
 	closeAfter int // close a connection after accepting this many messages (0: never)
@@ -24,13 +26,13 @@ type scriptServer struct {
 	conns      []net.Conn
 }
 
-func startScriptServer(t testing.TB, pipelining bool) *scriptServer {
+func startScriptServer(t testing.TB, exts ...string) *scriptServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &scriptServer{ln: ln, pipelining: pipelining}
+	s := &scriptServer{ln: ln, exts: exts}
 	t.Cleanup(func() { _ = ln.Close(); s.dropConns("") })
 	go func() {
 		for {
@@ -80,6 +82,7 @@ func (s *scriptServer) stats() (got []received, waits, conns int) {
 type smtpTx struct {
 	from string
 	to   []string
+	data []byte
 	open bool
 }
 
@@ -97,6 +100,19 @@ func (s *scriptServer) serve(c net.Conn) {
 			return
 		}
 		verb := strings.ToUpper(strings.SplitN(line, " ", 2)[0])
+		if verb == "BDAT" {
+			reply, ok := s.bdat(br, line, &tx)
+			if !ok {
+				return
+			}
+			if strings.HasPrefix(reply, "250") && strings.HasSuffix(strings.ToUpper(line), " LAST") {
+				accepted++
+			}
+			if err := w.PrintfLine("%s", reply); err != nil {
+				return
+			}
+			continue
+		}
 		reply := s.command(verb, line, &tx)
 		if verb == "DATA" && strings.HasPrefix(reply, "354") {
 			_ = w.PrintfLine("%s", reply)
@@ -123,6 +139,53 @@ func (s *scriptServer) serve(c net.Conn) {
 	}
 }
 
+// ehlo is the reply to EHLO offering exts.
+func ehlo(exts []string) string {
+	lines := append([]string{"script"}, exts...)
+	lines = append(lines, "8BITMIME")
+	out := ""
+	for i, l := range lines {
+		sep := "-"
+		if i == len(lines)-1 {
+			sep = " "
+		}
+		out += "250" + sep + l
+		if i < len(lines)-1 {
+			out += "\r\n"
+		}
+	}
+	return out
+}
+
+// bdat reads a BDAT chunk (RFC 3030), which follows the command whatever the reply, and
+// answers it; false when the connection ends.
+func (s *scriptServer) bdat(br *bufio.Reader, line string, tx *smtpTx) (string, bool) {
+	f := strings.Fields(line)
+	if len(f) < 2 {
+		return "501 5.5.4 size?", true
+	}
+	size, err := strconv.Atoi(f[1])
+	if err != nil {
+		return "501 5.5.4 size?", true
+	}
+	chunk := make([]byte, size)
+	if _, err := io.ReadFull(br, chunk); err != nil {
+		return "", false
+	}
+	if len(tx.to) == 0 {
+		return "503 5.5.1 no valid recipients", true
+	}
+	tx.data = append(tx.data, chunk...)
+	if len(f) < 3 || !strings.EqualFold(f[2], "LAST") {
+		return "250 2.0.0 chunk", true
+	}
+	s.mu.Lock()
+	s.got = append(s.got, received{From: tx.from, To: tx.to, Data: tx.data})
+	s.mu.Unlock()
+	*tx = smtpTx{}
+	return "250 2.0.0 queued", true
+}
+
 // wait counts a round trip when the client's next bytes have not arrived yet.
 func (s *scriptServer) wait(br *bufio.Reader) {
 	if br.Buffered() == 0 {
@@ -143,10 +206,7 @@ func (s *scriptServer) command(verb, line string, tx *smtpTx) string {
 	}
 	switch verb {
 	case "EHLO":
-		if s.pipelining {
-			return "250-script\r\n250-PIPELINING\r\n250 8BITMIME"
-		}
-		return "250-script\r\n250 8BITMIME"
+		return ehlo(s.exts)
 	case "HELO", "NOOP":
 		return "250 ok"
 	case "RSET":

@@ -17,10 +17,11 @@ import (
 type smtpSession struct {
 	t *SMTP
 	c *smtp.Client // nil: closed
-	// pipelining: the server offers PIPELINING; mailParams are the MAIL FROM parameters
-	// its extensions call for.
-	pipelining bool
-	mailParams string
+	// pipelining, chunking: the server offers PIPELINING, CHUNKING; mailParams are the
+	// MAIL FROM parameters its extensions call for.
+	pipelining, chunking bool
+	mailParams           string
+	scratch              bytes.Buffer // a message's content, for BDAT
 	// used: c has delivered a batch before (the server may have closed it while idle);
 	// replied: the current Send has read a reply on c; broken: c failed.
 	used, replied, broken bool
@@ -36,6 +37,7 @@ func (s *smtpSession) dial(ctx context.Context) error {
 	}
 	s.c, s.used = c, false
 	s.pipelining, _ = c.Extension("PIPELINING")
+	s.chunking, _ = c.Extension("CHUNKING")
 	// As go-mail's own MAIL command.
 	s.mailParams = ""
 	if ok, _ := c.Extension("8BITMIME"); ok {
@@ -72,7 +74,8 @@ func (s *smtpSession) Send(ctx context.Context, es []Envelope) []error {
 	}
 }
 
-// send delivers es on c, pipelined when the server offers it.
+// send delivers es on c: pipelined with BDAT when the server offers PIPELINING and
+// CHUNKING, pipelined with DATA when it offers PIPELINING, else in lock-step.
 func (s *smtpSession) send(es []Envelope) []error {
 	s.replied = false
 	errs := make([]error, len(es))
@@ -81,10 +84,13 @@ func (s *smtpSession) send(es []Envelope) []error {
 			errs[i] = &PermanentError{Err: fmt.Errorf("outbox: envelope address %q or %q is invalid", e.From, e.To)}
 		}
 	}
-	if s.pipelining {
+	switch {
+	case s.pipelining && s.chunking:
+		s.chunked(es, errs)
+	case s.pipelining:
 		p := pipe{s: s, w: s.c.Text.W, r: &s.c.Text.Reader, es: es, errs: errs, body: -1}
 		p.run()
-	} else {
+	default:
 		s.lockstep(es, errs)
 	}
 	return errs
@@ -310,23 +316,36 @@ func (p *pipe) readTransaction(i int) bool {
 	return true
 }
 
+// lineWriter is where writeLines writes: a bufio.Writer or a bytes.Buffer, whose errors
+// (bufio's) show at Flush.
+type lineWriter interface {
+	Write(p []byte) (int, error)
+	WriteByte(c byte) error
+	WriteString(s string) (int, error)
+}
+
 // writeDot writes b as the content of DATA (RFC 5321 4.5.2), as textproto's DotWriter
 // does but in whole lines: every line ends in CRLF (a bare LF becomes CRLF), a line that
 // starts with a dot gets another, and the terminating line "." follows.
-func writeDot(w *bufio.Writer, b []byte) {
+func writeDot(w lineWriter, b []byte) {
+	writeLines(w, b, true)
+	_, _ = w.WriteString(".\r\n")
+}
+
+// writeLines writes b with every line ended in CRLF, dot-stuffed when stuff.
+func writeLines(w lineWriter, b []byte, stuff bool) {
 	for len(b) > 0 {
 		line := b
 		rest := []byte(nil)
 		if i := bytes.IndexByte(b, '\n'); i >= 0 {
 			line, rest = b[:i], b[i+1:]
 		}
-		if len(line) > 0 && line[0] == '.' {
-			w.WriteByte('.')
+		if stuff && len(line) > 0 && line[0] == '.' {
+			_ = w.WriteByte('.')
 		}
 		line = bytes.TrimSuffix(line, []byte{'\r'})
-		w.Write(line)
-		w.WriteString("\r\n")
+		_, _ = w.Write(line)
+		_, _ = w.WriteString("\r\n")
 		b = rest
 	}
-	w.WriteString(".\r\n")
 }

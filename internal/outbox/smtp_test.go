@@ -56,13 +56,22 @@ func TestSMTPReplies(t *testing.T) {
 		"ok": {notification.StatusSENT, ""}, "perm": {notification.StatusFAILED, "550"}, "temp": {notification.StatusPENDING, "451"},
 	}
 	for _, tt := range []struct {
-		name       string
-		pipelining bool
-	}{{"pipelined", true}, {"lock-step", false}} {
+		name     string
+		exts     []string
+		maxTrips int // round trips the server waited for, at most
+		minTrips int // and at least
+	}{
+		// EHLO, one round trip for the batch, QUIT.
+		{"chunked", []string{"PIPELINING", "CHUNKING"}, 3, 1},
+		// EHLO, a round trip per message and one for the last content and RSET.
+		{"pipelined", []string{"PIPELINING"}, len(addrs) + 4, len(addrs)},
+		// Four per message.
+		{"lock-step", nil, 5 * len(addrs), 3 * len(addrs)},
+	} {
 		t.Run(tt.name, func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
 				f := newFixture(t, db)
-				srv := startScriptServer(t, tt.pipelining)
+				srv := startScriptServer(t, tt.exts...)
 				srv.rcpt = rcpt
 				l := f.launch(t)
 				for _, a := range addrs {
@@ -85,13 +94,8 @@ func TestSMTPReplies(t *testing.T) {
 						t.Errorf("%s: %s with body %v", to, n.Status, hasBody(n))
 					}
 				}
-				// Pipelined: EHLO, then a round trip per message and one more for the last
-				// content (and the last RSET); lock-step: four per message.
-				if tt.pipelining && waits > len(addrs)+4 {
-					t.Errorf("%d round trips for %d messages pipelined, want at most %d", waits, len(addrs), len(addrs)+4)
-				}
-				if !tt.pipelining && waits < 3*len(addrs) {
-					t.Errorf("%d round trips for %d messages in lock-step, want at least %d", waits, len(addrs), 3*len(addrs))
+				if waits > tt.maxTrips || waits < tt.minTrips {
+					t.Errorf("%d round trips for %d messages, want %d to %d", waits, len(addrs), tt.minTrips, tt.maxTrips)
 				}
 				t.Logf("%d messages, %d round trips", len(addrs), waits)
 			})
@@ -99,15 +103,21 @@ func TestSMTPReplies(t *testing.T) {
 	}
 }
 
+// clientModes are the ways the client sends, by what the server offers.
+var clientModes = []struct {
+	name string
+	exts []string
+}{{"chunked", []string{"PIPELINING", "CHUNKING"}}, {"pipelined", []string{"PIPELINING"}}, {"lock-step", nil}}
+
 // TestSMTPConnectionLost: the server closes the connection after two messages of a batch
 // of five: those two are SENT, the other three stay PENDING (a temporary failure, body
 // kept) and go out on a new connection at their retry, each message exactly once.
 func TestSMTPConnectionLost(t *testing.T) {
-	for _, pipelining := range []bool{true, false} {
-		t.Run(map[bool]string{true: "pipelined", false: "lock-step"}[pipelining], func(t *testing.T) {
+	for _, tt := range clientModes {
+		t.Run(tt.name, func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
 				f := newFixture(t, db)
-				srv := startScriptServer(t, pipelining)
+				srv := startScriptServer(t, tt.exts...)
 				srv.closeEvery(2)
 				l := f.launch(t)
 				for i := range 5 {
@@ -148,38 +158,30 @@ func TestSMTPConnectionLost(t *testing.T) {
 // server while idle (a relay's timeout), silently or saying 421: the next round notices
 // before anything was accepted, connects again and delivers without a failed attempt.
 func TestSMTPKeptConnectionClosed(t *testing.T) {
-	for _, tt := range []struct {
-		name       string
-		pipelining bool
-		reply      string
-	}{
-		{"pipelined", true, ""},
-		{"pipelined 421", true, "421 4.4.2 idle timeout"},
-		{"lock-step", false, ""},
-		{"lock-step 421", false, "421 4.4.2 idle timeout"},
-	} {
-		pipelining := tt.pipelining
-		t.Run(tt.name, func(t *testing.T) {
-			storetest.Each(t, func(t *testing.T, db *store.DB) {
-				f := newFixture(t, db)
-				srv := startScriptServer(t, pipelining)
-				l := f.launch(t)
-				s := f.sender(t, smtpURLTransport(t, srv.url()), outbox.SenderConfig{})
-				f.register(t, l.ID, "a@example.org")
-				drain(t, s)
-				f.register(t, l.ID, "b@example.org")
-				drain(t, s) // on the kept connection
-				srv.dropConns(tt.reply)
-				f.register(t, l.ID, "c@example.org")
-				drain(t, s)
-				got, _, _ := srv.stats()
-				assertOnce(t, got, 3)
-				for to, n := range byRecipient(t, db) {
-					if n.Status != notification.StatusSENT || n.Attempts != 1 {
-						t.Errorf("%s: %s attempts %d, want SENT 1", to, n.Status, n.Attempts)
+	for _, mode := range clientModes {
+		for _, reply := range []string{"", "421 4.4.2 idle timeout"} {
+			t.Run(fmt.Sprintf("%s %q", mode.name, reply), func(t *testing.T) {
+				storetest.Each(t, func(t *testing.T, db *store.DB) {
+					f := newFixture(t, db)
+					srv := startScriptServer(t, mode.exts...)
+					l := f.launch(t)
+					s := f.sender(t, smtpURLTransport(t, srv.url()), outbox.SenderConfig{})
+					f.register(t, l.ID, "a@example.org")
+					drain(t, s)
+					f.register(t, l.ID, "b@example.org")
+					drain(t, s) // on the kept connection
+					srv.dropConns(reply)
+					f.register(t, l.ID, "c@example.org")
+					drain(t, s)
+					got, _, _ := srv.stats()
+					assertOnce(t, got, 3)
+					for to, n := range byRecipient(t, db) {
+						if n.Status != notification.StatusSENT || n.Attempts != 1 {
+							t.Errorf("%s: %s attempts %d, want SENT 1", to, n.Status, n.Attempts)
+						}
 					}
-				}
+				})
 			})
-		})
+		}
 	}
 }
