@@ -67,7 +67,7 @@ func classify(err error) error {
 
 // SMTP delivers through an SMTP server: go-mail connects, says hello, starts TLS and
 // authenticates; messages then go out pipelined (RFC 2920) when the server offers it,
-// else one command at a time.
+// with BDAT (RFC 3030) when it also offers CHUNKING, else one command at a time.
 type SMTP struct {
 	client  *mail.Client
 	timeout time.Duration
