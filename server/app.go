@@ -88,7 +88,7 @@ func (a *app) buildOutbox() error {
 		a.logger.Info("no SMTP_URL: registration emails are written as .eml files", "dir", dir)
 	}
 	a.metrics.Register(outbox.OldestPendingGauge(a.db.Client))
-	a.sender = outbox.NewSender(a.db.Client, a.db.Dialect, a.outbox, t,
+	a.sender = outbox.NewSender(a.db, a.outbox, t,
 		outbox.SenderConfig{From: cfg.From, MaxAttempts: cfg.MaxAttempts}, a.metrics, a.logger)
 	return nil
 }

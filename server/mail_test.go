@@ -233,7 +233,7 @@ func TestHostileNamesRegister(t *testing.T) {
 func sendOutbox(t *testing.T, db *store.DB, ob *outbox.Outbox) map[int][]byte {
 	t.Helper()
 	dir := t.TempDir()
-	s := outbox.NewSender(db.Client, db.Dialect, ob, outbox.Files{Dir: dir}, outbox.SenderConfig{From: "no-reply@launches.test"}, nil, nil)
+	s := outbox.NewSender(db, ob, outbox.Files{Dir: dir}, outbox.SenderConfig{From: "no-reply@launches.test"}, nil, nil)
 	for {
 		n, err := s.RunOnce(context.Background())
 		if err != nil {

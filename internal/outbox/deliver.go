@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/wneessen/go-mail"
-	"github.com/wneessen/go-mail/smtp"
 )
 
 // Envelope is one message to deliver.
@@ -27,15 +26,17 @@ type Envelope struct {
 	MIME []byte
 }
 
-// Transport delivers messages. Open starts a session for a batch; the session delivers
-// messages one by one and reports each message's outcome.
+// Transport delivers messages. Open starts a session, which the sender keeps for its
+// following rounds while they come (SenderConfig.KeepAlive).
 type Transport interface {
 	Open(ctx context.Context) (Session, error)
 }
 
 // Session is an open connection of a Transport.
 type Session interface {
-	Send(ctx context.Context, e Envelope) error
+	// Send delivers es in order and returns each one's outcome: nil when the server
+	// accepted it, a PermanentError when retrying cannot help, another error when it can.
+	Send(ctx context.Context, es []Envelope) []error
 	Close() error
 }
 
@@ -64,9 +65,12 @@ func classify(err error) error {
 	return err
 }
 
-// SMTP delivers through an SMTP server with go-mail.
+// SMTP delivers through an SMTP server: go-mail connects, says hello, starts TLS and
+// authenticates; messages then go out pipelined (RFC 2920) when the server offers it,
+// with BDAT (RFC 3030) when it also offers CHUNKING, else one command at a time.
 type SMTP struct {
-	client *mail.Client
+	client  *mail.Client
+	timeout time.Duration
 }
 
 // NewSMTP parses rawURL: smtp://user:pass@host:587 (STARTTLS required; ?starttls=none for
@@ -83,7 +87,8 @@ func NewSMTP(rawURL string) (*SMTP, error) {
 		return nil, fmt.Errorf("outbox: SMTP_URL has no host")
 	}
 	q := u.Query()
-	opts := []mail.Option{mail.WithTimeout(30 * time.Second), mail.WithHELO(helo())}
+	const timeout = 30 * time.Second
+	opts := []mail.Option{mail.WithTimeout(timeout), mail.WithHELO(helo())}
 	port := u.Port()
 	switch u.Scheme {
 	case "smtp":
@@ -125,7 +130,7 @@ func NewSMTP(rawURL string) (*SMTP, error) {
 	if err != nil {
 		return nil, fmt.Errorf("outbox: SMTP client: %w", err)
 	}
-	return &SMTP{client: c}, nil
+	return &SMTP{client: c, timeout: timeout}, nil
 }
 
 func helo() string {
@@ -137,52 +142,11 @@ func helo() string {
 
 // Open connects, says hello, starts TLS and authenticates.
 func (s *SMTP) Open(ctx context.Context) (Session, error) {
-	c, err := s.client.DialToSMTPClientWithContext(ctx)
-	if err != nil {
-		// Connection refused, timeouts, TLS or login failures: all temporary, retried
-		// until the attempts run out.
-		return nil, fmt.Errorf("outbox: dial SMTP: %w", err)
+	sess := &smtpSession{t: s}
+	if err := sess.dial(ctx); err != nil {
+		return nil, err
 	}
-	return &smtpSession{c: c}, nil
-}
-
-type smtpSession struct{ c *smtp.Client }
-
-// Send sends one message on the open connection; the session resets after a failure.
-func (s *smtpSession) Send(ctx context.Context, e Envelope) error {
-	err := s.send(e)
-	if err != nil {
-		_ = s.c.Reset()
-	}
-	return classify(err)
-}
-
-func (s *smtpSession) send(e Envelope) error {
-	if err := s.c.Mail(e.From); err != nil {
-		return fmt.Errorf("outbox: MAIL FROM: %w", err)
-	}
-	if err := s.c.Rcpt(e.To); err != nil {
-		return fmt.Errorf("outbox: RCPT TO: %w", err)
-	}
-	w, err := s.c.Data()
-	if err != nil {
-		return fmt.Errorf("outbox: DATA: %w", err)
-	}
-	if _, err := w.Write(e.MIME); err != nil {
-		_ = w.Close()
-		return fmt.Errorf("outbox: write DATA: %w", err)
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("outbox: end DATA: %w", err)
-	}
-	return nil
-}
-
-func (s *smtpSession) Close() error {
-	if err := s.c.Quit(); err != nil {
-		return s.c.Close()
-	}
-	return nil
+	return sess, nil
 }
 
 // Files writes each message as DIR/<id>.eml and logs it: the transport when no SMTP
@@ -200,8 +164,17 @@ func (f Files) Open(ctx context.Context) (Session, error) {
 	return f, nil
 }
 
-// Send writes e to a file atomically.
-func (f Files) Send(ctx context.Context, e Envelope) error {
+// Send writes each envelope to a file.
+func (f Files) Send(ctx context.Context, es []Envelope) []error {
+	errs := make([]error, len(es))
+	for i, e := range es {
+		errs[i] = f.write(e)
+	}
+	return errs
+}
+
+// write writes e to a file atomically.
+func (f Files) write(e Envelope) error {
 	name := filepath.Join(f.Dir, fmt.Sprintf("%08d.eml", e.ID))
 	tmp := name + ".tmp"
 	if err := os.WriteFile(tmp, e.MIME, 0o600); err != nil {

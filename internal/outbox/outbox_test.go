@@ -87,12 +87,19 @@ func (f *fixture) register(t testing.TB, launchID int, email string, mods ...fun
 
 func (f *fixture) sender(t testing.TB, transport outbox.Transport, cfg outbox.SenderConfig) *outbox.Sender {
 	cfg.From = from
-	return outbox.NewSender(f.db.Client, f.db.Dialect, f.ob, transport, cfg, nil, nil)
+	s := outbox.NewSender(f.db, f.ob, transport, cfg, nil, nil)
+	t.Cleanup(s.Close)
+	return s
 }
 
 func smtpTransport(t testing.TB, m *mailServer) outbox.Transport {
 	t.Helper()
-	tr, err := outbox.NewSMTP(m.url())
+	return smtpURLTransport(t, m.url())
+}
+
+func smtpURLTransport(t testing.TB, url string) outbox.Transport {
+	t.Helper()
+	tr, err := outbox.NewSMTP(url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -387,7 +394,8 @@ func TestTwoSendersDrainOnce(t *testing.T) {
 	start := time.Now()
 	var wg sync.WaitGroup
 	for _, db := range []*store.DB{db1, db2} {
-		s := outbox.NewSender(db.Client, db.Dialect, f.ob, smtpTransport(t, m), outbox.SenderConfig{From: from}, nil, nil)
+		s := outbox.NewSender(db, f.ob, smtpTransport(t, m), outbox.SenderConfig{From: from}, nil, nil)
+		t.Cleanup(s.Close)
 		wg.Go(func() { drain(t, s) })
 	}
 	wg.Wait()

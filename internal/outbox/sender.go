@@ -5,21 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
 
-	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 
 	"launchgraph/ent"
 	"launchgraph/ent/launch"
-	"launchgraph/ent/notification"
 	"launchgraph/ent/privacy"
 	"launchgraph/ent/registrant"
 	"launchgraph/internal/registration"
-	"launchgraph/internal/txn"
+	"launchgraph/internal/store"
 )
 
 // Observer counts deliveries (metrics.Metrics).
@@ -44,6 +42,12 @@ type SenderConfig struct {
 	// MaxBackoff (1h).
 	Backoff    time.Duration
 	MaxBackoff time.Duration
+	// Gather is the shortest time from the start of a round that claimed less than a full
+	// batch to the next one (20ms; negative: none), so that under load a round takes what
+	// came meanwhile.
+	Gather time.Duration
+	// KeepAlive is how long the SMTP connection stays open after its last message (30s).
+	KeepAlive time.Duration
 }
 
 func (c *SenderConfig) defaults() {
@@ -65,37 +69,53 @@ func (c *SenderConfig) defaults() {
 	if c.MaxBackoff <= 0 {
 		c.MaxBackoff = time.Hour
 	}
+	if c.Gather == 0 {
+		c.Gather = 20 * time.Millisecond
+	}
+	if c.KeepAlive <= 0 {
+		c.KeepAlive = 30 * time.Second
+	}
 }
 
 // Sender renders and delivers the outbox. On PostgreSQL several senders (replicas) may
-// run: each claims due notifications with SELECT … FOR UPDATE SKIP LOCKED in a short
-// transaction that takes a lease (attempts+1, next_attempt_at = now+Lease), renders and
-// sends them outside it, then records the outcomes (the sent ones of a batch in a statement
-// or two). On SQLite one sender runs (its writers are serialised anyway).
+// run: each claims due notifications in one statement (SELECT … FOR UPDATE SKIP LOCKED
+// and a lease: attempts+1, next_attempt_at = now+Lease), renders and sends them outside
+// any transaction on an SMTP connection it keeps between rounds, then records every
+// outcome of the round in one statement. On SQLite one sender runs (its writers are
+// serialised anyway) and goes through ent.
 type Sender struct {
-	client    *ent.Client
-	dialect   string
+	db        *store.DB
 	outbox    *Outbox
 	transport Transport
 	cfg       SenderConfig
 	observer  Observer
 	logger    *slog.Logger
 	now       func() time.Time
+
+	// Used by the goroutine that runs the rounds only.
+	sess     Session   // open between rounds, nil when closed
+	lastSent time.Time // when sess last sent
+	launches map[int]*ent.Launch
+	cache    *renderCache
 }
 
-// NewSender returns a Sender of ob's notifications over client (of a store whose dialect
-// is dialectName), woken early by ob's nudges; observer (may be nil) counts outcomes.
-func NewSender(client *ent.Client, dialectName string, ob *Outbox, t Transport, cfg SenderConfig, observer Observer, logger *slog.Logger) *Sender {
+// NewSender returns a Sender of ob's notifications in db, woken early by ob's nudges;
+// observer (may be nil) counts outcomes.
+func NewSender(db *store.DB, ob *Outbox, t Transport, cfg SenderConfig, observer Observer, logger *slog.Logger) *Sender {
 	cfg.defaults()
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Sender{client: client, dialect: dialectName, outbox: ob, transport: t, cfg: cfg, observer: observer,
-		logger: logger, now: time.Now}
+	return &Sender{db: db, outbox: ob, transport: t, cfg: cfg, observer: observer,
+		logger: logger, now: time.Now, launches: map[int]*ent.Launch{}, cache: newRenderCache()}
 }
 
-// Run delivers until ctx ends.
+// Run delivers until ctx ends. A round that claims less than a full batch is followed by
+// a pause of at least Gather from its start, whatever the nudges, so that under load the
+// rounds take bigger batches (a round's statements and SMTP connection are shared by its
+// batch) for at most Gather more latency.
 func (s *Sender) Run(ctx context.Context) {
+	defer s.Close()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -105,13 +125,22 @@ func (s *Sender) Run(ctx context.Context) {
 		case <-timer.C:
 		case <-s.outbox.Nudges():
 		}
+		var started time.Time
 		for ctx.Err() == nil {
+			started = time.Now()
 			n, err := s.RunOnce(ctx)
 			if err != nil && ctx.Err() == nil {
 				s.logger.Warn("outbox: delivery round failed", "err", err)
 			}
 			if err != nil || n < s.cfg.Batch {
 				break
+			}
+		}
+		if d := s.cfg.Gather - time.Since(started); d > 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(d):
 			}
 		}
 		if !timer.Stop() {
@@ -124,49 +153,68 @@ func (s *Sender) Run(ctx context.Context) {
 	}
 }
 
+// Close closes the SMTP connection kept between rounds, if any. Run closes it when it
+// returns; a caller of RunOnce calls Close when done.
+func (s *Sender) Close() {
+	if s.sess != nil {
+		_ = s.sess.Close()
+		s.sess = nil
+	}
+}
+
 // RunOnce claims one batch of due notifications, renders and delivers it, and returns how
 // many it claimed.
 func (s *Sender) RunOnce(ctx context.Context) (int, error) {
 	ctx = privacy.DecisionContext(ctx, privacy.Allow)
 	batch, err := s.claim(ctx)
 	if err != nil || len(batch) == 0 {
+		if s.sess != nil && time.Since(s.lastSent) > s.cfg.KeepAlive {
+			s.Close()
+		}
 		return 0, err
 	}
 	letters, err := s.letters(ctx, batch)
 	if err != nil {
 		return len(batch), err
 	}
-	var sess Session
-	var openErr error
-	var sent []sentMessage
-	for i, n := range batch {
-		l := letters[i]
-		if l.err != nil {
-			if rerr := s.record(ctx, n, &PermanentError{Err: l.err}); rerr != nil {
-				return len(batch), rerr
+	outs := s.deliver(ctx, batch, letters)
+	// Record with a context that outlives a shutdown: the attempts were made.
+	return len(batch), s.record(context.WithoutCancel(ctx), outs)
+}
+
+// deliver sends the rendered messages of a batch on the kept session (opened if need be)
+// and returns every notification's outcome.
+func (s *Sender) deliver(ctx context.Context, batch []claimed, letters []letter) []outcome {
+	outs := make([]outcome, len(batch))
+	var envs []Envelope
+	var idx []int
+	for i, c := range batch {
+		outs[i] = outcome{c: c, subject: letters[i].msg.Subject}
+		if letters[i].err != nil {
+			outs[i].err = &PermanentError{Err: letters[i].err}
+			continue
+		}
+		envs = append(envs, Envelope{ID: c.n.ID, From: envelopeAddr(s.cfg.From), To: c.n.Recipient, MIME: letters[i].msg.MIME})
+		idx = append(idx, i)
+	}
+	if len(envs) == 0 {
+		return outs
+	}
+	if s.sess == nil {
+		sess, err := s.transport.Open(ctx)
+		if err != nil {
+			for _, i := range idx {
+				outs[i].err = err
 			}
-			continue
+			return outs
 		}
-		if sess == nil && openErr == nil {
-			sess, openErr = s.transport.Open(ctx)
-		}
-		sendErr := openErr
-		if sendErr == nil {
-			sendErr = sess.Send(ctx, Envelope{ID: n.ID, From: envelopeAddr(s.cfg.From), To: n.Recipient, MIME: l.msg.MIME})
-		}
-		if sendErr == nil {
-			sent = append(sent, sentMessage{n: n, subject: l.msg.Subject})
-			continue
-		}
-		// Record with a context that outlives a shutdown: the attempt was made.
-		if rerr := s.record(context.WithoutCancel(ctx), n, sendErr); rerr != nil {
-			return len(batch), rerr
-		}
+		s.sess = sess
 	}
-	if sess != nil {
-		_ = sess.Close()
+	for k, err := range s.sess.Send(ctx, envs) {
+		outs[idx[k]].err = err
 	}
-	return len(batch), s.recordSent(context.WithoutCancel(ctx), sent)
+	s.lastSent = time.Now()
+	return outs
 }
 
 // letter is a claimed notification rendered, or why it cannot be.
@@ -175,62 +223,79 @@ type letter struct {
 	err error
 }
 
-// letters renders a claimed batch: its registrants and launches are read in two
-// statements, and each message is rendered from what its notification recorded.
-func (s *Sender) letters(ctx context.Context, batch []*ent.Notification) ([]letter, error) {
-	var ids []int
-	for _, n := range batch {
-		if n.RegistrantID != nil {
-			ids = append(ids, *n.RegistrantID)
-		}
-	}
-	rs, err := s.client.Registrant.Query().Where(registrant.IDIn(ids...)).All(ctx)
+// letters renders a claimed batch: the launches that earlier rounds did not read as they
+// are now are read in one statement, and each message is rendered from what its
+// notification recorded.
+func (s *Sender) letters(ctx context.Context, batch []claimed) ([]letter, error) {
+	launches, err := s.launchesOf(ctx, batch)
 	if err != nil {
-		return nil, fmt.Errorf("outbox: read registrants: %w", err)
+		return nil, err
 	}
-	byID := make(map[int]*ent.Registrant, len(rs))
-	launchIDs := map[int]bool{}
-	for _, r := range rs {
-		byID[r.ID] = r
-		launchIDs[r.LaunchID] = true
-	}
-	ls, err := s.client.Launch.Query().Where(launch.IDIn(slices.Collect(maps.Keys(launchIDs))...)).All(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("outbox: read launches: %w", err)
-	}
-	launches := make(map[int]*ent.Launch, len(ls))
-	for _, l := range ls {
-		launches[l.ID] = l
+	if len(s.cache.bodies) > maxCached {
+		s.cache = newRenderCache()
 	}
 	out := make([]letter, len(batch))
-	cache := newRenderCache()
-	for i, n := range batch {
-		out[i] = s.render(n, byID, launches, cache)
+	for i, c := range batch {
+		out[i] = s.render(c, launches[c.launchID])
 	}
 	return out, nil
 }
 
-// render renders notification n.
-func (s *Sender) render(n *ent.Notification, registrants map[int]*ent.Registrant, launches map[int]*ent.Launch, cache *renderCache) letter {
+// maxCached bounds the launches and the bodies a Sender keeps between rounds.
+const maxCached = 256
+
+// launchesOf returns the launches of batch's registrants. A launch read by an earlier
+// round is reused while the claim found it unchanged (same updated_at); the others are
+// read in one statement.
+func (s *Sender) launchesOf(ctx context.Context, batch []claimed) (map[int]*ent.Launch, error) {
+	out := map[int]*ent.Launch{}
+	var missing []int
+	for _, c := range batch {
+		if !c.found || out[c.launchID] != nil || slices.Contains(missing, c.launchID) {
+			continue
+		}
+		if l := s.launches[c.launchID]; l != nil && !c.launchUpdated.IsZero() && l.UpdatedAt.Equal(c.launchUpdated) {
+			out[c.launchID] = l
+			continue
+		}
+		missing = append(missing, c.launchID)
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	ls, err := s.db.Client.Launch.Query().
+		Where(func(sel *entsql.Selector) { sel.Where(inInts(sel.Dialect(), sel.C(launch.FieldID), missing)) }).
+		All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: read launches: %w", err)
+	}
+	if len(s.launches)+len(ls) > maxCached {
+		clear(s.launches)
+	}
+	for _, l := range ls {
+		out[l.ID] = l
+		s.launches[l.ID] = l
+	}
+	return out, nil
+}
+
+// render renders claimed notification c of a registrant of launch l.
+func (s *Sender) render(c claimed, l *ent.Launch) letter {
+	n := c.n
 	if n.Attempts > s.cfg.MaxAttempts {
 		// A lease that ran out as many times as a notification may be tried.
 		return letter{err: errors.New("outbox: no attempts left")}
 	}
-	var r *ent.Registrant
-	if n.RegistrantID != nil {
-		r = registrants[*n.RegistrantID]
-	}
-	if r == nil {
+	if !c.found {
 		return letter{err: errors.New("outbox: the registrant is gone")}
 	}
-	l := launches[r.LaunchID]
-	as := *r // as the change left it
-	as.Email = n.Recipient
+	// The registrant as the change left it.
+	as := ent.Registrant{ID: *n.RegistrantID, Name: c.name, LaunchID: c.launchID, Email: n.Recipient,
+		Status: registrant.Status(c.status), WaitlistPosition: c.position, Language: &n.Language}
 	if n.RegistrantStatus != nil {
 		as.Status = registrant.Status(*n.RegistrantStatus)
 		as.WaitlistPosition = n.WaitlistPosition
 	}
-	as.Language = &n.Language
 	notice := registration.Notice{Kind: n.Kind, Registrant: &as}
 	if n.SealedToken != nil && len(*n.SealedToken) > 0 {
 		token, err := s.outbox.open(*n.SealedToken)
@@ -239,103 +304,11 @@ func (s *Sender) render(n *ent.Notification, registrants map[int]*ent.Registrant
 		}
 		notice.ManageToken = token
 	}
-	msg, err := s.outbox.renderer.render(notice, l, cache)
+	msg, err := s.outbox.renderer.render(notice, l, s.cache)
 	if err != nil {
 		return letter{err: fmt.Errorf("render: %w", err)}
 	}
 	return letter{msg: msg}
-}
-
-// claim takes a lease on up to Batch due notifications.
-func (s *Sender) claim(ctx context.Context) ([]*ent.Notification, error) {
-	var batch []*ent.Notification
-	err := txn.Run(ctx, s.client, txn.Policy{MaxAttempts: 1}, func(ctx context.Context, tx *ent.Client) error {
-		now := s.now()
-		q := tx.Notification.Query().
-			Where(notification.StatusEQ(notification.StatusPENDING), notification.NextAttemptAtLTE(now)).
-			Order(notification.ByNextAttemptAt(), notification.ByID()).
-			Limit(s.cfg.Batch)
-		if s.dialect == dialect.Postgres {
-			q.Modify(func(sel *entsql.Selector) { sel.ForUpdate(entsql.WithLockAction(entsql.SkipLocked)) })
-		}
-		var err error
-		if batch, err = q.All(ctx); err != nil || len(batch) == 0 {
-			return err
-		}
-		ids := make([]int, len(batch))
-		for i, n := range batch {
-			ids[i] = n.ID
-			n.Attempts++
-		}
-		return tx.Notification.Update().
-			Where(notification.IDIn(ids...)).
-			AddAttempts(1).
-			SetNextAttemptAt(now.Add(s.cfg.Lease)).
-			Exec(ctx)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("outbox: claim: %w", err)
-	}
-	return batch, nil
-}
-
-// sentMessage is a delivered notification and the subject it went out with.
-type sentMessage struct {
-	n       *ent.Notification
-	subject string
-}
-
-// recordSent marks sent notifications SENT and erases their tokens: one statement per
-// subject (a batch has few: one per kind, language and launch).
-func (s *Sender) recordSent(ctx context.Context, sent []sentMessage) error {
-	bySubject := map[string][]int{}
-	var order []string
-	for _, m := range sent {
-		if _, ok := bySubject[m.subject]; !ok {
-			order = append(order, m.subject)
-		}
-		bySubject[m.subject] = append(bySubject[m.subject], m.n.ID)
-	}
-	now := s.now()
-	for _, subject := range order {
-		err := s.client.Notification.Update().
-			Where(notification.IDIn(bySubject[subject]...), notification.StatusEQ(notification.StatusPENDING)).
-			SetStatus(notification.StatusSENT).ClearSealedToken().SetSentAt(now).SetSubject(subject).ClearLastError().
-			Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("outbox: record sent: %w", err)
-		}
-	}
-	if s.observer != nil {
-		for _, m := range sent {
-			s.observer.Notification(string(m.n.Kind), "sent")
-		}
-	}
-	return nil
-}
-
-// record stores the outcome of a failed delivery of n: a retry, or FAILED (token erased).
-func (s *Sender) record(ctx context.Context, n *ent.Notification, sendErr error) error {
-	now := s.now()
-	upd := s.client.Notification.Update().
-		Where(notification.ID(n.ID), notification.StatusEQ(notification.StatusPENDING))
-	var outcome string
-	switch {
-	case IsPermanent(sendErr) || n.Attempts >= s.cfg.MaxAttempts:
-		outcome = "failed"
-		upd.SetStatus(notification.StatusFAILED).ClearSealedToken().SetLastError(truncate(sendErr.Error(), 1000))
-		s.logger.Warn("outbox: notification failed", "id", n.ID, "kind", n.Kind, "attempts", n.Attempts, "err", sendErr)
-	default:
-		outcome = "retry"
-		upd.SetNextAttemptAt(now.Add(s.backoff(n.Attempts))).SetLastError(truncate(sendErr.Error(), 1000))
-	}
-	if err := upd.Exec(ctx); err != nil {
-		return fmt.Errorf("outbox: record %s of %d: %w", outcome, n.ID, err)
-	}
-	if s.observer != nil {
-		s.observer.Notification(string(n.Kind), outcome)
-	}
-	return nil
 }
 
 // backoff is the delay before attempt attempts+1: Backoff·2^(attempts-1), at most
@@ -349,9 +322,11 @@ func (s *Sender) backoff(attempts int) time.Duration {
 	return time.Duration(float64(d) * (0.5 + rand.Float64()))
 }
 
+// truncate cuts s to at most n bytes of valid UTF-8 without NUL, as PostgreSQL text
+// takes it.
 func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
+	if len(s) > n {
+		s = s[:n]
 	}
-	return s[:n]
+	return strings.ReplaceAll(strings.ToValidUTF8(s, ""), "\x00", "")
 }
