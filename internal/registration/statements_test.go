@@ -29,9 +29,11 @@ func TestRegisterStatements(t *testing.T) {
 	if _, err := f.svc.Register(publicCtx(), in); err != nil {
 		t.Fatal(err)
 	}
-	if sql := st.Take(); len(sql) != 5 {
+	sql := st.Take()
+	if len(sql) != 5 {
 		t.Errorf("one registration: %d statements, want 5:\n%s", len(sql), strings.Join(sql, "\n"))
 	}
+	lookUpLiteral(t, sql)
 
 	// Batches: 20 requests over 4 launches, decided and committed together.
 	others := []int{l.ID}
@@ -55,10 +57,28 @@ func TestRegisterStatements(t *testing.T) {
 	wg.Wait()
 	// However the 20 fell into batches (they arrive together: fewer than 20), each batch
 	// is 5 statements.
-	sql := st.Take()
+	sql = st.Take()
 	if n := len(sql); n%5 != 0 || n >= 5*20 {
 		t.Errorf("20 registrations: %d statements, want 5 per batch and fewer than 20 batches:\n%s", n, strings.Join(sql, "\n"))
 	}
 	t.Logf("20 registrations in %d statements (%d batches)", len(sql), len(sql)/5)
 	invariants(t, db.Client, l)
+}
+
+// lookUpLiteral checks that the look-up of addresses and keys names the live statuses as
+// a literal, the predicate of the partial unique index (launch_id, email_key), not as a
+// parameter, with which the generic plan of the cached statement cannot use that index.
+func lookUpLiteral(t *testing.T, sql []string) {
+	t.Helper()
+	for _, q := range sql {
+		if !strings.Contains(q, "UNION ALL") {
+			continue
+		}
+		if !strings.Contains(q, `"registrants"."status" <> 'CANCELLED'`) || strings.Contains(q, "CANCELLED]") ||
+			strings.Contains(q, "CANCELLED ") {
+			t.Errorf("look-up without the literal status filter:\n%s", q)
+		}
+		return
+	}
+	t.Errorf("no look-up statement among:\n%s", strings.Join(sql, "\n"))
 }
