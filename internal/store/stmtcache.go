@@ -98,11 +98,19 @@ func (c *stmtConn) reset() {
 	})
 }
 
+// UncachedComment starts a statement that must not go through the statement cache: it is
+// parsed and planned with its arguments each time it runs (a custom plan; with
+// binary_parameters still one round trip). For a statement over a table that grows fast
+// from small, whose cached generic plan, made while the table was a page or two, would
+// stay a sequential scan until the next ANALYZE.
+const UncachedComment = "/* uncached */"
+
 // cacheable reports whether the statement goes through the cache: one SELECT, INSERT,
-// UPDATE, DELETE or WITH statement with arguments. Statements without arguments (SET,
-// LISTEN, migrations with several statements) keep lib/pq's simple query protocol.
+// UPDATE, DELETE or WITH statement with arguments, not marked UncachedComment. Statements
+// without arguments (SET, LISTEN, migrations with several statements) keep lib/pq's simple
+// query protocol.
 func cacheable(query string, args []driver.NamedValue) bool {
-	if len(args) == 0 || len(args) > maxCachedArgs {
+	if len(args) == 0 || len(args) > maxCachedArgs || strings.HasPrefix(query, UncachedComment) {
 		return false
 	}
 	q := strings.TrimLeft(query, " \t\r\n(")
