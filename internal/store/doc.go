@@ -25,6 +25,10 @@
 // use prepares afresh. Evicted statements are closed on the server once the connection
 // is outside a transaction; a broken connection takes its statements with it.
 //
+// A statement that starts with UncachedComment is not cached: it is planned with its
+// arguments each time (for one over a table that grows fast from empty, whose cached
+// generic plan would stay the sequential scan it was while the table fitted in a page).
+//
 // An ent bulk insert of two records or more (`INSERT … VALUES (…), (…) …`, a text and an
 // argument count per number of records, uncached past 64 arguments) runs as one array per
 // column instead — `INSERT INTO t (…) SELECT … FROM unnest($1::bigint[], $2::text[], …)
