@@ -48,7 +48,7 @@ func newApp(cfg config, logger *slog.Logger, db *store.DB) (*app, error) {
 	if err := a.buildOutbox(); err != nil {
 		return nil, err
 	}
-	a.registration = registration.NewService(db.Client,
+	a.registration = registration.NewService(db.Client, registration.WithBatchWorkers(cfg.BatchWorkers),
 		registration.WithNotifier(a.outbox), registration.WithObserver(a.metrics))
 	a.catalog = catalog.New(db.Client, a.registration)
 	// Subscriptions read through a pool of their own when the store has one (db.Live),

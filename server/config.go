@@ -14,6 +14,7 @@ import (
 
 	"launchgraph/graph"
 	"launchgraph/internal/outbox"
+	"launchgraph/internal/registration"
 	"launchgraph/internal/store"
 )
 
@@ -46,9 +47,11 @@ type config struct {
 	// StatementCacheSize is how many prepared statements each PostgreSQL connection
 	// keeps; 0 turns the cache off (e.g. behind a pooler that does not keep them).
 	StatementCacheSize int
-	ShutdownGrace      time.Duration
-	Migrate            bool
-	Seed               bool
+	// BatchWorkers bounds the registration group commits running at once.
+	BatchWorkers  int
+	ShutdownGrace time.Duration
+	Migrate       bool
+	Seed          bool
 	// Demo adds the sandbox launch (internal/demo) at start; development only.
 	Demo bool
 
@@ -101,7 +104,7 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c config
-	var origins, introspection, maxOpen, maxIdle, stmtCache, grace, cacheMaxAge string
+	var origins, introspection, maxOpen, maxIdle, stmtCache, batchWorkers, grace, cacheMaxAge string
 	fs.StringVar(&c.Addr, "addr", env("ADDR", ":8080"), "listen address (ADDR)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("METRICS_ADDR", ""), "serve /metrics on this address instead of ADDR; without it, /metrics needs an ADMIN key in production (METRICS_ADDR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "postgres://… or sqlite://PATH; empty: embedded SQLite in the data dir (DATABASE_URL)")
@@ -115,6 +118,8 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	fs.StringVar(&maxIdle, "db-max-idle-conns", env("DB_MAX_IDLE_CONNS", "0"), "idle pool size; 0 sizes it for the machine (DB_MAX_IDLE_CONNS)")
 	fs.StringVar(&stmtCache, "db-statement-cache-size", env("DB_STATEMENT_CACHE_SIZE", strconv.Itoa(store.DefaultStatementCacheSize)),
 		"prepared statements kept per PostgreSQL connection; 0 turns the cache off (DB_STATEMENT_CACHE_SIZE)")
+	fs.StringVar(&batchWorkers, "registration-batch-workers", env("REGISTRATION_BATCH_WORKERS", strconv.Itoa(registration.DefaultBatchWorkers)),
+		"registration group commits running at once, each over launches the others do not hold (REGISTRATION_BATCH_WORKERS)")
 	fs.StringVar(&grace, "shutdown-grace", env("SHUTDOWN_GRACE", "20s"), "graceful shutdown budget (SHUTDOWN_GRACE)")
 	fs.StringVar(&cacheMaxAge, "cache-max-age", env("CACHE_MAX_AGE", "60s"), "max-age of cacheable anonymous GET responses; 0 disables (CACHE_MAX_AGE)")
 	var mailAttempts string
@@ -170,6 +175,9 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	}
 	if c.StatementCacheSize, err = strconv.Atoi(stmtCache); err != nil || c.StatementCacheSize < 0 {
 		return config{}, fmt.Errorf("config: DB_STATEMENT_CACHE_SIZE must be a whole number ≥ 0, not %q", stmtCache)
+	}
+	if c.BatchWorkers, err = strconv.Atoi(batchWorkers); err != nil || c.BatchWorkers < 1 {
+		return config{}, fmt.Errorf("config: REGISTRATION_BATCH_WORKERS must be a whole number ≥ 1, not %q", batchWorkers)
 	}
 	if c.ShutdownGrace, err = time.ParseDuration(grace); err != nil || c.ShutdownGrace <= 0 {
 		return config{}, fmt.Errorf("config: SHUTDOWN_GRACE must be a positive duration, not %q", grace)

@@ -23,11 +23,13 @@ import (
 // everything in one statement per table and commits once, each request still getting its
 // own verdict, token and error.
 //
-// At most workers batches run at once, and a launch is in at most one running batch: the
-// requests of a launch that arrive while its batch commits wait for it and go together in
-// the next. A request arriving while a worker is free goes at once: no request waits
-// longer than the batches ahead of it. Across replicas the row locks still order the
-// batches of a launch.
+// At most workers batches run at once (one by default), and a launch is in at most one
+// running batch: the requests of a launch that arrive while its batch commits wait for it
+// and go together in the next. A batch that finds fewer than max requests pending waits
+// for more until gather (1 ms by default) has passed since it began — overlapping its
+// wait for a connection and BEGIN — or max are pending: concurrent requests then coalesce
+// into fewer transactions. Across replicas the row locks still order the batches of a
+// launch.
 
 // batchTimeout bounds one batch's transaction (it runs for many callers, none of whose
 // contexts it can use).
@@ -59,6 +61,9 @@ type ticket struct {
 // over launches no other running batch holds.
 type batcher struct {
 	max, workers int
+	// gather is how long a batch waits, from its start, for more requests before it
+	// takes them while fewer than max are pending (0: it takes them at once).
+	gather time.Duration
 	// run takes a batch (take returns it; it is called once a connection is held, so
 	// that requests arriving while the batch waited for one join it) and returns the
 	// requests it took with their outcomes. It calls take exactly once.
@@ -73,6 +78,10 @@ type batcher struct {
 	// its batch (it will take every ready launch: no other needs to start meanwhile).
 	running  int
 	starting bool
+	// gathering tells that a worker waits for more requests; full wakes it when max are
+	// pending.
+	gathering bool
+	full      chan struct{}
 }
 
 type launchQueue struct {
@@ -82,8 +91,9 @@ type launchQueue struct {
 	busy, listed bool
 }
 
-func newBatcher(maxBatch, workers int, run func(take func() []*request) ([]*request, []outcome)) *batcher {
-	return &batcher{max: maxBatch, workers: max(1, workers), run: run, queues: map[int]*launchQueue{}}
+func newBatcher(maxBatch, workers int, gather time.Duration, run func(take func() []*request) ([]*request, []outcome)) *batcher {
+	return &batcher{max: maxBatch, workers: max(1, workers), gather: gather, run: run,
+		queues: map[int]*launchQueue{}, full: make(chan struct{}, 1)}
 }
 
 // submit queues req and waits for its outcome. A caller that gives up while its request is
@@ -100,6 +110,12 @@ func (b *batcher) submit(ctx context.Context, req *request) outcome {
 	q.pending = append(q.pending, req)
 	b.list(q)
 	b.startLocked()
+	if b.gathering && b.pendingLocked() >= b.max {
+		select {
+		case b.full <- struct{}{}:
+		default:
+		}
+	}
 	b.mu.Unlock()
 	select {
 	case out := <-req.done:
@@ -135,10 +151,11 @@ func (b *batcher) work() {
 	for {
 		var held []*launchQueue
 		took := false
+		start := time.Now()
 		reqs, outs := b.run(func() []*request {
 			took = true
 			var batch []*request
-			batch, held = b.take()
+			batch, held = b.take(start)
 			return batch
 		})
 		for i, r := range reqs {
@@ -167,9 +184,12 @@ func (b *batcher) work() {
 
 // take removes up to max requests still wanted from the ready launches, oldest first,
 // and returns them with the launches they came from, which stay busy until the batch ends.
-func (b *batcher) take() ([]*request, []*launchQueue) {
+// While fewer than max are pending it first waits for more, until gather has passed since
+// start (when the batch began: it overlaps the wait for a connection and BEGIN).
+func (b *batcher) take(start time.Time) ([]*request, []*launchQueue) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.gatherLocked(start)
 	b.starting = false
 	var batch []*request
 	var held []*launchQueue
@@ -190,6 +210,38 @@ func (b *batcher) take() ([]*request, []*launchQueue) {
 	}
 	b.startLocked() // launches left over: another batch may take them meanwhile
 	return batch, held
+}
+
+// gatherLocked waits, with b.mu held on entry and on return, until max requests are
+// pending or gather has passed since start.
+func (b *batcher) gatherLocked(start time.Time) {
+	wait := b.gather - time.Since(start)
+	if wait <= 0 || b.pendingLocked() >= b.max {
+		return
+	}
+	select { // a signal left by an earlier gather
+	case <-b.full:
+	default:
+	}
+	b.gathering = true
+	b.mu.Unlock()
+	t := time.NewTimer(wait)
+	select {
+	case <-t.C:
+	case <-b.full:
+		t.Stop()
+	}
+	b.mu.Lock()
+	b.gathering = false
+}
+
+// pendingLocked counts the requests pending in the ready launches (withdrawn ones too).
+func (b *batcher) pendingLocked() int {
+	n := 0
+	for _, q := range b.ready {
+		n += len(q.pending)
+	}
+	return n
 }
 
 // commitBatch registers the requests take returns, of any launches, in one transaction

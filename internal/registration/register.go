@@ -19,6 +19,7 @@ import (
 	"launchgraph/internal/apperr"
 	"launchgraph/internal/auth"
 	"launchgraph/internal/authz"
+	"launchgraph/internal/store"
 	"launchgraph/internal/txn"
 )
 
@@ -194,8 +195,10 @@ func (s *Service) decideAndWriteFrom(ctx context.Context, take func() []*request
 var errNothingToDo = errors.New("registration: nothing to register")
 
 // registerLocked is decideAndWrite's transaction: a constant number of statements however
-// many requests and launches the batch has (lock, look up, one insert per table, save),
-// plus a rebalance for a launch where someone waits while a seat is free.
+// many requests and launches the batch has (lock, look up, insert the registrants and the
+// notifications, save the counters — inserting the keys in the same statement on
+// PostgreSQL, in one more on SQLite), plus a rebalance for a launch where someone waits
+// while a seat is free.
 func (s *Service) registerLocked(ctx context.Context, tx *ent.Client, reqs []*request) ([]outcome, error) {
 	groups := byLaunch(reqs)
 	ids := make([]int, len(groups))
@@ -222,7 +225,7 @@ func (s *Service) registerLocked(ctx context.Context, tx *ent.Client, reqs []*re
 	}
 	now := s.now()
 	verdicts := decideLaunches(locked, groups, reqs, now, earlier)
-	outs, err := s.write(ctx, tx, locked.seats, now, reqs, verdicts, earlier.registrantOf)
+	outs, err := s.write(ctx, tx, locked, now, reqs, verdicts, earlier.registrantOf)
 	if err != nil {
 		return nil, err
 	}
@@ -328,20 +331,19 @@ func readEarlier(ctx context.Context, tx *ent.Client, launchIDs []int, reqs []*r
 		ID int `json:"reg"`
 	}
 	err := tx.Registrant.Query().
-		Where(registrant.StatusNEQ(registrant.StatusCANCELLED)).
 		Modify(func(s *entsql.Selector) {
 			s.Where(entsql.And(inInts(s.Dialect(), s.C(registrant.FieldLaunchID), launchIDs),
-				inList(s.Dialect(), s.C(registrant.FieldEmailKey), emails)))
+				inList(s.Dialect(), s.C(registrant.FieldEmailKey), emails), liveStatus(s)))
+			if s.Dialect() == dialect.Postgres {
+				// Planned per batch: a plan cached while the launch had a page of
+				// registrants would scan them all as they grow to thousands.
+				s.Prefix(entsql.Raw(store.UncachedComment))
+			}
 			s.Select().AppendSelectExprAs(entsql.Raw("'a'"), "kind").AppendSelectAs(s.C(registrant.FieldEmailKey), "k").
 				AppendSelectExprAs(entsql.Raw("''"), "r").AppendSelectAs(s.C(registrant.FieldLaunchID), "reg")
-			if len(hashes) == 0 {
-				return
+			if len(hashes) > 0 {
+				s.UnionAll(storedKeys(s.Dialect(), hashes))
 			}
-			k := entsql.Table(idempotencykey.Table)
-			keys := entsql.Dialect(s.Dialect()).Select().From(k).Where(inList(s.Dialect(), k.C(idempotencykey.FieldKeyHash), hashes))
-			keys.AppendSelectExprAs(entsql.Raw("'k'"), "kind").AppendSelectAs(k.C(idempotencykey.FieldKeyHash), "k").
-				AppendSelectAs(k.C(idempotencykey.FieldRequestHash), "r").AppendSelectAs(k.C(idempotencykey.FieldRegistrantID), "reg")
-			s.UnionAll(keys)
 		}).
 		Scan(ctx, &rows)
 	if err != nil {
@@ -359,6 +361,24 @@ func readEarlier(ctx context.Context, tx *ent.Client, launchIDs []int, reqs []*r
 		}
 	}
 	return e, nil
+}
+
+// storedKeys selects the stored keys of hashes as readEarlier's rows.
+func storedKeys(dialectName string, hashes []string) *entsql.Selector {
+	k := entsql.Table(idempotencykey.Table)
+	keys := entsql.Dialect(dialectName).Select().From(k).Where(inList(dialectName, k.C(idempotencykey.FieldKeyHash), hashes))
+	keys.AppendSelectExprAs(entsql.Raw("'k'"), "kind").AppendSelectAs(k.C(idempotencykey.FieldKeyHash), "k").
+		AppendSelectAs(k.C(idempotencykey.FieldRequestHash), "r").AppendSelectAs(k.C(idempotencykey.FieldRegistrantID), "reg")
+	return keys
+}
+
+// liveStatus matches the live registrants with the status as a literal, status <>
+// 'CANCELLED': the very predicate of the partial unique index on (launch_id, email_key),
+// which the planner can then use in a generic plan too (with the status as a parameter a
+// generic plan cannot prove the index's predicate and reads every registrant of the
+// launch instead: 6.3 ms instead of 0.05 ms at 14,000 registrants).
+func liveStatus(s *entsql.Selector) *entsql.Predicate {
+	return entsql.ExprP(s.C(registrant.FieldStatus) + " <> '" + string(registrant.StatusCANCELLED) + "'")
 }
 
 // inInts is inList for integer values.
@@ -395,16 +415,16 @@ func inList(dialectName, column string, values []string) *entsql.Predicate {
 	return entsql.In(column, args...)
 }
 
-// write stores the registrants verdicts accept, their keys and notifications, and turns
-// the verdicts into outcomes.
-func (s *Service) write(ctx context.Context, tx *ent.Client, seatsOf map[int]*seats, now time.Time,
+// write stores the registrants verdicts accept, their keys (or leaves them to locked.save,
+// see storeKeys) and notifications, and turns the verdicts into outcomes.
+func (s *Service) write(ctx context.Context, tx *ent.Client, locked *lockedSeats, now time.Time,
 	reqs []*request, verdicts []Verdict, registrantOf map[string]int,
 ) ([]outcome, error) {
 	var creates []*ent.RegistrantCreate
 	var made []int // request index of each create
 	for i, v := range verdicts {
 		if v.Registers() {
-			creates = append(creates, s.newRegistrant(tx, seatsOf[reqs[i].n.LaunchID], now, reqs[i], v.Outcome))
+			creates = append(creates, s.newRegistrant(tx, locked.seats[reqs[i].n.LaunchID], now, reqs[i], v.Outcome))
 			made = append(made, i)
 		}
 	}
@@ -420,7 +440,7 @@ func (s *Service) write(ctx context.Context, tx *ent.Client, seatsOf map[int]*se
 		for j, r := range rs {
 			outs[made[j]] = outcome{registrant: r, token: reqs[made[j]].token}
 		}
-		if err := s.storeKeys(ctx, tx, now, reqs, made, rs); err != nil {
+		if err := s.storeKeys(ctx, tx, locked, now, reqs, made, rs); err != nil {
 			return nil, err
 		}
 		if err := s.notifyRegistered(ctx, tx, reqs, made, rs); err != nil {
@@ -466,26 +486,49 @@ func (s *Service) newRegistrant(tx *ent.Client, st *seats, now time.Time, req *r
 	return create
 }
 
-// storeKeys stores the idempotency keys of the registered requests.
-func (s *Service) storeKeys(ctx context.Context, tx *ent.Client, now time.Time, reqs []*request, made []int, rs []*ent.Registrant) error {
-	var keys []*ent.IdempotencyKeyCreate
+// storeKeys stores the idempotency keys of the registered requests. On PostgreSQL, unless
+// the viewer is an admin (whose changes are audited through ent's hooks), it leaves them
+// to locked.save, which inserts them in the statement that saves the counters.
+func (s *Service) storeKeys(ctx context.Context, tx *ent.Client, locked *lockedSeats, now time.Time,
+	reqs []*request, made []int, rs []*ent.Registrant,
+) error {
+	keys := &keyRows{at: now}
 	for j, i := range made {
-		r := reqs[i]
-		if r.keyHash == "" {
-			continue
+		if r := reqs[i]; r.keyHash != "" {
+			keys.add(r.keyHash, r.requestHash, rs[j].ID, r.sealedKey)
 		}
-		keys = append(keys, tx.IdempotencyKey.Create().
-			SetKeyHash(r.keyHash).
-			SetRequestHash(r.requestHash).
-			SetRegistrantID(rs[j].ID).
-			SetSealedToken(r.sealedKey).
-			SetCreatedAt(now).
-			SetUpdatedAt(now))
 	}
-	if len(keys) == 0 {
+	if len(keys.hashes) == 0 {
 		return nil
 	}
-	err := tx.IdempotencyKey.CreateBulk(keys...).Exec(ctx)
+	if locked.dialect == dialect.Postgres && !auth.FromContext(ctx).IsAdmin() {
+		locked.keys = keys
+		return nil
+	}
+	return keys.insert(ctx, tx)
+}
+
+// keyRows are idempotency keys to store, all made at one time.
+type keyRows struct {
+	at               time.Time
+	hashes, requests []string
+	registrants      []int64
+	sealed           [][]byte
+}
+
+func (k *keyRows) add(hash, request string, registrantID int, sealed []byte) {
+	k.hashes, k.requests = append(k.hashes, hash), append(k.requests, request)
+	k.registrants, k.sealed = append(k.registrants, int64(registrantID)), append(k.sealed, sealed)
+}
+
+// insert stores the keys through ent, in one statement.
+func (k *keyRows) insert(ctx context.Context, tx *ent.Client) error {
+	creates := make([]*ent.IdempotencyKeyCreate, len(k.hashes))
+	for i := range k.hashes {
+		creates[i] = tx.IdempotencyKey.Create().SetKeyHash(k.hashes[i]).SetRequestHash(k.requests[i]).
+			SetRegistrantID(int(k.registrants[i])).SetSealedToken(k.sealed[i]).SetCreatedAt(k.at).SetUpdatedAt(k.at)
+	}
+	err := tx.IdempotencyKey.CreateBulk(creates...).Exec(ctx)
 	if uniqueViolation(err, idemKeyIndex) {
 		return duplicateError{err: err}
 	}
@@ -493,6 +536,20 @@ func (s *Service) storeKeys(ctx context.Context, tx *ent.Client, now time.Time, 
 		return fmt.Errorf("registration: store idempotency keys: %w", err)
 	}
 	return nil
+}
+
+// insertCTE is the keys' insert as the data-modifying WITH of another statement on
+// PostgreSQL, one array per column (one text whatever their number): the values ent's
+// insert would store (created_at and updated_at both at).
+func (k *keyRows) insertCTE() entsql.Querier {
+	return entsql.ExprFunc(func(b *entsql.Builder) {
+		b.WriteString(`WITH "lg_keys" AS (INSERT INTO `).Ident(idempotencykey.Table).WriteString(" (").
+			IdentComma(idempotencykey.FieldCreatedAt, idempotencykey.FieldUpdatedAt, idempotencykey.FieldKeyHash,
+				idempotencykey.FieldRequestHash, idempotencykey.FieldRegistrantID, idempotencykey.FieldSealedToken).
+			WriteString(") SELECT ").Arg(k.at).WriteString("::timestamptz, ").Arg(k.at).WriteString("::timestamptz, * FROM unnest(").
+			Arg(pq.Array(k.hashes)).WriteString("::text[], ").Arg(pq.Array(k.requests)).WriteString("::text[], ").
+			Arg(pq.Array(k.registrants)).WriteString("::bigint[], ").Arg(pq.ByteaArray(k.sealed)).WriteString("::bytea[]))")
+	})
 }
 
 // replayed answers a repeated call with the registration stored under its key.

@@ -133,6 +133,8 @@ type lockedSeats struct {
 	// seats are the launches found, by id.
 	seats   map[int]*seats
 	dialect string
+	// keys, when set, are idempotency keys save inserts (storeKeys).
+	keys *keyRows
 }
 
 // lockLaunches is lockSeats for the launches ids (distinct, ascending) in one statement:
@@ -188,9 +190,10 @@ func noSuchLaunch() error {
 	return &apperr.Error{Code: apperr.NotFound, Field: "launchId", Message: "no such launch"}
 }
 
-// save writes back, in one statement, the counters of the launches whose counts changed.
-// On PostgreSQL each column is set from an array parameter indexed by the row's position
-// in the array of ids (one statement text whatever their number), on SQLite by CASE.
+// save writes back, in one statement, the counters of the launches whose counts changed,
+// and inserts l.keys in the same statement (a data-modifying WITH on PostgreSQL). On
+// PostgreSQL each column is set from an array parameter indexed by the row's position in
+// the array of ids (one statement text whatever their number), on SQLite by CASE.
 func (l *lockedSeats) save(ctx context.Context, tx *ent.Client) error {
 	var changed []*seats
 	for _, st := range l.seats {
@@ -198,7 +201,12 @@ func (l *lockedSeats) save(ctx context.Context, tx *ent.Client) error {
 			changed = append(changed, st)
 		}
 	}
+	keys := l.keys
+	l.keys = nil
 	if len(changed) == 0 {
+		if keys != nil {
+			return keys.insert(ctx, tx)
+		}
 		return nil
 	}
 	slices.SortFunc(changed, func(a, b *seats) int { return cmp.Compare(a.counterID, b.counterID) })
@@ -209,8 +217,16 @@ func (l *lockedSeats) save(ctx context.Context, tx *ent.Client) error {
 	err := tx.SeatCount.Update().
 		Where(func(s *entsql.Selector) { s.Where(inInts(s.Dialect(), s.C(seatcount.FieldID), ids)) }).
 		SetConfirmed(0). // replaced below: an update needs a field of its own
-		Modify(func(u *entsql.UpdateBuilder) { setSeats(u, l.dialect, changed) }).
+		Modify(func(u *entsql.UpdateBuilder) {
+			setSeats(u, l.dialect, changed)
+			if keys != nil {
+				u.Prefix(keys.insertCTE())
+			}
+		}).
 		Exec(privacy.DecisionContext(ctx, privacy.Allow))
+	if keys != nil && uniqueViolation(err, idemKeyIndex) {
+		return duplicateError{err: err}
+	}
 	if err != nil {
 		return fmt.Errorf("registration: save seat counts: %w", err)
 	}

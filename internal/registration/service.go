@@ -82,8 +82,9 @@ type Service struct {
 	observer Observer
 	batches  *batcher
 	// maxBatch bounds the registrations decided in one transaction, batchWorkers the
-	// batches running at once.
+	// batches running at once; batchGather is how long a batch waits for more requests.
 	maxBatch, batchWorkers int
+	batchGather            time.Duration
 	// afterCommit, when set, runs after a batch commits and before its replies are
 	// delivered (tests: an error plays a crash in between).
 	afterCommit func(committed int) error
@@ -118,6 +119,17 @@ func WithBatchWorkers(n int) Option {
 	}
 }
 
+// WithBatchGather makes a group commit wait up to d from its start for more requests
+// while fewer than the maximum are queued (DefaultBatchGather by default; 0 takes them at
+// once): concurrent requests then coalesce into fewer, bigger batches.
+func WithBatchGather(d time.Duration) Option {
+	return func(s *Service) {
+		if d >= 0 {
+			s.batchGather = d
+		}
+	}
+}
+
 // WithAfterCommit runs fn after each group commit of registrations, before the replies go
 // out; an error from fn replaces every reply of the batch, as a crash between the commit
 // and the replies would (tests).
@@ -125,21 +137,23 @@ func WithAfterCommit(fn func(committed int) error) Option {
 	return func(s *Service) { s.afterCommit = fn }
 }
 
-// Defaults of the group commit: registrations per transaction, transactions at once.
+// Defaults of the group commit: registrations per transaction, transactions at once, and
+// how long a batch waits for more requests.
 const (
 	DefaultMaxBatch     = 64
-	DefaultBatchWorkers = 2
+	DefaultBatchWorkers = 1
+	DefaultBatchGather  = time.Millisecond
 )
 
 // NewService returns a Service over client (not a transaction's client: the service opens
 // its own transactions when the context carries none).
 func NewService(client *ent.Client, opts ...Option) *Service {
 	s := &Service{client: client, now: time.Now, maxBatch: DefaultMaxBatch, batchWorkers: DefaultBatchWorkers,
-		policy: txn.Policy{Retryable: retryable}}
+		batchGather: DefaultBatchGather, policy: txn.Policy{Retryable: retryable}}
 	for _, o := range opts {
 		o(s)
 	}
-	s.batches = newBatcher(s.maxBatch, s.batchWorkers, s.commitBatch)
+	s.batches = newBatcher(s.maxBatch, s.batchWorkers, s.batchGather, s.commitBatch)
 	return s
 }
 

@@ -25,6 +25,18 @@
 // use prepares afresh. Evicted statements are closed on the server once the connection
 // is outside a transaction; a broken connection takes its statements with it.
 //
+// A statement that starts with UncachedComment is not cached: it is planned with its
+// arguments each time (for one over a table that grows fast from empty, whose cached
+// generic plan would stay the sequential scan it was while the table fitted in a page).
+//
+// An ent bulk insert of two records or more (`INSERT … VALUES (…), (…) …`, a text and an
+// argument count per number of records, uncached past 64 arguments) runs as one array per
+// column instead — `INSERT INTO t (…) SELECT … FROM unnest($1::bigint[], $2::text[], …)
+// WITH ORDINALITY … ORDER BY ordinality RETURNING "id"` — one cached text per table and
+// set of columns whatever the number of records, the ids returned in the records' order
+// and the values stored exactly as inserted one by one (unnest.go). SQLite keeps ent's
+// statement.
+//
 // The URL also gets binary_parameters=yes unless it sets it: lib/pq then sends any
 // statement with arguments that is not cached in one round trip (Parse, Bind, Execute,
 // Sync) instead of two. In that mode []byte arguments go in binary format, right for

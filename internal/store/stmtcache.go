@@ -59,8 +59,9 @@ type pqConn interface {
 // stmtConn is a lib/pq connection with a bounded LRU cache of prepared statements keyed by
 // SQL text. QueryContext and ExecContext run a cacheable statement (see cacheable) through
 // its cached prepared statement, prepared on the connection's first use of the text: one
-// round trip (Bind, Execute, Sync) instead of a parse and plan each time. Everything else
-// goes to lib/pq as it is.
+// round trip (Bind, Execute, Sync) instead of a parse and plan each time. A bulk insert
+// of ent's runs as one array per column (unnest.go), one text whatever its size.
+// Everything else goes to lib/pq as it is.
 //
 // A statement the server no longer accepts (a schema change altered its result type, or
 // it was deallocated) is dropped from the cache and, outside a transaction, re-prepared and
@@ -97,11 +98,19 @@ func (c *stmtConn) reset() {
 	})
 }
 
+// UncachedComment starts a statement that must not go through the statement cache: it is
+// parsed and planned with its arguments each time it runs (a custom plan; with
+// binary_parameters still one round trip). For a statement over a table that grows fast
+// from small, whose cached generic plan, made while the table was a page or two, would
+// stay a sequential scan until the next ANALYZE.
+const UncachedComment = "/* uncached */"
+
 // cacheable reports whether the statement goes through the cache: one SELECT, INSERT,
-// UPDATE, DELETE or WITH statement with arguments. Statements without arguments (SET,
-// LISTEN, migrations with several statements) keep lib/pq's simple query protocol.
+// UPDATE, DELETE or WITH statement with arguments, not marked UncachedComment. Statements
+// without arguments (SET, LISTEN, migrations with several statements) keep lib/pq's simple
+// query protocol.
 func cacheable(query string, args []driver.NamedValue) bool {
-	if len(args) == 0 || len(args) > maxCachedArgs {
+	if len(args) == 0 || len(args) > maxCachedArgs || strings.HasPrefix(query, UncachedComment) {
 		return false
 	}
 	q := strings.TrimLeft(query, " \t\r\n(")
@@ -179,8 +188,12 @@ func (c *stmtConn) failed(err error) error {
 	return err
 }
 
-// QueryContext runs query through its cached prepared statement when it is cacheable.
+// QueryContext runs query through its cached prepared statement when it is cacheable, a
+// bulk insert as arrays (unnestInsert).
 func (c *stmtConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if q, a, ok := unnestInsert(query, args); ok {
+		query, args = q, a
+	}
 	if c.stmts == nil || !cacheable(query, args) {
 		rows, err := c.base.QueryContext(ctx, query, args)
 		return rows, c.failed(err)
@@ -200,8 +213,12 @@ func (c *stmtConn) QueryContext(ctx context.Context, query string, args []driver
 	}
 }
 
-// ExecContext runs query through its cached prepared statement when it is cacheable.
+// ExecContext runs query through its cached prepared statement when it is cacheable, a
+// bulk insert as arrays (unnestInsert).
 func (c *stmtConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if q, a, ok := unnestInsert(query, args); ok {
+		query, args = q, a
+	}
 	if c.stmts == nil || !cacheable(query, args) {
 		res, err := c.base.ExecContext(ctx, query, args)
 		return res, c.failed(err)
