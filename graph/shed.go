@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -10,11 +11,14 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"launchgraph/internal/apperr"
+	"launchgraph/internal/shed"
 )
 
 // Shedding bounds the queries and mutations that run at once; past the bound a few wait,
 // briefly, and the rest are refused at once with UNAVAILABLE (503, Retry-After), instead
-// of queueing for seconds on the database pool. Subscriptions are not counted.
+// of queueing for seconds on the database pool. Subscriptions are not counted, nor an
+// operation from the moment it gives its place back (shed.Release: a registration queued
+// for its group commit, bounded by the registration service's own queue).
 type Shedding struct {
 	// Running is how many operations run at once; default 2× the pool of 8.
 	Running int
@@ -72,14 +76,13 @@ func shedLoad(s Shedding) graphql.OperationMiddleware {
 				return overloaded()
 			}
 		}
-		h := next(ctx)
-		released := false
+		// The place is given back after the first response, or earlier by an operation
+		// that waits on something bounded elsewhere (shed.Release).
+		release := sync.OnceFunc(func() { <-running })
+		h := next(shed.WithRelease(ctx, release))
 		return func(ctx context.Context) *graphql.Response {
 			resp := h(ctx)
-			if !released {
-				released = true
-				<-running
-			}
+			release()
 			return resp
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"launchgraph/ent"
 	"launchgraph/ent/privacy"
 	"launchgraph/internal/apperr"
+	"launchgraph/internal/shed"
 )
 
 // Group commit across launches. A launch's registrations are decided under its row lock,
@@ -34,6 +35,20 @@ import (
 // batchTimeout bounds one batch's transaction (it runs for many callers, none of whose
 // contexts it can use).
 const batchTimeout = 30 * time.Second
+
+// queueFactor bounds the requests waiting for a batch, across launches, to this many
+// batches' worth: past it a registration the server's shedder admitted is refused at once
+// with UNAVAILABLE (retry in a second) rather than wait longer than a few batches take. A
+// request that waits holds no database connection, so it gives back its place among the
+// operations the server runs at once (shed.Release): this queue is its bound instead.
+// Callers of the service without a shedder (tests, tools) are not bounded here.
+const queueFactor = 4
+
+// errQueueFull refuses a registration when queueFactor batches are already waiting.
+func errQueueFull() error {
+	return &apperr.Error{Code: apperr.Unavailable,
+		Message: "registrations are queued to capacity: retry shortly", RetryAfter: time.Second}
+}
 
 // outcome is what a request gets from its batch.
 type outcome struct {
@@ -102,6 +117,10 @@ func newBatcher(maxBatch, workers int, gather time.Duration, run func(take func(
 func (b *batcher) submit(ctx context.Context, req *request) outcome {
 	req.done = make(chan outcome, 1)
 	b.mu.Lock()
+	if shed.Admitted(ctx) && b.queuedLocked() >= queueFactor*b.max {
+		b.mu.Unlock()
+		return outcome{err: errQueueFull()}
+	}
 	q := b.queues[req.n.LaunchID]
 	if q == nil {
 		q = &launchQueue{id: req.n.LaunchID}
@@ -117,6 +136,7 @@ func (b *batcher) submit(ctx context.Context, req *request) outcome {
 		}
 	}
 	b.mu.Unlock()
+	shed.Release(ctx)
 	select {
 	case out := <-req.done:
 		return out
@@ -233,6 +253,15 @@ func (b *batcher) gatherLocked(start time.Time) {
 	}
 	b.mu.Lock()
 	b.gathering = false
+}
+
+// queuedLocked counts the requests waiting for a batch, of every launch (withdrawn ones too).
+func (b *batcher) queuedLocked() int {
+	n := 0
+	for _, q := range b.queues {
+		n += len(q.pending)
+	}
+	return n
 }
 
 // pendingLocked counts the requests pending in the ready launches (withdrawn ones too).
