@@ -269,6 +269,20 @@ func sameVersion(v int64, l *ent.Launch) bool {
 	return l.UpdatedAt.UnixMicro() == v
 }
 
+// notAfter reports whether launch state l is no newer than floor, the state a resync
+// sent. A resync reads the launch as it is when it runs, which can be ahead of events
+// still on their way (the broker replaced what overflowed with the resync): their states
+// (exact rows, preloaded) are older, or its own, and are not sent after it. The revision
+// orders them — counted under the row's lock (revision = revision + 1), it follows the
+// commits, which updatedAt, set before the lock, does not; a change that counts none
+// (updatedAt alone) is the same revision, a new version. Without a resync events are sent
+// in the order they arrive. Only a launch's own events are held to it: a programme
+// change's event showing the same row carries other news (its sessions, speakers).
+func notAfter(l, floor *ent.Launch) bool {
+	return floor != nil && (l.Revision < floor.Revision ||
+		l.Revision == floor.Revision && l.UpdatedAt.Equal(floor.UpdatedAt))
+}
+
 // errEnd ends a subscription whose events were lost and cannot be replayed.
 var errEnd = errors.New("live: events were missed; subscribe again")
 
@@ -316,7 +330,7 @@ func (s *Service) Launch(ctx context.Context, id int) (<-chan *ent.Launch, error
 	}
 	filter := func(e events.Event) bool { return e.LaunchID == id && e.Type != events.TypeRegistrant }
 	s.watch(ctx, id)
-	var resynced int64 // the version a resync showed, whose own event then shows nothing new
+	var floor *ent.Launch // the state the last resync sent
 	return stream(ctx, s, filter, false, func(ctx context.Context, evs []events.Event) ([]*ent.Launch, error) {
 		from := 0
 		for i, e := range evs {
@@ -331,13 +345,11 @@ func (s *Service) Launch(ctx context.Context, id int) (<-chan *ent.Launch, error
 			if err != nil {
 				return nil, err
 			}
-			shown := resynced != 0 && e.Type == events.TypeLaunch && sameVersion(resynced, l)
-			if l == nil || superseded(e, l) || shown {
-				continue // hidden, deleted, replaced already, or shown by the resync
+			if l == nil || superseded(e, l) || e.Type == events.TypeLaunch && notAfter(l, floor) {
+				continue // hidden, deleted, replaced already, or no newer than a resync's
 			}
-			resynced = 0
 			if e.Type == events.TypeResync {
-				resynced = l.UpdatedAt.UnixMicro()
+				floor = l
 			}
 			out = append(out, l)
 		}

@@ -1,0 +1,76 @@
+package live
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"launchgraph/ent/privacy"
+	"launchgraph/internal/auth"
+	"launchgraph/internal/events"
+	"launchgraph/internal/store/storetest"
+)
+
+// TestLaunchAfterResyncNeitherRegressesNorRepeats: a resync reads the launch as it is when
+// it runs, which can be ahead of events still on their way (a stream whose buffer
+// overflowed: the broker replaced what waited with one resync). The older states those
+// events carry (exact rows, preloaded by the committing process) must not be sent after
+// the newer one, nor the newer one again when its own event comes; the next change is.
+// Before, the stream sent 3, then 2, then 3 again.
+func TestLaunchAfterResyncNeitherRegressesNorRepeats(t *testing.T) {
+	db := storetest.SQLite(t)
+	admin := privacy.DecisionContext(context.Background(), privacy.Allow)
+	region := db.Client.Region.Create().SetCode("EUR").SetName("Europe").SetDefaultTimezone("Europe/Zurich").SaveX(admin)
+	format := db.Client.Format.Create().SetKind("ONE_DAY_FORUM").SetName("One-day forum").SaveX(admin)
+	start := time.Now().UTC().Add(30 * 24 * time.Hour).Truncate(time.Hour)
+	l := db.Client.Launch.Create().SetSlug("resync").SetTitle("0").SetRegionID(region.ID).SetFormatID(format.ID).
+		SetStatus("PUBLISHED").SetStartsAt(start).SetEndsAt(start.Add(time.Hour)).SetTimezone("Europe/Zurich").SaveX(admin)
+
+	hub := events.NewHub() // the test delivers the events itself
+	t.Cleanup(func() { hub.Close() })
+	s := NewService(db.Client, hub, nil)
+	ctx, cancel := context.WithCancel(auth.WithViewer(context.Background(), auth.Viewer{Role: auth.Public}))
+	defer cancel()
+	ch, err := s.Launch(ctx, l.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	change := func(title string) events.Event {
+		t.Helper()
+		u := db.Client.Launch.UpdateOneID(l.ID).SetTitle(title).SaveX(admin)
+		ev := events.Event{Type: events.TypeLaunch, LaunchID: l.ID, EntityID: l.ID, Version: u.UpdatedAt.UnixMicro()}
+		s.preload(ev, u, false)          // as the committing process keeps the row its update returned
+		time.Sleep(2 * time.Millisecond) // distinct versions (whole microseconds at least)
+		return ev
+	}
+	publish := func(evs ...events.Event) {
+		t.Helper()
+		if err := hub.Publish(context.Background(), evs...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	received := func() []string {
+		var titles []string
+		for {
+			select {
+			case got := <-ch:
+				titles = append(titles, got.Title)
+			case <-time.After(300 * time.Millisecond):
+				return titles
+			}
+		}
+	}
+	evs := []events.Event{change("1"), change("2"), change("3")}
+	// The event of 1 was dropped in the overflow; the resync runs after 3 committed,
+	// before the events of 2 and 3 arrive.
+	publish(events.Event{Type: events.TypeResync, At: time.Now()})
+	publish(evs[1:]...)
+	if got := received(); !slices.Equal(got, []string{"3"}) {
+		t.Errorf("after the resync: %v, want [3]", got)
+	}
+	publish(change("4"))
+	if got := received(); !slices.Equal(got, []string{"4"}) {
+		t.Errorf("the next change: %v, want [4]", got)
+	}
+}
