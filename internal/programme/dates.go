@@ -30,7 +30,7 @@ func LaunchDates(l *ent.Launch) (Dates, error) {
 // SessionDates returns session s's dates in its launch's zone (the launches of a page's
 // sessions are read in one statement).
 func SessionDates(ctx context.Context, client *ent.Client, s *ent.Session) (Dates, error) {
-	h, err := loaders(ctx, client).homes.Load(ctx, s.LaunchID)
+	h, err := loaders(ctx, client).homes().Load(ctx, s.LaunchID)
 	if err != nil {
 		return Dates{}, err
 	}

@@ -7,6 +7,7 @@ package programme
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/vikstrous/dataloadgen"
@@ -26,20 +27,40 @@ type home struct {
 	timeConfirmed bool
 }
 
-// Loaders batch the lookups of one request. Make one per request: they cache.
+// Loaders batch the lookups of one request. Make one per request: they cache. Each loader
+// is made on first use: every request gets Loaders, few read sessions' times.
 type Loaders struct {
-	homes    *dataloadgen.Loader[int, home]
-	sessions *dataloadgen.Loader[int, []*ent.Session]
+	client   *ent.Client
+	mu       sync.Mutex
+	homesL   *dataloadgen.Loader[int, home]
+	sessionL *dataloadgen.Loader[int, []*ent.Session]
 }
 
 // NewLoaders returns loaders reading with client, as the viewer of each request.
-func NewLoaders(client *ent.Client) *Loaders {
-	return &Loaders{
-		homes: dataloadgen.NewLoader(func(ctx context.Context, ids []int) ([]home, []error) { return loadHomes(ctx, client, ids) }, dataloadgen.WithWait(batchWait)),
-		sessions: dataloadgen.NewLoader(func(ctx context.Context, ids []int) ([][]*ent.Session, []error) {
-			return loadSessions(ctx, client, ids)
-		}, dataloadgen.WithWait(batchWait)),
+func NewLoaders(client *ent.Client) *Loaders { return &Loaders{client: client} }
+
+// homes returns the loader of launches' zones.
+func (l *Loaders) homes() *dataloadgen.Loader[int, home] {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.homesL == nil {
+		l.homesL = dataloadgen.NewLoader(func(ctx context.Context, ids []int) ([]home, []error) {
+			return loadHomes(ctx, l.client, ids)
+		}, dataloadgen.WithWait(batchWait))
 	}
+	return l.homesL
+}
+
+// sessions returns the loader of launches' sessions.
+func (l *Loaders) sessions() *dataloadgen.Loader[int, []*ent.Session] {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.sessionL == nil {
+		l.sessionL = dataloadgen.NewLoader(func(ctx context.Context, ids []int) ([][]*ent.Session, []error) {
+			return loadSessions(ctx, l.client, ids)
+		}, dataloadgen.WithWait(batchWait))
+	}
+	return l.sessionL
 }
 
 type loadersKey struct{}
@@ -65,7 +86,7 @@ func LocalTimes(ctx context.Context, client *ent.Client, s *ent.Session, zones [
 			return nil, err
 		}
 	}
-	h, err := loaders(ctx, client).homes.Load(ctx, s.LaunchID)
+	h, err := loaders(ctx, client).homes().Load(ctx, s.LaunchID)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +120,7 @@ func Days(ctx context.Context, client *ent.Client, l *ent.Launch, name *string) 
 	if err != nil {
 		return nil, err
 	}
-	sessions, err := loaders(ctx, client).sessions.Load(ctx, l.ID)
+	sessions, err := loaders(ctx, client).sessions().Load(ctx, l.ID)
 	if err != nil {
 		return nil, err
 	}

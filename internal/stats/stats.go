@@ -13,6 +13,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -86,26 +87,40 @@ var liveStatuses = []any{string(registrant.StatusCONFIRMED), string(registrant.S
 // concurrently, so all of them ask within far less.
 const batchWait = 10 * time.Millisecond
 
-// Loaders batch the counts of one request. Make one per request: they cache.
+// Loaders batch the counts of one request. Make one per request: they cache. Each loader
+// is made on first use: every request gets Loaders, few ask for counts.
 type Loaders struct {
+	client *ent.Client
+	mu     sync.Mutex
 	counts [2]*dataloadgen.Loader[int, Counts]
 	groups [2][dimensions]*dataloadgen.Loader[int, []Group]
 }
 
 // NewLoaders returns loaders that count with client.
-func NewLoaders(client *ent.Client) *Loaders {
-	l := &Loaders{}
-	for _, scope := range []Scope{LaunchScope, RegionScope} {
+func NewLoaders(client *ent.Client) *Loaders { return &Loaders{client: client} }
+
+// countsOf returns the loader of scope's totals.
+func (l *Loaders) countsOf(scope Scope) *dataloadgen.Loader[int, Counts] {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.counts[scope] == nil {
 		l.counts[scope] = dataloadgen.NewLoader(byKey(func(ctx context.Context, ids []int) (map[int]Counts, error) {
-			return loadCounts(ctx, client, scope, ids)
+			return loadCounts(ctx, l.client, scope, ids)
 		}), dataloadgen.WithWait(batchWait))
-		for d := range dimensions {
-			l.groups[scope][d] = dataloadgen.NewLoader(byKey(func(ctx context.Context, ids []int) (map[int][]Group, error) {
-				return loadGroups(ctx, client, scope, d, ids)
-			}), dataloadgen.WithWait(batchWait))
-		}
 	}
-	return l
+	return l.counts[scope]
+}
+
+// groupsOf returns the loader of scope's live registrations grouped by d.
+func (l *Loaders) groupsOf(scope Scope, d dimension) *dataloadgen.Loader[int, []Group] {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.groups[scope][d] == nil {
+		l.groups[scope][d] = dataloadgen.NewLoader(byKey(func(ctx context.Context, ids []int) (map[int][]Group, error) {
+			return loadGroups(ctx, l.client, scope, d, ids)
+		}), dataloadgen.WithWait(batchWait))
+	}
+	return l.groups[scope][d]
 }
 
 // byKey adapts a fetch returning a map to a loader's fetch: an id without rows gets the
@@ -151,14 +166,14 @@ func For(ctx context.Context, client *ent.Client, scope Scope, id int, fields []
 	for _, f := range fields {
 		switch f {
 		case "byCountry":
-			prime(ctx, l.groups[scope][byCountry], ids)
+			prime(ctx, l.groupsOf(scope, byCountry), ids)
 		case "byStakeholder":
-			prime(ctx, l.groups[scope][byStakeholder], ids)
+			prime(ctx, l.groupsOf(scope, byStakeholder), ids)
 		case "byAttendance":
-			prime(ctx, l.groups[scope][byAttendance], ids)
+			prime(ctx, l.groupsOf(scope, byAttendance), ids)
 		case "__typename":
 		default:
-			prime(ctx, l.counts[scope], ids)
+			prime(ctx, l.countsOf(scope), ids)
 		}
 	}
 	return &Stats{loaders: l, scope: scope, id: id}, nil
@@ -173,7 +188,7 @@ func prime[V any](ctx context.Context, loader *dataloadgen.Loader[int, V], ids [
 
 // Counts returns the totals.
 func (s *Stats) Counts(ctx context.Context) (Counts, error) {
-	return s.loaders.counts[s.scope].Load(ctx, s.id)
+	return s.loaders.countsOf(s.scope).Load(ctx, s.id)
 }
 
 // Total is every registration, whatever its status.
@@ -231,7 +246,7 @@ func (s *Stats) count(ctx context.Context, pick func(Counts) int) (int, error) {
 }
 
 func (s *Stats) groups(ctx context.Context, d dimension) ([]Group, error) {
-	g, err := s.loaders.groups[s.scope][d].Load(ctx, s.id)
+	g, err := s.loaders.groupsOf(s.scope, d).Load(ctx, s.id)
 	if err != nil {
 		return nil, err
 	}
