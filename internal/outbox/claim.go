@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
-	"github.com/lib/pq"
 
 	"launchgraph/ent"
 	"launchgraph/ent/notification"
@@ -185,24 +183,4 @@ func (s *Sender) withRegistrants(ctx context.Context, batch []*ent.Notification)
 		}
 	}
 	return out, nil
-}
-
-// inInts matches column against ids: = ANY($n) with one array parameter on PostgreSQL
-// (one statement text whatever their number, so it stays in the statement cache), IN
-// elsewhere.
-func inInts(dialectName, column string, ids []int) *entsql.Predicate {
-	if dialectName == dialect.Postgres {
-		vs := make([]int64, len(ids))
-		for i, id := range ids {
-			vs[i] = int64(id)
-		}
-		return entsql.P(func(b *entsql.Builder) {
-			b.Ident(column).WriteString(" = ANY(").Arg(pq.Array(vs)).WriteString(")")
-		})
-	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	return entsql.In(column, args...)
 }

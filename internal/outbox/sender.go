@@ -264,7 +264,7 @@ func (s *Sender) launchesOf(ctx context.Context, batch []claimed) (map[int]*ent.
 		return out, nil
 	}
 	ls, err := s.db.Client.Launch.Query().
-		Where(func(sel *entsql.Selector) { sel.Where(inInts(sel.Dialect(), sel.C(launch.FieldID), missing)) }).
+		Where(func(sel *entsql.Selector) { sel.Where(store.InInts(sel.Dialect(), sel.C(launch.FieldID), missing)) }).
 		All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: read launches: %w", err)

@@ -21,6 +21,7 @@ import (
 	"launchgraph/ent/seatcount"
 	"launchgraph/internal/apperr"
 	"launchgraph/internal/authz"
+	"launchgraph/internal/store"
 )
 
 // wholeLaunch is the seat-count category of a launch's registrants as a whole.
@@ -182,7 +183,7 @@ func lockLaunches(ctx context.Context, tx *ent.Client, ids []int) (*lockedSeats,
 // launchIDIn matches the launches ids (one statement text whatever their number on
 // PostgreSQL).
 func launchIDIn(ids []int) predicate.Launch {
-	return func(s *entsql.Selector) { s.Where(inInts(s.Dialect(), s.C(launch.FieldID), ids)) }
+	return func(s *entsql.Selector) { s.Where(store.InInts(s.Dialect(), s.C(launch.FieldID), ids)) }
 }
 
 // noSuchLaunch is the error of a launch that does not exist (or that the caller may not see).
@@ -215,7 +216,7 @@ func (l *lockedSeats) save(ctx context.Context, tx *ent.Client) error {
 		ids[i] = st.counterID
 	}
 	err := tx.SeatCount.Update().
-		Where(func(s *entsql.Selector) { s.Where(inInts(s.Dialect(), s.C(seatcount.FieldID), ids)) }).
+		Where(func(s *entsql.Selector) { s.Where(store.InInts(s.Dialect(), s.C(seatcount.FieldID), ids)) }).
 		SetConfirmed(0). // replaced below: an update needs a field of its own
 		Modify(func(u *entsql.UpdateBuilder) {
 			setSeats(u, l.dialect, changed)
