@@ -29,7 +29,7 @@ func main() {
 		log.Fatalf("entc: creating entgql extension: %v", err)
 	}
 	err = entc.Generate("./schema", &gen.Config{
-		Hooks: []gen.Hook{orderByID},
+		Hooks: []gen.Hook{orderByID, gqlschema.CheckResolved},
 		Features: []gen.Feature{
 			gen.FeatureGlobalID,
 			gen.FeatureVersionedMigration,

@@ -7,6 +7,8 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"launchgraph/internal/gqlschema"
 )
 
 // Format is a kind of launch event, from a high-level panel to a 4-day training.
@@ -58,6 +60,11 @@ func (Format) Indexes() []ent.Index {
 // Annotations of the Format.
 func (Format) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		// Columns the resolvers of graph/*.graphqls read (internal/gqlschema).
+		gqlschema.Resolved{
+			"name": {"name", "translations"}, "nameLang": {"name", "translations"},
+			"description": {"description", "translations"}, "descriptionLang": {"description", "translations"},
+		},
 		entgql.QueryField(),
 		entgql.RelayConnection(),
 		entgql.MultiOrder(),

@@ -7,6 +7,8 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"launchgraph/internal/gqlschema"
 )
 
 // GuidelineSet is one of the four COP 2020 guideline documents, by audience.
@@ -63,6 +65,11 @@ func (GuidelineSet) Indexes() []ent.Index {
 // Annotations of the GuidelineSet.
 func (GuidelineSet) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		// Columns the resolvers of graph/*.graphqls read (internal/gqlschema).
+		gqlschema.Resolved{
+			"title": {"title", "translations"}, "titleLang": {"title", "translations"},
+			"summary": {"summary", "translations"}, "summaryLang": {"summary", "translations"},
+		},
 		entgql.QueryField(),
 		entgql.RelayConnection(),
 		entgql.MultiOrder(),

@@ -10,6 +10,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"launchgraph/ent/hook"
+	"launchgraph/internal/gqlschema"
 	"launchgraph/internal/intl"
 )
 
@@ -165,6 +166,17 @@ func (Launch) Hooks() []ent.Hook {
 // Annotations of the Launch.
 func (Launch) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		// Columns the resolvers of graph/*.graphqls read (internal/gqlschema).
+		gqlschema.Resolved{
+			"title": {"title", "translations"}, "titleLang": {"title", "translations"},
+			"description": {"description", "translations"}, "descriptionLang": {"description", "translations"},
+			"translationCoverage": {"title", "description", "translations"},
+			"region":              {"region_id"}, "format": {"format_id"},
+			"seats":    {"capacity"},
+			"startsOn": {"timezone", "starts_at", "ends_at"}, "endsOn": {"timezone", "starts_at", "ends_at"},
+			"days":              {"timezone", "time_confirmed"},
+			"registrationStats": {},
+		},
 		entgql.QueryField(),
 		entgql.RelayConnection(),
 		entgql.MultiOrder(),

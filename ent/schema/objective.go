@@ -7,6 +7,8 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"launchgraph/internal/gqlschema"
 )
 
 // Objective is an aim of the launches: the five series objectives apply to every launch,
@@ -52,6 +54,8 @@ func (Objective) Indexes() []ent.Index {
 // Annotations of the Objective.
 func (Objective) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		// Columns the resolvers of graph/*.graphqls read (internal/gqlschema).
+		gqlschema.Resolved{"text": {"text", "translations"}, "textLang": {"text", "translations"}},
 		entgql.QueryField(),
 		entgql.RelayConnection(),
 		entgql.MultiOrder(),

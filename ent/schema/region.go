@@ -7,6 +7,7 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 
+	"launchgraph/internal/gqlschema"
 	"launchgraph/internal/intl"
 )
 
@@ -47,6 +48,8 @@ func (Region) Edges() []ent.Edge {
 // Annotations of the Region.
 func (Region) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		// Columns the resolvers of graph/*.graphqls read (internal/gqlschema).
+		gqlschema.Resolved{"name": {"name", "translations"}, "nameLang": {"name", "translations"}, "registrationStats": {}},
 		entgql.QueryField(),
 		entgql.RelayConnection(),
 		entgql.MultiOrder(),

@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"launchgraph/ent/hook"
+	"launchgraph/internal/gqlschema"
 	"launchgraph/internal/intl"
 )
 
@@ -104,6 +105,13 @@ func (Session) Hooks() []ent.Hook {
 // Annotations of the Session.
 func (Session) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		// Columns the resolvers of graph/*.graphqls read (internal/gqlschema).
+		gqlschema.Resolved{
+			"title": {"title", "translations"}, "titleLang": {"title", "translations"},
+			"description": {"description", "translations"}, "descriptionLang": {"description", "translations"},
+			"startsOn": {"launch_id", "starts_at", "ends_at"}, "endsOn": {"launch_id", "starts_at", "ends_at"},
+			"localTimes": {"launch_id", "starts_at", "ends_at", "time_confirmed"},
+		},
 		entgql.QueryField(),
 		entgql.RelayConnection(),
 		entgql.MultiOrder(),

@@ -12,7 +12,8 @@ import (
 // TranslatableMixin stores translations of an entity's texts beside the default (English)
 // ones, keyed by ISO 639-1 code (ar, zh, fr, ru, es). The texts themselves are skipped from
 // the generated GraphQL types (entgql.SkipType): graph/i18n.graphqls declares them with a
-// `lang` argument, which also makes entgql load whole rows, translations included.
+// `lang` argument; their resolvers' columns, translations included, are declared with
+// gqlschema.Resolved on each entity.
 type TranslatableMixin struct {
 	mixin.Schema
 }
