@@ -286,6 +286,42 @@ func (_q *FormatQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				fieldSeen[format.FieldTypicalDurationDays] = struct{}{}
 			}
 		case "id":
+		case "description":
+			if _, ok := fieldSeen[format.FieldDescription]; !ok {
+				selectedFields = append(selectedFields, format.FieldDescription)
+				fieldSeen[format.FieldDescription] = struct{}{}
+			}
+			if _, ok := fieldSeen[format.FieldTranslations]; !ok {
+				selectedFields = append(selectedFields, format.FieldTranslations)
+				fieldSeen[format.FieldTranslations] = struct{}{}
+			}
+		case "descriptionLang":
+			if _, ok := fieldSeen[format.FieldDescription]; !ok {
+				selectedFields = append(selectedFields, format.FieldDescription)
+				fieldSeen[format.FieldDescription] = struct{}{}
+			}
+			if _, ok := fieldSeen[format.FieldTranslations]; !ok {
+				selectedFields = append(selectedFields, format.FieldTranslations)
+				fieldSeen[format.FieldTranslations] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[format.FieldName]; !ok {
+				selectedFields = append(selectedFields, format.FieldName)
+				fieldSeen[format.FieldName] = struct{}{}
+			}
+			if _, ok := fieldSeen[format.FieldTranslations]; !ok {
+				selectedFields = append(selectedFields, format.FieldTranslations)
+				fieldSeen[format.FieldTranslations] = struct{}{}
+			}
+		case "nameLang":
+			if _, ok := fieldSeen[format.FieldName]; !ok {
+				selectedFields = append(selectedFields, format.FieldName)
+				fieldSeen[format.FieldName] = struct{}{}
+			}
+			if _, ok := fieldSeen[format.FieldTranslations]; !ok {
+				selectedFields = append(selectedFields, format.FieldTranslations)
+				fieldSeen[format.FieldTranslations] = struct{}{}
+			}
 		case "__typename":
 		default:
 			unknownSeen = true
@@ -582,6 +618,42 @@ func (_q *GuidelineSetQuery) collectField(ctx context.Context, oneNode bool, opC
 				fieldSeen[guidelineset.FieldURL] = struct{}{}
 			}
 		case "id":
+		case "summary":
+			if _, ok := fieldSeen[guidelineset.FieldSummary]; !ok {
+				selectedFields = append(selectedFields, guidelineset.FieldSummary)
+				fieldSeen[guidelineset.FieldSummary] = struct{}{}
+			}
+			if _, ok := fieldSeen[guidelineset.FieldTranslations]; !ok {
+				selectedFields = append(selectedFields, guidelineset.FieldTranslations)
+				fieldSeen[guidelineset.FieldTranslations] = struct{}{}
+			}
+		case "summaryLang":
+			if _, ok := fieldSeen[guidelineset.FieldSummary]; !ok {
+				selectedFields = append(selectedFields, guidelineset.FieldSummary)
+				fieldSeen[guidelineset.FieldSummary] = struct{}{}
+			}
+			if _, ok := fieldSeen[guidelineset.FieldTranslations]; !ok {
+				selectedFields = append(selectedFields, guidelineset.FieldTranslations)
+				fieldSeen[guidelineset.FieldTranslations] = struct{}{}
+			}
+		case "title":
+			if _, ok := fieldSeen[guidelineset.FieldTitle]; !ok {
+				selectedFields = append(selectedFields, guidelineset.FieldTitle)
+				fieldSeen[guidelineset.FieldTitle] = struct{}{}
+			}
+			if _, ok := fieldSeen[guidelineset.FieldTranslations]; !ok {
+				selectedFields = append(selectedFields, guidelineset.FieldTranslations)
+				fieldSeen[guidelineset.FieldTranslations] = struct{}{}
+			}
+		case "titleLang":
+			if _, ok := fieldSeen[guidelineset.FieldTitle]; !ok {
+				selectedFields = append(selectedFields, guidelineset.FieldTitle)
+				fieldSeen[guidelineset.FieldTitle] = struct{}{}
+			}
+			if _, ok := fieldSeen[guidelineset.FieldTranslations]; !ok {
+				selectedFields = append(selectedFields, guidelineset.FieldTranslations)
+				fieldSeen[guidelineset.FieldTranslations] = struct{}{}
+			}
 		case "__typename":
 		default:
 			unknownSeen = true
@@ -1140,6 +1212,106 @@ func (_q *LaunchQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				fieldSeen[launch.FieldRevision] = struct{}{}
 			}
 		case "id":
+		case "days":
+			if _, ok := fieldSeen[launch.FieldTimezone]; !ok {
+				selectedFields = append(selectedFields, launch.FieldTimezone)
+				fieldSeen[launch.FieldTimezone] = struct{}{}
+			}
+			if _, ok := fieldSeen[launch.FieldTimeConfirmed]; !ok {
+				selectedFields = append(selectedFields, launch.FieldTimeConfirmed)
+				fieldSeen[launch.FieldTimeConfirmed] = struct{}{}
+			}
+		case "description":
+			if _, ok := fieldSeen[launch.FieldDescription]; !ok {
+				selectedFields = append(selectedFields, launch.FieldDescription)
+				fieldSeen[launch.FieldDescription] = struct{}{}
+			}
+			if _, ok := fieldSeen[launch.FieldTranslations]; !ok {
+				selectedFields = append(selectedFields, launch.FieldTranslations)
+				fieldSeen[launch.FieldTranslations] = struct{}{}
+			}
+		case "descriptionLang":
+			if _, ok := fieldSeen[launch.FieldDescription]; !ok {
+				selectedFields = append(selectedFields, launch.FieldDescription)
+				fieldSeen[launch.FieldDescription] = struct{}{}
+			}
+			if _, ok := fieldSeen[launch.FieldTranslations]; !ok {
+				selectedFields = append(selectedFields, launch.FieldTranslations)
+				fieldSeen[launch.FieldTranslations] = struct{}{}
+			}
+		case "endsOn":
+			if _, ok := fieldSeen[launch.FieldTimezone]; !ok {
+				selectedFields = append(selectedFields, launch.FieldTimezone)
+				fieldSeen[launch.FieldTimezone] = struct{}{}
+			}
+			if _, ok := fieldSeen[launch.FieldStartsAt]; !ok {
+				selectedFields = append(selectedFields, launch.FieldStartsAt)
+				fieldSeen[launch.FieldStartsAt] = struct{}{}
+			}
+			if _, ok := fieldSeen[launch.FieldEndsAt]; !ok {
+				selectedFields = append(selectedFields, launch.FieldEndsAt)
+				fieldSeen[launch.FieldEndsAt] = struct{}{}
+			}
+		case "format":
+			if _, ok := fieldSeen[launch.FieldFormatID]; !ok {
+				selectedFields = append(selectedFields, launch.FieldFormatID)
+				fieldSeen[launch.FieldFormatID] = struct{}{}
+			}
+		case "region":
+			if _, ok := fieldSeen[launch.FieldRegionID]; !ok {
+				selectedFields = append(selectedFields, launch.FieldRegionID)
+				fieldSeen[launch.FieldRegionID] = struct{}{}
+			}
+		case "registrationStats":
+		case "seats":
+			if _, ok := fieldSeen[launch.FieldCapacity]; !ok {
+				selectedFields = append(selectedFields, launch.FieldCapacity)
+				fieldSeen[launch.FieldCapacity] = struct{}{}
+			}
+		case "startsOn":
+			if _, ok := fieldSeen[launch.FieldTimezone]; !ok {
+				selectedFields = append(selectedFields, launch.FieldTimezone)
+				fieldSeen[launch.FieldTimezone] = struct{}{}
+			}
+			if _, ok := fieldSeen[launch.FieldStartsAt]; !ok {
+				selectedFields = append(selectedFields, launch.FieldStartsAt)
+				fieldSeen[launch.FieldStartsAt] = struct{}{}
+			}
+			if _, ok := fieldSeen[launch.FieldEndsAt]; !ok {
+				selectedFields = append(selectedFields, launch.FieldEndsAt)
+				fieldSeen[launch.FieldEndsAt] = struct{}{}
+			}
+		case "title":
+			if _, ok := fieldSeen[launch.FieldTitle]; !ok {
+				selectedFields = append(selectedFields, launch.FieldTitle)
+				fieldSeen[launch.FieldTitle] = struct{}{}
+			}
+			if _, ok := fieldSeen[launch.FieldTranslations]; !ok {
+				selectedFields = append(selectedFields, launch.FieldTranslations)
+				fieldSeen[launch.FieldTranslations] = struct{}{}
+			}
+		case "titleLang":
+			if _, ok := fieldSeen[launch.FieldTitle]; !ok {
+				selectedFields = append(selectedFields, launch.FieldTitle)
+				fieldSeen[launch.FieldTitle] = struct{}{}
+			}
+			if _, ok := fieldSeen[launch.FieldTranslations]; !ok {
+				selectedFields = append(selectedFields, launch.FieldTranslations)
+				fieldSeen[launch.FieldTranslations] = struct{}{}
+			}
+		case "translationCoverage":
+			if _, ok := fieldSeen[launch.FieldTitle]; !ok {
+				selectedFields = append(selectedFields, launch.FieldTitle)
+				fieldSeen[launch.FieldTitle] = struct{}{}
+			}
+			if _, ok := fieldSeen[launch.FieldDescription]; !ok {
+				selectedFields = append(selectedFields, launch.FieldDescription)
+				fieldSeen[launch.FieldDescription] = struct{}{}
+			}
+			if _, ok := fieldSeen[launch.FieldTranslations]; !ok {
+				selectedFields = append(selectedFields, launch.FieldTranslations)
+				fieldSeen[launch.FieldTranslations] = struct{}{}
+			}
 		case "__typename":
 		default:
 			unknownSeen = true
@@ -1493,6 +1665,24 @@ func (_q *ObjectiveQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				fieldSeen[objective.FieldSeriesWide] = struct{}{}
 			}
 		case "id":
+		case "text":
+			if _, ok := fieldSeen[objective.FieldText]; !ok {
+				selectedFields = append(selectedFields, objective.FieldText)
+				fieldSeen[objective.FieldText] = struct{}{}
+			}
+			if _, ok := fieldSeen[objective.FieldTranslations]; !ok {
+				selectedFields = append(selectedFields, objective.FieldTranslations)
+				fieldSeen[objective.FieldTranslations] = struct{}{}
+			}
+		case "textLang":
+			if _, ok := fieldSeen[objective.FieldText]; !ok {
+				selectedFields = append(selectedFields, objective.FieldText)
+				fieldSeen[objective.FieldText] = struct{}{}
+			}
+			if _, ok := fieldSeen[objective.FieldTranslations]; !ok {
+				selectedFields = append(selectedFields, objective.FieldTranslations)
+				fieldSeen[objective.FieldTranslations] = struct{}{}
+			}
 		case "__typename":
 		default:
 			unknownSeen = true
@@ -1694,6 +1884,25 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				fieldSeen[region.FieldDefaultTimezone] = struct{}{}
 			}
 		case "id":
+		case "name":
+			if _, ok := fieldSeen[region.FieldName]; !ok {
+				selectedFields = append(selectedFields, region.FieldName)
+				fieldSeen[region.FieldName] = struct{}{}
+			}
+			if _, ok := fieldSeen[region.FieldTranslations]; !ok {
+				selectedFields = append(selectedFields, region.FieldTranslations)
+				fieldSeen[region.FieldTranslations] = struct{}{}
+			}
+		case "nameLang":
+			if _, ok := fieldSeen[region.FieldName]; !ok {
+				selectedFields = append(selectedFields, region.FieldName)
+				fieldSeen[region.FieldName] = struct{}{}
+			}
+			if _, ok := fieldSeen[region.FieldTranslations]; !ok {
+				selectedFields = append(selectedFields, region.FieldTranslations)
+				fieldSeen[region.FieldTranslations] = struct{}{}
+			}
+		case "registrationStats":
 		case "__typename":
 		default:
 			unknownSeen = true
@@ -2220,6 +2429,85 @@ func (_q *SessionQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				fieldSeen[session.FieldRevision] = struct{}{}
 			}
 		case "id":
+		case "description":
+			if _, ok := fieldSeen[session.FieldDescription]; !ok {
+				selectedFields = append(selectedFields, session.FieldDescription)
+				fieldSeen[session.FieldDescription] = struct{}{}
+			}
+			if _, ok := fieldSeen[session.FieldTranslations]; !ok {
+				selectedFields = append(selectedFields, session.FieldTranslations)
+				fieldSeen[session.FieldTranslations] = struct{}{}
+			}
+		case "descriptionLang":
+			if _, ok := fieldSeen[session.FieldDescription]; !ok {
+				selectedFields = append(selectedFields, session.FieldDescription)
+				fieldSeen[session.FieldDescription] = struct{}{}
+			}
+			if _, ok := fieldSeen[session.FieldTranslations]; !ok {
+				selectedFields = append(selectedFields, session.FieldTranslations)
+				fieldSeen[session.FieldTranslations] = struct{}{}
+			}
+		case "endsOn":
+			if _, ok := fieldSeen[session.FieldLaunchID]; !ok {
+				selectedFields = append(selectedFields, session.FieldLaunchID)
+				fieldSeen[session.FieldLaunchID] = struct{}{}
+			}
+			if _, ok := fieldSeen[session.FieldStartsAt]; !ok {
+				selectedFields = append(selectedFields, session.FieldStartsAt)
+				fieldSeen[session.FieldStartsAt] = struct{}{}
+			}
+			if _, ok := fieldSeen[session.FieldEndsAt]; !ok {
+				selectedFields = append(selectedFields, session.FieldEndsAt)
+				fieldSeen[session.FieldEndsAt] = struct{}{}
+			}
+		case "localTimes":
+			if _, ok := fieldSeen[session.FieldLaunchID]; !ok {
+				selectedFields = append(selectedFields, session.FieldLaunchID)
+				fieldSeen[session.FieldLaunchID] = struct{}{}
+			}
+			if _, ok := fieldSeen[session.FieldStartsAt]; !ok {
+				selectedFields = append(selectedFields, session.FieldStartsAt)
+				fieldSeen[session.FieldStartsAt] = struct{}{}
+			}
+			if _, ok := fieldSeen[session.FieldEndsAt]; !ok {
+				selectedFields = append(selectedFields, session.FieldEndsAt)
+				fieldSeen[session.FieldEndsAt] = struct{}{}
+			}
+			if _, ok := fieldSeen[session.FieldTimeConfirmed]; !ok {
+				selectedFields = append(selectedFields, session.FieldTimeConfirmed)
+				fieldSeen[session.FieldTimeConfirmed] = struct{}{}
+			}
+		case "startsOn":
+			if _, ok := fieldSeen[session.FieldLaunchID]; !ok {
+				selectedFields = append(selectedFields, session.FieldLaunchID)
+				fieldSeen[session.FieldLaunchID] = struct{}{}
+			}
+			if _, ok := fieldSeen[session.FieldStartsAt]; !ok {
+				selectedFields = append(selectedFields, session.FieldStartsAt)
+				fieldSeen[session.FieldStartsAt] = struct{}{}
+			}
+			if _, ok := fieldSeen[session.FieldEndsAt]; !ok {
+				selectedFields = append(selectedFields, session.FieldEndsAt)
+				fieldSeen[session.FieldEndsAt] = struct{}{}
+			}
+		case "title":
+			if _, ok := fieldSeen[session.FieldTitle]; !ok {
+				selectedFields = append(selectedFields, session.FieldTitle)
+				fieldSeen[session.FieldTitle] = struct{}{}
+			}
+			if _, ok := fieldSeen[session.FieldTranslations]; !ok {
+				selectedFields = append(selectedFields, session.FieldTranslations)
+				fieldSeen[session.FieldTranslations] = struct{}{}
+			}
+		case "titleLang":
+			if _, ok := fieldSeen[session.FieldTitle]; !ok {
+				selectedFields = append(selectedFields, session.FieldTitle)
+				fieldSeen[session.FieldTitle] = struct{}{}
+			}
+			if _, ok := fieldSeen[session.FieldTranslations]; !ok {
+				selectedFields = append(selectedFields, session.FieldTranslations)
+				fieldSeen[session.FieldTranslations] = struct{}{}
+			}
 		case "__typename":
 		default:
 			unknownSeen = true
