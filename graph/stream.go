@@ -95,15 +95,33 @@ type socketConfig struct {
 // reachable from its context (connHolder), so that it can be closed with a code of ours.
 type socketTransport struct{ transport.Websocket }
 
-// connHolder receives a connection's protocolConn when it is accepted.
-type connHolder struct{ conn *protocolConn }
+// connHolder receives a connection's protocolConn when it is accepted; accepted is closed
+// then.
+type connHolder struct {
+	conn     *protocolConn
+	accepted chan struct{}
+}
 
 type connHolderKey struct{}
 
-// Do serves one websocket.
+// Do serves one websocket. Once the connection is hijacked, it is served on a goroutine of
+// its own and the request's goroutine returns: that one's stack grew through the middleware
+// chain and the handshake, and would stay at that size for the socket's life, idle in its
+// read loop. The socket's context is the request's without its cancellation (net/http
+// cancels it when the handler returns); the socket's own end, the server's streams context
+// (shutdown) and a revoked key end it as before.
 func (t socketTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	ctx := context.WithValue(r.Context(), connHolderKey{}, &connHolder{})
-	t.Websocket.Do(w, r.WithContext(ctx), exec)
+	h := &connHolder{accepted: make(chan struct{})}
+	ctx := context.WithValue(context.WithoutCancel(r.Context()), connHolderKey{}, h)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t.Websocket.Do(w, r.WithContext(ctx), exec)
+	}()
+	select {
+	case <-h.accepted:
+	case <-done: // refused before the upgrade: the response is written
+	}
 }
 
 // websocketTransport accepts graphql-transport-ws and graphql-ws connections from the
@@ -118,12 +136,14 @@ func websocketTransport(s socketConfig) socketTransport {
 				OriginPatterns: originPatterns(s.origins),
 			}},
 			writeTimeout: s.timings.WriteTimeout,
+			// Pings (graphql-transport-ws) and kas (graphql-ws) from a timer per socket
+			// instead of gqlgen's goroutine per socket (KeepAlivePingInterval,
+			// PingPongInterval left at 0).
+			keepAlive: s.timings.KeepAlive,
 		},
-		KeepAlivePingInterval: s.timings.KeepAlive, // graphql-ws
-		PingPongInterval:      s.timings.KeepAlive, // graphql-transport-ws
-		InitTimeout:           s.timings.InitTimeout,
-		PayloadReadLimit:      &limit,
-		InitFunc:              s.init,
+		InitTimeout:      s.timings.InitTimeout,
+		PayloadReadLimit: &limit,
+		InitFunc:         s.init,
 		CloseFunc: func(ctx context.Context, _ int) {
 			if st, ok := ctx.Value(socketKey{}).(*socketState); ok {
 				st.cancel()

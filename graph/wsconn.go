@@ -1,11 +1,13 @@
 package graph
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"reflect"
 	"sync"
@@ -34,19 +36,67 @@ var errClosedByProtocol = errors.New("websocket closed for a protocol violation"
 type protocolImplementation struct {
 	inner        transport.WebsocketImplementation
 	writeTimeout time.Duration
+	// keepAlive is how often the socket gets a ping (graphql-transport-ws) or a ka
+	// (graphql-ws); 0 sends none.
+	keepAlive time.Duration
 }
 
 func (p protocolImplementation) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
-	c, err := p.inner.Accept(w, r, opts)
+	c, err := p.inner.Accept(smallBuffers{w}, r, opts)
 	if err != nil {
 		return nil, err
 	}
 	pc := &protocolConn{WebsocketConn: c, writeTimeout: p.writeTimeout, active: map[string]bool{}, stopped: map[string]int{}}
+	pc.keepAliveEvery = p.keepAlive
 	if h, ok := r.Context().Value(connHolderKey{}).(*connHolder); ok {
 		h.conn = pc
+		close(h.accepted)
 	}
 	return pc, nil
 }
+
+// Buffer sizes of an accepted websocket. net/http hands over its connection's 4 KB reader
+// and 4 KB writer on hijack, which coder/websocket keeps for the socket's life: a third of
+// an idle socket's heap. Client messages are small, and a frame larger than the writer's
+// buffer is written past it, so small buffers cost no extra system call on the common
+// path (a ~200-byte event is one write either way).
+const (
+	socketReadBuffer  = 512
+	socketWriteBuffer = 1024
+)
+
+// smallBuffers is a ResponseWriter whose Hijack swaps net/http's buffers for small ones
+// (keeping any bytes the client already sent).
+type smallBuffers struct{ http.ResponseWriter }
+
+// Hijack implements http.Hijacker. The 101 response net/http buffered is flushed first; the
+// bytes the client sent past its request stay first in the new reader's buffer (where
+// coder/websocket looks for them).
+func (s smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := http.NewResponseController(s.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	n := brw.Reader.Buffered()
+	if n > socketReadBuffer {
+		return conn, brw, nil
+	}
+	if err := brw.Writer.Flush(); err != nil {
+		return conn, brw, nil // the write fails again, and is reported, on the socket's first
+	}
+	br := bufio.NewReaderSize(conn, socketReadBuffer)
+	if n > 0 {
+		b, _ := brw.Reader.Peek(n)
+		br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(b)), conn), socketReadBuffer)
+		if _, err := br.Peek(n); err != nil {
+			return conn, brw, nil
+		}
+	}
+	return conn, bufio.NewReadWriter(br, bufio.NewWriterSize(conn, socketWriteBuffer)), nil
+}
+
+// Unwrap lets http.ResponseController reach the writer underneath.
+func (s smallBuffers) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // protocolConn follows the graphql-transport-ws protocol where gqlgen's transport does not:
 // it refuses a duplicate operation id (4409), a second connection_init (4429), a subscribe
@@ -61,7 +111,13 @@ type protocolConn struct {
 	mu     sync.Mutex
 	inited bool
 	acked  bool
-	active map[string]bool // ids from the client's subscribe until either side completes
+	// keepAlive's timer sends the next ping or ka; pong says a pong came since the last
+	// ping; closed stops the timer for good.
+	keepAlive      *time.Timer
+	keepAliveEvery time.Duration
+	pong           bool
+	closed         bool
+	active         map[string]bool // ids from the client's subscribe until either side completes
 	// stopped counts, per id, the operations the client completed while they ran: gqlgen
 	// still sends their complete, which the protocol forbids (and which a client that
 	// reused the id would take for its new operation's end).
@@ -79,6 +135,7 @@ type clientMessage struct {
 func (c *protocolConn) NextReader() (int, io.Reader, error) {
 	typ, r, err := c.WebsocketConn.NextReader()
 	if err != nil {
+		c.stopKeepAlive() // gqlgen's read loop ends
 		return typ, r, err
 	}
 	data, err := io.ReadAll(r)
@@ -119,7 +176,9 @@ func (c *protocolConn) check(m clientMessage) (int, string) {
 			delete(c.active, m.ID)
 			c.stopped[m.ID]++
 		}
-	case "ping", "pong", "connection_terminate":
+	case "pong":
+		c.pong = true
+	case "ping", "connection_terminate":
 	default:
 		return CloseBadRequest, "Invalid message received"
 	}
@@ -141,6 +200,7 @@ func (c *protocolConn) WriteJSON(v any) error {
 	switch typ {
 	case "connection_ack":
 		c.acked = true
+		defer c.startKeepAlive(c.keepAliveEvery) // after the ack is written
 	case "complete", "error":
 		if c.stopped[id] > 0 {
 			if c.stopped[id]--; c.stopped[id] == 0 {
@@ -170,6 +230,62 @@ func (c *protocolConn) WriteClose(code int, reason string) error {
 		}
 	}
 	return c.WebsocketConn.WriteClose(code, reason)
+}
+
+// startKeepAlive sends a ping (graphql-transport-ws) or a ka (graphql-ws) every interval
+// once the connection is acknowledged,
+// from a timer rather than a goroutine per socket (gqlgen's keep-alive and ping loops are
+// turned off). As in gqlgen, a graphql-transport-ws client must answer: the read deadline
+// is twice the interval from the start and from each ping that follows a pong, and gqlgen
+// clears it when a pong arrives.
+func (c *protocolConn) startKeepAlive(interval time.Duration) {
+	if interval <= 0 {
+		return
+	}
+	pings := c.Subprotocol() == "graphql-transport-ws"
+	msg := map[string]string{"type": "ka"}
+	if pings {
+		msg["type"] = "ping"
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.keepAlive != nil {
+		return
+	}
+	if pings {
+		_ = c.SetReadDeadline(time.Now().Add(2 * interval))
+	}
+	c.keepAlive = time.AfterFunc(interval, func() {
+		if err := c.WriteJSON(msg); err != nil {
+			c.stopKeepAlive()
+			return
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if pings && c.pong {
+			_ = c.SetReadDeadline(time.Now().Add(2 * interval))
+		}
+		c.pong = false
+		if !c.closed {
+			c.keepAlive.Reset(interval)
+		}
+	})
+}
+
+// stopKeepAlive ends the keep-alive messages.
+func (c *protocolConn) stopKeepAlive() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	if c.keepAlive != nil {
+		c.keepAlive.Stop()
+	}
+}
+
+// Close closes the socket and stops its keep-alive.
+func (c *protocolConn) Close() error {
+	c.stopKeepAlive()
+	return c.WebsocketConn.Close()
 }
 
 // SetReadLimit passes the read limit to the adapter.
