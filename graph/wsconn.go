@@ -107,6 +107,8 @@ func (s smallBuffers) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 type protocolConn struct {
 	transport.WebsocketConn
 	writeTimeout time.Duration
+	writeMu      sync.Mutex
+	writeTimer   *time.Timer // closes the socket when a write outlasts writeTimeout
 
 	mu     sync.Mutex
 	inited bool
@@ -215,8 +217,16 @@ func (c *protocolConn) WriteJSON(v any) error {
 	if c.writeTimeout <= 0 {
 		return c.WebsocketConn.WriteJSON(v)
 	}
-	t := time.AfterFunc(c.writeTimeout, func() { _ = c.WebsocketConn.Close() })
-	defer t.Stop()
+	// One timer per socket, re-armed for each write (writes are serialised here: gqlgen's
+	// and the keep-alive's), rather than a new timer per message.
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	if c.writeTimer == nil {
+		c.writeTimer = time.AfterFunc(c.writeTimeout, func() { _ = c.WebsocketConn.Close() })
+	} else {
+		c.writeTimer.Reset(c.writeTimeout)
+	}
+	defer c.writeTimer.Stop()
 	return c.WebsocketConn.WriteJSON(v)
 }
 
