@@ -36,7 +36,7 @@ func TestErrorPathsUnderPlainObjectFields(t *testing.T) {
 				Edges []struct {
 					Cursor string
 					Node   *struct {
-						ID          string
+						ID                string
 						RegistrationStats *struct{ Total int }
 					}
 				}
