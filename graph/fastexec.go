@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"strings"
@@ -32,7 +33,14 @@ import (
 //     concurrently (a resolver or a method taking a context — the ones that may load,
 //     and batch their loads across elements) appears at any depth
 //     (concurrentFields, written by internal/execpatch). Otherwise gqlgen's concurrent
-//     marshalling, unchanged.
+//     marshalling, unchanged. Each element's FieldContext and context are one fieldFrame,
+//     all of a list's in one allocation.
+//   - objectField: an object field read from a struct field, given no argument and no
+//     directive, is resolved without gqlgen's closures, its FieldContext and context one
+//     fieldFrame (TestObjectFieldAsResolveField).
+//   - newFastObject: an object whose method schedules nothing concurrently keeps its values
+//     inline in one allocation instead of a graphql.FieldSet, its Values and fieldsJSON.
+//   - marshalData: the response is written in a pooled buffer, then copied once.
 
 // execSchema is what marshalSlice needs to know of the operation and the schema:
 // concurrent holds the "Type.field" names gqlgen runs concurrently (written by
@@ -126,12 +134,12 @@ func (st *fastState) marshalSlice(
 		return graphql.MarshalSliceConcurrently(ctx, n, workerLimit, omitPanicHandler, marshal)
 	}
 	ret := make(graphql.Array, n)
-	fcs := make([]graphql.FieldContext, n)
+	frames := make([]fieldFrame, n) // the elements' FieldContexts and contexts
 	idx := make([]int, n)
 	for i := range n {
 		idx[i] = i
-		fcs[i].Index = &idx[i]
-		ret[i] = marshalElement(graphql.WithFieldContext(ctx, &fcs[i]), i, omitPanicHandler, marshal)
+		frames[i].fc.Index = &idx[i]
+		ret[i] = marshalElement(frames[i].derive(ctx), i, omitPanicHandler, marshal)
 	}
 	return ret
 }
@@ -263,4 +271,172 @@ func (o fieldsJSON) MarshalGQL(w io.Writer) {
 		o.values[i].MarshalGQL(w)
 	}
 	_, _ = io.WriteString(w, "}")
+}
+
+// fastObject is the field values of an object whose generated method resolves every field
+// in its own goroutine (it schedules nothing: no Concurrently, no @defer view), in place of
+// graphql.FieldSet: the same Values and Invalids, in one allocation with the values inline
+// for objects of up to 8 fields, written as fieldsJSON writes.
+type fastObject struct {
+	fields []graphql.CollectedField
+	// Values are the fields' values, as graphql.FieldSet's.
+	Values []graphql.Marshaler
+	// Invalids counts the non-null fields resolved to null, as graphql.FieldSet's.
+	Invalids uint32
+}
+
+type (
+	fastObject2 struct {
+		fastObject
+		buf [2]graphql.Marshaler
+	}
+	fastObject4 struct {
+		fastObject
+		buf [4]graphql.Marshaler
+	}
+	fastObject8 struct {
+		fastObject
+		buf [8]graphql.Marshaler
+	}
+)
+
+// newFastObject is graphql.NewFieldSet for an object that schedules nothing.
+func newFastObject(fields []graphql.CollectedField) *fastObject {
+	var o *fastObject
+	switch n := len(fields); {
+	case n <= 2:
+		b := &fastObject2{}
+		b.Values = b.buf[:n:n]
+		o = &b.fastObject
+	case n <= 4:
+		b := &fastObject4{}
+		b.Values = b.buf[:n:n]
+		o = &b.fastObject
+	case n <= 8:
+		b := &fastObject8{}
+		b.Values = b.buf[:n:n]
+		o = &b.fastObject
+	default:
+		o = &fastObject{Values: make([]graphql.Marshaler, n)}
+	}
+	o.fields = fields
+	return o
+}
+
+// Dispatch does nothing: graphql.FieldSet's runs the fields scheduled to run concurrently,
+// and there are none.
+func (o *fastObject) Dispatch(context.Context) {}
+
+// MarshalGQL writes the object.
+func (o *fastObject) MarshalGQL(w io.Writer) { fieldsJSON{o.fields, o.Values}.MarshalGQL(w) }
+
+// dataBuffers hold the buffers marshalData writes responses in.
+var dataBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledData is the largest buffer marshalData keeps for the next response.
+const maxPooledData = 4 << 20
+
+// marshalData writes a response's data as gqlgen's executor does (into a bytes.Buffer, of
+// which it keeps the bytes), but in a pooled buffer then copied once at its final size,
+// instead of a buffer grown by doubling for every response.
+func marshalData(data graphql.Marshaler) []byte {
+	buf := dataBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	data.MarshalGQL(buf)
+	var out []byte // nil when nothing is written, as a bytes.Buffer's that nothing grew
+	if buf.Len() > 0 {
+		out = bytes.Clone(buf.Bytes())
+	}
+	if buf.Cap() <= maxPooledData {
+		dataBuffers.Put(buf)
+	}
+	return out
+}
+
+// fieldFrame is a field's graphql.FieldContext and the context.Context holding it, in one
+// allocation where graphql.WithFieldContext allocates the context after the FieldContext.
+// Its Value answers gqlgen's key with its FieldContext, any other key from the context it
+// derives from, as context.WithValue's does.
+type fieldFrame struct {
+	context.Context
+	fc graphql.FieldContext
+}
+
+// Value is the frame's FieldContext for gqlgen's key, the parent context's value otherwise.
+func (f *fieldFrame) Value(key any) any {
+	if key == fieldContextKey {
+		return &f.fc
+	}
+	return f.Context.Value(key)
+}
+
+// derive makes f the context under ctx holding f.fc, as graphql.WithFieldContext does.
+func (f *fieldFrame) derive(ctx context.Context) context.Context {
+	f.fc.Parent = graphql.GetFieldContext(ctx)
+	f.Context = ctx
+	return f
+}
+
+// fieldContextKey is the key gqlgen keeps a FieldContext under in a context, found by
+// asking graphql.GetFieldContext to look one up.
+var fieldContextKey = func() any {
+	p := &keyProbe{Context: context.Background()}
+	graphql.GetFieldContext(p)
+	if p.key == nil {
+		panic("graph: graphql.GetFieldContext asked its context for no key")
+	}
+	return p.key
+}()
+
+// keyProbe notes the first key it is asked for.
+type keyProbe struct {
+	context.Context
+	key any
+}
+
+func (p *keyProbe) Value(key any) any {
+	if p.key == nil {
+		p.key = key
+	}
+	return nil
+}
+
+// plainObjectField reports whether an object field whose value is a field of its parent
+// (a struct field, no directive) may be resolved by objectField: when, as for plainField,
+// the query gives it no argument, and fieldHooks gives it no hook (a connection field
+// asked without first or last gets the default page's).
+func plainObjectField(field graphql.CollectedField) bool {
+	return plainField(field) && (field.Field == nil || hookOf(field.Field) == nil)
+}
+
+// objectField is graphql.ResolveField for an object field whose resolver is `return obj.F,
+// nil`, given no directive, no argument and no field middleware (plainObjectField), and
+// recovering from panics: the frame fr, holding the FieldContext gqlgen's fieldContext
+// method would have built, is the context its value is marshalled under, and there is no
+// closure for the resolver, the middleware and the marshaller. The rest is resolveField's:
+// a nil value (of an interface type) is null, an error when the field is non-null; a
+// panic is an error at the field's path and null.
+func objectField[T any](
+	ctx context.Context, oc *graphql.OperationContext, fr *fieldFrame, v T, nonNull bool,
+	marshal func(context.Context, ast.SelectionSet, T) graphql.Marshaler,
+) (ret graphql.Marshaler) {
+	ctx = fr.derive(ctx)
+	defer func() {
+		if r := recover(); r != nil {
+			oc.Error(ctx, oc.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := any(v)
+	if res == nil {
+		if nonNull || fr.fc.NonNull {
+			graphql.AddInvalidNullError(ctx, "")
+		}
+		if fr.fc.NonNull && !nonNull {
+			return graphql.RequiredNull
+		}
+		return graphql.Null
+	}
+	fr.fc.Result = res
+	return marshal(ctx, fr.fc.Field.Selections, v)
 }

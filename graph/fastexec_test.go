@@ -1,8 +1,11 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -138,6 +141,170 @@ func TestFieldsJSONAsFieldSet(t *testing.T) {
 		fieldsJSON{fields[:n], values[:n]}.MarshalGQL(&got)
 		if got.String() != want.String() {
 			t.Fatalf("%d fields: got %s, want %s", n, got.String(), want.String())
+		}
+	}
+}
+
+// A fastObject is written byte for byte as gqlgen's FieldSet writes the same values, at
+// every size of its inline buffers and beyond.
+func TestFastObjectAsFieldSet(t *testing.T) {
+	fields := make([]graphql.CollectedField, 12)
+	values := make([]graphql.Marshaler, len(fields))
+	for i := range fields {
+		fields[i] = graphql.CollectedField{Field: &ast.Field{Alias: "f" + string(rune('a'+i)), Name: "f"}}
+		values[i] = graphql.MarshalString("v\"" + string(rune('a'+i)))
+	}
+	values[3] = graphql.Null
+	for n := range len(fields) + 1 {
+		fs := graphql.NewFieldSet(fields[:n])
+		o := newFastObject(fields[:n])
+		if len(o.Values) != n || cap(o.Values) != n {
+			t.Fatalf("%d fields: %d values (cap %d)", n, len(o.Values), cap(o.Values))
+		}
+		copy(fs.Values, values)
+		copy(o.Values, values)
+		o.Dispatch(context.Background())
+		var want, got strings.Builder
+		fs.MarshalGQL(&want)
+		o.MarshalGQL(&got)
+		if got.String() != want.String() {
+			t.Fatalf("%d fields: got %s, want %s", n, got.String(), want.String())
+		}
+	}
+}
+
+// A frame is found as the FieldContext of its context, whose parent it names; other values,
+// cancellation and a FieldContext derived under it go through as with
+// graphql.WithFieldContext.
+func TestFieldFrame(t *testing.T) {
+	type key struct{}
+	base, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, "v"))
+	parent := &graphql.FieldContext{Object: "Query"}
+	ctx := graphql.WithFieldContext(base, parent)
+	fr := &fieldFrame{fc: graphql.FieldContext{Object: "RegistrantEdge"}}
+	fctx := fr.derive(ctx)
+	if got := graphql.GetFieldContext(fctx); got != &fr.fc || got.Parent != parent {
+		t.Fatalf("field context %p (parent %p), want %p (parent %p)", got, got.Parent, &fr.fc, parent)
+	}
+	if fctx.Value(key{}) != "v" {
+		t.Fatal("a parent's value is lost")
+	}
+	child := &graphql.FieldContext{Object: "Registrant"}
+	if got := graphql.GetFieldContext(graphql.WithFieldContext(fctx, child)); got != child || child.Parent != &fr.fc {
+		t.Fatal("a field context under the frame does not name it as its parent")
+	}
+	cancel()
+	select {
+	case <-fctx.Done():
+	default:
+		t.Fatal("the frame's context is not cancelled with its parent")
+	}
+}
+
+// objectField answers as graphql.ResolveField does for the same field: the value, a null,
+// a non-null field's null (an error at its path), a panic (an error at its path, and null).
+func TestObjectFieldAsResolveField(t *testing.T) {
+	oc, sel := operationAt(t, `{ registrants(first: 3) { edges { node { name } } } }`, "registrants", "edges")
+	node := graphql.CollectFields(oc, sel, nil)[0]
+	oc.ResolverMiddleware = func(ctx context.Context, next graphql.Resolver) (any, error) { return next(ctx) }
+	oc.RecoverFunc = func(_ context.Context, r any) error { return fmt.Errorf("recovered: %v", r) }
+	type registrant struct{ Name string }
+	marshal := func(_ context.Context, sel ast.SelectionSet, v *registrant) graphql.Marshaler {
+		if v == nil {
+			return graphql.Null
+		}
+		if v.Name == "panic" {
+			panic("marshal")
+		}
+		return graphql.MarshalString(v.Name)
+	}
+	marshalAny := func(_ context.Context, _ ast.SelectionSet, v fmt.Stringer) graphql.Marshaler {
+		return graphql.MarshalString(v.String())
+	}
+	fcOf := func() graphql.FieldContext {
+		return graphql.FieldContext{Object: "RegistrantEdge", Field: node,
+			Child: func(context.Context, graphql.CollectedField) (*graphql.FieldContext, error) { return nil, nil }}
+	}
+	run := func(resolve func(ctx context.Context) graphql.Marshaler) (string, string) {
+		ctx := graphql.WithResponseContext(context.Background(), graphql.DefaultErrorPresenter,
+			func(_ context.Context, r any) error { return fmt.Errorf("recovered: %v", r) })
+		ctx = graphql.WithOperationContext(ctx, oc)
+		idx := 1
+		ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Field: graphql.CollectedField{Field: &ast.Field{Alias: "edges"}}})
+		ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Index: &idx})
+		var b strings.Builder
+		m := resolve(ctx)
+		m.MarshalGQL(&b)
+		var errs []string
+		for _, e := range graphql.GetErrors(ctx) {
+			errs = append(errs, e.Message+" at "+e.Path.String())
+		}
+		return b.String(), strings.Join(errs, "; ")
+	}
+	for name, v := range map[string]*registrant{"value": {Name: "Ana"}, "nil": nil, "panic": {Name: "panic"}} {
+		for _, nonNull := range []bool{false, true} {
+			wantOut, wantErrs := run(func(ctx context.Context) graphql.Marshaler {
+				fc := fcOf()
+				return graphql.ResolveField(ctx, oc, node,
+					func(context.Context, graphql.CollectedField) (*graphql.FieldContext, error) { return &fc, nil },
+					func(context.Context) (any, error) { return v, nil }, nil, marshal, true, nonNull)
+			})
+			gotOut, gotErrs := run(func(ctx context.Context) graphql.Marshaler {
+				return objectField(ctx, oc, &fieldFrame{fc: fcOf()}, v, nonNull, marshal)
+			})
+			if gotOut != wantOut || gotErrs != wantErrs {
+				t.Errorf("%s (non-null %v): got %s [%s], want %s [%s]", name, nonNull, gotOut, gotErrs, wantOut, wantErrs)
+			}
+		}
+	}
+	for _, nonNull := range []bool{false, true} { // a nil interface
+		wantOut, wantErrs := run(func(ctx context.Context) graphql.Marshaler {
+			fc := fcOf()
+			return graphql.ResolveField(ctx, oc, node,
+				func(context.Context, graphql.CollectedField) (*graphql.FieldContext, error) { return &fc, nil },
+				func(context.Context) (any, error) { return fmt.Stringer(nil), nil }, nil, marshalAny, true, nonNull)
+		})
+		gotOut, gotErrs := run(func(ctx context.Context) graphql.Marshaler {
+			return objectField(ctx, oc, &fieldFrame{fc: fcOf()}, fmt.Stringer(nil), nonNull, marshalAny)
+		})
+		if gotOut != wantOut || gotErrs != wantErrs {
+			t.Errorf("nil interface (non-null %v): got %s [%s], want %s [%s]", nonNull, gotOut, gotErrs, wantOut, wantErrs)
+		}
+		if nonNull && wantErrs == "" {
+			t.Error("a non-null field's nil interface gives no error")
+		}
+	}
+}
+
+// A connection asked without first or last gets its default page's hook: it is not a
+// plain object field; its edges and their nodes are.
+func TestPlainObjectField(t *testing.T) {
+	oc, sel := operationAt(t, `{ launches(first: 1) { edges { node { id registrants { totalCount } } } } }`, "launches", "edges", "node")
+	want := map[string]bool{"id": true, "registrants": false}
+	for _, f := range graphql.CollectFields(oc, sel, nil) {
+		if got := plainObjectField(f); got != want[f.Name] {
+			t.Errorf("%s: plain %v, want %v", f.Name, got, want[f.Name])
+		}
+	}
+	oc, sel = operationAt(t, `{ launches(first: 1) { edges { node { id } cursor } } }`, "launches", "edges")
+	for _, f := range graphql.CollectFields(oc, sel, nil) {
+		if !plainObjectField(f) {
+			t.Errorf("%s is not plain", f.Name)
+		}
+	}
+}
+
+// marshalData writes what gqlgen's bytes.Buffer holds, in a slice of its own.
+func TestMarshalData(t *testing.T) {
+	for _, m := range []graphql.Marshaler{graphql.Null, graphql.MarshalString(strings.Repeat("é\"", 5000)), graphql.WriterFunc(func(io.Writer) {})} {
+		var buf bytes.Buffer
+		m.MarshalGQL(&buf)
+		a, b := marshalData(m), marshalData(m)
+		if !bytes.Equal(a, buf.Bytes()) || (a == nil) != (buf.Bytes() == nil) {
+			t.Fatalf("got %q, want %q", a, buf.Bytes())
+		}
+		if len(a) > 0 && &a[0] == &b[0] {
+			t.Fatal("two responses share their bytes")
 		}
 	}
 }

@@ -3092,9 +3092,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 					return nil
 				}
 			}
-			var buf bytes.Buffer
-			data.MarshalGQL(&buf)
-			response.Data = buf.Bytes()
+			response.Data = marshalData(data)
 			if atomic.LoadInt32(&ec.Deferred) > 0 {
 				hasNext := atomic.LoadInt32(&ec.PendingDeferred) > 0
 				response.HasNext = &hasNext
@@ -6947,6 +6945,9 @@ func (ec *executionContext) fieldContext_AuditEntry_entityID(_ context.Context, 
 }
 
 func (ec *executionContext) _AuditEntry_changes(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntry) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[[]schematype.FieldChange](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "AuditEntry", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_FieldChange}}, obj.Changes, true, ec.marshalNFieldChange2ᚕlaunchgraphᚋentᚋschemaᚋschematypeᚐFieldChangeᚄ)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6979,6 +6980,9 @@ func (ec *executionContext) fieldContext_AuditEntry_changes(_ context.Context, f
 }
 
 func (ec *executionContext) _AuditEntryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntryConnection) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[[]*ent.AuditEntryEdge](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "AuditEntryConnection", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_AuditEntryEdge}}, obj.Edges, false, ec.marshalOAuditEntryEdge2ᚕᚖlaunchgraphᚋentᚐAuditEntryEdge)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7011,6 +7015,9 @@ func (ec *executionContext) fieldContext_AuditEntryConnection_edges(_ context.Co
 }
 
 func (ec *executionContext) _AuditEntryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntryConnection) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[entgql.PageInfo[int]](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "AuditEntryConnection", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_PageInfo}}, obj.PageInfo, true, ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7069,6 +7076,9 @@ func (ec *executionContext) fieldContext_AuditEntryConnection_totalCount(_ conte
 }
 
 func (ec *executionContext) _AuditEntryEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntryEdge) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[*ent.AuditEntry](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "AuditEntryEdge", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_AuditEntry}}, obj.Node, false, ec.marshalOAuditEntry2ᚖlaunchgraphᚋentᚐAuditEntry)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7205,6 +7215,9 @@ func (ec *executionContext) fieldContext_Day_date(_ context.Context, field graph
 }
 
 func (ec *executionContext) _Day_sessions(ctx context.Context, field graphql.CollectedField, obj *Day) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[[]*ent.Session](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "Day", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_Session}}, obj.Sessions, true, ec.marshalNSession2ᚕᚖlaunchgraphᚋentᚐSessionᚄ)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7705,6 +7718,9 @@ func (ec *executionContext) fieldContext_Format_descriptionLang(ctx context.Cont
 }
 
 func (ec *executionContext) _FormatConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.FormatConnection) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[[]*ent.FormatEdge](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "FormatConnection", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_FormatEdge}}, obj.Edges, false, ec.marshalOFormatEdge2ᚕᚖlaunchgraphᚋentᚐFormatEdge)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7737,6 +7753,9 @@ func (ec *executionContext) fieldContext_FormatConnection_edges(_ context.Contex
 }
 
 func (ec *executionContext) _FormatConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.FormatConnection) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[entgql.PageInfo[int]](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "FormatConnection", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_PageInfo}}, obj.PageInfo, true, ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7795,6 +7814,9 @@ func (ec *executionContext) fieldContext_FormatConnection_totalCount(_ context.C
 }
 
 func (ec *executionContext) _FormatEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.FormatEdge) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[*ent.Format](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "FormatEdge", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_Format}}, obj.Node, false, ec.marshalOFormat2ᚖlaunchgraphᚋentᚐFormat)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8287,6 +8309,9 @@ func (ec *executionContext) fieldContext_GuidelineSet_summaryLang(ctx context.Co
 }
 
 func (ec *executionContext) _GuidelineSetConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.GuidelineSetConnection) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[[]*ent.GuidelineSetEdge](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "GuidelineSetConnection", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_GuidelineSetEdge}}, obj.Edges, false, ec.marshalOGuidelineSetEdge2ᚕᚖlaunchgraphᚋentᚐGuidelineSetEdge)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8319,6 +8344,9 @@ func (ec *executionContext) fieldContext_GuidelineSetConnection_edges(_ context.
 }
 
 func (ec *executionContext) _GuidelineSetConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.GuidelineSetConnection) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[entgql.PageInfo[int]](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "GuidelineSetConnection", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_PageInfo}}, obj.PageInfo, true, ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8377,6 +8405,9 @@ func (ec *executionContext) fieldContext_GuidelineSetConnection_totalCount(_ con
 }
 
 func (ec *executionContext) _GuidelineSetEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.GuidelineSetEdge) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[*ent.GuidelineSet](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "GuidelineSetEdge", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_GuidelineSet}}, obj.Node, false, ec.marshalOGuidelineSet2ᚖlaunchgraphᚋentᚐGuidelineSet)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9710,6 +9741,9 @@ func (ec *executionContext) fieldContext_Launch_days(ctx context.Context, field 
 }
 
 func (ec *executionContext) _LaunchConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.LaunchConnection) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[[]*ent.LaunchEdge](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "LaunchConnection", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_LaunchEdge}}, obj.Edges, false, ec.marshalOLaunchEdge2ᚕᚖlaunchgraphᚋentᚐLaunchEdge)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9742,6 +9776,9 @@ func (ec *executionContext) fieldContext_LaunchConnection_edges(_ context.Contex
 }
 
 func (ec *executionContext) _LaunchConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.LaunchConnection) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[entgql.PageInfo[int]](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "LaunchConnection", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_PageInfo}}, obj.PageInfo, true, ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9800,6 +9837,9 @@ func (ec *executionContext) fieldContext_LaunchConnection_totalCount(_ context.C
 }
 
 func (ec *executionContext) _LaunchEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.LaunchEdge) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[*ent.Launch](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "LaunchEdge", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_Launch}}, obj.Node, false, ec.marshalOLaunch2ᚖlaunchgraphᚋentᚐLaunch)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11805,6 +11845,9 @@ func (ec *executionContext) fieldContext_Notification_sentAt(ctx context.Context
 }
 
 func (ec *executionContext) _NotificationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.NotificationConnection) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[[]*ent.NotificationEdge](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "NotificationConnection", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_NotificationEdge}}, obj.Edges, false, ec.marshalONotificationEdge2ᚕᚖlaunchgraphᚋentᚐNotificationEdge)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11837,6 +11880,9 @@ func (ec *executionContext) fieldContext_NotificationConnection_edges(_ context.
 }
 
 func (ec *executionContext) _NotificationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.NotificationConnection) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[entgql.PageInfo[int]](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "NotificationConnection", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_PageInfo}}, obj.PageInfo, true, ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11895,6 +11941,9 @@ func (ec *executionContext) fieldContext_NotificationConnection_totalCount(_ con
 }
 
 func (ec *executionContext) _NotificationEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.NotificationEdge) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[*ent.Notification](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "NotificationEdge", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_Notification}}, obj.Node, false, ec.marshalONotification2ᚖlaunchgraphᚋentᚐNotification)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12255,6 +12304,9 @@ func (ec *executionContext) fieldContext_Objective_textLang(ctx context.Context,
 }
 
 func (ec *executionContext) _ObjectiveConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ObjectiveConnection) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[[]*ent.ObjectiveEdge](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "ObjectiveConnection", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_ObjectiveEdge}}, obj.Edges, false, ec.marshalOObjectiveEdge2ᚕᚖlaunchgraphᚋentᚐObjectiveEdge)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12287,6 +12339,9 @@ func (ec *executionContext) fieldContext_ObjectiveConnection_edges(_ context.Con
 }
 
 func (ec *executionContext) _ObjectiveConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.ObjectiveConnection) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[entgql.PageInfo[int]](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "ObjectiveConnection", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_PageInfo}}, obj.PageInfo, true, ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12345,6 +12400,9 @@ func (ec *executionContext) fieldContext_ObjectiveConnection_totalCount(_ contex
 }
 
 func (ec *executionContext) _ObjectiveEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.ObjectiveEdge) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[*ent.Objective](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "ObjectiveEdge", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_Objective}}, obj.Node, false, ec.marshalOObjective2ᚖlaunchgraphᚋentᚐObjective)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12507,6 +12565,9 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 }
 
 func (ec *executionContext) _ProgrammeChange_launch(ctx context.Context, field graphql.CollectedField, obj *live.ProgrammeChange) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[*ent.Launch](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "ProgrammeChange", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_Launch}}, obj.Launch, true, ec.marshalNLaunch2ᚖlaunchgraphᚋentᚐLaunch)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12539,6 +12600,9 @@ func (ec *executionContext) fieldContext_ProgrammeChange_launch(_ context.Contex
 }
 
 func (ec *executionContext) _ProgrammeChange_session(ctx context.Context, field graphql.CollectedField, obj *live.ProgrammeChange) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[*ent.Session](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "ProgrammeChange", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_Session}}, obj.Session, false, ec.marshalOSession2ᚖlaunchgraphᚋentᚐSession)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13667,6 +13731,9 @@ func (ec *executionContext) fieldContext_Region_registrationStats(_ context.Cont
 }
 
 func (ec *executionContext) _RegionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.RegionConnection) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[[]*ent.RegionEdge](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "RegionConnection", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_RegionEdge}}, obj.Edges, false, ec.marshalORegionEdge2ᚕᚖlaunchgraphᚋentᚐRegionEdge)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13699,6 +13766,9 @@ func (ec *executionContext) fieldContext_RegionConnection_edges(_ context.Contex
 }
 
 func (ec *executionContext) _RegionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.RegionConnection) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[entgql.PageInfo[int]](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "RegionConnection", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_PageInfo}}, obj.PageInfo, true, ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13757,6 +13827,9 @@ func (ec *executionContext) fieldContext_RegionConnection_totalCount(_ context.C
 }
 
 func (ec *executionContext) _RegionEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.RegionEdge) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[*ent.Region](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "RegionEdge", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_Region}}, obj.Node, false, ec.marshalORegion2ᚖlaunchgraphᚋentᚐRegion)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14343,6 +14416,9 @@ func (ec *executionContext) fieldContext_Registrant_launch(_ context.Context, fi
 }
 
 func (ec *executionContext) _RegistrantConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.RegistrantConnection) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[[]*ent.RegistrantEdge](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "RegistrantConnection", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_RegistrantEdge}}, obj.Edges, false, ec.marshalORegistrantEdge2ᚕᚖlaunchgraphᚋentᚐRegistrantEdge)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14375,6 +14451,9 @@ func (ec *executionContext) fieldContext_RegistrantConnection_edges(_ context.Co
 }
 
 func (ec *executionContext) _RegistrantConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.RegistrantConnection) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[entgql.PageInfo[int]](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "RegistrantConnection", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_PageInfo}}, obj.PageInfo, true, ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14433,6 +14512,9 @@ func (ec *executionContext) fieldContext_RegistrantConnection_totalCount(_ conte
 }
 
 func (ec *executionContext) _RegistrantEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.RegistrantEdge) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[*ent.Registrant](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "RegistrantEdge", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_Registrant}}, obj.Node, false, ec.marshalORegistrant2ᚖlaunchgraphᚋentᚐRegistrant)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14491,6 +14573,9 @@ func (ec *executionContext) fieldContext_RegistrantEdge_cursor(_ context.Context
 }
 
 func (ec *executionContext) _Registration_registrant(ctx context.Context, field graphql.CollectedField, obj *registration.Result) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[*ent.Registrant](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "Registration", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_Registrant}}, obj.Registrant, true, ec.marshalNRegistrant2ᚖlaunchgraphᚋentᚐRegistrant)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14575,6 +14660,9 @@ func (ec *executionContext) fieldContext_RegistrationEvent_registrantId(_ contex
 }
 
 func (ec *executionContext) _RegistrationEvent_registrant(ctx context.Context, field graphql.CollectedField, obj *live.RegistrationEvent) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[*ent.Registrant](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "RegistrationEvent", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_Registrant}}, obj.Registrant, false, ec.marshalORegistrant2ᚖlaunchgraphᚋentᚐRegistrant)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15919,6 +16007,9 @@ func (ec *executionContext) fieldContext_Session_localTimes(ctx context.Context,
 }
 
 func (ec *executionContext) _SessionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.SessionConnection) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[[]*ent.SessionEdge](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "SessionConnection", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_SessionEdge}}, obj.Edges, false, ec.marshalOSessionEdge2ᚕᚖlaunchgraphᚋentᚐSessionEdge)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15951,6 +16042,9 @@ func (ec *executionContext) fieldContext_SessionConnection_edges(_ context.Conte
 }
 
 func (ec *executionContext) _SessionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.SessionConnection) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[entgql.PageInfo[int]](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "SessionConnection", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_PageInfo}}, obj.PageInfo, true, ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16009,6 +16103,9 @@ func (ec *executionContext) fieldContext_SessionConnection_totalCount(_ context.
 }
 
 func (ec *executionContext) _SessionEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.SessionEdge) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[*ent.Session](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "SessionEdge", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_Session}}, obj.Node, false, ec.marshalOSession2ᚖlaunchgraphᚋentᚐSession)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16333,6 +16430,9 @@ func (ec *executionContext) fieldContext_Speaker_sessions(ctx context.Context, f
 }
 
 func (ec *executionContext) _SpeakerConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.SpeakerConnection) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[[]*ent.SpeakerEdge](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "SpeakerConnection", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_SpeakerEdge}}, obj.Edges, false, ec.marshalOSpeakerEdge2ᚕᚖlaunchgraphᚋentᚐSpeakerEdge)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16365,6 +16465,9 @@ func (ec *executionContext) fieldContext_SpeakerConnection_edges(_ context.Conte
 }
 
 func (ec *executionContext) _SpeakerConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.SpeakerConnection) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[entgql.PageInfo[int]](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "SpeakerConnection", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_PageInfo}}, obj.PageInfo, true, ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16423,6 +16526,9 @@ func (ec *executionContext) fieldContext_SpeakerConnection_totalCount(_ context.
 }
 
 func (ec *executionContext) _SpeakerEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.SpeakerEdge) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[*ent.Speaker](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "SpeakerEdge", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields_Speaker}}, obj.Node, false, ec.marshalOSpeaker2ᚖlaunchgraphᚋentᚐSpeaker)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17194,6 +17300,9 @@ func (ec *executionContext) fieldContext___Field_args(ctx context.Context, field
 }
 
 func (ec *executionContext) ___Field_type(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[*introspection.Type](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "__Field", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields___Type}}, obj.Type, true, ec.marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17321,6 +17430,9 @@ func (ec *executionContext) fieldContext___InputValue_description(_ context.Cont
 }
 
 func (ec *executionContext) ___InputValue_type(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if plainObjectField(field) {
+		return objectField[*introspection.Type](ctx, ec.OperationContext, &fieldFrame{fc: graphql.FieldContext{Object: "__InputValue", Field: field, IsMethod: false, IsResolver: false, Child: ec.childFields___Type}}, obj.Type, true, ec.marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28326,7 +28438,7 @@ var auditEntryImplementors = []string{"AuditEntry", "Node"}
 func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSet, obj *ent.AuditEntry) graphql.Marshaler {
 	fields := ec.collectFields(sel, auditEntryImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -28391,7 +28503,7 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var auditEntryConnectionImplementors = []string{"AuditEntryConnection"}
@@ -28399,7 +28511,7 @@ var auditEntryConnectionImplementors = []string{"AuditEntryConnection"}
 func (ec *executionContext) _AuditEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.AuditEntryConnection) graphql.Marshaler {
 	fields := ec.collectFields(sel, auditEntryConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -28434,7 +28546,7 @@ func (ec *executionContext) _AuditEntryConnection(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var auditEntryEdgeImplementors = []string{"AuditEntryEdge"}
@@ -28442,7 +28554,7 @@ var auditEntryEdgeImplementors = []string{"AuditEntryEdge"}
 func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.AuditEntryEdge) graphql.Marshaler {
 	fields := ec.collectFields(sel, auditEntryEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -28472,7 +28584,7 @@ func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var countByKeyImplementors = []string{"CountByKey"}
@@ -28480,7 +28592,7 @@ var countByKeyImplementors = []string{"CountByKey"}
 func (ec *executionContext) _CountByKey(ctx context.Context, sel ast.SelectionSet, obj *stats.Group) graphql.Marshaler {
 	fields := ec.collectFields(sel, countByKeyImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -28510,7 +28622,7 @@ func (ec *executionContext) _CountByKey(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var dayImplementors = []string{"Day"}
@@ -28518,7 +28630,7 @@ var dayImplementors = []string{"Day"}
 func (ec *executionContext) _Day(ctx context.Context, sel ast.SelectionSet, obj *Day) graphql.Marshaler {
 	fields := ec.collectFields(sel, dayImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -28548,7 +28660,7 @@ func (ec *executionContext) _Day(ctx context.Context, sel ast.SelectionSet, obj 
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var fieldChangeImplementors = []string{"FieldChange"}
@@ -28556,7 +28668,7 @@ var fieldChangeImplementors = []string{"FieldChange"}
 func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionSet, obj *schematype.FieldChange) graphql.Marshaler {
 	fields := ec.collectFields(sel, fieldChangeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -28591,7 +28703,7 @@ func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var formatImplementors = []string{"Format", "Node"}
@@ -28682,7 +28794,7 @@ var formatConnectionImplementors = []string{"FormatConnection"}
 func (ec *executionContext) _FormatConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.FormatConnection) graphql.Marshaler {
 	fields := ec.collectFields(sel, formatConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -28717,7 +28829,7 @@ func (ec *executionContext) _FormatConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var formatEdgeImplementors = []string{"FormatEdge"}
@@ -28725,7 +28837,7 @@ var formatEdgeImplementors = []string{"FormatEdge"}
 func (ec *executionContext) _FormatEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.FormatEdge) graphql.Marshaler {
 	fields := ec.collectFields(sel, formatEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -28755,7 +28867,7 @@ func (ec *executionContext) _FormatEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var guidelineSetImplementors = []string{"GuidelineSet", "Node"}
@@ -28852,7 +28964,7 @@ var guidelineSetConnectionImplementors = []string{"GuidelineSetConnection"}
 func (ec *executionContext) _GuidelineSetConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.GuidelineSetConnection) graphql.Marshaler {
 	fields := ec.collectFields(sel, guidelineSetConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -28887,7 +28999,7 @@ func (ec *executionContext) _GuidelineSetConnection(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var guidelineSetEdgeImplementors = []string{"GuidelineSetEdge"}
@@ -28895,7 +29007,7 @@ var guidelineSetEdgeImplementors = []string{"GuidelineSetEdge"}
 func (ec *executionContext) _GuidelineSetEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.GuidelineSetEdge) graphql.Marshaler {
 	fields := ec.collectFields(sel, guidelineSetEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -28925,7 +29037,7 @@ func (ec *executionContext) _GuidelineSetEdge(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var launchImplementors = []string{"Launch", "Node"}
@@ -29162,7 +29274,7 @@ var launchConnectionImplementors = []string{"LaunchConnection"}
 func (ec *executionContext) _LaunchConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.LaunchConnection) graphql.Marshaler {
 	fields := ec.collectFields(sel, launchConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -29197,7 +29309,7 @@ func (ec *executionContext) _LaunchConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var launchEdgeImplementors = []string{"LaunchEdge"}
@@ -29205,7 +29317,7 @@ var launchEdgeImplementors = []string{"LaunchEdge"}
 func (ec *executionContext) _LaunchEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.LaunchEdge) graphql.Marshaler {
 	fields := ec.collectFields(sel, launchEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -29235,7 +29347,7 @@ func (ec *executionContext) _LaunchEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var localTimeImplementors = []string{"LocalTime"}
@@ -29243,7 +29355,7 @@ var localTimeImplementors = []string{"LocalTime"}
 func (ec *executionContext) _LocalTime(ctx context.Context, sel ast.SelectionSet, obj *tz.LocalTime) graphql.Marshaler {
 	fields := ec.collectFields(sel, localTimeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -29288,7 +29400,7 @@ func (ec *executionContext) _LocalTime(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var mutationImplementors = []string{"Mutation"}
@@ -29299,7 +29411,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		Object: "Mutation",
 	})
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
@@ -29499,7 +29611,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var notificationImplementors = []string{"Notification", "Node"}
@@ -29507,7 +29619,7 @@ var notificationImplementors = []string{"Notification", "Node"}
 func (ec *executionContext) _Notification(ctx context.Context, sel ast.SelectionSet, obj *ent.Notification) graphql.Marshaler {
 	fields := ec.collectFields(sel, notificationImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -29592,7 +29704,7 @@ func (ec *executionContext) _Notification(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var notificationConnectionImplementors = []string{"NotificationConnection"}
@@ -29600,7 +29712,7 @@ var notificationConnectionImplementors = []string{"NotificationConnection"}
 func (ec *executionContext) _NotificationConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.NotificationConnection) graphql.Marshaler {
 	fields := ec.collectFields(sel, notificationConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -29635,7 +29747,7 @@ func (ec *executionContext) _NotificationConnection(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var notificationEdgeImplementors = []string{"NotificationEdge"}
@@ -29643,7 +29755,7 @@ var notificationEdgeImplementors = []string{"NotificationEdge"}
 func (ec *executionContext) _NotificationEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.NotificationEdge) graphql.Marshaler {
 	fields := ec.collectFields(sel, notificationEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -29673,7 +29785,7 @@ func (ec *executionContext) _NotificationEdge(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var objectiveImplementors = []string{"Objective", "Node"}
@@ -29752,7 +29864,7 @@ var objectiveConnectionImplementors = []string{"ObjectiveConnection"}
 func (ec *executionContext) _ObjectiveConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ObjectiveConnection) graphql.Marshaler {
 	fields := ec.collectFields(sel, objectiveConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -29787,7 +29899,7 @@ func (ec *executionContext) _ObjectiveConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var objectiveEdgeImplementors = []string{"ObjectiveEdge"}
@@ -29795,7 +29907,7 @@ var objectiveEdgeImplementors = []string{"ObjectiveEdge"}
 func (ec *executionContext) _ObjectiveEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ObjectiveEdge) graphql.Marshaler {
 	fields := ec.collectFields(sel, objectiveEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -29825,7 +29937,7 @@ func (ec *executionContext) _ObjectiveEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var pageInfoImplementors = []string{"PageInfo"}
@@ -29833,7 +29945,7 @@ var pageInfoImplementors = []string{"PageInfo"}
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *entgql.PageInfo[int]) graphql.Marshaler {
 	fields := ec.collectFields(sel, pageInfoImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -29873,7 +29985,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var programmeChangeImplementors = []string{"ProgrammeChange"}
@@ -29881,7 +29993,7 @@ var programmeChangeImplementors = []string{"ProgrammeChange"}
 func (ec *executionContext) _ProgrammeChange(ctx context.Context, sel ast.SelectionSet, obj *live.ProgrammeChange) graphql.Marshaler {
 	fields := ec.collectFields(sel, programmeChangeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -29916,7 +30028,7 @@ func (ec *executionContext) _ProgrammeChange(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var queryImplementors = []string{"Query"}
@@ -30141,7 +30253,7 @@ var regionConnectionImplementors = []string{"RegionConnection"}
 func (ec *executionContext) _RegionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.RegionConnection) graphql.Marshaler {
 	fields := ec.collectFields(sel, regionConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -30176,7 +30288,7 @@ func (ec *executionContext) _RegionConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var regionEdgeImplementors = []string{"RegionEdge"}
@@ -30184,7 +30296,7 @@ var regionEdgeImplementors = []string{"RegionEdge"}
 func (ec *executionContext) _RegionEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.RegionEdge) graphql.Marshaler {
 	fields := ec.collectFields(sel, regionEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -30214,7 +30326,7 @@ func (ec *executionContext) _RegionEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var registrantImplementors = []string{"Registrant", "Node"}
@@ -30336,7 +30448,7 @@ var registrantConnectionImplementors = []string{"RegistrantConnection"}
 func (ec *executionContext) _RegistrantConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.RegistrantConnection) graphql.Marshaler {
 	fields := ec.collectFields(sel, registrantConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -30371,7 +30483,7 @@ func (ec *executionContext) _RegistrantConnection(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var registrantEdgeImplementors = []string{"RegistrantEdge"}
@@ -30379,7 +30491,7 @@ var registrantEdgeImplementors = []string{"RegistrantEdge"}
 func (ec *executionContext) _RegistrantEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.RegistrantEdge) graphql.Marshaler {
 	fields := ec.collectFields(sel, registrantEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -30409,7 +30521,7 @@ func (ec *executionContext) _RegistrantEdge(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var registrationImplementors = []string{"Registration"}
@@ -30417,7 +30529,7 @@ var registrationImplementors = []string{"Registration"}
 func (ec *executionContext) _Registration(ctx context.Context, sel ast.SelectionSet, obj *registration.Result) graphql.Marshaler {
 	fields := ec.collectFields(sel, registrationImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -30447,7 +30559,7 @@ func (ec *executionContext) _Registration(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var registrationEventImplementors = []string{"RegistrationEvent"}
@@ -30455,7 +30567,7 @@ var registrationEventImplementors = []string{"RegistrationEvent"}
 func (ec *executionContext) _RegistrationEvent(ctx context.Context, sel ast.SelectionSet, obj *live.RegistrationEvent) graphql.Marshaler {
 	fields := ec.collectFields(sel, registrationEventImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -30500,7 +30612,7 @@ func (ec *executionContext) _RegistrationEvent(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var registrationStatsImplementors = []string{"RegistrationStats"}
@@ -30602,7 +30714,7 @@ var seatsImplementors = []string{"Seats"}
 func (ec *executionContext) _Seats(ctx context.Context, sel ast.SelectionSet, obj *registration.Seats) graphql.Marshaler {
 	fields := ec.collectFields(sel, seatsImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -30657,7 +30769,7 @@ func (ec *executionContext) _Seats(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var sessionImplementors = []string{"Session", "Node"}
@@ -30813,7 +30925,7 @@ var sessionConnectionImplementors = []string{"SessionConnection"}
 func (ec *executionContext) _SessionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.SessionConnection) graphql.Marshaler {
 	fields := ec.collectFields(sel, sessionConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -30848,7 +30960,7 @@ func (ec *executionContext) _SessionConnection(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var sessionEdgeImplementors = []string{"SessionEdge"}
@@ -30856,7 +30968,7 @@ var sessionEdgeImplementors = []string{"SessionEdge"}
 func (ec *executionContext) _SessionEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.SessionEdge) graphql.Marshaler {
 	fields := ec.collectFields(sel, sessionEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -30886,7 +30998,7 @@ func (ec *executionContext) _SessionEdge(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var speakerImplementors = []string{"Speaker", "Node"}
@@ -30963,7 +31075,7 @@ var speakerConnectionImplementors = []string{"SpeakerConnection"}
 func (ec *executionContext) _SpeakerConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.SpeakerConnection) graphql.Marshaler {
 	fields := ec.collectFields(sel, speakerConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -30998,7 +31110,7 @@ func (ec *executionContext) _SpeakerConnection(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var speakerEdgeImplementors = []string{"SpeakerEdge"}
@@ -31006,7 +31118,7 @@ var speakerEdgeImplementors = []string{"SpeakerEdge"}
 func (ec *executionContext) _SpeakerEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.SpeakerEdge) graphql.Marshaler {
 	fields := ec.collectFields(sel, speakerEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -31036,7 +31148,7 @@ func (ec *executionContext) _SpeakerEdge(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var subscriptionImplementors = []string{"Subscription"}
@@ -31070,7 +31182,7 @@ var tombstoneImplementors = []string{"Tombstone"}
 func (ec *executionContext) _Tombstone(ctx context.Context, sel ast.SelectionSet, obj *changes.Tombstone) graphql.Marshaler {
 	fields := ec.collectFields(sel, tombstoneImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -31105,7 +31217,7 @@ func (ec *executionContext) _Tombstone(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var translationCoverageImplementors = []string{"TranslationCoverage"}
@@ -31113,7 +31225,7 @@ var translationCoverageImplementors = []string{"TranslationCoverage"}
 func (ec *executionContext) _TranslationCoverage(ctx context.Context, sel ast.SelectionSet, obj *i18n.Coverage) graphql.Marshaler {
 	fields := ec.collectFields(sel, translationCoverageImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -31153,7 +31265,7 @@ func (ec *executionContext) _TranslationCoverage(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
@@ -31161,7 +31273,7 @@ var __DirectiveImplementors = []string{"__Directive"}
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
 	fields := ec.collectFields(sel, __DirectiveImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -31206,7 +31318,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var __EnumValueImplementors = []string{"__EnumValue"}
@@ -31214,7 +31326,7 @@ var __EnumValueImplementors = []string{"__EnumValue"}
 func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.EnumValue) graphql.Marshaler {
 	fields := ec.collectFields(sel, __EnumValueImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -31254,7 +31366,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var __FieldImplementors = []string{"__Field"}
@@ -31262,7 +31374,7 @@ var __FieldImplementors = []string{"__Field"}
 func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, obj *introspection.Field) graphql.Marshaler {
 	fields := ec.collectFields(sel, __FieldImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -31312,7 +31424,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var __InputValueImplementors = []string{"__InputValue"}
@@ -31320,7 +31432,7 @@ var __InputValueImplementors = []string{"__InputValue"}
 func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.InputValue) graphql.Marshaler {
 	fields := ec.collectFields(sel, __InputValueImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -31370,7 +31482,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var __SchemaImplementors = []string{"__Schema"}
@@ -31378,7 +31490,7 @@ var __SchemaImplementors = []string{"__Schema"}
 func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet, obj *introspection.Schema) graphql.Marshaler {
 	fields := ec.collectFields(sel, __SchemaImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -31428,7 +31540,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var __TypeImplementors = []string{"__Type"}
@@ -31436,7 +31548,7 @@ var __TypeImplementors = []string{"__Type"}
 func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, obj *introspection.Type) graphql.Marshaler {
 	fields := ec.collectFields(sel, __TypeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -31511,7 +31623,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -204,53 +204,58 @@ func writeGraphQL(w http.ResponseWriter, media string, out outcome, resp *graphq
 			}
 		}
 	}
-	body, err := responseBody(resp.Errors, dataEntry(requestErr, resp.Data), resp.Extensions)
+	data := dataEntry(requestErr, resp.Data)
+	head, tail, err := responseParts(resp.Errors, data, resp.Extensions)
 	if err != nil {
-		status, body = http.StatusInternalServerError, []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
+		status, head, data, tail = http.StatusInternalServerError, []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`), nil, nil
 	}
 	h := w.Header()
 	h.Set("Content-Type", media+"; charset=utf-8")
 	setRetryAfter(h, status, time.Duration(retryAfter)*time.Second)
 	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	_, _ = w.Write(head)
+	if len(data) > 0 {
+		_, _ = w.Write(data)
+	}
+	if len(tail) > 0 {
+		_, _ = w.Write(tail)
+	}
 }
 
-// responseBody writes {"errors":…,"data":…,"extensions":…}, each entry only when present.
-// data, which the executor wrote, is copied as it is: json.Marshal of a json.RawMessage
-// would scan and re-encode the whole of it (one of the largest allocation sites of a list
-// query).
-func responseBody(errs gqlerror.List, data json.RawMessage, exts map[string]any) ([]byte, error) {
-	body := make([]byte, 0, len(data)+32)
-	body = append(body, '{')
-	sep := func(name string) {
-		if len(body) > 1 {
-			body = append(body, ',')
-		}
-		body = append(body, '"')
-		body = append(body, name...)
-		body = append(body, '"', ':')
-	}
+// responseParts are the response {"errors":…,"data":…,"extensions":…}, each entry only
+// when present, but for data itself: the body is head, data, tail. data, which the
+// executor wrote, is written as it is, without a copy into a body of its own: json.Marshal
+// of a json.RawMessage would scan and re-encode the whole of it, and a copy is one of the
+// largest allocations of a list query.
+func responseParts(errs gqlerror.List, data json.RawMessage, exts map[string]any) (head, tail []byte, err error) {
+	head = append(make([]byte, 0, 64), '{')
 	if len(errs) > 0 {
 		b, err := json.Marshal(errs)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		sep("errors")
-		body = append(body, b...)
+		head = append(head, `"errors":`...)
+		head = append(head, b...)
 	}
 	if len(data) > 0 {
-		sep("data")
-		body = append(body, data...)
+		if len(head) > 1 {
+			head = append(head, ',')
+		}
+		head = append(head, `"data":`...)
 	}
+	tail = head[len(head):] // the rest of head's array: head is not appended to again
 	if len(exts) > 0 {
 		b, err := json.Marshal(exts)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		sep("extensions")
-		body = append(body, b...)
+		if len(head) > 1 || len(data) > 0 {
+			tail = append(tail, ',')
+		}
+		tail = append(tail, `"extensions":`...)
+		tail = append(tail, b...)
 	}
-	return append(body, '}'), nil
+	return head, append(tail, '}'), nil
 }
 
 // dataEntry is the response's data entry: none for a request error, null when execution

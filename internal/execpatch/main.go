@@ -15,9 +15,20 @@
 //
 //	if plainField(field) { return ec.marshal…(ctx, field.Selections, obj.F) }
 //
-// and, in each object's method, its field set is written by fieldsJSON:
+// and, before the graphql.ResolveField call of every plain object field (its resolver is
+// `return obj.F, nil`, no directive, its FieldContext an object field's literal),
 //
-//	return out  → return fieldsJSON{fields, out.Values}
+//	if plainObjectField(field) { return objectField[T](ctx, ec.OperationContext, &fieldFrame{fc: …}, obj.F, nonNull, ec.marshal…) }
+//
+// and, in each object's method, its field set is written by fieldsJSON, or, when the
+// method schedules nothing on it, is a fastObject:
+//
+//	return out                      → return fieldsJSON{fields, out.Values}
+//	graphql.NewFieldSet(fields)     → newFastObject(fields) (objects scheduling nothing)
+//
+// and the query's response is written by marshalData (a pooled buffer):
+//
+//	var buf bytes.Buffer; data.MarshalGQL(&buf); response.Data = buf.Bytes() → response.Data = marshalData(data)
 //
 // plus a fastState field on executionContext and concurrentFields, the "Type.field" names
 // whose generated code runs them concurrently (ResolveConcurrently, Concurrently).
@@ -97,11 +108,16 @@ func patch(src []byte) ([]byte, error) {
 		return nil, fmt.Errorf("only %d plain scalar fields found: has gqlgen's output changed?", len(plain))
 	}
 	edits = append(edits, plain...)
-	objects := objectEdits(funcs, off)
-	if len(objects) < 10 {
-		return nil, fmt.Errorf("only %d object field sets found: has gqlgen's output changed?", len(objects))
+	objects, fast := objectEdits(funcs, off)
+	if len(objects) < 10 || fast < 10 {
+		return nil, fmt.Errorf("only %d object field sets found (%d scheduling nothing): has gqlgen's output changed?", len(objects), fast)
 	}
 	edits = append(edits, objects...)
+	objectFields := objectFieldEdits(funcs, src, off)
+	if len(objectFields) < 10 {
+		return nil, fmt.Errorf("only %d plain object fields found: has gqlgen's output changed?", len(objectFields))
+	}
+	edits = append(edits, objectFields...)
 	text := string(src)
 	for _, r := range []struct {
 		old, new string
@@ -110,6 +126,8 @@ func patch(src []byte) ([]byte, error) {
 		{"graphql.CollectFields(ec.OperationContext, sel, ", "ec.collectFields(sel, ", 10},
 		{"graphql.NewDeferredGroup(ctx)", "ec.deferredGroup(ctx)", 10},
 		{"ec.ProcessDeferredGroup(deferred)", "ec.ProcessDeferredGroup(withPath(deferred))", 10},
+		{"\t\t\tvar buf bytes.Buffer\n\t\t\tdata.MarshalGQL(&buf)\n\t\t\tresponse.Data = buf.Bytes()\n",
+			"\t\t\tresponse.Data = marshalData(data)\n", 1},
 		{"\t*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]\n}",
 			"\t*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]\n\tfast fastState // graph/fastexec.go\n}", 1},
 	} {
@@ -306,11 +324,23 @@ func (ec *executionContext) marshalSlice(ctx context.Context, sel ast.SelectionS
 `
 
 // objectEdits makes each object method (the ones building out := graphql.NewFieldSet(fields))
-// return its fields through fieldsJSON.
-func objectEdits(funcs map[string]*ast.FuncDecl, off func(token.Pos) int) []edit {
+// return its fields through fieldsJSON, or, when the method schedules nothing on its field
+// set (it uses nothing of out but its Values, its Invalids and Dispatch), build them as a
+// fastObject instead, returned as it is. It also returns how many are fastObjects.
+func objectEdits(funcs map[string]*ast.FuncDecl, off func(token.Pos) int) ([]edit, int) {
 	var edits []edit
+	fast := 0
 	for _, fd := range funcs {
-		if fd.Body == nil || !buildsFieldSet(fd.Body) {
+		if fd.Body == nil {
+			continue
+		}
+		call := buildsFieldSet(fd.Body)
+		if call == nil {
+			continue
+		}
+		if schedulesNothing(fd.Body) {
+			edits = append(edits, edit{off(call.Fun.Pos()), off(call.Fun.End()), "newFastObject"})
+			fast++
 			continue
 		}
 		for _, st := range fd.Body.List {
@@ -319,11 +349,11 @@ func objectEdits(funcs map[string]*ast.FuncDecl, off func(token.Pos) int) []edit
 			}
 		}
 	}
-	return edits
+	return edits, fast
 }
 
-// buildsFieldSet reports whether body starts its object with out := graphql.NewFieldSet(fields).
-func buildsFieldSet(body *ast.BlockStmt) bool {
+// buildsFieldSet is body's out := graphql.NewFieldSet(fields) call, nil for none.
+func buildsFieldSet(body *ast.BlockStmt) *ast.CallExpr {
 	for _, st := range body.List {
 		as, ok := st.(*ast.AssignStmt)
 		if !ok || len(as.Lhs) != 1 || len(as.Rhs) != 1 || !isIdent(as.Lhs[0], "out") {
@@ -331,10 +361,178 @@ func buildsFieldSet(body *ast.BlockStmt) bool {
 		}
 		if call, ok := as.Rhs[0].(*ast.CallExpr); ok && isSel(call.Fun, "graphql", "NewFieldSet") &&
 			len(call.Args) == 1 && isIdent(call.Args[0], "fields") {
-			return true
+			return call
 		}
 	}
-	return false
+	return nil
+}
+
+// schedulesNothing reports whether body uses its field set out only as out := …, out.Values,
+// out.Invalids, out.Dispatch(ctx) and return out.
+func schedulesNothing(body *ast.BlockStmt) bool {
+	allowed := map[*ast.Ident]bool{}
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.SelectorExpr:
+			if id, ok := n.X.(*ast.Ident); ok && id.Name == "out" {
+				switch n.Sel.Name {
+				case "Values", "Invalids", "Dispatch":
+					allowed[id] = true
+				}
+			}
+		case *ast.ReturnStmt:
+			if len(n.Results) == 1 {
+				if id, ok := n.Results[0].(*ast.Ident); ok && id.Name == "out" {
+					allowed[id] = true
+				}
+			}
+		case *ast.AssignStmt:
+			if len(n.Lhs) == 1 && n.Tok == token.DEFINE {
+				if id, ok := n.Lhs[0].(*ast.Ident); ok && id.Name == "out" {
+					allowed[id] = true
+				}
+			}
+		}
+		return true
+	})
+	ok := true
+	ast.Inspect(body, func(n ast.Node) bool {
+		if id, isIdent := n.(*ast.Ident); isIdent && id.Name == "out" && !allowed[id] {
+			ok = false
+		}
+		return ok
+	})
+	return ok
+}
+
+// objectFieldEdits inserts objectField before the graphql.ResolveField call of every
+// plain object field: its resolver is `return obj.F, nil`, no directive, it recovers from
+// panics, and its FieldContext is the literal of an object's field (a Child from
+// childFields_…), which objectField's frame is then given.
+func objectFieldEdits(funcs map[string]*ast.FuncDecl, src []byte, off func(token.Pos) int) []edit {
+	text := func(e ast.Node) string { return string(src[off(e.Pos()):off(e.End())]) }
+	var edits []edit
+	for name, fd := range funcs {
+		if !strings.HasPrefix(name, "_") || fd.Body == nil || len(fd.Body.List) != 1 {
+			continue
+		}
+		ret, ok := fd.Body.List[0].(*ast.ReturnStmt)
+		if !ok || len(ret.Results) != 1 {
+			continue
+		}
+		call, ok := ret.Results[0].(*ast.CallExpr)
+		if !ok || !isSel(call.Fun, "graphql", "ResolveField") || len(call.Args) != 9 ||
+			!isIdent(call.Args[0], "ctx") || !isIdent(call.Args[2], "field") || !isIdent(call.Args[5], "nil") ||
+			!isIdent(call.Args[7], "true") {
+			continue
+		}
+		value := plainValue(call.Args[4])
+		if value == "" {
+			continue
+		}
+		fc := objectFieldContext(funcs[calledMethod(funcBody(call.Args[3]), "fieldContext_")], text)
+		if fc == "" {
+			continue
+		}
+		lit, ok := call.Args[6].(*ast.FuncLit)
+		if !ok || len(lit.Type.Params.List) != 3 || len(lit.Type.Params.List[2].Names) != 1 {
+			continue
+		}
+		marshal := calledMarshaler(lit.Body)
+		if marshal == "" || len(lit.Body.List) != 1 {
+			continue
+		}
+		edits = append(edits, edit{
+			start: off(ret.Pos()),
+			end:   off(ret.Pos()),
+			text: fmt.Sprintf("if plainObjectField(field) {\n\t\treturn objectField[%s](ctx, ec.OperationContext, &fieldFrame{fc: %s}, %s, %s, ec.%s)\n\t}\n\t",
+				text(lit.Type.Params.List[2].Type), fc, value, text(call.Args[8]), marshal),
+		})
+	}
+	return edits
+}
+
+// calledMethod is the name of the ec.prefix… method body returns through.
+func calledMethod(body *ast.BlockStmt, prefix string) string {
+	if body == nil || len(body.List) != 1 {
+		return ""
+	}
+	ret, ok := body.List[0].(*ast.ReturnStmt)
+	if !ok || len(ret.Results) != 1 {
+		return ""
+	}
+	call, ok := ret.Results[0].(*ast.CallExpr)
+	if !ok {
+		return ""
+	}
+	s, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok || !isIdent(s.X, "ec") || !strings.HasPrefix(s.Sel.Name, prefix) {
+		return ""
+	}
+	return s.Sel.Name
+}
+
+// objectFieldContext is the graphql.FieldContext literal that fieldContext method fd builds,
+// `fc = &graphql.FieldContext{Object: …, Field: field, IsMethod: …, IsResolver: …, Child:
+// func(ctx, field) { return ec.childFields_T(ctx, field) }}; return fc, nil`, with
+// ec.childFields_T as its Child; "" when fd is not of that shape.
+func objectFieldContext(fd *ast.FuncDecl, text func(ast.Node) string) string {
+	if fd == nil || fd.Body == nil || len(fd.Body.List) != 2 {
+		return ""
+	}
+	as, ok := fd.Body.List[0].(*ast.AssignStmt)
+	if !ok || len(as.Lhs) != 1 || len(as.Rhs) != 1 || !isIdent(as.Lhs[0], "fc") {
+		return ""
+	}
+	if ret, ok := fd.Body.List[1].(*ast.ReturnStmt); !ok || len(ret.Results) != 2 ||
+		!isIdent(ret.Results[0], "fc") || !isIdent(ret.Results[1], "nil") {
+		return ""
+	}
+	u, ok := as.Rhs[0].(*ast.UnaryExpr)
+	if !ok || u.Op != token.AND {
+		return ""
+	}
+	lit, ok := u.X.(*ast.CompositeLit)
+	if !ok || !isSel(lit.Type, "graphql", "FieldContext") {
+		return ""
+	}
+	var parts []string
+	seen := map[string]bool{}
+	for _, e := range lit.Elts {
+		kv, ok := e.(*ast.KeyValueExpr)
+		if !ok {
+			return ""
+		}
+		key, ok := kv.Key.(*ast.Ident)
+		if !ok {
+			return ""
+		}
+		seen[key.Name] = true
+		switch key.Name {
+		case "Object", "IsMethod", "IsResolver":
+			if _, ok := kv.Value.(*ast.BasicLit); !ok && !isIdent(kv.Value, "true") && !isIdent(kv.Value, "false") {
+				return ""
+			}
+			parts = append(parts, key.Name+": "+text(kv.Value))
+		case "Field":
+			if !isIdent(kv.Value, "field") {
+				return ""
+			}
+			parts = append(parts, "Field: field")
+		case "Child":
+			child := calledMethod(funcBody(kv.Value), "childFields_")
+			if child == "" {
+				return ""
+			}
+			parts = append(parts, "Child: ec."+child)
+		default:
+			return ""
+		}
+	}
+	if !seen["Object"] || !seen["Field"] || !seen["Child"] {
+		return ""
+	}
+	return "graphql.FieldContext{" + strings.Join(parts, ", ") + "}"
 }
 
 // neverNull are gqlgen's marshallers that never return graphql.Null.
