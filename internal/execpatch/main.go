@@ -405,6 +405,24 @@ func schedulesNothing(body *ast.BlockStmt) bool {
 	return ok
 }
 
+// resolveFieldReturn matches a generated field method whose body is one `return
+// graphql.ResolveField(…)` of nine arguments, the sixth (the directives) nil: the shape
+// both the plain scalar and the plain object fast paths start from.
+func resolveFieldReturn(name string, fd *ast.FuncDecl) (*ast.ReturnStmt, *ast.CallExpr, bool) {
+	if !strings.HasPrefix(name, "_") || fd.Body == nil || len(fd.Body.List) != 1 {
+		return nil, nil, false
+	}
+	ret, ok := fd.Body.List[0].(*ast.ReturnStmt)
+	if !ok || len(ret.Results) != 1 {
+		return nil, nil, false
+	}
+	call, ok := ret.Results[0].(*ast.CallExpr)
+	if !ok || !isSel(call.Fun, "graphql", "ResolveField") || len(call.Args) != 9 || !isIdent(call.Args[5], "nil") {
+		return nil, nil, false
+	}
+	return ret, call, true
+}
+
 // objectFieldEdits inserts objectField before the graphql.ResolveField call of every
 // plain object field: its resolver is `return obj.F, nil`, no directive, it recovers from
 // panics, and its FieldContext is the literal of an object's field (a Child from
@@ -413,17 +431,8 @@ func objectFieldEdits(funcs map[string]*ast.FuncDecl, src []byte, off func(token
 	text := func(e ast.Node) string { return string(src[off(e.Pos()):off(e.End())]) }
 	var edits []edit
 	for name, fd := range funcs {
-		if !strings.HasPrefix(name, "_") || fd.Body == nil || len(fd.Body.List) != 1 {
-			continue
-		}
-		ret, ok := fd.Body.List[0].(*ast.ReturnStmt)
-		if !ok || len(ret.Results) != 1 {
-			continue
-		}
-		call, ok := ret.Results[0].(*ast.CallExpr)
-		if !ok || !isSel(call.Fun, "graphql", "ResolveField") || len(call.Args) != 9 ||
-			!isIdent(call.Args[0], "ctx") || !isIdent(call.Args[2], "field") || !isIdent(call.Args[5], "nil") ||
-			!isIdent(call.Args[7], "true") {
+		ret, call, ok := resolveFieldReturn(name, fd)
+		if !ok || !isIdent(call.Args[0], "ctx") || !isIdent(call.Args[2], "field") || !isIdent(call.Args[7], "true") {
 			continue
 		}
 		value := plainValue(call.Args[4])
@@ -545,15 +554,8 @@ var neverNull = map[string]bool{
 func plainEdits(funcs map[string]*ast.FuncDecl, off func(token.Pos) int) []edit {
 	var edits []edit
 	for name, fd := range funcs {
-		if !strings.HasPrefix(name, "_") || fd.Body == nil || len(fd.Body.List) != 1 {
-			continue
-		}
-		ret, ok := fd.Body.List[0].(*ast.ReturnStmt)
-		if !ok || len(ret.Results) != 1 {
-			continue
-		}
-		call, ok := ret.Results[0].(*ast.CallExpr)
-		if !ok || !isSel(call.Fun, "graphql", "ResolveField") || len(call.Args) != 9 || !isIdent(call.Args[5], "nil") {
+		ret, call, ok := resolveFieldReturn(name, fd)
+		if !ok {
 			continue
 		}
 		value := plainValue(call.Args[4])
