@@ -47,6 +47,11 @@ type Event struct {
 	// another version knows this state was superseded before it could be read, and that
 	// the event of the other one follows.
 	Version int64 `json:"v,omitempty"`
+	// Revision is a changed launch's revision after the change, 0 when unknown (as
+	// Version). Two writers can give a launch the same updatedAt, to the microsecond; never
+	// the same revision, which is counted under the row's lock: with Version it names the
+	// state.
+	Revision int64 `json:"r,omitempty"`
 	// Seq numbers the events a Hub delivers, in order, within this process (it is not
 	// sent between replicas): subscribers of one event share what they load for it.
 	Seq uint64 `json:"-"`

@@ -156,7 +156,7 @@ func created(v ent.Value) ([]Event, bool) {
 	return nil, false
 }
 
-// stampVersion sets the Version of the event of launch v (the launch a create or an
+// stampVersion sets the Version and Revision of the event of launch v (the launch a create or an
 // update-one returns).
 func stampVersion(evs []Event, v ent.Value) {
 	l, ok := v.(*ent.Launch)
@@ -166,6 +166,7 @@ func stampVersion(evs []Event, v ent.Value) {
 	for i := range evs {
 		if evs[i].Type == TypeLaunch && evs[i].EntityID == l.ID && evs[i].Change != Deleted {
 			evs[i].Version = l.UpdatedAt.UnixMicro()
+			evs[i].Revision = int64(l.Revision)
 		}
 	}
 }

@@ -72,17 +72,19 @@ func NewService(client *ent.Client, broker events.Broker, seats *registration.Se
 }
 
 // moment names the state a load reads: right after event seq of this process, or the
-// version of a launch (its updatedAt, events.Event.Version); zero, now.
+// version of a launch (its updatedAt and revision, events.Event.Version and Revision);
+// zero, now.
 type moment struct {
-	seq     uint64
-	version int64
+	seq      uint64
+	version  int64
+	revision int64
 }
 
 // after is the moment of event e for what (kind, id) it changed: the launch's version when
 // e carries it, so that the publishing process and every receiving one share the load.
 func after(e events.Event, kind string, id int) moment {
 	if kind == "launch" && e.Type == events.TypeLaunch && e.Version != 0 && e.EntityID == id {
-		return moment{version: e.Version}
+		return moment{version: e.Version, revision: e.Revision}
 	}
 	return moment{seq: e.Seq}
 }
@@ -259,14 +261,16 @@ func (st *streamer[T]) loadAfter(ctx context.Context, batch []events.Event) bool
 // locked, so that they order nothing: only equality counts, to the microsecond (the
 // schema's clock gives updated_at in whole microseconds, so the mutation's value and the
 // stored row are equal exactly; a tolerance would take a concurrent writer's version, a
-// microsecond apart, for this one).
+// microsecond apart, for this one), and the revision with it, since two writers can set
+// the same microsecond (TestLaunchStatesOfOneMicrosecond).
 func superseded(e events.Event, l *ent.Launch) bool {
-	return e.Type == events.TypeLaunch && e.Version != 0 && !sameVersion(e.Version, l)
+	return e.Type == events.TypeLaunch && e.Version != 0 && !sameVersion(e, l)
 }
 
-// sameVersion reports whether l is version v (updatedAt in Unix µs).
-func sameVersion(v int64, l *ent.Launch) bool {
-	return l.UpdatedAt.UnixMicro() == v
+// sameVersion reports whether l is the state event e made: its updatedAt in Unix µs and,
+// when e carries it, its revision (two concurrent writers can set the same updatedAt).
+func sameVersion(e events.Event, l *ent.Launch) bool {
+	return l.UpdatedAt.UnixMicro() == e.Version && (e.Revision == 0 || int64(l.Revision) == e.Revision)
 }
 
 // notAfter reports whether launch state l is no newer than floor, the state a resync

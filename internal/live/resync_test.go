@@ -74,3 +74,54 @@ func TestLaunchAfterResyncNeitherRegressesNorRepeats(t *testing.T) {
 		t.Errorf("the next change: %v, want [4]", got)
 	}
 }
+
+// TestLaunchStatesOfOneMicrosecond: two writers can give a launch the same updatedAt, to
+// the microsecond; each state is still sent, once. Their events used to share one load
+// (keyed by the version alone) and one check against the row, so that a subscriber got one
+// state twice and never the other (seen in TestLiveFanoutConcurrentWriters under load).
+func TestLaunchStatesOfOneMicrosecond(t *testing.T) {
+	db := storetest.SQLite(t)
+	admin := privacy.DecisionContext(context.Background(), privacy.Allow)
+	region := db.Client.Region.Create().SetCode("EUR").SetName("Europe").SetDefaultTimezone("Europe/Zurich").SaveX(admin)
+	format := db.Client.Format.Create().SetKind("ONE_DAY_FORUM").SetName("One-day forum").SaveX(admin)
+	start := time.Now().UTC().Add(30 * 24 * time.Hour).Truncate(time.Hour)
+	l := db.Client.Launch.Create().SetSlug("same-us").SetTitle("0").SetRegionID(region.ID).SetFormatID(format.ID).
+		SetStatus("PUBLISHED").SetStartsAt(start).SetEndsAt(start.Add(time.Hour)).SetTimezone("Europe/Zurich").SaveX(admin)
+
+	hub := events.NewHub()
+	t.Cleanup(func() { hub.Close() })
+	s := NewService(db.Client, hub, nil)
+	ctx, cancel := context.WithCancel(auth.WithViewer(context.Background(), auth.Viewer{Role: auth.Public}))
+	defer cancel()
+	ch, err := s.Launch(ctx, l.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().UTC().Truncate(time.Microsecond)
+	var evs []events.Event
+	for _, title := range []string{"A", "B"} {
+		u := db.Client.Launch.UpdateOneID(l.ID).SetTitle(title).SetUpdatedAt(at).SaveX(admin)
+		ev := events.Event{Type: events.TypeLaunch, LaunchID: l.ID, EntityID: l.ID,
+			Version: u.UpdatedAt.UnixMicro(), Revision: int64(u.Revision)}
+		s.preload(ev, u, false) // as the committing process keeps the row its update returned
+		evs = append(evs, ev)
+	}
+	if evs[0].Version != evs[1].Version || evs[0].Revision == evs[1].Revision {
+		t.Fatalf("events %+v: want one version, two revisions", evs)
+	}
+	if err := hub.Publish(context.Background(), evs...); err != nil {
+		t.Fatal(err)
+	}
+	var titles []string
+	for done := false; !done; {
+		select {
+		case got := <-ch:
+			titles = append(titles, got.Title)
+		case <-time.After(300 * time.Millisecond):
+			done = true
+		}
+	}
+	if !slices.Equal(titles, []string{"A", "B"}) {
+		t.Errorf("got %v, want [A B]", titles)
+	}
+}
