@@ -46,8 +46,8 @@ func (p protocolImplementation) Accept(w http.ResponseWriter, r *http.Request, o
 	if err != nil {
 		return nil, err
 	}
-	pc := &protocolConn{WebsocketConn: c, writeTimeout: p.writeTimeout, active: map[string]bool{}, stopped: map[string]int{}}
-	pc.keepAliveEvery = p.keepAlive
+	pc := &protocolConn{WebsocketConn: c, writeTimeout: p.writeTimeout, keepAliveEvery: p.keepAlive,
+		active: map[string]bool{}, stopped: map[string]int{}}
 	if h, ok := r.Context().Value(connHolderKey{}).(*connHolder); ok {
 		h.conn = pc
 		close(h.accepted)
@@ -243,9 +243,8 @@ func (c *protocolConn) WriteClose(code int, reason string) error {
 }
 
 // startKeepAlive sends a ping (graphql-transport-ws) or a ka (graphql-ws) every interval
-// once the connection is acknowledged,
-// from a timer rather than a goroutine per socket (gqlgen's keep-alive and ping loops are
-// turned off). As in gqlgen, a graphql-transport-ws client must answer: the read deadline
+// once the connection is acknowledged, from a timer rather than a goroutine per socket
+// (gqlgen's keep-alive and ping loops are turned off). As in gqlgen, a graphql-transport-ws client must answer: the read deadline
 // is twice the interval from the start and from each ping that follows a pong, and gqlgen
 // clears it when a pong arrives.
 func (c *protocolConn) startKeepAlive(interval time.Duration) {
