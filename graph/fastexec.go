@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -41,6 +42,11 @@ import (
 //   - newFastObject: an object whose method schedules nothing concurrently keeps its values
 //     inline in one allocation instead of a graphql.FieldSet, its Values and fieldsJSON.
 //   - marshalData: the response is written in a pooled buffer, then copied once.
+//   - resolveNow: a resolver field that never waits (graph/syncfields.go, and entgql's
+//     edge methods) is resolved in its object's goroutine, as a struct field is, instead
+//     of being scheduled on the object's field set; such fields are not in
+//     concurrentFields, so a list of objects whose selection has only those is serial
+//     too. On regions → launches → registrants that is no goroutine instead of ~130.
 
 // execSchema is what marshalSlice needs to know of the operation and the schema:
 // concurrent holds the "Type.field" names gqlgen runs concurrently (written by
@@ -116,6 +122,42 @@ func (st *fastState) deferredGroup(ctx context.Context, oc *graphql.OperationCon
 		Defers:   make(map[string]*graphql.FieldSetView),
 		Context:  ctx,
 	}
+}
+
+// resolveNow resolves field i of out in place: what FieldSet.ResolveConcurrently and
+// FieldSet.Dispatch do for it (the panic guard, the value, the invalid count) without
+// scheduling it. An operation that may defer keeps gqlgen's scheduling.
+func (st *fastState) resolveNow(
+	ctx context.Context, oc *graphql.OperationContext, out *graphql.FieldSet, deferred *graphql.DeferredGroup,
+	field graphql.CollectedField, i int, recoverFromPanic, nonNull bool, resolve func(context.Context) graphql.Marshaler,
+) {
+	if st.mayDefer || field.IsDeferred() {
+		out.ResolveConcurrently(oc, deferred, i, recoverFromPanic, nonNull, resolve)
+		return
+	}
+	v := resolveGuarded(ctx, oc, recoverFromPanic, resolve)
+	out.Values[i] = v
+	invalid := graphql.RequiredNull
+	if nonNull {
+		invalid = graphql.Null
+	}
+	if v == invalid {
+		atomic.AddUint32(&out.Invalids, 1)
+	}
+}
+
+// resolveGuarded runs resolve; with recoverFromPanic a panic is reported on oc and the
+// field is null, as gqlgen's recoverToNull does.
+func resolveGuarded(ctx context.Context, oc *graphql.OperationContext, recoverFromPanic bool, resolve func(context.Context) graphql.Marshaler) (res graphql.Marshaler) {
+	if recoverFromPanic {
+		defer func() {
+			if r := recover(); r != nil {
+				oc.Error(ctx, oc.Recover(ctx, r))
+				res = graphql.Null
+			}
+		}()
+	}
+	return resolve(ctx)
 }
 
 // withPath gives a group from deferredGroup its path, before gqlgen processes it.

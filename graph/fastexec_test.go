@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // operationAt parses query against the schema and returns its operation context and the
@@ -51,10 +52,17 @@ func TestSerialSafe(t *testing.T) {
 			[]string{"registrants", "edges"}, "RegistrantEdge", true},
 		{"through a fragment", `{ registrants(first: 5) { edges { node { ...R } } } } fragment R on Registrant { name email }`,
 			[]string{"registrants", "edges"}, "RegistrantEdge", true},
-		{"a registrant's launch (a method with a context)", `{ registrants(first: 5) { edges { node { name launch { id } } } } }`,
-			[]string{"registrants", "edges"}, "RegistrantEdge", false},
-		{"a launch's title (a resolver)", `{ launches(first: 5) { edges { node { id title } } } }`,
+		{"a registrant's launch (an entgql edge method)", `{ registrants(first: 5) { edges { node { name launch { id } } } } }`,
+			[]string{"registrants", "edges"}, "RegistrantEdge", true},
+		{"a launch's title (a resolver that never waits)", `{ launches(first: 5) { edges { node { id title } } } }`,
+			[]string{"launches", "edges"}, "LaunchEdge", true},
+		{"regions → launches → registrants (edges and texts)", `{ regions { edges { node { code launches(first: 60) { totalCount
+			edges { node { title registrants(first: 10) { edges { node { name status } } } } } } } } } }`,
+			[]string{"regions", "edges"}, "RegionEdge", true},
+		{"a launch's region (a loader)", `{ launches(first: 5) { edges { node { id region { code } } } } }`,
 			[]string{"launches", "edges"}, "LaunchEdge", false},
+		{"a session's local times (a resolver that loads)", `{ sessions(first: 5) { edges { node { localTimes(zones: ["UTC"]) { zone } } } } }`,
+			[]string{"sessions", "edges"}, "SessionEdge", false},
 		{"a launch's stats (a loader)", `{ launches(first: 5) { edges { node { registrationStats { total } } } } }`,
 			[]string{"launches", "edges"}, "LaunchEdge", false},
 		{"a launch's plain fields", `{ launches(first: 5) { edges { node { id slug startsAt } } } }`,
@@ -100,6 +108,84 @@ func TestMarshalSliceSerialPanic(t *testing.T) {
 	if len(errs) != 1 || errs[0].Message != "boom" || errs[0].Path.String() != "edges[1]" {
 		t.Fatalf("errors %v (path %v)", errs, errs[0].Path)
 	}
+}
+
+// A field resolved in place leaves its field set as gqlgen's ResolveConcurrently and
+// Dispatch leave it: the same value, the same invalid count, the same error at the same
+// path; and it is resolved before Dispatch, in the caller's goroutine.
+func TestResolveNowAsResolveConcurrently(t *testing.T) {
+	boom := errors.New("boom")
+	for _, tt := range []struct {
+		name    string
+		nonNull bool
+		result  graphql.Marshaler
+		panics  bool
+	}{
+		{"a value", true, graphql.MarshalString("x"), false},
+		{"null where non-null", true, graphql.Null, false},
+		{"null where nullable", false, graphql.Null, false},
+		{"a required null where nullable", false, graphql.RequiredNull, false},
+		{"a panic", true, nil, true},
+		{"a panic where nullable", false, nil, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			run := func(now bool) (graphql.Marshaler, uint32, gqlerrorList) {
+				oc, _ := operationAt(t, `{ launches(first: 1) { totalCount } }`)
+				ctx := graphql.WithResponseContext(context.Background(), graphql.DefaultErrorPresenter,
+					func(context.Context, any) error { return boom })
+				ctx = graphql.WithOperationContext(ctx, oc)
+				oc.RecoverFunc = func(context.Context, any) error { return boom }
+				field := graphql.CollectedField{Field: &ast.Field{Alias: "title", Name: "title"}}
+				ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Field: field})
+				out := graphql.NewFieldSet([]graphql.CollectedField{field})
+				var st fastState
+				deferred := st.deferredGroup(ctx, oc)
+				resolve := func(context.Context) graphql.Marshaler {
+					if tt.panics {
+						panic("resolver")
+					}
+					return tt.result
+				}
+				if now {
+					st.resolveNow(ctx, oc, out, &deferred, field, 0, true, tt.nonNull, resolve)
+					if out.Values[0] == nil {
+						t.Fatal("not resolved before Dispatch")
+					}
+				} else {
+					out.ResolveConcurrently(oc, &deferred, 0, true, tt.nonNull, resolve)
+				}
+				out.Dispatch(ctx)
+				return out.Values[0], out.Invalids, gqlerrorList(graphql.GetErrors(ctx))
+			}
+			wantV, wantInvalids, wantErrs := run(false)
+			gotV, gotInvalids, gotErrs := run(true)
+			if marshalled(gotV) != marshalled(wantV) || gotInvalids != wantInvalids || gotErrs.String() != wantErrs.String() {
+				t.Fatalf("in place: %v, %d invalid, errors %s; gqlgen: %v, %d invalid, errors %s",
+					gotV, gotInvalids, gotErrs, wantV, wantInvalids, wantErrs)
+			}
+		})
+	}
+}
+
+// marshalled is m written out ("<nil>" for none).
+func marshalled(m graphql.Marshaler) string {
+	if m == nil {
+		return "<nil>"
+	}
+	var b bytes.Buffer
+	m.MarshalGQL(&b)
+	return b.String()
+}
+
+// gqlerrorList prints errors with their paths.
+type gqlerrorList []*gqlerror.Error
+
+func (l gqlerrorList) String() string {
+	var b strings.Builder
+	for _, e := range l {
+		fmt.Fprintf(&b, "%s@%s;", e.Message, e.Path)
+	}
+	return b.String()
 }
 
 // Only an operation with @defer pays for deferred groups.

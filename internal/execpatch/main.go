@@ -30,8 +30,16 @@
 //
 //	var buf bytes.Buffer; data.MarshalGQL(&buf); response.Data = buf.Bytes() → response.Data = marshalData(data)
 //
+// and, for every field that never waits (the resolvers listed in graph/syncfields.go, and
+// the edges whose resolver is an entgql edge method of ent/gql_edge.go, which reads the
+// eager-loaded edge or queries it directly, never through a loader that batches across
+// goroutines),
+//
+//	out.ResolveConcurrently(ec.OperationContext, &deferred, … → ec.resolveNow(ctx, out, &deferred, field, …
+//
 // plus a fastState field on executionContext and concurrentFields, the "Type.field" names
-// whose generated code runs them concurrently (ResolveConcurrently, Concurrently).
+// whose generated code runs them concurrently (ResolveConcurrently, Concurrently), less the
+// ones resolveNow runs in place.
 package main
 
 import (
@@ -43,6 +51,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,7 +78,12 @@ func run(args []string) error {
 	if bytes.Contains(src, []byte(marker)) {
 		return nil
 	}
-	out, err := patch(src)
+	root := filepath.Dir(filepath.Dir(path))
+	never, err := neverWaiting(filepath.Join(root, "graph", "syncfields.go"), filepath.Join(root, "ent", "gql_edge.go"))
+	if err != nil {
+		return err
+	}
+	out, err := patch(src, never)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -85,7 +99,7 @@ type edit struct {
 	text       string
 }
 
-func patch(src []byte) ([]byte, error) {
+func patch(src []byte, never neverWait) ([]byte, error) {
 	fset := token.NewFileSet()
 	file, err := parser.ParseFile(fset, "generated.go", src, parser.ParseComments)
 	if err != nil {
@@ -118,6 +132,11 @@ func patch(src []byte) ([]byte, error) {
 		return nil, fmt.Errorf("only %d plain object fields found: has gqlgen's output changed?", len(objectFields))
 	}
 	edits = append(edits, objectFields...)
+	now, nowNames, err := nowEdits(funcs, src, off, never)
+	if err != nil {
+		return nil, err
+	}
+	edits = append(edits, now...)
 	text := string(src)
 	for _, r := range []struct {
 		old, new string
@@ -149,7 +168,7 @@ func patch(src []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out += "\n" + marker + "\n\n" + glue + "\n" + concurrentTable(funcs)
+	out += "\n" + marker + "\n\n" + glue + "\n" + concurrentTable(funcs, nowNames)
 	formatted, err := format.Source([]byte(out))
 	if err != nil {
 		return nil, fmt.Errorf("format: %w", err)
@@ -262,7 +281,7 @@ func elementType(funcs map[string]*ast.FuncDecl, name string, depth int) string 
 
 // concurrentTable writes concurrentFields: each object method's switch cases whose code
 // runs the field concurrently.
-func concurrentTable(funcs map[string]*ast.FuncDecl) string {
+func concurrentTable(funcs map[string]*ast.FuncDecl, now map[string]bool) string {
 	var names []string
 	for name, fd := range funcs {
 		if !strings.HasPrefix(name, "_") || strings.Contains(name[1:], "_") || fd.Body == nil {
@@ -289,7 +308,9 @@ func concurrentTable(funcs map[string]*ast.FuncDecl) string {
 				for _, e := range cc.List {
 					if lit, ok := e.(*ast.BasicLit); ok && lit.Kind == token.STRING {
 						field, _ := strconv.Unquote(lit.Value)
-						names = append(names, typ+"."+field)
+						if !now[typ+"."+field] {
+							names = append(names, typ+"."+field)
+						}
 					}
 				}
 			}
@@ -317,11 +338,143 @@ func (ec *executionContext) deferredGroup(ctx context.Context) graphql.DeferredG
 	return ec.fast.deferredGroup(ctx, ec.OperationContext)
 }
 
+func (ec *executionContext) resolveNow(ctx context.Context, out *graphql.FieldSet, deferred *graphql.DeferredGroup, field graphql.CollectedField, i int, recoverFromPanic, nonNull bool, resolve func(ctx context.Context) graphql.Marshaler) {
+	ec.fast.resolveNow(ctx, ec.OperationContext, out, deferred, field, i, recoverFromPanic, nonNull, resolve)
+}
+
 func (ec *executionContext) marshalSlice(ctx context.Context, sel ast.SelectionSet, elemType string, n int, workerLimit int64, omitPanicHandler bool, marshal func(ctx context.Context, i int) graphql.Marshaler) graphql.Array {
 	x := execSchema{oc: ec.OperationContext, schema: ec.ParsedSchema, concurrent: concurrentFields}
 	return ec.fast.marshalSlice(ctx, x, sel, elemType, n, workerLimit, omitPanicHandler, marshal)
 }
 `
+
+// neverWait names the fields that never wait: "Type.field" resolvers (graph/syncfields.go)
+// and, by type, the entgql edge methods (ent/gql_edge.go).
+type neverWait struct {
+	fields map[string]bool
+	edges  map[string]map[string]bool // type → method names
+}
+
+// neverWaiting reads the list of never-waiting resolvers from syncPath (the string
+// literals of its neverWaitingFields) and the edge methods from edgePath.
+func neverWaiting(syncPath, edgePath string) (neverWait, error) {
+	nw := neverWait{fields: map[string]bool{}, edges: map[string]map[string]bool{}}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, syncPath, nil, 0)
+	if err != nil {
+		return nw, fmt.Errorf("never-waiting fields: %w", err)
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		vs, ok := n.(*ast.ValueSpec)
+		if !ok || len(vs.Names) != 1 || vs.Names[0].Name != "neverWaitingFields" || len(vs.Values) != 1 {
+			return true
+		}
+		ast.Inspect(vs.Values[0], func(n ast.Node) bool {
+			if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				name, _ := strconv.Unquote(lit.Value)
+				nw.fields[name] = true
+			}
+			return true
+		})
+		return false
+	})
+	if len(nw.fields) == 0 {
+		return nw, fmt.Errorf("%s: no neverWaitingFields", syncPath)
+	}
+	e, err := parser.ParseFile(fset, edgePath, nil, 0)
+	if err != nil {
+		return nw, fmt.Errorf("edge methods: %w", err)
+	}
+	for _, d := range e.Decls {
+		fd, ok := d.(*ast.FuncDecl)
+		if !ok || fd.Recv == nil || len(fd.Recv.List) != 1 {
+			continue
+		}
+		star, ok := fd.Recv.List[0].Type.(*ast.StarExpr)
+		if !ok {
+			continue
+		}
+		typ, ok := star.X.(*ast.Ident)
+		if !ok {
+			continue
+		}
+		if nw.edges[typ.Name] == nil {
+			nw.edges[typ.Name] = map[string]bool{}
+		}
+		nw.edges[typ.Name][fd.Name.Name] = true
+	}
+	return nw, nil
+}
+
+// callsEdgeMethod reports whether the field method fd resolves through obj.M(ctx, …), M
+// one of edges.
+func callsEdgeMethod(fd *ast.FuncDecl, edges map[string]bool) bool {
+	found := false
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok {
+			return !found
+		}
+		if s, ok := call.Fun.(*ast.SelectorExpr); ok && isIdent(s.X, "obj") && edges[s.Sel.Name] &&
+			len(call.Args) > 0 && isIdent(call.Args[0], "ctx") {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// nowEdits points every never-waiting field's ResolveConcurrently at resolveNow and
+// returns the "Type.field" names so rewritten. Every listed resolver must be found.
+func nowEdits(funcs map[string]*ast.FuncDecl, src []byte, off func(token.Pos) int, never neverWait) ([]edit, map[string]bool, error) {
+	const old = "out.ResolveConcurrently(ec.OperationContext, &deferred, "
+	var edits []edit
+	names := map[string]bool{}
+	for name, fd := range funcs {
+		if !strings.HasPrefix(name, "_") || strings.Contains(name[1:], "_") || fd.Body == nil {
+			continue
+		}
+		typ := name[1:]
+		ast.Inspect(fd.Body, func(n ast.Node) bool {
+			cc, ok := n.(*ast.CaseClause)
+			if !ok {
+				return true
+			}
+			if len(cc.List) != 1 || len(cc.Body) != 1 {
+				return false
+			}
+			lit, ok := cc.List[0].(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				return false
+			}
+			field, _ := strconv.Unquote(lit.Value)
+			es, ok := cc.Body[0].(*ast.ExprStmt)
+			if !ok {
+				return false
+			}
+			call, ok := es.X.(*ast.CallExpr)
+			if !ok || !strings.HasPrefix(string(src[off(call.Pos()):off(call.End())]), old) {
+				return false
+			}
+			fieldFn := funcs["_"+typ+"_"+field]
+			if !never.fields[typ+"."+field] && (fieldFn == nil || !callsEdgeMethod(fieldFn, never.edges[typ])) {
+				return false
+			}
+			names[typ+"."+field] = true
+			edits = append(edits, edit{off(call.Pos()), off(call.Pos()) + len(old), "ec.resolveNow(ctx, out, &deferred, field, "})
+			return false
+		})
+	}
+	for f := range never.fields {
+		if !names[f] {
+			return nil, nil, fmt.Errorf("never-waiting field %s: no ResolveConcurrently case found", f)
+		}
+	}
+	if len(names) < len(never.fields)+5 {
+		return nil, nil, fmt.Errorf("only %d never-waiting fields found: has gqlgen's output changed?", len(names))
+	}
+	return edits, names, nil
+}
 
 // objectEdits makes each object method (the ones building out := graphql.NewFieldSet(fields))
 // return its fields through fieldsJSON, or, when the method schedules nothing on its field
