@@ -28743,31 +28743,31 @@ func (ec *executionContext) _Format(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "launches":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Format_launches(ctx, field, obj)
 				})
 		case "name":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Format_name(ctx, field, obj)
 				})
 		case "nameLang":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Format_nameLang(ctx, field, obj)
 				})
 		case "description":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Format_description(ctx, field, obj)
 				})
 		case "descriptionLang":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Format_descriptionLang(ctx, field, obj)
@@ -28907,37 +28907,37 @@ func (ec *executionContext) _GuidelineSet(ctx context.Context, sel ast.Selection
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "launches":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._GuidelineSet_launches(ctx, field, obj)
 				})
 		case "sessions":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._GuidelineSet_sessions(ctx, field, obj)
 				})
 		case "title":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._GuidelineSet_title(ctx, field, obj)
 				})
 		case "titleLang":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._GuidelineSet_titleLang(ctx, field, obj)
 				})
 		case "summary":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._GuidelineSet_summary(ctx, field, obj)
 				})
 		case "summaryLang":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._GuidelineSet_summaryLang(ctx, field, obj)
@@ -29157,55 +29157,55 @@ func (ec *executionContext) _Launch(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "objectives":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Launch_objectives(ctx, field, obj)
 				})
 		case "guidelineSets":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Launch_guidelineSets(ctx, field, obj)
 				})
 		case "sessions":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Launch_sessions(ctx, field, obj)
 				})
 		case "registrants":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Launch_registrants(ctx, field, obj)
 				})
 		case "title":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Launch_title(ctx, field, obj)
 				})
 		case "titleLang":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Launch_titleLang(ctx, field, obj)
 				})
 		case "description":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Launch_description(ctx, field, obj)
 				})
 		case "descriptionLang":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Launch_descriptionLang(ctx, field, obj)
 				})
 		case "translationCoverage":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Launch_translationCoverage(ctx, field, obj)
@@ -29229,13 +29229,13 @@ func (ec *executionContext) _Launch(ctx context.Context, sel ast.SelectionSet, o
 					return ec._Launch_seats(ctx, field, obj)
 				})
 		case "startsOn":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Launch_startsOn(ctx, field, obj)
 				})
 		case "endsOn":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Launch_endsOn(ctx, field, obj)
@@ -29825,19 +29825,19 @@ func (ec *executionContext) _Objective(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "launches":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Objective_launches(ctx, field, obj)
 				})
 		case "text":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Objective_text(ctx, field, obj)
 				})
 		case "textLang":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Objective_textLang(ctx, field, obj)
@@ -30208,19 +30208,19 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "launches":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Region_launches(ctx, field, obj)
 				})
 		case "name":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Region_name(ctx, field, obj)
 				})
 		case "nameLang":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Region_nameLang(ctx, field, obj)
@@ -30421,7 +30421,7 @@ func (ec *executionContext) _Registrant(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "launch":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Registrant_launch(ctx, field, obj)
@@ -30844,43 +30844,43 @@ func (ec *executionContext) _Session(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "launch":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Session_launch(ctx, field, obj)
 				})
 		case "speakers":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Session_speakers(ctx, field, obj)
 				})
 		case "guidelineSets":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Session_guidelineSets(ctx, field, obj)
 				})
 		case "title":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Session_title(ctx, field, obj)
 				})
 		case "titleLang":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Session_titleLang(ctx, field, obj)
 				})
 		case "description":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Session_description(ctx, field, obj)
 				})
 		case "descriptionLang":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Session_descriptionLang(ctx, field, obj)
@@ -31048,7 +31048,7 @@ func (ec *executionContext) _Speaker(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "sessions":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			ec.resolveNow(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Speaker_sessions(ctx, field, obj)
@@ -34262,6 +34262,10 @@ func (ec *executionContext) deferredGroup(ctx context.Context) graphql.DeferredG
 	return ec.fast.deferredGroup(ctx, ec.OperationContext)
 }
 
+func (ec *executionContext) resolveNow(ctx context.Context, out *graphql.FieldSet, deferred *graphql.DeferredGroup, field graphql.CollectedField, i int, recoverFromPanic, nonNull bool, resolve func(ctx context.Context) graphql.Marshaler) {
+	ec.fast.resolveNow(ctx, ec.OperationContext, out, deferred, field, i, recoverFromPanic, nonNull, resolve)
+}
+
 func (ec *executionContext) marshalSlice(ctx context.Context, sel ast.SelectionSet, elemType string, n int, workerLimit int64, omitPanicHandler bool, marshal func(ctx context.Context, i int) graphql.Marshaler) graphql.Array {
 	x := execSchema{oc: ec.OperationContext, schema: ec.ParsedSchema, concurrent: concurrentFields}
 	return ec.fast.marshalSlice(ctx, x, sel, elemType, n, workerLimit, omitPanicHandler, marshal)
@@ -34270,36 +34274,11 @@ func (ec *executionContext) marshalSlice(ctx context.Context, sel ast.SelectionS
 // concurrentFields are the fields gqlgen runs concurrently: resolvers and methods
 // taking a context (graph/fastexec.go).
 var concurrentFields = map[string]bool{
-	"Format.description":              true,
-	"Format.descriptionLang":          true,
-	"Format.launches":                 true,
-	"Format.name":                     true,
-	"Format.nameLang":                 true,
-	"GuidelineSet.launches":           true,
-	"GuidelineSet.sessions":           true,
-	"GuidelineSet.summary":            true,
-	"GuidelineSet.summaryLang":        true,
-	"GuidelineSet.title":              true,
-	"GuidelineSet.titleLang":          true,
 	"Launch.days":                     true,
-	"Launch.description":              true,
-	"Launch.descriptionLang":          true,
-	"Launch.endsOn":                   true,
 	"Launch.format":                   true,
-	"Launch.guidelineSets":            true,
-	"Launch.objectives":               true,
 	"Launch.region":                   true,
-	"Launch.registrants":              true,
 	"Launch.registrationStats":        true,
 	"Launch.seats":                    true,
-	"Launch.sessions":                 true,
-	"Launch.startsOn":                 true,
-	"Launch.title":                    true,
-	"Launch.titleLang":                true,
-	"Launch.translationCoverage":      true,
-	"Objective.launches":              true,
-	"Objective.text":                  true,
-	"Objective.textLang":              true,
 	"Query.auditEntries":              true,
 	"Query.deletedSince":              true,
 	"Query.formats":                   true,
@@ -34315,11 +34294,7 @@ var concurrentFields = map[string]bool{
 	"Query.registration":              true,
 	"Query.sessions":                  true,
 	"Query.speakers":                  true,
-	"Region.launches":                 true,
-	"Region.name":                     true,
-	"Region.nameLang":                 true,
 	"Region.registrationStats":        true,
-	"Registrant.launch":               true,
 	"RegistrationStats.active":        true,
 	"RegistrationStats.byAttendance":  true,
 	"RegistrationStats.byCountry":     true,
@@ -34331,15 +34306,7 @@ var concurrentFields = map[string]bool{
 	"RegistrationStats.rejected":      true,
 	"RegistrationStats.total":         true,
 	"RegistrationStats.waitlisted":    true,
-	"Session.description":             true,
-	"Session.descriptionLang":         true,
 	"Session.endsOn":                  true,
-	"Session.guidelineSets":           true,
-	"Session.launch":                  true,
 	"Session.localTimes":              true,
-	"Session.speakers":                true,
 	"Session.startsOn":                true,
-	"Session.title":                   true,
-	"Session.titleLang":               true,
-	"Speaker.sessions":                true,
 }
