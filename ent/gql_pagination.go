@@ -109,6 +109,47 @@ func paginateLimit(first, last *int) int {
 	return limit
 }
 
+// totalCountColumn names the column in which a first page reads its connection's totalCount.
+const totalCountColumn = "lg_total_count"
+
+// selectTotalCount makes a page's query also read the number of rows its filter selects,
+// a scalar subquery over the same table and predicate: the page and its totalCount in one
+// statement (PostgreSQL and SQLite run the uncorrelated subquery once, from an index where
+// the filter has one). Only for a page without cursors, whose predicate is the filter's
+// alone. Where the query joins or aliases its table the column is NULL, and the caller
+// counts apart (pageTotalCount).
+func selectTotalCount(s *sql.Selector) {
+	b := sql.Dialect(s.Dialect())
+	from := b.Table(s.TableName())
+	if s.Table() == nil || s.HasJoins() || from.C("id") != s.C("id") {
+		s.AppendSelectExprAs(sql.Raw("NULL"), totalCountColumn)
+		return
+	}
+	sub := b.Select(sql.Count("*")).From(from)
+	if p := s.P(); p != nil {
+		sub.Where(p)
+	}
+	s.AppendSelectExprAs(sub, totalCountColumn)
+}
+
+// pageTotalCount is the count selectTotalCount read in a page's first row; ok is false when
+// it is not there (NULL, or no row: the caller then knows the count is 0 only if no row).
+func pageTotalCount(v any, err error) (n int, ok bool) {
+	if err != nil {
+		return 0, false
+	}
+	switch v := v.(type) {
+	case int64:
+		return int(v), true
+	case int:
+		return v, true
+	case []byte:
+		n, err := strconv.Atoi(string(v))
+		return n, err == nil
+	}
+	return 0, false
+}
+
 // AuditEntryEdge is the edge representation of AuditEntry.
 type AuditEntryEdge struct {
 	Node   *AuditEntry `json:"node"`
@@ -312,9 +353,14 @@ func (_m *AuditEntryQuery) Paginate(
 	}
 	conn := &AuditEntryConnection{Edges: []*AuditEntryEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	var counted *AuditEntryQuery
 	if hasCollectedField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if !ignoredEdges && after == nil && before == nil && (first != nil || last != nil) && _m.sql == nil {
+			counted = _m.Clone()
+			counted.ctx.Fields = nil
+			_m.modifiers = append(_m.modifiers, selectTotalCount)
+		} else if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -341,6 +387,14 @@ func (_m *AuditEntryQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if counted != nil && len(nodes) > 0 {
+		var ok bool
+		if conn.TotalCount, ok = pageTotalCount(nodes[0].Value(totalCountColumn)); !ok {
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
+				return nil, err
+			}
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -717,9 +771,14 @@ func (_m *FormatQuery) Paginate(
 	}
 	conn := &FormatConnection{Edges: []*FormatEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	var counted *FormatQuery
 	if hasCollectedField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if !ignoredEdges && after == nil && before == nil && (first != nil || last != nil) && _m.sql == nil {
+			counted = _m.Clone()
+			counted.ctx.Fields = nil
+			_m.modifiers = append(_m.modifiers, selectTotalCount)
+		} else if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -746,6 +805,14 @@ func (_m *FormatQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if counted != nil && len(nodes) > 0 {
+		var ok bool
+		if conn.TotalCount, ok = pageTotalCount(nodes[0].Value(totalCountColumn)); !ok {
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
+				return nil, err
+			}
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -1122,9 +1189,14 @@ func (_m *GuidelineSetQuery) Paginate(
 	}
 	conn := &GuidelineSetConnection{Edges: []*GuidelineSetEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	var counted *GuidelineSetQuery
 	if hasCollectedField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if !ignoredEdges && after == nil && before == nil && (first != nil || last != nil) && _m.sql == nil {
+			counted = _m.Clone()
+			counted.ctx.Fields = nil
+			_m.modifiers = append(_m.modifiers, selectTotalCount)
+		} else if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -1151,6 +1223,14 @@ func (_m *GuidelineSetQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if counted != nil && len(nodes) > 0 {
+		var ok bool
+		if conn.TotalCount, ok = pageTotalCount(nodes[0].Value(totalCountColumn)); !ok {
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
+				return nil, err
+			}
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -1527,9 +1607,14 @@ func (_m *LaunchQuery) Paginate(
 	}
 	conn := &LaunchConnection{Edges: []*LaunchEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	var counted *LaunchQuery
 	if hasCollectedField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if !ignoredEdges && after == nil && before == nil && (first != nil || last != nil) && _m.sql == nil {
+			counted = _m.Clone()
+			counted.ctx.Fields = nil
+			_m.modifiers = append(_m.modifiers, selectTotalCount)
+		} else if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -1556,6 +1641,14 @@ func (_m *LaunchQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if counted != nil && len(nodes) > 0 {
+		var ok bool
+		if conn.TotalCount, ok = pageTotalCount(nodes[0].Value(totalCountColumn)); !ok {
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
+				return nil, err
+			}
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -1989,9 +2082,14 @@ func (_m *NotificationQuery) Paginate(
 	}
 	conn := &NotificationConnection{Edges: []*NotificationEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	var counted *NotificationQuery
 	if hasCollectedField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if !ignoredEdges && after == nil && before == nil && (first != nil || last != nil) && _m.sql == nil {
+			counted = _m.Clone()
+			counted.ctx.Fields = nil
+			_m.modifiers = append(_m.modifiers, selectTotalCount)
+		} else if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -2018,6 +2116,14 @@ func (_m *NotificationQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if counted != nil && len(nodes) > 0 {
+		var ok bool
+		if conn.TotalCount, ok = pageTotalCount(nodes[0].Value(totalCountColumn)); !ok {
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
+				return nil, err
+			}
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -2432,9 +2538,14 @@ func (_m *ObjectiveQuery) Paginate(
 	}
 	conn := &ObjectiveConnection{Edges: []*ObjectiveEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	var counted *ObjectiveQuery
 	if hasCollectedField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if !ignoredEdges && after == nil && before == nil && (first != nil || last != nil) && _m.sql == nil {
+			counted = _m.Clone()
+			counted.ctx.Fields = nil
+			_m.modifiers = append(_m.modifiers, selectTotalCount)
+		} else if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -2461,6 +2572,14 @@ func (_m *ObjectiveQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if counted != nil && len(nodes) > 0 {
+		var ok bool
+		if conn.TotalCount, ok = pageTotalCount(nodes[0].Value(totalCountColumn)); !ok {
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
+				return nil, err
+			}
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -2837,9 +2956,14 @@ func (_m *RegionQuery) Paginate(
 	}
 	conn := &RegionConnection{Edges: []*RegionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	var counted *RegionQuery
 	if hasCollectedField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if !ignoredEdges && after == nil && before == nil && (first != nil || last != nil) && _m.sql == nil {
+			counted = _m.Clone()
+			counted.ctx.Fields = nil
+			_m.modifiers = append(_m.modifiers, selectTotalCount)
+		} else if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -2866,6 +2990,14 @@ func (_m *RegionQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if counted != nil && len(nodes) > 0 {
+		var ok bool
+		if conn.TotalCount, ok = pageTotalCount(nodes[0].Value(totalCountColumn)); !ok {
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
+				return nil, err
+			}
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -3242,9 +3374,14 @@ func (_m *RegistrantQuery) Paginate(
 	}
 	conn := &RegistrantConnection{Edges: []*RegistrantEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	var counted *RegistrantQuery
 	if hasCollectedField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if !ignoredEdges && after == nil && before == nil && (first != nil || last != nil) && _m.sql == nil {
+			counted = _m.Clone()
+			counted.ctx.Fields = nil
+			_m.modifiers = append(_m.modifiers, selectTotalCount)
+		} else if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -3271,6 +3408,14 @@ func (_m *RegistrantQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if counted != nil && len(nodes) > 0 {
+		var ok bool
+		if conn.TotalCount, ok = pageTotalCount(nodes[0].Value(totalCountColumn)); !ok {
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
+				return nil, err
+			}
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -3667,9 +3812,14 @@ func (_m *SessionQuery) Paginate(
 	}
 	conn := &SessionConnection{Edges: []*SessionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	var counted *SessionQuery
 	if hasCollectedField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if !ignoredEdges && after == nil && before == nil && (first != nil || last != nil) && _m.sql == nil {
+			counted = _m.Clone()
+			counted.ctx.Fields = nil
+			_m.modifiers = append(_m.modifiers, selectTotalCount)
+		} else if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -3696,6 +3846,14 @@ func (_m *SessionQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if counted != nil && len(nodes) > 0 {
+		var ok bool
+		if conn.TotalCount, ok = pageTotalCount(nodes[0].Value(totalCountColumn)); !ok {
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
+				return nil, err
+			}
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -4110,9 +4268,14 @@ func (_m *SpeakerQuery) Paginate(
 	}
 	conn := &SpeakerConnection{Edges: []*SpeakerEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	var counted *SpeakerQuery
 	if hasCollectedField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if !ignoredEdges && after == nil && before == nil && (first != nil || last != nil) && _m.sql == nil {
+			counted = _m.Clone()
+			counted.ctx.Fields = nil
+			_m.modifiers = append(_m.modifiers, selectTotalCount)
+		} else if hasPagination || ignoredEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -4139,6 +4302,14 @@ func (_m *SpeakerQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if counted != nil && len(nodes) > 0 {
+		var ok bool
+		if conn.TotalCount, ok = pageTotalCount(nodes[0].Value(totalCountColumn)); !ok {
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
+				return nil, err
+			}
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
