@@ -10,7 +10,7 @@ import (
 
 // A page's query reads its filter's count in a scalar subquery over the same table and
 // predicate, its arguments numbered in the text's order; a query that joins or aliases its
-// table reads NULL, and Paginate counts apart.
+// table is left as it is, and Paginate counts apart.
 func TestSelectTotalCount(t *testing.T) {
 	page := func() *sql.Selector {
 		b := sql.Dialect(dialect.Postgres)
@@ -29,8 +29,8 @@ func TestSelectTotalCount(t *testing.T) {
 		args int
 	}{
 		{"a filtered page", page(), `SELECT "registrants"."id", (SELECT COUNT(*) FROM "registrants" WHERE "registrants"."launch_id" = $1 AND "registrants"."status" = $2) AS "lg_total_count" FROM "registrants" WHERE "registrants"."launch_id" = $3 AND "registrants"."status" = $4 ORDER BY "registrants"."created_at" DESC LIMIT 51`, 4},
-		{"a join", joined, `SELECT "registrants"."id", NULL AS "lg_total_count" FROM "registrants" JOIN "launches" AS "t1" ON "registrants"."launch_id" = "t1"."id" WHERE "registrants"."launch_id" = $1 AND "registrants"."status" = $2 ORDER BY "registrants"."created_at" DESC LIMIT 51`, 2},
-		{"an alias", aliased, `SELECT "id", NULL AS "lg_total_count" FROM "registrants" AS "r" WHERE "id" = $1`, 1},
+		{"a join", joined, `SELECT "registrants"."id" FROM "registrants" JOIN "launches" AS "t1" ON "registrants"."launch_id" = "t1"."id" WHERE "registrants"."launch_id" = $1 AND "registrants"."status" = $2 ORDER BY "registrants"."created_at" DESC LIMIT 51`, 2},
+		{"an alias", aliased, `SELECT "id" FROM "registrants" AS "r" WHERE "id" = $1`, 1},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			selectTotalCount(tt.s)

@@ -17,7 +17,7 @@ import (
 // selectTotalCount). Whatever the filter, the count is the one of every row the filter
 // selects, as a query without pagination sees it (totalCount = its rows): through edges,
 // OR, NOT, lists of values, an empty result, first and last; and a page after a cursor,
-// which counts apart, gives the same count.
+// which counts apart, gives the same count; so does a page through a join table.
 func TestTotalCountWithFirstPage(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -38,6 +38,28 @@ func TestTotalCountWithFirstPage(t *testing.T) {
 			db.Client.Registrant.CreateBulk(creates...).ExecX(ctx)
 		}
 		id := func(l *ent.Launch) string { return strconv.Itoa(l.ID) }
+
+		// Through a join table (a speaker's sessions, read by the payload's edge method):
+		// counted apart, the same count.
+		var sessionIDs []string
+		for i := range 3 {
+			s := db.Client.Session.Create().SetLaunch(one).SetTitle("Session " + strconv.Itoa(i)).SetKind("PANEL").
+				SetStartsAt(one.StartsAt).SetEndsAt(one.EndsAt).SaveX(ctx)
+			sessionIDs = append(sessionIDs, strconv.Itoa(s.ID))
+		}
+		var speaker struct {
+			CreateSpeaker struct {
+				Sessions struct {
+					TotalCount int
+					Edges      []struct{ Cursor string }
+				}
+			}
+		}
+		dataAs(t, srv.URL, key, `mutation($ids: [ID!]) { createSpeaker(input: {name: "Speaker", sessionIDs: $ids}) {
+			sessions(first: 1) { totalCount edges { cursor } } } }`, map[string]any{"ids": sessionIDs}, &speaker)
+		if got := speaker.CreateSpeaker.Sessions; got.TotalCount != 3 || len(got.Edges) != 1 {
+			t.Errorf("a speaker's sessions (first: 1): totalCount %d, %d edges; want 3, 1", got.TotalCount, len(got.Edges))
+		}
 		wheres := []string{
 			`{}`,
 			`{status: CONFIRMED}`,
