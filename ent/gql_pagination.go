@@ -116,15 +116,14 @@ const totalCountColumn = "lg_total_count"
 // a scalar subquery over the same table and predicate: the page and its totalCount in one
 // statement (PostgreSQL and SQLite run the uncorrelated subquery once, from an index where
 // the filter has one). Only for a page without cursors, whose predicate is the filter's
-// alone. Where the query joins or aliases its table the column is NULL, and the caller
-// counts apart (pageTotalCount).
+// alone. Where the query joins or aliases its table (an edge through a join table) the
+// column is not added, and the caller counts apart (pageTotalCount).
 func selectTotalCount(s *sql.Selector) {
 	b := sql.Dialect(s.Dialect())
-	from := b.Table(s.TableName())
-	if s.Table() == nil || s.HasJoins() || from.C("id") != s.C("id") {
-		s.AppendSelectExprAs(sql.Raw("NULL"), totalCountColumn)
+	if s.Table() == nil || s.HasJoins() || b.Table(s.TableName()).C("id") != s.C("id") {
 		return
 	}
+	from := b.Table(s.TableName())
 	sub := b.Select(sql.Count("*")).From(from)
 	if p := s.P(); p != nil {
 		sub.Where(p)
@@ -132,8 +131,8 @@ func selectTotalCount(s *sql.Selector) {
 	s.AppendSelectExprAs(sub, totalCountColumn)
 }
 
-// pageTotalCount is the count selectTotalCount read in a page's first row; ok is false when
-// it is not there (NULL, or no row: the caller then knows the count is 0 only if no row).
+// pageTotalCount is the count selectTotalCount read in a page's row; ok is false when it is
+// not there.
 func pageTotalCount(v any, err error) (n int, ok bool) {
 	if err != nil {
 		return 0, false
