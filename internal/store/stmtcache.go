@@ -60,7 +60,8 @@ type pqConn interface {
 // SQL text. QueryContext and ExecContext run a cacheable statement (see cacheable) through
 // its cached prepared statement, prepared on the connection's first use of the text: one
 // round trip (Bind, Execute, Sync) instead of a parse and plan each time. A bulk insert
-// of ent's runs as one array per column (unnest.go), one text whatever its size.
+// of ent's runs as one array per column (unnest.go), a list of values as one array
+// (anylist.go): one text whatever its size.
 // Everything else goes to lib/pq as it is.
 //
 // A statement the server no longer accepts (a schema change altered its result type, or
@@ -189,9 +190,11 @@ func (c *stmtConn) failed(err error) error {
 }
 
 // QueryContext runs query through its cached prepared statement when it is cacheable, a
-// bulk insert as arrays (unnestInsert).
+// bulk insert and lists of values as arrays (unnestInsert, anyLists).
 func (c *stmtConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	if q, a, ok := unnestInsert(query, args); ok {
+		query, args = q, a
+	} else if q, a, ok := anyLists(query, args); ok {
 		query, args = q, a
 	}
 	if c.stmts == nil || !cacheable(query, args) {
@@ -214,9 +217,11 @@ func (c *stmtConn) QueryContext(ctx context.Context, query string, args []driver
 }
 
 // ExecContext runs query through its cached prepared statement when it is cacheable, a
-// bulk insert as arrays (unnestInsert).
+// bulk insert and lists of values as arrays (unnestInsert, anyLists).
 func (c *stmtConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	if q, a, ok := unnestInsert(query, args); ok {
+		query, args = q, a
+	} else if q, a, ok := anyLists(query, args); ok {
 		query, args = q, a
 	}
 	if c.stmts == nil || !cacheable(query, args) {
