@@ -11,6 +11,8 @@ import (
 	"entgo.io/ent/entc"
 	"entgo.io/ent/entc/gen"
 
+	"entgo.io/ent/dialect/sql"
+
 	"launchgraph/ent"
 	"launchgraph/ent/launch"
 	"launchgraph/ent/privacy"
@@ -122,12 +124,19 @@ func TestReadsByViewer(t *testing.T) {
 func snapshot(t *testing.T, c *ent.Client) string {
 	t.Helper()
 	ctx := trusted
+	// In id order, edges too: without an order the rows come in the plan's order, which
+	// may change between two snapshots (PostgreSQL switches a cached statement to its
+	// generic plan after five runs).
+	byID := sql.OrderByField("id").ToFunc()
 	rows := []any{
-		c.Region.Query().AllX(ctx), c.Format.Query().AllX(ctx), c.GuidelineSet.Query().AllX(ctx),
-		c.Launch.Query().WithObjectives().WithGuidelineSets().AllX(ctx),
-		c.Session.Query().WithSpeakers().AllX(ctx), c.Speaker.Query().AllX(ctx),
-		c.Objective.Query().AllX(ctx), c.Registrant.Query().AllX(ctx), c.APIKey.Query().AllX(ctx),
-		c.IdempotencyKey.Query().AllX(ctx), c.AuditEntry.Query().AllX(ctx),
+		c.Region.Query().Order(byID).AllX(ctx), c.Format.Query().Order(byID).AllX(ctx),
+		c.GuidelineSet.Query().Order(byID).AllX(ctx),
+		c.Launch.Query().Order(byID).WithObjectives(func(q *ent.ObjectiveQuery) { q.Order(byID) }).
+			WithGuidelineSets(func(q *ent.GuidelineSetQuery) { q.Order(byID) }).AllX(ctx),
+		c.Session.Query().Order(byID).WithSpeakers(func(q *ent.SpeakerQuery) { q.Order(byID) }).AllX(ctx),
+		c.Speaker.Query().Order(byID).AllX(ctx), c.Objective.Query().Order(byID).AllX(ctx),
+		c.Registrant.Query().Order(byID).AllX(ctx), c.APIKey.Query().Order(byID).AllX(ctx),
+		c.IdempotencyKey.Query().Order(byID).AllX(ctx), c.AuditEntry.Query().Order(byID).AllX(ctx),
 	}
 	b, err := json.Marshal(rows)
 	if err != nil {
