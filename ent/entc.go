@@ -41,7 +41,7 @@ func main() {
 			gen.FeaturePrivacy,
 			gen.FeatureEntQL,
 		},
-	}, entc.Extensions(ex), entc.TemplateFiles("template/private.tmpl"),
+	}, entc.Extensions(ex), entc.TemplateFiles("template/private.tmpl", "template/decode.tmpl"),
 		// Parsed after entgql's templates, these redefine its pagination and collection (Relay
 		// cursors, NULL ordering, top N per parent: see the templates' heads).
 		entgqlTemplates("template/pagination.tmpl", "template/collection.tmpl", "template/lateral.tmpl"))
