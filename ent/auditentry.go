@@ -51,6 +51,8 @@ func (*AuditEntry) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case auditentry.FieldCreatedAt, auditentry.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
+		case "lg_total_count":
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

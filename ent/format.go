@@ -74,6 +74,8 @@ func (*Format) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case format.FieldCreatedAt, format.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
+		case "lg_total_count":
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -86,6 +86,8 @@ func (*GuidelineSet) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case guidelineset.FieldCreatedAt, guidelineset.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
+		case "lg_total_count":
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

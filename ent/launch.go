@@ -188,6 +188,8 @@ func (*Launch) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case launch.FieldCreatedAt, launch.FieldUpdatedAt, launch.FieldStartsAt, launch.FieldEndsAt, launch.FieldRegistrationOpensAt, launch.FieldRegistrationClosesAt:
 			values[i] = new(sql.NullTime)
+		case "lg_total_count":
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

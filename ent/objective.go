@@ -74,6 +74,8 @@ func (*Objective) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case objective.FieldCreatedAt, objective.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
+		case "lg_total_count":
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -93,6 +93,8 @@ func (*Registrant) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case registrant.FieldCreatedAt, registrant.FieldUpdatedAt, registrant.FieldCheckedInAt, registrant.FieldConsentAt:
 			values[i] = new(sql.NullTime)
+		case "lg_total_count":
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -69,6 +69,8 @@ func (*SeatCount) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case seatcount.FieldWaitlistTailAt:
 			values[i] = new(sql.NullTime)
+		case "lg_total_count":
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -68,6 +68,8 @@ func (*Speaker) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case speaker.FieldCreatedAt, speaker.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
+		case "lg_total_count":
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -37,6 +37,8 @@ func (*Tombstone) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case tombstone.FieldDeletedAt:
 			values[i] = new(sql.NullTime)
+		case "lg_total_count":
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}
