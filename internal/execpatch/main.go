@@ -283,40 +283,30 @@ func elementType(funcs map[string]*ast.FuncDecl, name string, depth int) string 
 // runs the field concurrently.
 func concurrentTable(funcs map[string]*ast.FuncDecl, now map[string]bool) string {
 	var names []string
-	for name, fd := range funcs {
-		if !strings.HasPrefix(name, "_") || strings.Contains(name[1:], "_") || fd.Body == nil {
-			continue
-		}
-		typ := name[1:]
-		ast.Inspect(fd.Body, func(n ast.Node) bool {
-			cc, ok := n.(*ast.CaseClause)
-			if !ok {
-				return true
-			}
-			concurrent := false
-			for _, st := range cc.Body {
-				ast.Inspect(st, func(n ast.Node) bool {
-					if call, ok := n.(*ast.CallExpr); ok {
-						if s, ok := call.Fun.(*ast.SelectorExpr); ok && strings.Contains(s.Sel.Name, "Concurrently") {
-							concurrent = true
-						}
-					}
-					return !concurrent
-				})
-			}
-			if concurrent {
-				for _, e := range cc.List {
-					if lit, ok := e.(*ast.BasicLit); ok && lit.Kind == token.STRING {
-						field, _ := strconv.Unquote(lit.Value)
-						if !now[typ+"."+field] {
-							names = append(names, typ+"."+field)
-						}
+	eachFieldCase(funcs, func(typ string, cc *ast.CaseClause) {
+		concurrent := false
+		for _, st := range cc.Body {
+			ast.Inspect(st, func(n ast.Node) bool {
+				if call, ok := n.(*ast.CallExpr); ok {
+					if s, ok := call.Fun.(*ast.SelectorExpr); ok && strings.Contains(s.Sel.Name, "Concurrently") {
+						concurrent = true
 					}
 				}
+				return !concurrent
+			})
+		}
+		if !concurrent {
+			return
+		}
+		for _, e := range cc.List {
+			if lit, ok := e.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				field, _ := strconv.Unquote(lit.Value)
+				if !now[typ+"."+field] {
+					names = append(names, typ+"."+field)
+				}
 			}
-			return false
-		})
-	}
+		}
+	})
 	sort.Strings(names)
 	var b strings.Builder
 	b.WriteString("// concurrentFields are the fields gqlgen runs concurrently: resolvers and methods\n")
@@ -347,6 +337,24 @@ func (ec *executionContext) marshalSlice(ctx context.Context, sel ast.SelectionS
 	return ec.fast.marshalSlice(ctx, x, sel, elemType, n, workerLimit, omitPanicHandler, marshal)
 }
 `
+
+// eachFieldCase calls f with the type of each object method (_Type) and each case clause of
+// its switch over the fields.
+func eachFieldCase(funcs map[string]*ast.FuncDecl, f func(typ string, cc *ast.CaseClause)) {
+	for name, fd := range funcs {
+		if !strings.HasPrefix(name, "_") || strings.Contains(name[1:], "_") || fd.Body == nil {
+			continue
+		}
+		ast.Inspect(fd.Body, func(n ast.Node) bool {
+			cc, ok := n.(*ast.CaseClause)
+			if !ok {
+				return true
+			}
+			f(name[1:], cc)
+			return false
+		})
+	}
+}
 
 // neverWait names the fields that never wait: "Type.field" resolvers (graph/syncfields.go)
 // and, by type, the entgql edge methods (ent/gql_edge.go).
@@ -430,41 +438,30 @@ func nowEdits(funcs map[string]*ast.FuncDecl, src []byte, off func(token.Pos) in
 	const old = "out.ResolveConcurrently(ec.OperationContext, &deferred, "
 	var edits []edit
 	names := map[string]bool{}
-	for name, fd := range funcs {
-		if !strings.HasPrefix(name, "_") || strings.Contains(name[1:], "_") || fd.Body == nil {
-			continue
+	eachFieldCase(funcs, func(typ string, cc *ast.CaseClause) {
+		if len(cc.List) != 1 || len(cc.Body) != 1 {
+			return
 		}
-		typ := name[1:]
-		ast.Inspect(fd.Body, func(n ast.Node) bool {
-			cc, ok := n.(*ast.CaseClause)
-			if !ok {
-				return true
-			}
-			if len(cc.List) != 1 || len(cc.Body) != 1 {
-				return false
-			}
-			lit, ok := cc.List[0].(*ast.BasicLit)
-			if !ok || lit.Kind != token.STRING {
-				return false
-			}
-			field, _ := strconv.Unquote(lit.Value)
-			es, ok := cc.Body[0].(*ast.ExprStmt)
-			if !ok {
-				return false
-			}
-			call, ok := es.X.(*ast.CallExpr)
-			if !ok || !strings.HasPrefix(string(src[off(call.Pos()):off(call.End())]), old) {
-				return false
-			}
-			fieldFn := funcs["_"+typ+"_"+field]
-			if !never.fields[typ+"."+field] && (fieldFn == nil || !callsEdgeMethod(fieldFn, never.edges[typ])) {
-				return false
-			}
-			names[typ+"."+field] = true
-			edits = append(edits, edit{off(call.Pos()), off(call.Pos()) + len(old), "ec.resolveNow(ctx, out, &deferred, field, "})
-			return false
-		})
-	}
+		lit, ok := cc.List[0].(*ast.BasicLit)
+		if !ok || lit.Kind != token.STRING {
+			return
+		}
+		field, _ := strconv.Unquote(lit.Value)
+		es, ok := cc.Body[0].(*ast.ExprStmt)
+		if !ok {
+			return
+		}
+		call, ok := es.X.(*ast.CallExpr)
+		if !ok || !strings.HasPrefix(string(src[off(call.Pos()):off(call.End())]), old) {
+			return
+		}
+		fieldFn := funcs["_"+typ+"_"+field]
+		if !never.fields[typ+"."+field] && (fieldFn == nil || !callsEdgeMethod(fieldFn, never.edges[typ])) {
+			return
+		}
+		names[typ+"."+field] = true
+		edits = append(edits, edit{off(call.Pos()), off(call.Pos()) + len(old), "ec.resolveNow(ctx, out, &deferred, field, "})
+	})
 	for f := range never.fields {
 		if !names[f] {
 			return nil, nil, fmt.Errorf("never-waiting field %s: no ResolveConcurrently case found", f)
