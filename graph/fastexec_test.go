@@ -394,3 +394,22 @@ func TestMarshalData(t *testing.T) {
 		}
 	}
 }
+
+// Every field listed as never waiting is a field of the schema that the generated executor
+// resolves in place (internal/execpatch read the list): none is left in concurrentFields.
+func TestNeverWaitingFields(t *testing.T) {
+	for _, name := range neverWaitingFields {
+		typ, field, ok := strings.Cut(name, ".")
+		def := parsedSchema.Types[typ]
+		if !ok || def == nil || def.Fields.ForName(field) == nil {
+			t.Errorf("%s: no such field", name)
+			continue
+		}
+		if concurrentFields[name] {
+			t.Errorf("%s: still run concurrently (regenerate: go generate ./...)", name)
+		}
+	}
+	if !concurrentFields["Launch.region"] || !concurrentFields["Launch.registrationStats"] {
+		t.Error("fields that load through a loader are no longer concurrent")
+	}
+}
