@@ -4,8 +4,6 @@ import (
 	"database/sql/driver"
 	"strconv"
 	"strings"
-
-	"github.com/lib/pq"
 )
 
 // Lists of values as arrays. ent writes a list of values as one placeholder per value,
@@ -70,26 +68,35 @@ func anyLists(query string, args []driver.NamedValue) (string, []driver.NamedVal
 	return q.String(), out, true
 }
 
+// placeholderAt reads the placeholder $k at s[i]: k and the offset after it, k 0 for none.
+func placeholderAt(s string, i int) (k, end int) {
+	if i >= len(s) || s[i] != '$' {
+		return 0, i
+	}
+	j := i + 1
+	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+		j++
+	}
+	if k, err := strconv.Atoi(s[i+1 : j]); err == nil && k > 0 {
+		return k, j
+	}
+	return 0, i
+}
+
 // placeholdersInOrder reports whether query's placeholders are $1 … $n, each once, in the
 // text's order.
 func placeholdersInOrder(query string, n int) bool {
 	want := 1
 	for i := 0; i < len(query); i++ {
-		if query[i] != '$' {
+		k, end := placeholderAt(query, i)
+		if k == 0 {
 			continue
 		}
-		j := i + 1
-		for j < len(query) && query[j] >= '0' && query[j] <= '9' {
-			j++
-		}
-		if j == i+1 {
-			continue
-		}
-		if k, err := strconv.Atoi(query[i+1 : j]); err != nil || k != want {
+		if k != want {
 			return false
 		}
 		want++
-		i = j - 1
+		i = end - 1
 	}
 	return want == n+1
 }
@@ -97,17 +104,9 @@ func placeholdersInOrder(query string, n int) bool {
 // placeholderList parses `$k, $k+1, …, $k+n-1)` at the start of s: the first number, the
 // count and the length up to and including the parenthesis.
 func placeholderList(s string) (first, n, end int, ok bool) {
-	pos := 0
-	for {
-		if pos >= len(s) || s[pos] != '$' {
-			return 0, 0, 0, false
-		}
-		j := pos + 1
-		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-			j++
-		}
-		k, err := strconv.Atoi(s[pos+1 : j])
-		if err != nil || (n > 0 && k != first+n) {
+	for pos := 0; ; {
+		k, j := placeholderAt(s, pos)
+		if k == 0 || (n > 0 && k != first+n) {
 			return 0, 0, 0, false
 		}
 		if n == 0 {
@@ -147,26 +146,19 @@ func listElement(vals []driver.NamedValue) string {
 	return elem
 }
 
-// arrayValue writes the values as a PostgreSQL array literal of elem.
+// arrayValue writes the values as a PostgreSQL array literal of elem, each element as the
+// bulk inserts write theirs (appendElement).
 func arrayValue(elem string, vals []driver.NamedValue) driver.Value {
-	if elem == "bigint" {
-		var b strings.Builder
-		b.WriteByte('{')
-		for i, v := range vals {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(strconv.FormatInt(v.Value.(int64), 10))
-		}
-		b.WriteByte('}')
-		return b.String()
-	}
-	s := make(pq.StringArray, len(vals))
+	var b strings.Builder
+	b.WriteByte('{')
 	for i, v := range vals {
-		s[i] = v.Value.(string)
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		appendElement(&b, elem, v.Value) // listElement checked the types
 	}
-	lit, _ := s.Value() // never fails for strings
-	return lit
+	b.WriteByte('}')
+	return b.String()
 }
 
 // renumber copies text, giving each placeholder in it the number of its argument in out
@@ -177,13 +169,9 @@ func renumber(text string, next *int, out *[]driver.NamedValue, args []driver.Na
 	}
 	var b strings.Builder
 	for i := 0; i < len(text); i++ {
-		c := text[i]
-		j := i + 1
-		for c == '$' && j < len(text) && text[j] >= '0' && text[j] <= '9' {
-			j++
-		}
-		if c != '$' || j == i+1 {
-			b.WriteByte(c)
+		k, end := placeholderAt(text, i)
+		if k == 0 {
+			b.WriteByte(text[i])
 			continue
 		}
 		v := args[*next]
@@ -191,7 +179,7 @@ func renumber(text string, next *int, out *[]driver.NamedValue, args []driver.Na
 		v.Ordinal = len(*out) + 1
 		*out = append(*out, v)
 		b.WriteString("$" + strconv.Itoa(v.Ordinal))
-		i = j - 1
+		i = end - 1
 	}
 	return b.String()
 }
