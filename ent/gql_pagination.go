@@ -119,11 +119,14 @@ const totalCountColumn = "lg_total_count"
 // alone. Where the query joins or aliases its table (an edge through a join table) the
 // column is not added, and the caller counts apart (pageTotalCount).
 func selectTotalCount(s *sql.Selector) {
-	b := sql.Dialect(s.Dialect())
-	if s.Table() == nil || s.HasJoins() || b.Table(s.TableName()).C("id") != s.C("id") {
+	if s.Table() == nil || s.HasJoins() {
 		return
 	}
+	b := sql.Dialect(s.Dialect())
 	from := b.Table(s.TableName())
+	if from.C("id") != s.C("id") {
+		return
+	}
 	sub := b.Select(sql.Count("*")).From(from)
 	if p := s.P(); p != nil {
 		sub.Where(p)
@@ -131,22 +134,11 @@ func selectTotalCount(s *sql.Selector) {
 	s.AppendSelectExprAs(sub, totalCountColumn)
 }
 
-// pageTotalCount is the count selectTotalCount read in a page's row; ok is false when it is
-// not there.
+// pageTotalCount is the count selectTotalCount read in a page's row (scanned as an integer:
+// decode.tmpl); ok is false when it is not there.
 func pageTotalCount(v any, err error) (n int, ok bool) {
-	if err != nil {
-		return 0, false
-	}
-	switch v := v.(type) {
-	case int64:
-		return int(v), true
-	case int:
-		return v, true
-	case []byte:
-		n, err := strconv.Atoi(string(v))
-		return n, err == nil
-	}
-	return 0, false
+	i, ok := v.(int64)
+	return int(i), ok && err == nil
 }
 
 // AuditEntryEdge is the edge representation of AuditEntry.
