@@ -14,8 +14,9 @@ import (
 )
 
 // gcHeadroom is how much the heap may grow past the live heap between collections (while
-// that is 1–4 times the live heap; internal/gctune): a registration burst or a read load
-// keeps a live heap of tens of MB, where Go's GOGC=100 spent a sixth of the CPU collecting.
+// that is 0.25–4 times the live heap, stacks and globals; internal/gctune): a registration
+// burst or a read load keeps a live heap of tens of MB, where Go's GOGC=100 spent a sixth
+// of the CPU collecting, and 10,000 websockets ~320 MB, where it let the heap grow as much.
 const gcHeadroom = 128 << 20
 
 func main() {

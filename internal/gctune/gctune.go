@@ -1,10 +1,13 @@
 // Package gctune sets the garbage collector's target from the live heap after every
 // collection. With Go's fixed GOGC=100 a server whose live heap is a few tens of MB
 // collects so often that collection takes a sixth of its CPU under a registration burst;
-// a fixed 400 would fix that, but let a server holding 10,000 websockets (a live heap of
-// ~250 MB) grow its heap to five times that. So the target is the live heap plus a
-// headroom, as a GOGC between Go's 100 and 400: 400 while the live heap is at most a
-// quarter of the headroom, falling to 100 as it reaches the headroom, 100 above.
+// a fixed 400 would fix that, but let a server holding 10,000 websockets grow its heap to
+// several times what it holds. So the heap may grow by a headroom past the live heap.
+//
+// Go's target is live + (live + goroutine stacks + globals) × GOGC/100: the stacks count.
+// 10,000 websockets hold ~140 MB of heap and ~180 MB of stacks, where GOGC=100 let the
+// heap grow by 320 MB. So the GOGC is the headroom over that whole base, between 25 and
+// 400: 400 while the base is at most a quarter of the headroom, falling as it grows past.
 package gctune
 
 import (
@@ -16,11 +19,11 @@ import (
 
 // Bounds of the GOGC the tuner sets.
 const (
-	MinPercent = 100
+	MinPercent = 25
 	MaxPercent = 400
 )
 
-// Tuner keeps GOGC at Percent(live heap, Headroom) after each collection.
+// Tuner keeps GOGC at Percent(live heap + stacks + globals, Headroom) after each collection.
 type Tuner struct {
 	headroom uint64
 	stopped  atomic.Bool
@@ -30,7 +33,8 @@ type Tuner struct {
 
 // Start tunes GOGC from now on, for a headroom in bytes, until Stop.
 func Start(headroom uint64) *Tuner {
-	t := &Tuner{headroom: headroom, sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
+	t := &Tuner{headroom: headroom, sample: []metrics.Sample{
+		{Name: "/gc/heap/live:bytes"}, {Name: "/gc/scan/stack:bytes"}, {Name: "/gc/scan/globals:bytes"}}}
 	t.adjust()
 	t.arm()
 	return t
@@ -39,12 +43,13 @@ func Start(headroom uint64) *Tuner {
 // Stop ends the tuning; GOGC stays where it last was.
 func (t *Tuner) Stop() { t.stopped.Store(true) }
 
-// Percent is the GOGC that gives a heap target of live+headroom, within [MinPercent, MaxPercent].
-func Percent(live, headroom uint64) int {
-	if live == 0 {
+// Percent is the GOGC that lets the heap grow by headroom over a base of live heap,
+// stacks and globals (Go's GOGC applies to that base), within [MinPercent, MaxPercent].
+func Percent(base, headroom uint64) int {
+	if base == 0 {
 		return MaxPercent
 	}
-	p := headroom * 100 / live
+	p := headroom * 100 / base
 	return int(min(max(p, MinPercent), MaxPercent))
 }
 
@@ -66,14 +71,16 @@ func (t *Tuner) arm() {
 	})
 }
 
-// adjust reads the live heap of the last collection and sets GOGC when it changes.
+// adjust reads the live heap and roots of the last collection and sets GOGC when it changes.
 func (t *Tuner) adjust() {
 	metrics.Read(t.sample)
-	var live uint64
-	if t.sample[0].Value.Kind() == metrics.KindUint64 {
-		live = t.sample[0].Value.Uint64()
+	var base uint64
+	for _, s := range t.sample {
+		if s.Value.Kind() == metrics.KindUint64 {
+			base += s.Value.Uint64()
+		}
 	}
-	p := Percent(live, t.headroom)
+	p := Percent(base, t.headroom)
 	if int64(p) != t.last.Load() {
 		debug.SetGCPercent(p)
 		t.last.Store(int64(p))
