@@ -1,5 +1,5 @@
-// Package gctune sets the garbage collector's target from the live heap after every
-// collection. With Go's fixed GOGC=100 a server whose live heap is a few tens of MB
+// Package gctune sets the garbage collector's target after every collection from what
+// Go's GOGC applies to: the live heap, goroutine stacks and globals. With Go's fixed GOGC=100 a server whose live heap is a few tens of MB
 // collects so often that collection takes a sixth of its CPU under a registration burst;
 // a fixed 400 would fix that, but let a server holding 10,000 websockets grow its heap to
 // several times what it holds. So the heap may grow by a headroom past the live heap.

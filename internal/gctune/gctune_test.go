@@ -62,3 +62,52 @@ func TestTunerFollowsTheLiveHeap(t *testing.T) {
 	}()
 	waitFor(func(p int) bool { return p == MaxPercent }, "400")
 }
+
+// Goroutine stacks count towards the base: 128 goroutines parked 1 MB deep hold ~128 MB of
+// stack over a small heap, so GOGC falls to at most 50 for a 64 MB headroom, where the live
+// heap alone would leave it at 400; it rises again when they return.
+func TestTunerCountsGoroutineStacks(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	tu := Start(64 << 20)
+	defer tu.Stop()
+	waitFor := func(ok func(int) bool, want string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for !ok(tu.Last()) {
+			if time.Now().After(deadline) {
+				t.Fatalf("GOGC %d, want %s", tu.Last(), want)
+			}
+			runtime.GC()
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitFor(func(p int) bool { return p == MaxPercent }, "400")
+	release := make(chan struct{})
+	parked := make(chan struct{})
+	for range 128 {
+		go func() { deepStack(1024, parked, release) }()
+	}
+	for range 128 {
+		<-parked
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	if ms.HeapAlloc > 32<<20 {
+		t.Fatalf("heap %d MB: the test means the stacks to dominate", ms.HeapAlloc>>20)
+	}
+	waitFor(func(p int) bool { return p <= 50 && p >= MinPercent }, "25–50 with 128 MB of stacks")
+	close(release)
+	waitFor(func(p int) bool { return p == MaxPercent }, "400 once the stacks are gone")
+}
+
+// deepStack recurses depth frames of ~1 KB each, then parks until release.
+func deepStack(depth int, parked chan<- struct{}, release <-chan struct{}) byte {
+	var frame [1000]byte
+	frame[depth%len(frame)] = byte(depth)
+	if depth == 0 {
+		parked <- struct{}{}
+		<-release
+		return frame[0]
+	}
+	return deepStack(depth-1, parked, release) + frame[depth%len(frame)]
+}
