@@ -132,7 +132,7 @@ func websocketTransport(s socketConfig) socketTransport {
 	limit := wsReadLimit
 	return socketTransport{transport.Websocket{
 		Implementation: protocolImplementation{
-			inner: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
+			inner: coderImplementation{options: websocket.AcceptOptions{
 				OriginPatterns: originPatterns(s.origins),
 			}},
 			writeTimeout: s.timings.WriteTimeout,

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"reflect"
 	"sync"
 	"time"
 
@@ -31,10 +30,10 @@ const (
 // errClosedByProtocol ends gqlgen's read loop after the protocol closed the socket.
 var errClosedByProtocol = errors.New("websocket closed for a protocol violation")
 
-// protocolImplementation accepts websockets through gqlgen's coder/websocket adapter and
-// wraps each in a protocolConn.
+// protocolImplementation accepts websockets through coderImplementation and wraps each in
+// a protocolConn.
 type protocolImplementation struct {
-	inner        transport.WebsocketImplementation
+	inner        coderImplementation
 	writeTimeout time.Duration
 	// keepAlive is how often the socket gets a ping (graphql-transport-ws) or a ka
 	// (graphql-ws); 0 sends none.
@@ -42,11 +41,11 @@ type protocolImplementation struct {
 }
 
 func (p protocolImplementation) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
-	c, err := p.inner.Accept(smallBuffers{w}, r, opts)
+	c, err := p.inner.accept(smallBuffers{w}, r, opts)
 	if err != nil {
 		return nil, err
 	}
-	pc := &protocolConn{WebsocketConn: c, writeTimeout: p.writeTimeout, keepAliveEvery: p.keepAlive,
+	pc := &protocolConn{conn: c, writeTimeout: p.writeTimeout, keepAliveEvery: p.keepAlive,
 		active: map[string]bool{}, stopped: map[string]int{}}
 	if h, ok := r.Context().Value(connHolderKey{}).(*connHolder); ok {
 		h.conn = pc
@@ -105,7 +104,7 @@ func (s smallBuffers) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 // reading: a write that does not finish within writeTimeout closes the socket. The legacy
 // graphql-ws subprotocol gets the same checks except duplicate ids, which it does not define.
 type protocolConn struct {
-	transport.WebsocketConn
+	conn         *coderConn
 	writeTimeout time.Duration
 	writeMu      sync.Mutex
 	writeTimer   *time.Timer // closes the socket when a write outlasts writeTimeout
@@ -135,13 +134,9 @@ type clientMessage struct {
 // NextReader returns the next client message after checking it against the protocol;
 // a violation closes the socket with its code and ends gqlgen's read loop.
 func (c *protocolConn) NextReader() (int, io.Reader, error) {
-	typ, r, err := c.WebsocketConn.NextReader()
+	typ, data, err := c.conn.read()
 	if err != nil {
 		c.stopKeepAlive() // gqlgen's read loop ends
-		return typ, r, err
-	}
-	data, err := io.ReadAll(r)
-	if err != nil {
 		return typ, nil, err
 	}
 	var m clientMessage
@@ -189,15 +184,17 @@ func (c *protocolConn) check(m clientMessage) (int, string) {
 
 // refuse closes the socket with code and returns the error that ends the read loop.
 func (c *protocolConn) refuse(code int, reason string) error {
-	_ = c.WebsocketConn.WriteClose(code, reason)
+	_ = c.conn.writeClose(code, reason)
 	return errClosedByProtocol
 }
 
 // WriteJSON sends a server message, closing the socket when the client does not take it
 // within writeTimeout; it notes the connection_ack and the operations that ended, and
-// drops the end of an operation the client completed itself.
+// drops the end of an operation the client completed itself. gqlgen's messages are
+// written without marshalling their payload again (coderConn.writeMessage).
 func (c *protocolConn) WriteJSON(v any) error {
-	typ, id := messageTypeAndID(v)
+	m, isMessage := serverMessageOf(v)
+	typ, id := m.Type, m.ID
 	c.mu.Lock()
 	switch typ {
 	case "connection_ack":
@@ -214,20 +211,26 @@ func (c *protocolConn) WriteJSON(v any) error {
 		delete(c.active, id)
 	}
 	c.mu.Unlock()
+	write := func() error {
+		if isMessage {
+			return c.conn.writeMessage(m)
+		}
+		return c.conn.writeJSON(v)
+	}
 	if c.writeTimeout <= 0 {
-		return c.WebsocketConn.WriteJSON(v)
+		return write()
 	}
 	// One timer per socket, re-armed for each write (writes are serialised here: gqlgen's
 	// and the keep-alive's), rather than a new timer per message.
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
 	if c.writeTimer == nil {
-		c.writeTimer = time.AfterFunc(c.writeTimeout, func() { _ = c.WebsocketConn.Close() })
+		c.writeTimer = time.AfterFunc(c.writeTimeout, func() { _ = c.conn.close() })
 	} else {
 		c.writeTimer.Reset(c.writeTimeout)
 	}
 	defer c.writeTimer.Stop()
-	return c.WebsocketConn.WriteJSON(v)
+	return write()
 }
 
 // WriteClose closes with gqlgen's code, but 4408 for its init timeout and 4400 for its
@@ -239,8 +242,11 @@ func (c *protocolConn) WriteClose(code int, reason string) error {
 			code, reason = CloseInitTimeout, "Connection initialisation timeout"
 		}
 	}
-	return c.WebsocketConn.WriteClose(code, reason)
+	return c.conn.writeClose(code, reason)
 }
+
+// Subprotocol is the negotiated subprotocol.
+func (c *protocolConn) Subprotocol() string { return c.conn.conn.Subprotocol() }
 
 // startKeepAlive sends a ping (graphql-transport-ws) or a ka (graphql-ws) every interval
 // once the connection is acknowledged, from a timer rather than a goroutine per socket
@@ -294,38 +300,11 @@ func (c *protocolConn) stopKeepAlive() {
 // Close closes the socket and stops its keep-alive.
 func (c *protocolConn) Close() error {
 	c.stopKeepAlive()
-	return c.WebsocketConn.Close()
+	return c.conn.close()
 }
 
 // SetReadLimit passes the read limit to the adapter.
-func (c *protocolConn) SetReadLimit(limit int64) {
-	if l, ok := c.WebsocketConn.(transport.WebsocketReadLimiter); ok {
-		l.SetReadLimit(limit)
-	}
-}
+func (c *protocolConn) SetReadLimit(limit int64) { c.conn.conn.SetReadLimit(limit) }
 
 // SetReadDeadline passes the read deadline (missing pongs) to the adapter.
-func (c *protocolConn) SetReadDeadline(t time.Time) error {
-	if d, ok := c.WebsocketConn.(transport.WebsocketReadDeadliner); ok {
-		return d.SetReadDeadline(t)
-	}
-	return nil
-}
-
-// messageTypeAndID reads the Type and ID fields of gqlgen's (unexported) message structs.
-func messageTypeAndID(v any) (typ, id string) {
-	rv := reflect.ValueOf(v)
-	if rv.Kind() == reflect.Pointer {
-		rv = rv.Elem()
-	}
-	if rv.Kind() != reflect.Struct {
-		return "", ""
-	}
-	if f := rv.FieldByName("Type"); f.IsValid() && f.Kind() == reflect.String {
-		typ = f.String()
-	}
-	if f := rv.FieldByName("ID"); f.IsValid() && f.Kind() == reflect.String {
-		id = f.String()
-	}
-	return typ, id
-}
+func (c *protocolConn) SetReadDeadline(t time.Time) error { return c.conn.setReadDeadline(t) }
