@@ -166,18 +166,26 @@ func (s socketConfig) init(ctx context.Context, p transport.InitPayload) (contex
 	ctx = auth.WithViewer(ctx, v)
 	ctx, cancel := context.WithCancel(ctx)
 	ctx = context.WithValue(ctx, socketKey{}, &socketState{cancel: cancel, running: make(chan struct{}, MaxOperationsPerSocket)})
-	cancelWith(s.streams, ctx, cancel) // shutdown closes the socket
-	stop := s.keys.Watch(v, func(reason string) {
+	unwatch := s.keys.Watch(v, func(reason string) {
 		if h, ok := ctx.Value(connHolderKey{}).(*connHolder); ok && h.conn != nil {
 			_ = h.conn.WriteClose(CloseForbidden, reason)
 		}
 		cancel()
 	})
-	context.AfterFunc(ctx, stop)
 	if s.obs != nil {
 		s.obs.WebsocketOpened()
-		context.AfterFunc(ctx, s.obs.WebsocketClosed)
 	}
+	// Shutdown closes the socket; the socket's subscriptions, its children, end with it. One
+	// cleanup when it ends (each context.AfterFunc is a context of its own, and this runs
+	// once per socket, 10,000 times over at a launch).
+	stopStreams := afterFunc(s.streams, cancel)
+	context.AfterFunc(ctx, func() {
+		stopStreams()
+		unwatch()
+		if s.obs != nil {
+			s.obs.WebsocketClosed()
+		}
+	})
 	return ctx, nil, nil
 }
 
@@ -243,21 +251,21 @@ func boundStreams(streams context.Context, obs StreamObserver) graphql.Operation
 			return socket.runOperation(ctx, next)
 		}
 		if onSocket {
-			if socket.active.Add(1) > MaxSubscriptionsPerSocket {
-				socket.active.Add(-1)
-				return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
-					Message:    "at most 20 subscriptions may be active on one connection",
-					Extensions: map[string]any{"code": string(apperr.Forbidden)},
-				}}})
-			}
-			context.AfterFunc(ctx, func() { socket.active.Add(-1) })
+			return socket.runSubscription(ctx, obs, next)
 		}
+		// Over SSE: the stream's context ends with the request, at shutdown, or as soon as
+		// the stream does.
 		ctx, cancel := context.WithCancel(ctx)
-		cancelWith(streams, ctx, cancel)
+		stopStreams := afterFunc(streams, cancel)
 		if obs != nil {
 			obs.SubscriptionStarted()
-			context.AfterFunc(ctx, obs.SubscriptionEnded)
 		}
+		context.AfterFunc(ctx, func() {
+			stopStreams()
+			if obs != nil {
+				obs.SubscriptionEnded()
+			}
+		})
 		h := next(ctx)
 		return func(ctx context.Context) *graphql.Response {
 			resp := h(ctx)
@@ -267,6 +275,29 @@ func boundStreams(streams context.Context, obs StreamObserver) graphql.Operation
 			return resp
 		}
 	}
+}
+
+// runSubscription starts a subscription of the socket unless MaxSubscriptionsPerSocket are
+// active. Its context is a child of the socket's, which shutdown ends, and gqlgen ends it
+// when the subscription ends however it ends: one cleanup then.
+func (s *socketState) runSubscription(ctx context.Context, obs StreamObserver, next graphql.OperationHandler) graphql.ResponseHandler {
+	if s.active.Add(1) > MaxSubscriptionsPerSocket {
+		s.active.Add(-1)
+		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
+			Message:    "at most 20 subscriptions may be active on one connection",
+			Extensions: map[string]any{"code": string(apperr.Forbidden)},
+		}}})
+	}
+	if obs != nil {
+		obs.SubscriptionStarted()
+	}
+	context.AfterFunc(ctx, func() {
+		s.active.Add(-1)
+		if obs != nil {
+			obs.SubscriptionEnded()
+		}
+	})
+	return next(ctx)
 }
 
 // runOperation runs a query or mutation of the socket when one of its turns is free.
@@ -291,13 +322,12 @@ func (s *socketState) runOperation(ctx context.Context, next graphql.OperationHa
 	}
 }
 
-// cancelWith cancels ctx when streams (the server's lifetime, ended at shutdown) ends, and
-// lets go of streams' hook as soon as ctx is done: a hook left on streams would keep ctx —
-// the socket's request, buffers and connection — reachable until the process ends.
-func cancelWith(streams, ctx context.Context, cancel context.CancelFunc) {
+// afterFunc runs cancel when streams (the server's lifetime, ended at shutdown) ends; the
+// returned stop must run as soon as what cancel ends is over: a hook left on streams would
+// keep it (a socket's request, buffers and connection) reachable until the process ends.
+func afterFunc(streams context.Context, cancel context.CancelFunc) (stop func() bool) {
 	if streams == nil {
-		return
+		return func() bool { return false }
 	}
-	stop := context.AfterFunc(streams, cancel)
-	context.AfterFunc(ctx, func() { stop() })
+	return context.AfterFunc(streams, cancel)
 }
