@@ -135,7 +135,7 @@ func websocketTransport(s socketConfig) socketTransport {
 			inner: coderImplementation{options: websocket.AcceptOptions{
 				OriginPatterns: originPatterns(s.origins),
 			}},
-			writeTimeout: s.timings.WriteTimeout,
+			writes: newWriteWatch(s.streams, s.timings.WriteTimeout),
 			// Pings (graphql-transport-ws) and kas (graphql-ws) from a timer per socket
 			// instead of gqlgen's goroutine per socket (KeepAlivePingInterval,
 			// PingPongInterval left at 0).

@@ -33,8 +33,9 @@ var errClosedByProtocol = errors.New("websocket closed for a protocol violation"
 // protocolImplementation accepts websockets through coderImplementation and wraps each in
 // a protocolConn.
 type protocolImplementation struct {
-	inner        coderImplementation
-	writeTimeout time.Duration
+	inner coderImplementation
+	// writes closes a socket whose write does not finish within the write timeout.
+	writes *writeWatch
 	// keepAlive is how often the socket gets a ping (graphql-transport-ws) or a ka
 	// (graphql-ws); 0 sends none.
 	keepAlive time.Duration
@@ -45,8 +46,9 @@ func (p protocolImplementation) Accept(w http.ResponseWriter, r *http.Request, o
 	if err != nil {
 		return nil, err
 	}
-	pc := &protocolConn{conn: c, writeTimeout: p.writeTimeout, keepAliveEvery: p.keepAlive,
+	pc := &protocolConn{conn: c, keepAliveEvery: p.keepAlive,
 		active: map[string]bool{}, stopped: map[string]int{}}
+	pc.writes, pc.unwatch = p.writes.add(func() { _ = c.close() })
 	if h, ok := r.Context().Value(connHolderKey{}).(*connHolder); ok {
 		h.conn = pc
 		close(h.accepted)
@@ -101,13 +103,13 @@ func (s smallBuffers) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 // it refuses a duplicate operation id (4409), a second connection_init (4429), a subscribe
 // before the connection is acknowledged (4401) and a malformed message (4400), turns
 // gqlgen's 1002 closes into 4408 (init timeout) and 4400, and drops a client that stops
-// reading: a write that does not finish within writeTimeout closes the socket. The legacy
+// reading: a write that does not finish within the write timeout closes the socket. The legacy
 // graphql-ws subprotocol gets the same checks except duplicate ids, which it does not define.
 type protocolConn struct {
-	conn         *coderConn
-	writeTimeout time.Duration
-	writeMu      sync.Mutex
-	writeTimer   *time.Timer // closes the socket when a write outlasts writeTimeout
+	conn *coderConn
+	// writes closes the socket when a write outlasts the write timeout; unwatch ends that.
+	writes  *writeGuard
+	unwatch func()
 
 	mu     sync.Mutex
 	inited bool
@@ -189,7 +191,7 @@ func (c *protocolConn) refuse(code int, reason string) error {
 }
 
 // WriteJSON sends a server message, closing the socket when the client does not take it
-// within writeTimeout; it notes the connection_ack and the operations that ended, and
+// within the write timeout; it notes the connection_ack and the operations that ended, and
 // drops the end of an operation the client completed itself. gqlgen's messages are
 // written without marshalling their payload again (coderConn.writeMessage).
 func (c *protocolConn) WriteJSON(v any) error {
@@ -211,26 +213,12 @@ func (c *protocolConn) WriteJSON(v any) error {
 		delete(c.active, id)
 	}
 	c.mu.Unlock()
-	write := func() error {
-		if isMessage {
-			return c.conn.writeMessage(m)
-		}
-		return c.conn.writeJSON(v)
+	c.writes.begin()
+	defer c.writes.end()
+	if isMessage {
+		return c.conn.writeMessage(m)
 	}
-	if c.writeTimeout <= 0 {
-		return write()
-	}
-	// One timer per socket, re-armed for each write (writes are serialised here: gqlgen's
-	// and the keep-alive's), rather than a new timer per message.
-	c.writeMu.Lock()
-	defer c.writeMu.Unlock()
-	if c.writeTimer == nil {
-		c.writeTimer = time.AfterFunc(c.writeTimeout, func() { _ = c.conn.close() })
-	} else {
-		c.writeTimer.Reset(c.writeTimeout)
-	}
-	defer c.writeTimer.Stop()
-	return write()
+	return c.conn.writeJSON(v)
 }
 
 // WriteClose closes with gqlgen's code, but 4408 for its init timeout and 4400 for its
@@ -287,8 +275,9 @@ func (c *protocolConn) startKeepAlive(interval time.Duration) {
 	})
 }
 
-// stopKeepAlive ends the keep-alive messages.
+// stopKeepAlive ends the keep-alive messages and the write watch (the socket is over).
 func (c *protocolConn) stopKeepAlive() {
+	c.unwatch()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.closed = true
