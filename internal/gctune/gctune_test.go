@@ -37,20 +37,7 @@ func TestTunerFollowsTheLiveHeap(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	tu := Start(64 << 20)
 	defer tu.Stop()
-	waitFor := func(ok func(int) bool, want string) {
-		t.Helper()
-		deadline := time.Now().Add(5 * time.Second)
-		for !ok(tu.Last()) {
-			if time.Now().After(deadline) {
-				t.Fatalf("GOGC %d, want %s", tu.Last(), want)
-			}
-			runtime.GC()
-			time.Sleep(10 * time.Millisecond)
-		}
-		if got := debug.SetGCPercent(tu.Last()); got != tu.Last() {
-			t.Fatalf("the runtime's GOGC is %d, the tuner says %d", got, tu.Last())
-		}
-	}
+	waitFor := func(ok func(int) bool, want string) { t.Helper(); waitForGOGC(t, tu, ok, want) }
 	waitFor(func(p int) bool { return p == MaxPercent }, "400")
 	func() {
 		ballast := make([][]byte, 0, 128)
@@ -70,17 +57,7 @@ func TestTunerCountsGoroutineStacks(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	tu := Start(64 << 20)
 	defer tu.Stop()
-	waitFor := func(ok func(int) bool, want string) {
-		t.Helper()
-		deadline := time.Now().Add(5 * time.Second)
-		for !ok(tu.Last()) {
-			if time.Now().After(deadline) {
-				t.Fatalf("GOGC %d, want %s", tu.Last(), want)
-			}
-			runtime.GC()
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
+	waitFor := func(ok func(int) bool, want string) { t.Helper(); waitForGOGC(t, tu, ok, want) }
 	waitFor(func(p int) bool { return p == MaxPercent }, "400")
 	release := make(chan struct{})
 	parked := make(chan struct{})
@@ -110,4 +87,21 @@ func deepStack(depth int, parked chan<- struct{}, release <-chan struct{}) byte 
 		return frame[0]
 	}
 	return deepStack(depth-1, parked, release) + frame[depth%len(frame)]
+}
+
+// waitForGOGC collects until the tuner's GOGC satisfies ok (within 5 s), then checks that
+// the runtime has it too.
+func waitForGOGC(t *testing.T, tu *Tuner, ok func(int) bool, want string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !ok(tu.Last()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("GOGC %d, want %s", tu.Last(), want)
+		}
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := debug.SetGCPercent(tu.Last()); got != tu.Last() {
+		t.Fatalf("the runtime's GOGC is %d, the tuner says %d", got, tu.Last())
+	}
 }
