@@ -41,10 +41,11 @@ func main() {
 			gen.FeaturePrivacy,
 			gen.FeatureEntQL,
 		},
-	}, entc.Extensions(ex), entc.TemplateFiles("template/private.tmpl", "template/decode.tmpl"),
+	}, entc.Extensions(ex), entc.TemplateFiles("template/private.tmpl", "template/decode.tmpl", "template/rowscan.tmpl"),
 		// Parsed after entgql's templates, these redefine its pagination and collection (Relay
-		// cursors, NULL ordering, top N per parent: see the templates' heads).
-		entgqlTemplates("template/pagination.tmpl", "template/collection.tmpl", "template/lateral.tmpl"))
+		// cursors, NULL ordering, top N per parent, enums written without a quoted copy: see
+		// the templates' heads).
+		entgqlTemplates("template/pagination.tmpl", "template/collection.tmpl", "template/lateral.tmpl", "template/enum.tmpl"))
 	if err != nil {
 		log.Fatalf("entc: running ent codegen: %v", err)
 	}

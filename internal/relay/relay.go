@@ -115,11 +115,22 @@ func Predicate(after, before *Cursor, keys []Key, idColumn string) (func(*sql.Se
 	}, nil
 }
 
+// LazyValue is a cursor's Value that is computed when it is needed: the pages ent builds
+// compute their cursors' values only for the cursors written or given back.
+type LazyValue interface {
+	// CursorValue returns the value the cursor holds.
+	CursorValue() any
+}
+
 // cursorValues checks the cursor against the order (one value of the right kind per order
 // field) and returns the full key — the order fields up to id, id last — with its values.
 func cursorValues(c *Cursor, keys []Key, idColumn string) ([]Key, []any, bool) {
 	var raw []any
-	switch v := c.Value.(type) {
+	value := c.Value
+	if lazy, ok := value.(LazyValue); ok {
+		value = lazy.CursorValue()
+	}
+	switch v := value.(type) {
 	case nil:
 	case []any:
 		raw = v
