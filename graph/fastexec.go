@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -40,8 +42,12 @@ import (
 //     directive, is resolved without gqlgen's closures, its FieldContext and context one
 //     fieldFrame (TestObjectFieldAsResolveField).
 //   - newFastObject: an object whose method schedules nothing concurrently keeps its values
-//     inline in one allocation instead of a graphql.FieldSet, its Values and fieldsJSON.
+//     inline in one allocation instead of a graphql.FieldSet, its Values and fieldsJSON;
+//     one whose only scheduled fields are resolveNow's too (resolveNowFast), with a
+//     graphql.FieldSet over the same values made only when the operation may defer.
 //   - marshalData: the response is written in a pooled buffer, then copied once.
+//   - marshalTime, marshalIntID: a time or an integer ID is formatted straight into that
+//     buffer, not into a string (then a quoted copy of it).
 //   - resolveNow: a resolver field that never waits (graph/syncfields.go, and entgql's
 //     edge methods) is resolved in its object's goroutine, as a struct field is, instead
 //     of being scheduled on the object's field set; such fields are not in
@@ -135,14 +141,36 @@ func (st *fastState) resolveNow(
 		out.ResolveConcurrently(oc, deferred, i, recoverFromPanic, nonNull, resolve)
 		return
 	}
+	resolveInPlace(ctx, oc, out.Values, &out.Invalids, i, recoverFromPanic, nonNull, resolve)
+}
+
+// resolveNowFast is resolveNow on a fastObject: an operation that may defer schedules the
+// field on the object's graphql.FieldSet (fastObject.scheduled), as gqlgen would have.
+func (st *fastState) resolveNowFast(
+	ctx context.Context, oc *graphql.OperationContext, out *fastObject, deferred *graphql.DeferredGroup,
+	field graphql.CollectedField, i int, recoverFromPanic, nonNull bool, resolve func(context.Context) graphql.Marshaler,
+) {
+	if st.mayDefer || field.IsDeferred() {
+		out.scheduled().ResolveConcurrently(oc, deferred, i, recoverFromPanic, nonNull, resolve)
+		return
+	}
+	resolveInPlace(ctx, oc, out.Values, &out.Invalids, i, recoverFromPanic, nonNull, resolve)
+}
+
+// resolveInPlace sets values[i] to the field's value and counts it in invalids when it is
+// the null that makes its object invalid, as FieldSet.Dispatch would.
+func resolveInPlace(
+	ctx context.Context, oc *graphql.OperationContext, values []graphql.Marshaler, invalids *uint32,
+	i int, recoverFromPanic, nonNull bool, resolve func(context.Context) graphql.Marshaler,
+) {
 	v := resolveGuarded(ctx, oc, recoverFromPanic, resolve)
-	out.Values[i] = v
+	values[i] = v
 	invalid := graphql.RequiredNull
 	if nonNull {
 		invalid = graphql.Null
 	}
 	if v == invalid {
-		atomic.AddUint32(&out.Invalids, 1)
+		atomic.AddUint32(invalids, 1)
 	}
 }
 
@@ -316,7 +344,8 @@ func (o fieldsJSON) MarshalGQL(w io.Writer) {
 }
 
 // fastObject is the field values of an object whose generated method resolves every field
-// in its own goroutine (it schedules nothing: no Concurrently, no @defer view), in place of
+// in its own goroutine (it schedules nothing: no Concurrently, no @defer view, or only
+// fields resolveNowFast resolves in place when the operation cannot defer), in place of
 // graphql.FieldSet: the same Values and Invalids, in one allocation with the values inline
 // for objects of up to 8 fields, written as fieldsJSON writes.
 type fastObject struct {
@@ -325,6 +354,18 @@ type fastObject struct {
 	Values []graphql.Marshaler
 	// Invalids counts the non-null fields resolved to null, as graphql.FieldSet's.
 	Invalids uint32
+	// sched, once resolveNowFast schedules a field, is the graphql.FieldSet it is on.
+	sched *graphql.FieldSet
+}
+
+// scheduled is the graphql.FieldSet over the object's fields and values that
+// resolveNowFast schedules fields on, made on first use.
+func (o *fastObject) scheduled() *graphql.FieldSet {
+	if o.sched == nil {
+		o.sched = graphql.NewFieldSet(o.fields)
+		o.sched.Values = o.Values
+	}
+	return o.sched
 }
 
 type (
@@ -365,9 +406,14 @@ func newFastObject(fields []graphql.CollectedField) *fastObject {
 	return o
 }
 
-// Dispatch does nothing: graphql.FieldSet's runs the fields scheduled to run concurrently,
-// and there are none.
-func (o *fastObject) Dispatch(context.Context) {}
+// Dispatch runs the fields resolveNowFast scheduled, if any (graphql.FieldSet's Dispatch),
+// and counts their invalid values.
+func (o *fastObject) Dispatch(ctx context.Context) {
+	if o.sched != nil {
+		o.sched.Dispatch(ctx)
+		o.Invalids += atomic.LoadUint32(&o.sched.Invalids)
+	}
+}
 
 // MarshalGQL writes the object.
 func (o *fastObject) MarshalGQL(w io.Writer) { fieldsJSON{o.fields, o.Values}.MarshalGQL(w) }
@@ -393,6 +439,47 @@ func marshalData(data graphql.Marshaler) []byte {
 		dataBuffers.Put(buf)
 	}
 	return out
+}
+
+// marshalTime is graphql.MarshalTime: null for the zero time, otherwise the time in RFC 3339
+// with nanoseconds, quoted (its characters need no escaping, so strconv.Quote only adds the
+// quotes). Into a bytes.Buffer (marshalData's) it is formatted in the buffer's free space.
+func marshalTime(t time.Time) graphql.Marshaler {
+	if t.IsZero() {
+		return graphql.Null
+	}
+	return timeJSON(t)
+}
+
+// timeJSON writes a time as marshalTime says.
+type timeJSON time.Time
+
+// MarshalGQL writes the time.
+func (t timeJSON) MarshalGQL(w io.Writer) {
+	if b, ok := w.(*bytes.Buffer); ok {
+		out := append(b.AvailableBuffer(), '"')
+		out = time.Time(t).AppendFormat(out, time.RFC3339Nano)
+		_, _ = b.Write(append(out, '"'))
+		return
+	}
+	_, _ = io.WriteString(w, strconv.Quote(time.Time(t).Format(time.RFC3339Nano)))
+}
+
+// marshalIntID is graphql.MarshalIntID: the integer's decimal digits, quoted. Into a
+// bytes.Buffer (marshalData's) they are formatted in the buffer's free space.
+func marshalIntID(i int) graphql.Marshaler { return intIDJSON(i) }
+
+// intIDJSON writes an integer ID as marshalIntID says.
+type intIDJSON int
+
+// MarshalGQL writes the ID.
+func (i intIDJSON) MarshalGQL(w io.Writer) {
+	if b, ok := w.(*bytes.Buffer); ok {
+		out := strconv.AppendInt(append(b.AvailableBuffer(), '"'), int64(i), 10)
+		_, _ = b.Write(append(out, '"'))
+		return
+	}
+	graphql.MarshalIntID(int(i)).MarshalGQL(w)
 }
 
 // fieldFrame is a field's graphql.FieldContext and the context.Context holding it, in one

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2"
@@ -112,7 +114,9 @@ func TestMarshalSliceSerialPanic(t *testing.T) {
 
 // A field resolved in place leaves its field set as gqlgen's ResolveConcurrently and
 // Dispatch leave it: the same value, the same invalid count, the same error at the same
-// path; and it is resolved before Dispatch, in the caller's goroutine.
+// path; and it is resolved before Dispatch, in the caller's goroutine. On a fastObject
+// (resolveNowFast) likewise, and when the operation may defer it is scheduled as gqlgen
+// schedules it, then run by Dispatch.
 func TestResolveNowAsResolveConcurrently(t *testing.T) {
 	boom := errors.New("boom")
 	for _, tt := range []struct {
@@ -129,7 +133,7 @@ func TestResolveNowAsResolveConcurrently(t *testing.T) {
 		{"a panic where nullable", false, nil, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			run := func(now bool) (graphql.Marshaler, uint32, gqlerrorList) {
+			run := func(how string) (graphql.Marshaler, uint32, gqlerrorList) {
 				oc, _ := operationAt(t, `{ launches(first: 1) { totalCount } }`)
 				ctx := graphql.WithResponseContext(context.Background(), graphql.DefaultErrorPresenter,
 					func(context.Context, any) error { return boom })
@@ -146,22 +150,34 @@ func TestResolveNowAsResolveConcurrently(t *testing.T) {
 					}
 					return tt.result
 				}
-				if now {
+				switch how {
+				case "in place":
 					st.resolveNow(ctx, oc, out, &deferred, field, 0, true, tt.nonNull, resolve)
 					if out.Values[0] == nil {
 						t.Fatal("not resolved before Dispatch")
 					}
-				} else {
+				case "fast", "fast, may defer":
+					fast := newFastObject([]graphql.CollectedField{field})
+					st.mayDefer = how == "fast, may defer"
+					st.resolveNowFast(ctx, oc, fast, &deferred, field, 0, true, tt.nonNull, resolve)
+					if (fast.Values[0] == nil) != st.mayDefer {
+						t.Fatalf("resolved before Dispatch: %v (may defer: %v)", fast.Values[0] != nil, st.mayDefer)
+					}
+					fast.Dispatch(ctx)
+					return fast.Values[0], fast.Invalids, gqlerrorList(graphql.GetErrors(ctx))
+				default:
 					out.ResolveConcurrently(oc, &deferred, 0, true, tt.nonNull, resolve)
 				}
 				out.Dispatch(ctx)
 				return out.Values[0], out.Invalids, gqlerrorList(graphql.GetErrors(ctx))
 			}
-			wantV, wantInvalids, wantErrs := run(false)
-			gotV, gotInvalids, gotErrs := run(true)
-			if marshalled(gotV) != marshalled(wantV) || gotInvalids != wantInvalids || gotErrs.String() != wantErrs.String() {
-				t.Fatalf("in place: %v, %d invalid, errors %s; gqlgen: %v, %d invalid, errors %s",
-					gotV, gotInvalids, gotErrs, wantV, wantInvalids, wantErrs)
+			wantV, wantInvalids, wantErrs := run("gqlgen")
+			for _, how := range []string{"in place", "fast", "fast, may defer"} {
+				gotV, gotInvalids, gotErrs := run(how)
+				if marshalled(gotV) != marshalled(wantV) || gotInvalids != wantInvalids || gotErrs.String() != wantErrs.String() {
+					t.Fatalf("%s: %v, %d invalid, errors %s; gqlgen: %v, %d invalid, errors %s",
+						how, gotV, gotInvalids, gotErrs, wantV, wantInvalids, wantErrs)
+				}
 			}
 		})
 	}
@@ -391,6 +407,49 @@ func TestMarshalData(t *testing.T) {
 		}
 		if len(a) > 0 && &a[0] == &b[0] {
 			t.Fatal("two responses share their bytes")
+		}
+	}
+}
+
+// marshalTime writes what graphql.MarshalTime writes, into marshalData's buffer (already
+// holding a response's start) and into any other writer; the zero time is null.
+func TestMarshalTimeAsGqlgen(t *testing.T) {
+	kolkata := time.FixedZone("IST", 5*3600+1800)
+	for _, tm := range []time.Time{
+		{},
+		time.Date(2020, 11, 26, 9, 0, 0, 0, time.UTC),
+		time.Date(2020, 11, 26, 9, 0, 0, 123456789, kolkata),
+		time.Date(2021, 2, 3, 4, 5, 6, 700, time.FixedZone("", -3*3600)),
+		time.Date(999, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		want := graphql.MarshalTime(tm)
+		got := marshalTime(tm)
+		if (want == graphql.Null) != (got == graphql.Null) {
+			t.Fatalf("%v: null %v, want %v", tm, got == graphql.Null, want == graphql.Null)
+		}
+		var wb, gb bytes.Buffer
+		wb.WriteString(`{"at":`)
+		gb.WriteString(`{"at":`)
+		want.MarshalGQL(&wb)
+		got.MarshalGQL(&gb)
+		var gs strings.Builder
+		got.MarshalGQL(&gs)
+		if gb.String() != wb.String() || `{"at":`+gs.String() != wb.String() {
+			t.Errorf("%v: wrote %q and %q, want %q", tm, gb.String(), gs.String(), wb.String())
+		}
+	}
+}
+
+// marshalIntID writes what graphql.MarshalIntID writes, into a bytes.Buffer and any other
+// writer.
+func TestMarshalIntIDAsGqlgen(t *testing.T) {
+	for _, id := range []int{0, 7, -12, 8589934592, math.MaxInt64, math.MinInt64} {
+		want, got := marshalled(graphql.MarshalIntID(id)), marshalled(marshalIntID(id))
+		var sb strings.Builder
+		marshalIntID(id).MarshalGQL(&sb)
+		if got != want || sb.String() != want {
+			t.Errorf("%d: wrote %s and %s, want %s", id, got, sb.String(), want)
 		}
 	}
 }

@@ -30,12 +30,20 @@
 //
 //	var buf bytes.Buffer; data.MarshalGQL(&buf); response.Data = buf.Bytes() → response.Data = marshalData(data)
 //
+// and times and integer IDs are written by marshalTime and marshalIntID (the same bytes,
+// formatted into the response's buffer):
+//
+//	graphql.MarshalTime(   → marshalTime(
+//	graphql.MarshalIntID(  → marshalIntID(
+//
 // and, for every field that never waits (the resolvers listed in graph/syncfields.go, and
 // the edges whose resolver is an entgql edge method of ent/gql_edge.go, which reads the
 // eager-loaded edge or queries it directly, never through a loader that batches across
 // goroutines),
 //
 //	out.ResolveConcurrently(ec.OperationContext, &deferred, … → ec.resolveNow(ctx, out, &deferred, field, …
+//
+// (ec.resolveNowFast on a fastObject: an object whose only scheduled fields are those is one)
 //
 // plus a fastState field on executionContext and concurrentFields, the "Type.field" names
 // whose generated code runs them concurrently (ResolveConcurrently, Concurrently), less the
@@ -122,9 +130,20 @@ func patch(src []byte, never neverWait) ([]byte, error) {
 		return nil, fmt.Errorf("only %d plain scalar fields found: has gqlgen's output changed?", len(plain))
 	}
 	edits = append(edits, plain...)
-	objects, fast := objectEdits(funcs, off)
+	now, nowNames, err := nowEdits(funcs, src, off, never)
+	if err != nil {
+		return nil, err
+	}
+	nowAt := map[int]int{} // a resolveNow edit's index by the offset of its call
+	for i, e := range now {
+		nowAt[e.start] = i
+	}
+	objects, fast, onFast := objectEdits(funcs, off, nowAt)
 	if len(objects) < 10 || fast < 10 {
 		return nil, fmt.Errorf("only %d object field sets found (%d scheduling nothing): has gqlgen's output changed?", len(objects), fast)
+	}
+	for _, at := range onFast {
+		now[nowAt[at]].text = nowFastCall
 	}
 	edits = append(edits, objects...)
 	objectFields := objectFieldEdits(funcs, src, off)
@@ -132,10 +151,6 @@ func patch(src []byte, never neverWait) ([]byte, error) {
 		return nil, fmt.Errorf("only %d plain object fields found: has gqlgen's output changed?", len(objectFields))
 	}
 	edits = append(edits, objectFields...)
-	now, nowNames, err := nowEdits(funcs, src, off, never)
-	if err != nil {
-		return nil, err
-	}
 	edits = append(edits, now...)
 	text := string(src)
 	for _, r := range []struct {
@@ -145,6 +160,8 @@ func patch(src []byte, never neverWait) ([]byte, error) {
 		{"graphql.CollectFields(ec.OperationContext, sel, ", "ec.collectFields(sel, ", 10},
 		{"graphql.NewDeferredGroup(ctx)", "ec.deferredGroup(ctx)", 10},
 		{"ec.ProcessDeferredGroup(deferred)", "ec.ProcessDeferredGroup(withPath(deferred))", 10},
+		{"graphql.MarshalTime(", "marshalTime(", 2},
+		{"graphql.MarshalIntID(", "marshalIntID(", 2},
 		{"\t\t\tvar buf bytes.Buffer\n\t\t\tdata.MarshalGQL(&buf)\n\t\t\tresponse.Data = buf.Bytes()\n",
 			"\t\t\tresponse.Data = marshalData(data)\n", 1},
 		{"\t*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]\n}",
@@ -332,6 +349,10 @@ func (ec *executionContext) resolveNow(ctx context.Context, out *graphql.FieldSe
 	ec.fast.resolveNow(ctx, ec.OperationContext, out, deferred, field, i, recoverFromPanic, nonNull, resolve)
 }
 
+func (ec *executionContext) resolveNowFast(ctx context.Context, out *fastObject, deferred *graphql.DeferredGroup, field graphql.CollectedField, i int, recoverFromPanic, nonNull bool, resolve func(ctx context.Context) graphql.Marshaler) {
+	ec.fast.resolveNowFast(ctx, ec.OperationContext, out, deferred, field, i, recoverFromPanic, nonNull, resolve)
+}
+
 func (ec *executionContext) marshalSlice(ctx context.Context, sel ast.SelectionSet, elemType string, n int, workerLimit int64, omitPanicHandler bool, marshal func(ctx context.Context, i int) graphql.Marshaler) graphql.Array {
 	x := execSchema{oc: ec.OperationContext, schema: ec.ParsedSchema, concurrent: concurrentFields}
 	return ec.fast.marshalSlice(ctx, x, sel, elemType, n, workerLimit, omitPanicHandler, marshal)
@@ -432,6 +453,12 @@ func callsEdgeMethod(fd *ast.FuncDecl, edges map[string]bool) bool {
 	return found
 }
 
+// The calls resolveNow's edits write, on a graphql.FieldSet and on a fastObject.
+const (
+	nowCall     = "ec.resolveNow(ctx, out, &deferred, field, "
+	nowFastCall = "ec.resolveNowFast(ctx, out, &deferred, field, "
+)
+
 // nowEdits points every never-waiting field's ResolveConcurrently at resolveNow and
 // returns the "Type.field" names so rewritten. Every listed resolver must be found.
 func nowEdits(funcs map[string]*ast.FuncDecl, src []byte, off func(token.Pos) int, never neverWait) ([]edit, map[string]bool, error) {
@@ -460,7 +487,7 @@ func nowEdits(funcs map[string]*ast.FuncDecl, src []byte, off func(token.Pos) in
 			return
 		}
 		names[typ+"."+field] = true
-		edits = append(edits, edit{off(call.Pos()), off(call.Pos()) + len(old), "ec.resolveNow(ctx, out, &deferred, field, "})
+		edits = append(edits, edit{off(call.Pos()), off(call.Pos()) + len(old), nowCall})
 	})
 	for f := range never.fields {
 		if !names[f] {
@@ -475,10 +502,13 @@ func nowEdits(funcs map[string]*ast.FuncDecl, src []byte, off func(token.Pos) in
 
 // objectEdits makes each object method (the ones building out := graphql.NewFieldSet(fields))
 // return its fields through fieldsJSON, or, when the method schedules nothing on its field
-// set (it uses nothing of out but its Values, its Invalids and Dispatch), build them as a
-// fastObject instead, returned as it is. It also returns how many are fastObjects.
-func objectEdits(funcs map[string]*ast.FuncDecl, off func(token.Pos) int) ([]edit, int) {
+// set (it uses nothing of out but its Values, its Invalids and Dispatch, and the
+// ResolveConcurrently calls that resolveNow takes over: nowAt, by offset), build them as a
+// fastObject instead, returned as it is. It also returns how many are fastObjects, and the
+// offsets of the resolveNow calls on a fastObject (to be resolveNowFast's).
+func objectEdits(funcs map[string]*ast.FuncDecl, off func(token.Pos) int, nowAt map[int]int) ([]edit, int, []int) {
 	var edits []edit
+	var onFast []int
 	fast := 0
 	for _, fd := range funcs {
 		if fd.Body == nil {
@@ -488,8 +518,9 @@ func objectEdits(funcs map[string]*ast.FuncDecl, off func(token.Pos) int) ([]edi
 		if call == nil {
 			continue
 		}
-		if schedulesNothing(fd.Body) {
+		if calls, ok := schedulesNothing(fd.Body, off, nowAt); ok {
 			edits = append(edits, edit{off(call.Fun.Pos()), off(call.Fun.End()), "newFastObject"})
+			onFast = append(onFast, calls...)
 			fast++
 			continue
 		}
@@ -499,7 +530,7 @@ func objectEdits(funcs map[string]*ast.FuncDecl, off func(token.Pos) int) ([]edi
 			}
 		}
 	}
-	return edits, fast
+	return edits, fast, onFast
 }
 
 // buildsFieldSet is body's out := graphql.NewFieldSet(fields) call, nil for none.
@@ -518,9 +549,11 @@ func buildsFieldSet(body *ast.BlockStmt) *ast.CallExpr {
 }
 
 // schedulesNothing reports whether body uses its field set out only as out := …, out.Values,
-// out.Invalids, out.Dispatch(ctx) and return out.
-func schedulesNothing(body *ast.BlockStmt) bool {
+// out.Invalids, out.Dispatch(ctx), return out, and out.ResolveConcurrently calls that
+// resolveNow takes over (at the offsets of nowAt), which it returns.
+func schedulesNothing(body *ast.BlockStmt, off func(token.Pos) int, nowAt map[int]int) ([]int, bool) {
 	allowed := map[*ast.Ident]bool{}
+	var calls []int
 	ast.Inspect(body, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.SelectorExpr:
@@ -528,6 +561,11 @@ func schedulesNothing(body *ast.BlockStmt) bool {
 				switch n.Sel.Name {
 				case "Values", "Invalids", "Dispatch":
 					allowed[id] = true
+				case "ResolveConcurrently":
+					if _, now := nowAt[off(n.Pos())]; now {
+						allowed[id] = true
+						calls = append(calls, off(n.Pos()))
+					}
 				}
 			}
 		case *ast.ReturnStmt:
@@ -552,7 +590,7 @@ func schedulesNothing(body *ast.BlockStmt) bool {
 		}
 		return ok
 	})
-	return ok
+	return calls, ok
 }
 
 // resolveFieldReturn matches a generated field method whose body is one `return
