@@ -52,7 +52,7 @@ func (*AuditEntry) scanValues(columns []string) ([]any, error) {
 		case auditentry.FieldCreatedAt, auditentry.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
 		case "lg_total_count":
-			values[i] = new(sql.NullInt64)
+			values[i] = new(pageCount)
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -126,6 +126,14 @@ func (_m *AuditEntry) assignValues(columns []string, values []any) error {
 					return fmt.Errorf("unmarshal field changes: %w", err)
 				}
 			}
+		case "lg_total_count":
+			if c, ok := values[i].(*pageCount); ok {
+				if v, first := c.take(); first {
+					_m.selectValues.Set(columns[i], v)
+				}
+				continue
+			}
+			_m.selectValues.Set(columns[i], values[i])
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}

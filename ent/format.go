@@ -75,7 +75,7 @@ func (*Format) scanValues(columns []string) ([]any, error) {
 		case format.FieldCreatedAt, format.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
 		case "lg_total_count":
-			values[i] = new(sql.NullInt64)
+			values[i] = new(pageCount)
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -143,6 +143,14 @@ func (_m *Format) assignValues(columns []string, values []any) error {
 				_m.TypicalDurationDays = new(int)
 				*_m.TypicalDurationDays = int(value.Int64)
 			}
+		case "lg_total_count":
+			if c, ok := values[i].(*pageCount); ok {
+				if v, first := c.take(); first {
+					_m.selectValues.Set(columns[i], v)
+				}
+				continue
+			}
+			_m.selectValues.Set(columns[i], values[i])
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}

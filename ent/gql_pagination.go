@@ -27,6 +27,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vmihailenco/msgpack/v5"
 )
 
 // Common entgql types.
@@ -109,6 +110,10 @@ func paginateLimit(first, last *int) int {
 	return limit
 }
 
+// noCursorValues is the Value of a cursor without order fields (its id alone orders it),
+// boxed once: msgpack omits it, as any empty one.
+var noCursorValues any = []any{}
+
 // totalCountColumn names the column in which a first page reads its connection's totalCount.
 const totalCountColumn = "lg_total_count"
 
@@ -176,12 +181,21 @@ func (c *AuditEntryConnection) build(nodes []*AuditEntry, pager *auditentryPager
 		}
 	}
 	c.Edges = make([]*AuditEntryEdge, len(nodes))
+	edges := make([]AuditEntryEdge, len(nodes))
+	var values []auditentryPagerValues
+	if len(pager.order) > 0 {
+		values = make([]auditentryPagerValues, len(nodes))
+	}
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &AuditEntryEdge{
-			Node:   node,
-			Cursor: pager.toCursor(node),
+		edges[i].Node = node
+		if values != nil {
+			values[i] = auditentryPagerValues{node: node, pager: pager}
+			edges[i].Cursor = Cursor{ID: node.ID, Value: &values[i]}
+		} else {
+			edges[i].Cursor = pager.toCursor(node)
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -248,11 +262,35 @@ func (p *auditentryPager) applyFilter(query *AuditEntryQuery) (*AuditEntryQuery,
 }
 
 func (p *auditentryPager) toCursor(_m *AuditEntry) Cursor {
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: noCursorValues}
+	}
+	return Cursor{ID: _m.ID, Value: p.cursorValues(_m)}
+}
+
+// cursorValues are the values of _m's cursor: one per order field.
+func (p *auditentryPager) cursorValues(_m *AuditEntry) []any {
 	cs_ := make([]any, 0, len(p.order))
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return cs_
+}
+
+// auditentryPagerValues is the Value of a cursor that build made: its node's cursorValues,
+// computed when the cursor is written (msgpack, as entgql's Cursor writes its Value) or
+// read (relay.LazyValue).
+type auditentryPagerValues struct {
+	node  *AuditEntry
+	pager *auditentryPager
+}
+
+// CursorValue returns the cursor's values.
+func (v *auditentryPagerValues) CursorValue() any { return v.pager.cursorValues(v.node) }
+
+// EncodeMsgpack writes the cursor's values as msgpack writes them.
+func (v *auditentryPagerValues) EncodeMsgpack(enc *msgpack.Encoder) error {
+	return enc.Encode(v.pager.cursorValues(v.node))
 }
 
 func (p *auditentryPager) applyCursors(query *AuditEntryQuery, after, before *Cursor) (*AuditEntryQuery, error) {
@@ -594,12 +632,21 @@ func (c *FormatConnection) build(nodes []*Format, pager *formatPager, after *Cur
 		}
 	}
 	c.Edges = make([]*FormatEdge, len(nodes))
+	edges := make([]FormatEdge, len(nodes))
+	var values []formatPagerValues
+	if len(pager.order) > 0 {
+		values = make([]formatPagerValues, len(nodes))
+	}
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &FormatEdge{
-			Node:   node,
-			Cursor: pager.toCursor(node),
+		edges[i].Node = node
+		if values != nil {
+			values[i] = formatPagerValues{node: node, pager: pager}
+			edges[i].Cursor = Cursor{ID: node.ID, Value: &values[i]}
+		} else {
+			edges[i].Cursor = pager.toCursor(node)
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -666,11 +713,35 @@ func (p *formatPager) applyFilter(query *FormatQuery) (*FormatQuery, error) {
 }
 
 func (p *formatPager) toCursor(_m *Format) Cursor {
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: noCursorValues}
+	}
+	return Cursor{ID: _m.ID, Value: p.cursorValues(_m)}
+}
+
+// cursorValues are the values of _m's cursor: one per order field.
+func (p *formatPager) cursorValues(_m *Format) []any {
 	cs_ := make([]any, 0, len(p.order))
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return cs_
+}
+
+// formatPagerValues is the Value of a cursor that build made: its node's cursorValues,
+// computed when the cursor is written (msgpack, as entgql's Cursor writes its Value) or
+// read (relay.LazyValue).
+type formatPagerValues struct {
+	node  *Format
+	pager *formatPager
+}
+
+// CursorValue returns the cursor's values.
+func (v *formatPagerValues) CursorValue() any { return v.pager.cursorValues(v.node) }
+
+// EncodeMsgpack writes the cursor's values as msgpack writes them.
+func (v *formatPagerValues) EncodeMsgpack(enc *msgpack.Encoder) error {
+	return enc.Encode(v.pager.cursorValues(v.node))
 }
 
 func (p *formatPager) applyCursors(query *FormatQuery, after, before *Cursor) (*FormatQuery, error) {
@@ -1012,12 +1083,21 @@ func (c *GuidelineSetConnection) build(nodes []*GuidelineSet, pager *guidelinese
 		}
 	}
 	c.Edges = make([]*GuidelineSetEdge, len(nodes))
+	edges := make([]GuidelineSetEdge, len(nodes))
+	var values []guidelinesetPagerValues
+	if len(pager.order) > 0 {
+		values = make([]guidelinesetPagerValues, len(nodes))
+	}
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &GuidelineSetEdge{
-			Node:   node,
-			Cursor: pager.toCursor(node),
+		edges[i].Node = node
+		if values != nil {
+			values[i] = guidelinesetPagerValues{node: node, pager: pager}
+			edges[i].Cursor = Cursor{ID: node.ID, Value: &values[i]}
+		} else {
+			edges[i].Cursor = pager.toCursor(node)
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -1084,11 +1164,35 @@ func (p *guidelinesetPager) applyFilter(query *GuidelineSetQuery) (*GuidelineSet
 }
 
 func (p *guidelinesetPager) toCursor(_m *GuidelineSet) Cursor {
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: noCursorValues}
+	}
+	return Cursor{ID: _m.ID, Value: p.cursorValues(_m)}
+}
+
+// cursorValues are the values of _m's cursor: one per order field.
+func (p *guidelinesetPager) cursorValues(_m *GuidelineSet) []any {
 	cs_ := make([]any, 0, len(p.order))
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return cs_
+}
+
+// guidelinesetPagerValues is the Value of a cursor that build made: its node's cursorValues,
+// computed when the cursor is written (msgpack, as entgql's Cursor writes its Value) or
+// read (relay.LazyValue).
+type guidelinesetPagerValues struct {
+	node  *GuidelineSet
+	pager *guidelinesetPager
+}
+
+// CursorValue returns the cursor's values.
+func (v *guidelinesetPagerValues) CursorValue() any { return v.pager.cursorValues(v.node) }
+
+// EncodeMsgpack writes the cursor's values as msgpack writes them.
+func (v *guidelinesetPagerValues) EncodeMsgpack(enc *msgpack.Encoder) error {
+	return enc.Encode(v.pager.cursorValues(v.node))
 }
 
 func (p *guidelinesetPager) applyCursors(query *GuidelineSetQuery, after, before *Cursor) (*GuidelineSetQuery, error) {
@@ -1430,12 +1534,21 @@ func (c *LaunchConnection) build(nodes []*Launch, pager *launchPager, after *Cur
 		}
 	}
 	c.Edges = make([]*LaunchEdge, len(nodes))
+	edges := make([]LaunchEdge, len(nodes))
+	var values []launchPagerValues
+	if len(pager.order) > 0 {
+		values = make([]launchPagerValues, len(nodes))
+	}
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &LaunchEdge{
-			Node:   node,
-			Cursor: pager.toCursor(node),
+		edges[i].Node = node
+		if values != nil {
+			values[i] = launchPagerValues{node: node, pager: pager}
+			edges[i].Cursor = Cursor{ID: node.ID, Value: &values[i]}
+		} else {
+			edges[i].Cursor = pager.toCursor(node)
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -1502,11 +1615,35 @@ func (p *launchPager) applyFilter(query *LaunchQuery) (*LaunchQuery, error) {
 }
 
 func (p *launchPager) toCursor(_m *Launch) Cursor {
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: noCursorValues}
+	}
+	return Cursor{ID: _m.ID, Value: p.cursorValues(_m)}
+}
+
+// cursorValues are the values of _m's cursor: one per order field.
+func (p *launchPager) cursorValues(_m *Launch) []any {
 	cs_ := make([]any, 0, len(p.order))
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return cs_
+}
+
+// launchPagerValues is the Value of a cursor that build made: its node's cursorValues,
+// computed when the cursor is written (msgpack, as entgql's Cursor writes its Value) or
+// read (relay.LazyValue).
+type launchPagerValues struct {
+	node  *Launch
+	pager *launchPager
+}
+
+// CursorValue returns the cursor's values.
+func (v *launchPagerValues) CursorValue() any { return v.pager.cursorValues(v.node) }
+
+// EncodeMsgpack writes the cursor's values as msgpack writes them.
+func (v *launchPagerValues) EncodeMsgpack(enc *msgpack.Encoder) error {
+	return enc.Encode(v.pager.cursorValues(v.node))
 }
 
 func (p *launchPager) applyCursors(query *LaunchQuery, after, before *Cursor) (*LaunchQuery, error) {
@@ -1905,12 +2042,21 @@ func (c *NotificationConnection) build(nodes []*Notification, pager *notificatio
 		}
 	}
 	c.Edges = make([]*NotificationEdge, len(nodes))
+	edges := make([]NotificationEdge, len(nodes))
+	var values []notificationPagerValues
+	if len(pager.order) > 0 {
+		values = make([]notificationPagerValues, len(nodes))
+	}
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &NotificationEdge{
-			Node:   node,
-			Cursor: pager.toCursor(node),
+		edges[i].Node = node
+		if values != nil {
+			values[i] = notificationPagerValues{node: node, pager: pager}
+			edges[i].Cursor = Cursor{ID: node.ID, Value: &values[i]}
+		} else {
+			edges[i].Cursor = pager.toCursor(node)
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -1977,11 +2123,35 @@ func (p *notificationPager) applyFilter(query *NotificationQuery) (*Notification
 }
 
 func (p *notificationPager) toCursor(_m *Notification) Cursor {
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: noCursorValues}
+	}
+	return Cursor{ID: _m.ID, Value: p.cursorValues(_m)}
+}
+
+// cursorValues are the values of _m's cursor: one per order field.
+func (p *notificationPager) cursorValues(_m *Notification) []any {
 	cs_ := make([]any, 0, len(p.order))
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return cs_
+}
+
+// notificationPagerValues is the Value of a cursor that build made: its node's cursorValues,
+// computed when the cursor is written (msgpack, as entgql's Cursor writes its Value) or
+// read (relay.LazyValue).
+type notificationPagerValues struct {
+	node  *Notification
+	pager *notificationPager
+}
+
+// CursorValue returns the cursor's values.
+func (v *notificationPagerValues) CursorValue() any { return v.pager.cursorValues(v.node) }
+
+// EncodeMsgpack writes the cursor's values as msgpack writes them.
+func (v *notificationPagerValues) EncodeMsgpack(enc *msgpack.Encoder) error {
+	return enc.Encode(v.pager.cursorValues(v.node))
 }
 
 func (p *notificationPager) applyCursors(query *NotificationQuery, after, before *Cursor) (*NotificationQuery, error) {
@@ -2361,12 +2531,21 @@ func (c *ObjectiveConnection) build(nodes []*Objective, pager *objectivePager, a
 		}
 	}
 	c.Edges = make([]*ObjectiveEdge, len(nodes))
+	edges := make([]ObjectiveEdge, len(nodes))
+	var values []objectivePagerValues
+	if len(pager.order) > 0 {
+		values = make([]objectivePagerValues, len(nodes))
+	}
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &ObjectiveEdge{
-			Node:   node,
-			Cursor: pager.toCursor(node),
+		edges[i].Node = node
+		if values != nil {
+			values[i] = objectivePagerValues{node: node, pager: pager}
+			edges[i].Cursor = Cursor{ID: node.ID, Value: &values[i]}
+		} else {
+			edges[i].Cursor = pager.toCursor(node)
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -2433,11 +2612,35 @@ func (p *objectivePager) applyFilter(query *ObjectiveQuery) (*ObjectiveQuery, er
 }
 
 func (p *objectivePager) toCursor(_m *Objective) Cursor {
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: noCursorValues}
+	}
+	return Cursor{ID: _m.ID, Value: p.cursorValues(_m)}
+}
+
+// cursorValues are the values of _m's cursor: one per order field.
+func (p *objectivePager) cursorValues(_m *Objective) []any {
 	cs_ := make([]any, 0, len(p.order))
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return cs_
+}
+
+// objectivePagerValues is the Value of a cursor that build made: its node's cursorValues,
+// computed when the cursor is written (msgpack, as entgql's Cursor writes its Value) or
+// read (relay.LazyValue).
+type objectivePagerValues struct {
+	node  *Objective
+	pager *objectivePager
+}
+
+// CursorValue returns the cursor's values.
+func (v *objectivePagerValues) CursorValue() any { return v.pager.cursorValues(v.node) }
+
+// EncodeMsgpack writes the cursor's values as msgpack writes them.
+func (v *objectivePagerValues) EncodeMsgpack(enc *msgpack.Encoder) error {
+	return enc.Encode(v.pager.cursorValues(v.node))
 }
 
 func (p *objectivePager) applyCursors(query *ObjectiveQuery, after, before *Cursor) (*ObjectiveQuery, error) {
@@ -2779,12 +2982,21 @@ func (c *RegionConnection) build(nodes []*Region, pager *regionPager, after *Cur
 		}
 	}
 	c.Edges = make([]*RegionEdge, len(nodes))
+	edges := make([]RegionEdge, len(nodes))
+	var values []regionPagerValues
+	if len(pager.order) > 0 {
+		values = make([]regionPagerValues, len(nodes))
+	}
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &RegionEdge{
-			Node:   node,
-			Cursor: pager.toCursor(node),
+		edges[i].Node = node
+		if values != nil {
+			values[i] = regionPagerValues{node: node, pager: pager}
+			edges[i].Cursor = Cursor{ID: node.ID, Value: &values[i]}
+		} else {
+			edges[i].Cursor = pager.toCursor(node)
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -2851,11 +3063,35 @@ func (p *regionPager) applyFilter(query *RegionQuery) (*RegionQuery, error) {
 }
 
 func (p *regionPager) toCursor(_m *Region) Cursor {
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: noCursorValues}
+	}
+	return Cursor{ID: _m.ID, Value: p.cursorValues(_m)}
+}
+
+// cursorValues are the values of _m's cursor: one per order field.
+func (p *regionPager) cursorValues(_m *Region) []any {
 	cs_ := make([]any, 0, len(p.order))
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return cs_
+}
+
+// regionPagerValues is the Value of a cursor that build made: its node's cursorValues,
+// computed when the cursor is written (msgpack, as entgql's Cursor writes its Value) or
+// read (relay.LazyValue).
+type regionPagerValues struct {
+	node  *Region
+	pager *regionPager
+}
+
+// CursorValue returns the cursor's values.
+func (v *regionPagerValues) CursorValue() any { return v.pager.cursorValues(v.node) }
+
+// EncodeMsgpack writes the cursor's values as msgpack writes them.
+func (v *regionPagerValues) EncodeMsgpack(enc *msgpack.Encoder) error {
+	return enc.Encode(v.pager.cursorValues(v.node))
 }
 
 func (p *regionPager) applyCursors(query *RegionQuery, after, before *Cursor) (*RegionQuery, error) {
@@ -3197,12 +3433,21 @@ func (c *RegistrantConnection) build(nodes []*Registrant, pager *registrantPager
 		}
 	}
 	c.Edges = make([]*RegistrantEdge, len(nodes))
+	edges := make([]RegistrantEdge, len(nodes))
+	var values []registrantPagerValues
+	if len(pager.order) > 0 {
+		values = make([]registrantPagerValues, len(nodes))
+	}
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &RegistrantEdge{
-			Node:   node,
-			Cursor: pager.toCursor(node),
+		edges[i].Node = node
+		if values != nil {
+			values[i] = registrantPagerValues{node: node, pager: pager}
+			edges[i].Cursor = Cursor{ID: node.ID, Value: &values[i]}
+		} else {
+			edges[i].Cursor = pager.toCursor(node)
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -3269,11 +3514,35 @@ func (p *registrantPager) applyFilter(query *RegistrantQuery) (*RegistrantQuery,
 }
 
 func (p *registrantPager) toCursor(_m *Registrant) Cursor {
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: noCursorValues}
+	}
+	return Cursor{ID: _m.ID, Value: p.cursorValues(_m)}
+}
+
+// cursorValues are the values of _m's cursor: one per order field.
+func (p *registrantPager) cursorValues(_m *Registrant) []any {
 	cs_ := make([]any, 0, len(p.order))
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return cs_
+}
+
+// registrantPagerValues is the Value of a cursor that build made: its node's cursorValues,
+// computed when the cursor is written (msgpack, as entgql's Cursor writes its Value) or
+// read (relay.LazyValue).
+type registrantPagerValues struct {
+	node  *Registrant
+	pager *registrantPager
+}
+
+// CursorValue returns the cursor's values.
+func (v *registrantPagerValues) CursorValue() any { return v.pager.cursorValues(v.node) }
+
+// EncodeMsgpack writes the cursor's values as msgpack writes them.
+func (v *registrantPagerValues) EncodeMsgpack(enc *msgpack.Encoder) error {
+	return enc.Encode(v.pager.cursorValues(v.node))
 }
 
 func (p *registrantPager) applyCursors(query *RegistrantQuery, after, before *Cursor) (*RegistrantQuery, error) {
@@ -3635,12 +3904,21 @@ func (c *SessionConnection) build(nodes []*Session, pager *sessionPager, after *
 		}
 	}
 	c.Edges = make([]*SessionEdge, len(nodes))
+	edges := make([]SessionEdge, len(nodes))
+	var values []sessionPagerValues
+	if len(pager.order) > 0 {
+		values = make([]sessionPagerValues, len(nodes))
+	}
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &SessionEdge{
-			Node:   node,
-			Cursor: pager.toCursor(node),
+		edges[i].Node = node
+		if values != nil {
+			values[i] = sessionPagerValues{node: node, pager: pager}
+			edges[i].Cursor = Cursor{ID: node.ID, Value: &values[i]}
+		} else {
+			edges[i].Cursor = pager.toCursor(node)
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -3707,11 +3985,35 @@ func (p *sessionPager) applyFilter(query *SessionQuery) (*SessionQuery, error) {
 }
 
 func (p *sessionPager) toCursor(_m *Session) Cursor {
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: noCursorValues}
+	}
+	return Cursor{ID: _m.ID, Value: p.cursorValues(_m)}
+}
+
+// cursorValues are the values of _m's cursor: one per order field.
+func (p *sessionPager) cursorValues(_m *Session) []any {
 	cs_ := make([]any, 0, len(p.order))
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return cs_
+}
+
+// sessionPagerValues is the Value of a cursor that build made: its node's cursorValues,
+// computed when the cursor is written (msgpack, as entgql's Cursor writes its Value) or
+// read (relay.LazyValue).
+type sessionPagerValues struct {
+	node  *Session
+	pager *sessionPager
+}
+
+// CursorValue returns the cursor's values.
+func (v *sessionPagerValues) CursorValue() any { return v.pager.cursorValues(v.node) }
+
+// EncodeMsgpack writes the cursor's values as msgpack writes them.
+func (v *sessionPagerValues) EncodeMsgpack(enc *msgpack.Encoder) error {
+	return enc.Encode(v.pager.cursorValues(v.node))
 }
 
 func (p *sessionPager) applyCursors(query *SessionQuery, after, before *Cursor) (*SessionQuery, error) {
@@ -4091,12 +4393,21 @@ func (c *SpeakerConnection) build(nodes []*Speaker, pager *speakerPager, after *
 		}
 	}
 	c.Edges = make([]*SpeakerEdge, len(nodes))
+	edges := make([]SpeakerEdge, len(nodes))
+	var values []speakerPagerValues
+	if len(pager.order) > 0 {
+		values = make([]speakerPagerValues, len(nodes))
+	}
 	for i := range nodes {
 		node := nodeAt(i)
-		c.Edges[i] = &SpeakerEdge{
-			Node:   node,
-			Cursor: pager.toCursor(node),
+		edges[i].Node = node
+		if values != nil {
+			values[i] = speakerPagerValues{node: node, pager: pager}
+			edges[i].Cursor = Cursor{ID: node.ID, Value: &values[i]}
+		} else {
+			edges[i].Cursor = pager.toCursor(node)
 		}
+		c.Edges[i] = &edges[i]
 	}
 	if l := len(c.Edges); l > 0 {
 		c.PageInfo.StartCursor = &c.Edges[0].Cursor
@@ -4163,11 +4474,35 @@ func (p *speakerPager) applyFilter(query *SpeakerQuery) (*SpeakerQuery, error) {
 }
 
 func (p *speakerPager) toCursor(_m *Speaker) Cursor {
+	if len(p.order) == 0 {
+		return Cursor{ID: _m.ID, Value: noCursorValues}
+	}
+	return Cursor{ID: _m.ID, Value: p.cursorValues(_m)}
+}
+
+// cursorValues are the values of _m's cursor: one per order field.
+func (p *speakerPager) cursorValues(_m *Speaker) []any {
 	cs_ := make([]any, 0, len(p.order))
 	for _, o_ := range p.order {
 		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
 	}
-	return Cursor{ID: _m.ID, Value: cs_}
+	return cs_
+}
+
+// speakerPagerValues is the Value of a cursor that build made: its node's cursorValues,
+// computed when the cursor is written (msgpack, as entgql's Cursor writes its Value) or
+// read (relay.LazyValue).
+type speakerPagerValues struct {
+	node  *Speaker
+	pager *speakerPager
+}
+
+// CursorValue returns the cursor's values.
+func (v *speakerPagerValues) CursorValue() any { return v.pager.cursorValues(v.node) }
+
+// EncodeMsgpack writes the cursor's values as msgpack writes them.
+func (v *speakerPagerValues) EncodeMsgpack(enc *msgpack.Encoder) error {
+	return enc.Encode(v.pager.cursorValues(v.node))
 }
 
 func (p *speakerPager) applyCursors(query *SpeakerQuery, after, before *Cursor) (*SpeakerQuery, error) {

@@ -87,7 +87,7 @@ func (*GuidelineSet) scanValues(columns []string) ([]any, error) {
 		case guidelineset.FieldCreatedAt, guidelineset.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
 		case "lg_total_count":
-			values[i] = new(sql.NullInt64)
+			values[i] = new(pageCount)
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -155,6 +155,14 @@ func (_m *GuidelineSet) assignValues(columns []string, values []any) error {
 				_m.URL = new(string)
 				*_m.URL = value.String
 			}
+		case "lg_total_count":
+			if c, ok := values[i].(*pageCount); ok {
+				if v, first := c.take(); first {
+					_m.selectValues.Set(columns[i], v)
+				}
+				continue
+			}
+			_m.selectValues.Set(columns[i], values[i])
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}

@@ -438,6 +438,10 @@ func (_q *GuidelineSetQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
+	_spec.ScanValues = reuseScan(func(columns []string) ([]any, error) {
+		return (*GuidelineSet).scanValues(nil, columns)
+	})
+
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -620,6 +624,10 @@ func (_q *GuidelineSetQuery) sqlCount(ctx context.Context) (int, error) {
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
+	_spec.ScanValues = reuseScan(func(columns []string) ([]any, error) {
+		return (*GuidelineSet).scanValues(nil, columns)
+	})
+
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique

@@ -189,7 +189,7 @@ func (*Launch) scanValues(columns []string) ([]any, error) {
 		case launch.FieldCreatedAt, launch.FieldUpdatedAt, launch.FieldStartsAt, launch.FieldEndsAt, launch.FieldRegistrationOpensAt, launch.FieldRegistrationClosesAt:
 			values[i] = new(sql.NullTime)
 		case "lg_total_count":
-			values[i] = new(sql.NullInt64)
+			values[i] = new(pageCount)
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -374,6 +374,14 @@ func (_m *Launch) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Revision = int(value.Int64)
 			}
+		case "lg_total_count":
+			if c, ok := values[i].(*pageCount); ok {
+				if v, first := c.take(); first {
+					_m.selectValues.Set(columns[i], v)
+				}
+				continue
+			}
+			_m.selectValues.Set(columns[i], values[i])
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}

@@ -626,6 +626,10 @@ func (_q *LaunchQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Launc
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
+	_spec.ScanValues = reuseScan(func(columns []string) ([]any, error) {
+		return (*Launch).scanValues(nil, columns)
+	})
+
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -1010,6 +1014,10 @@ func (_q *LaunchQuery) sqlCount(ctx context.Context) (int, error) {
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
+	_spec.ScanValues = reuseScan(func(columns []string) ([]any, error) {
+		return (*Launch).scanValues(nil, columns)
+	})
+
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique

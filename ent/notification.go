@@ -64,7 +64,7 @@ func (*Notification) scanValues(columns []string) ([]any, error) {
 		case notification.FieldCreatedAt, notification.FieldUpdatedAt, notification.FieldNextAttemptAt, notification.FieldSentAt:
 			values[i] = new(sql.NullTime)
 		case "lg_total_count":
-			values[i] = new(sql.NullInt64)
+			values[i] = new(pageCount)
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -182,6 +182,14 @@ func (_m *Notification) assignValues(columns []string, values []any) error {
 				_m.SentAt = new(time.Time)
 				*_m.SentAt = value.Time
 			}
+		case "lg_total_count":
+			if c, ok := values[i].(*pageCount); ok {
+				if v, first := c.take(); first {
+					_m.selectValues.Set(columns[i], v)
+				}
+				continue
+			}
+			_m.selectValues.Set(columns[i], values[i])
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}

@@ -75,7 +75,7 @@ func (*Objective) scanValues(columns []string) ([]any, error) {
 		case objective.FieldCreatedAt, objective.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
 		case "lg_total_count":
-			values[i] = new(sql.NullInt64)
+			values[i] = new(pageCount)
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -135,6 +135,14 @@ func (_m *Objective) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.SeriesWide = value.Bool
 			}
+		case "lg_total_count":
+			if c, ok := values[i].(*pageCount); ok {
+				if v, first := c.take(); first {
+					_m.selectValues.Set(columns[i], v)
+				}
+				continue
+			}
+			_m.selectValues.Set(columns[i], values[i])
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}

@@ -400,6 +400,10 @@ func (_q *RegionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Regio
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
+	_spec.ScanValues = reuseScan(func(columns []string) ([]any, error) {
+		return (*Region).scanValues(nil, columns)
+	})
+
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -476,6 +480,10 @@ func (_q *RegionQuery) sqlCount(ctx context.Context) (int, error) {
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
+	_spec.ScanValues = reuseScan(func(columns []string) ([]any, error) {
+		return (*Region).scanValues(nil, columns)
+	})
+
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique

@@ -94,7 +94,7 @@ func (*Registrant) scanValues(columns []string) ([]any, error) {
 		case registrant.FieldCreatedAt, registrant.FieldUpdatedAt, registrant.FieldCheckedInAt, registrant.FieldConsentAt:
 			values[i] = new(sql.NullTime)
 		case "lg_total_count":
-			values[i] = new(sql.NullInt64)
+			values[i] = new(pageCount)
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -231,6 +231,14 @@ func (_m *Registrant) assignValues(columns []string, values []any) error {
 				_m.Language = new(string)
 				*_m.Language = value.String
 			}
+		case "lg_total_count":
+			if c, ok := values[i].(*pageCount); ok {
+				if v, first := c.take(); first {
+					_m.selectValues.Set(columns[i], v)
+				}
+				continue
+			}
+			_m.selectValues.Set(columns[i], values[i])
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}

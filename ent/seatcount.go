@@ -70,7 +70,7 @@ func (*SeatCount) scanValues(columns []string) ([]any, error) {
 		case seatcount.FieldWaitlistTailAt:
 			values[i] = new(sql.NullTime)
 		case "lg_total_count":
-			values[i] = new(sql.NullInt64)
+			values[i] = new(pageCount)
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -129,6 +129,14 @@ func (_m *SeatCount) assignValues(columns []string, values []any) error {
 				_m.WaitlistTailAt = new(time.Time)
 				*_m.WaitlistTailAt = value.Time
 			}
+		case "lg_total_count":
+			if c, ok := values[i].(*pageCount); ok {
+				if v, first := c.take(); first {
+					_m.selectValues.Set(columns[i], v)
+				}
+				continue
+			}
+			_m.selectValues.Set(columns[i], values[i])
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}

@@ -398,6 +398,10 @@ func (_q *SeatCountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Se
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
+	_spec.ScanValues = reuseScan(func(columns []string) ([]any, error) {
+		return (*SeatCount).scanValues(nil, columns)
+	})
+
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -465,6 +469,10 @@ func (_q *SeatCountQuery) sqlCount(ctx context.Context) (int, error) {
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
+	_spec.ScanValues = reuseScan(func(columns []string) ([]any, error) {
+		return (*SeatCount).scanValues(nil, columns)
+	})
+
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique

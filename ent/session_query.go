@@ -475,6 +475,10 @@ func (_q *SessionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Sess
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
+	_spec.ScanValues = reuseScan(func(columns []string) ([]any, error) {
+		return (*Session).scanValues(nil, columns)
+	})
+
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -692,6 +696,10 @@ func (_q *SessionQuery) sqlCount(ctx context.Context) (int, error) {
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
+	_spec.ScanValues = reuseScan(func(columns []string) ([]any, error) {
+		return (*Session).scanValues(nil, columns)
+	})
+
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique

@@ -69,7 +69,7 @@ func (*Speaker) scanValues(columns []string) ([]any, error) {
 		case speaker.FieldCreatedAt, speaker.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
 		case "lg_total_count":
-			values[i] = new(sql.NullInt64)
+			values[i] = new(pageCount)
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -130,6 +130,14 @@ func (_m *Speaker) assignValues(columns []string, values []any) error {
 				_m.Bio = new(string)
 				*_m.Bio = value.String
 			}
+		case "lg_total_count":
+			if c, ok := values[i].(*pageCount); ok {
+				if v, first := c.take(); first {
+					_m.selectValues.Set(columns[i], v)
+				}
+				continue
+			}
+			_m.selectValues.Set(columns[i], values[i])
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}

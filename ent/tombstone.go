@@ -38,7 +38,7 @@ func (*Tombstone) scanValues(columns []string) ([]any, error) {
 		case tombstone.FieldDeletedAt:
 			values[i] = new(sql.NullTime)
 		case "lg_total_count":
-			values[i] = new(sql.NullInt64)
+			values[i] = new(pageCount)
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -78,6 +78,14 @@ func (_m *Tombstone) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.DeletedAt = value.Time
 			}
+		case "lg_total_count":
+			if c, ok := values[i].(*pageCount); ok {
+				if v, first := c.take(); first {
+					_m.selectValues.Set(columns[i], v)
+				}
+				continue
+			}
+			_m.selectValues.Set(columns[i], values[i])
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}

@@ -28711,7 +28711,7 @@ var formatImplementors = []string{"Format", "Node"}
 func (ec *executionContext) _Format(ctx context.Context, sel ast.SelectionSet, obj *ent.Format) graphql.Marshaler {
 	fields := ec.collectFields(sel, formatImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -28743,31 +28743,31 @@ func (ec *executionContext) _Format(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "launches":
-			ec.resolveNow(ctx, out, &deferred, field, i,
+			ec.resolveNowFast(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Format_launches(ctx, field, obj)
 				})
 		case "name":
-			ec.resolveNow(ctx, out, &deferred, field, i,
+			ec.resolveNowFast(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Format_name(ctx, field, obj)
 				})
 		case "nameLang":
-			ec.resolveNow(ctx, out, &deferred, field, i,
+			ec.resolveNowFast(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Format_nameLang(ctx, field, obj)
 				})
 		case "description":
-			ec.resolveNow(ctx, out, &deferred, field, i,
+			ec.resolveNowFast(ctx, out, &deferred, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Format_description(ctx, field, obj)
 				})
 		case "descriptionLang":
-			ec.resolveNow(ctx, out, &deferred, field, i,
+			ec.resolveNowFast(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Format_descriptionLang(ctx, field, obj)
@@ -28786,7 +28786,7 @@ func (ec *executionContext) _Format(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var formatConnectionImplementors = []string{"FormatConnection"}
@@ -28875,7 +28875,7 @@ var guidelineSetImplementors = []string{"GuidelineSet", "Node"}
 func (ec *executionContext) _GuidelineSet(ctx context.Context, sel ast.SelectionSet, obj *ent.GuidelineSet) graphql.Marshaler {
 	fields := ec.collectFields(sel, guidelineSetImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -28907,37 +28907,37 @@ func (ec *executionContext) _GuidelineSet(ctx context.Context, sel ast.Selection
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "launches":
-			ec.resolveNow(ctx, out, &deferred, field, i,
+			ec.resolveNowFast(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._GuidelineSet_launches(ctx, field, obj)
 				})
 		case "sessions":
-			ec.resolveNow(ctx, out, &deferred, field, i,
+			ec.resolveNowFast(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._GuidelineSet_sessions(ctx, field, obj)
 				})
 		case "title":
-			ec.resolveNow(ctx, out, &deferred, field, i,
+			ec.resolveNowFast(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._GuidelineSet_title(ctx, field, obj)
 				})
 		case "titleLang":
-			ec.resolveNow(ctx, out, &deferred, field, i,
+			ec.resolveNowFast(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._GuidelineSet_titleLang(ctx, field, obj)
 				})
 		case "summary":
-			ec.resolveNow(ctx, out, &deferred, field, i,
+			ec.resolveNowFast(ctx, out, &deferred, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._GuidelineSet_summary(ctx, field, obj)
 				})
 		case "summaryLang":
-			ec.resolveNow(ctx, out, &deferred, field, i,
+			ec.resolveNowFast(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._GuidelineSet_summaryLang(ctx, field, obj)
@@ -28956,7 +28956,7 @@ func (ec *executionContext) _GuidelineSet(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var guidelineSetConnectionImplementors = []string{"GuidelineSetConnection"}
@@ -29793,7 +29793,7 @@ var objectiveImplementors = []string{"Objective", "Node"}
 func (ec *executionContext) _Objective(ctx context.Context, sel ast.SelectionSet, obj *ent.Objective) graphql.Marshaler {
 	fields := ec.collectFields(sel, objectiveImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -29825,19 +29825,19 @@ func (ec *executionContext) _Objective(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "launches":
-			ec.resolveNow(ctx, out, &deferred, field, i,
+			ec.resolveNowFast(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Objective_launches(ctx, field, obj)
 				})
 		case "text":
-			ec.resolveNow(ctx, out, &deferred, field, i,
+			ec.resolveNowFast(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Objective_text(ctx, field, obj)
 				})
 		case "textLang":
-			ec.resolveNow(ctx, out, &deferred, field, i,
+			ec.resolveNowFast(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Objective_textLang(ctx, field, obj)
@@ -29856,7 +29856,7 @@ func (ec *executionContext) _Objective(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var objectiveConnectionImplementors = []string{"ObjectiveConnection"}
@@ -30334,7 +30334,7 @@ var registrantImplementors = []string{"Registrant", "Node"}
 func (ec *executionContext) _Registrant(ctx context.Context, sel ast.SelectionSet, obj *ent.Registrant) graphql.Marshaler {
 	fields := ec.collectFields(sel, registrantImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -30421,7 +30421,7 @@ func (ec *executionContext) _Registrant(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "launch":
-			ec.resolveNow(ctx, out, &deferred, field, i,
+			ec.resolveNowFast(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Registrant_launch(ctx, field, obj)
@@ -30440,7 +30440,7 @@ func (ec *executionContext) _Registrant(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var registrantConnectionImplementors = []string{"RegistrantConnection"}
@@ -31006,7 +31006,7 @@ var speakerImplementors = []string{"Speaker", "Node"}
 func (ec *executionContext) _Speaker(ctx context.Context, sel ast.SelectionSet, obj *ent.Speaker) graphql.Marshaler {
 	fields := ec.collectFields(sel, speakerImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFastObject(fields)
 	deferred := ec.deferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
@@ -31048,7 +31048,7 @@ func (ec *executionContext) _Speaker(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "sessions":
-			ec.resolveNow(ctx, out, &deferred, field, i,
+			ec.resolveNowFast(ctx, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Speaker_sessions(ctx, field, obj)
@@ -31067,7 +31067,7 @@ func (ec *executionContext) _Speaker(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(withPath(deferred))
 	}
 
-	return fieldsJSON{fields, out.Values}
+	return out
 }
 
 var speakerConnectionImplementors = []string{"SpeakerConnection"}
@@ -31906,7 +31906,7 @@ func (ec *executionContext) unmarshalNID2int(ctx context.Context, v any) (int, e
 
 func (ec *executionContext) marshalNID2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalIntID(v)
+	res := marshalIntID(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
 	}
@@ -32471,7 +32471,7 @@ func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v an
 
 func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalTime(v)
+	res := marshalTime(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
@@ -33073,7 +33073,7 @@ func (ec *executionContext) unmarshalOID2int(ctx context.Context, v any) (int, e
 func (ec *executionContext) marshalOID2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalIntID(v)
+	res := marshalIntID(v)
 	return res
 }
 
@@ -33126,7 +33126,7 @@ func (ec *executionContext) marshalOID2ᚖint(ctx context.Context, sel ast.Selec
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalIntID(*v)
+	res := marshalIntID(*v)
 	return res
 }
 
@@ -34146,7 +34146,7 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalTime(*v)
+	res := marshalTime(*v)
 	return res
 }
 
@@ -34264,6 +34264,10 @@ func (ec *executionContext) deferredGroup(ctx context.Context) graphql.DeferredG
 
 func (ec *executionContext) resolveNow(ctx context.Context, out *graphql.FieldSet, deferred *graphql.DeferredGroup, field graphql.CollectedField, i int, recoverFromPanic, nonNull bool, resolve func(ctx context.Context) graphql.Marshaler) {
 	ec.fast.resolveNow(ctx, ec.OperationContext, out, deferred, field, i, recoverFromPanic, nonNull, resolve)
+}
+
+func (ec *executionContext) resolveNowFast(ctx context.Context, out *fastObject, deferred *graphql.DeferredGroup, field graphql.CollectedField, i int, recoverFromPanic, nonNull bool, resolve func(ctx context.Context) graphql.Marshaler) {
+	ec.fast.resolveNowFast(ctx, ec.OperationContext, out, deferred, field, i, recoverFromPanic, nonNull, resolve)
 }
 
 func (ec *executionContext) marshalSlice(ctx context.Context, sel ast.SelectionSet, elemType string, n int, workerLimit int64, omitPanicHandler bool, marshal func(ctx context.Context, i int) graphql.Marshaler) graphql.Array {

@@ -161,7 +161,16 @@ func ByLastUsedAt(opts ...sql.OrderTermOption) OrderOption {
 
 // MarshalGQL implements graphql.Marshaler interface.
 func (e Role) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
+	s := e.String()
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
+			io.WriteString(w, strconv.Quote(s))
+			return
+		}
+	}
+	io.WriteString(w, `"`)
+	io.WriteString(w, s)
+	io.WriteString(w, `"`)
 }
 
 // UnmarshalGQL implements graphql.Unmarshaler interface.

@@ -236,7 +236,16 @@ func BySentAt(opts ...sql.OrderTermOption) OrderOption {
 
 // MarshalGQL implements graphql.Marshaler interface.
 func (e Kind) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
+	s := e.String()
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
+			io.WriteString(w, strconv.Quote(s))
+			return
+		}
+	}
+	io.WriteString(w, `"`)
+	io.WriteString(w, s)
+	io.WriteString(w, `"`)
 }
 
 // UnmarshalGQL implements graphql.Unmarshaler interface.
@@ -254,7 +263,16 @@ func (e *Kind) UnmarshalGQL(val interface{}) error {
 
 // MarshalGQL implements graphql.Marshaler interface.
 func (e Status) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
+	s := e.String()
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
+			io.WriteString(w, strconv.Quote(s))
+			return
+		}
+	}
+	io.WriteString(w, `"`)
+	io.WriteString(w, s)
+	io.WriteString(w, `"`)
 }
 
 // UnmarshalGQL implements graphql.Unmarshaler interface.

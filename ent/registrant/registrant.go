@@ -330,7 +330,16 @@ func newLaunchStep() *sqlgraph.Step {
 
 // MarshalGQL implements graphql.Marshaler interface.
 func (e Stakeholder) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
+	s := e.String()
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
+			io.WriteString(w, strconv.Quote(s))
+			return
+		}
+	}
+	io.WriteString(w, `"`)
+	io.WriteString(w, s)
+	io.WriteString(w, `"`)
 }
 
 // UnmarshalGQL implements graphql.Unmarshaler interface.
@@ -348,7 +357,16 @@ func (e *Stakeholder) UnmarshalGQL(val interface{}) error {
 
 // MarshalGQL implements graphql.Marshaler interface.
 func (e Attendance) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
+	s := e.String()
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
+			io.WriteString(w, strconv.Quote(s))
+			return
+		}
+	}
+	io.WriteString(w, `"`)
+	io.WriteString(w, s)
+	io.WriteString(w, `"`)
 }
 
 // UnmarshalGQL implements graphql.Unmarshaler interface.
@@ -366,7 +384,16 @@ func (e *Attendance) UnmarshalGQL(val interface{}) error {
 
 // MarshalGQL implements graphql.Marshaler interface.
 func (e Status) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
+	s := e.String()
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
+			io.WriteString(w, strconv.Quote(s))
+			return
+		}
+	}
+	io.WriteString(w, `"`)
+	io.WriteString(w, s)
+	io.WriteString(w, `"`)
 }
 
 // UnmarshalGQL implements graphql.Unmarshaler interface.
