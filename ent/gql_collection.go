@@ -244,13 +244,14 @@ func (_q *FormatQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
 				return err
 			}
+			limit := pageLimit(args.first, args.last, hasCollectedField(ctx, append(path, pageInfoField)...))
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, launchImplementors)...); err != nil {
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -485,13 +486,14 @@ func (_q *GuidelineSetQuery) collectField(ctx context.Context, oneNode bool, opC
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
 				return err
 			}
+			limit := pageLimit(args.first, args.last, hasCollectedField(ctx, append(path, pageInfoField)...))
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, launchImplementors)...); err != nil {
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -578,13 +580,14 @@ func (_q *GuidelineSetQuery) collectField(ctx context.Context, oneNode bool, opC
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
 				return err
 			}
+			limit := pageLimit(args.first, args.last, hasCollectedField(ctx, append(path, pageInfoField)...))
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, sessionImplementors)...); err != nil {
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -817,13 +820,14 @@ func (_q *LaunchQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
 				return err
 			}
+			limit := pageLimit(args.first, args.last, hasCollectedField(ctx, append(path, pageInfoField)...))
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, objectiveImplementors)...); err != nil {
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -910,13 +914,14 @@ func (_q *LaunchQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
 				return err
 			}
+			limit := pageLimit(args.first, args.last, hasCollectedField(ctx, append(path, pageInfoField)...))
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, guidelinesetImplementors)...); err != nil {
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -999,13 +1004,14 @@ func (_q *LaunchQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
 				return err
 			}
+			limit := pageLimit(args.first, args.last, hasCollectedField(ctx, append(path, pageInfoField)...))
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, sessionImplementors)...); err != nil {
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -1090,13 +1096,14 @@ func (_q *LaunchQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
 				return err
 			}
+			limit := pageLimit(args.first, args.last, hasCollectedField(ctx, append(path, pageInfoField)...))
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, registrantImplementors)...); err != nil {
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -1625,13 +1632,14 @@ func (_q *ObjectiveQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
 				return err
 			}
+			limit := pageLimit(args.first, args.last, hasCollectedField(ctx, append(path, pageInfoField)...))
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, launchImplementors)...); err != nil {
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -1842,13 +1850,14 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
 				return err
 			}
+			limit := pageLimit(args.first, args.last, hasCollectedField(ctx, append(path, pageInfoField)...))
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, launchImplementors)...); err != nil {
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -2261,13 +2270,14 @@ func (_q *SessionQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
 				return err
 			}
+			limit := pageLimit(args.first, args.last, hasCollectedField(ctx, append(path, pageInfoField)...))
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, speakerImplementors)...); err != nil {
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -2354,13 +2364,14 @@ func (_q *SessionQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
 				return err
 			}
+			limit := pageLimit(args.first, args.last, hasCollectedField(ctx, append(path, pageInfoField)...))
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, guidelinesetImplementors)...); err != nil {
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
@@ -2671,13 +2682,14 @@ func (_q *SpeakerQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
 				return err
 			}
+			limit := pageLimit(args.first, args.last, hasCollectedField(ctx, append(path, pageInfoField)...))
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {
 				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, sessionImplementors)...); err != nil {
 					return err
 				}
 			}
-			if limit := paginateLimit(args.first, args.last); limit > 0 {
+			if limit > 0 {
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {

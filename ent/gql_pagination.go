@@ -100,12 +100,20 @@ const (
 	totalCountField = "totalCount"
 )
 
-func paginateLimit(first, last *int) int {
+// pageLimit is the number of rows a page of first or last reads: one more, to know whether
+// more follow, when its pageInfo is asked for (hasNextPage, hasPreviousPage), and for a
+// page of 0 (a LIMIT of 0 would read every row).
+func pageLimit(first, last *int, pageInfo bool) int {
 	var limit int
 	if first != nil {
-		limit = *first + 1
+		limit = *first
 	} else if last != nil {
-		limit = *last + 1
+		limit = *last
+	} else {
+		return 0
+	}
+	if pageInfo || limit == 0 {
+		limit++
 	}
 	return limit
 }
@@ -403,7 +411,7 @@ func (_m *AuditEntryQuery) Paginate(
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
 		return nil, err
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasCollectedField(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
 	}
@@ -854,7 +862,7 @@ func (_m *FormatQuery) Paginate(
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
 		return nil, err
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasCollectedField(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
 	}
@@ -1305,7 +1313,7 @@ func (_m *GuidelineSetQuery) Paginate(
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
 		return nil, err
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasCollectedField(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
 	}
@@ -1756,7 +1764,7 @@ func (_m *LaunchQuery) Paginate(
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
 		return nil, err
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasCollectedField(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
 	}
@@ -2264,7 +2272,7 @@ func (_m *NotificationQuery) Paginate(
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
 		return nil, err
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasCollectedField(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
 	}
@@ -2753,7 +2761,7 @@ func (_m *ObjectiveQuery) Paginate(
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
 		return nil, err
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasCollectedField(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
 	}
@@ -3204,7 +3212,7 @@ func (_m *RegionQuery) Paginate(
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
 		return nil, err
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasCollectedField(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
 	}
@@ -3655,7 +3663,7 @@ func (_m *RegistrantQuery) Paginate(
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
 		return nil, err
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasCollectedField(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
 	}
@@ -4126,7 +4134,7 @@ func (_m *SessionQuery) Paginate(
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
 		return nil, err
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasCollectedField(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
 	}
@@ -4615,7 +4623,7 @@ func (_m *SpeakerQuery) Paginate(
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
 		return nil, err
 	}
-	limit := paginateLimit(first, last)
+	limit := pageLimit(first, last, hasCollectedField(ctx, pageInfoField))
 	if limit != 0 {
 		_m.Limit(limit)
 	}
