@@ -5,7 +5,7 @@ package guidelineset
 import (
 	"fmt"
 	"io"
-	"strconv"
+	"launchgraph/internal/gqljson"
 	"time"
 
 	"entgo.io/ent"
@@ -210,16 +210,7 @@ func newSessionsStep() *sqlgraph.Step {
 
 // MarshalGQL implements graphql.Marshaler interface.
 func (e Audience) MarshalGQL(w io.Writer) {
-	s := e.String()
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
-			io.WriteString(w, strconv.Quote(s))
-			return
-		}
-	}
-	io.WriteString(w, `"`)
-	io.WriteString(w, s)
-	io.WriteString(w, `"`)
+	gqljson.WriteQuoted(w, e.String())
 }
 
 // UnmarshalGQL implements graphql.Unmarshaler interface.

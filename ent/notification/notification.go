@@ -5,7 +5,7 @@ package notification
 import (
 	"fmt"
 	"io"
-	"strconv"
+	"launchgraph/internal/gqljson"
 	"time"
 
 	"entgo.io/ent"
@@ -236,16 +236,7 @@ func BySentAt(opts ...sql.OrderTermOption) OrderOption {
 
 // MarshalGQL implements graphql.Marshaler interface.
 func (e Kind) MarshalGQL(w io.Writer) {
-	s := e.String()
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
-			io.WriteString(w, strconv.Quote(s))
-			return
-		}
-	}
-	io.WriteString(w, `"`)
-	io.WriteString(w, s)
-	io.WriteString(w, `"`)
+	gqljson.WriteQuoted(w, e.String())
 }
 
 // UnmarshalGQL implements graphql.Unmarshaler interface.
@@ -263,16 +254,7 @@ func (e *Kind) UnmarshalGQL(val interface{}) error {
 
 // MarshalGQL implements graphql.Marshaler interface.
 func (e Status) MarshalGQL(w io.Writer) {
-	s := e.String()
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
-			io.WriteString(w, strconv.Quote(s))
-			return
-		}
-	}
-	io.WriteString(w, `"`)
-	io.WriteString(w, s)
-	io.WriteString(w, `"`)
+	gqljson.WriteQuoted(w, e.String())
 }
 
 // UnmarshalGQL implements graphql.Unmarshaler interface.

@@ -5,7 +5,7 @@ package registrant
 import (
 	"fmt"
 	"io"
-	"strconv"
+	"launchgraph/internal/gqljson"
 	"time"
 
 	"entgo.io/ent"
@@ -330,16 +330,7 @@ func newLaunchStep() *sqlgraph.Step {
 
 // MarshalGQL implements graphql.Marshaler interface.
 func (e Stakeholder) MarshalGQL(w io.Writer) {
-	s := e.String()
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
-			io.WriteString(w, strconv.Quote(s))
-			return
-		}
-	}
-	io.WriteString(w, `"`)
-	io.WriteString(w, s)
-	io.WriteString(w, `"`)
+	gqljson.WriteQuoted(w, e.String())
 }
 
 // UnmarshalGQL implements graphql.Unmarshaler interface.
@@ -357,16 +348,7 @@ func (e *Stakeholder) UnmarshalGQL(val interface{}) error {
 
 // MarshalGQL implements graphql.Marshaler interface.
 func (e Attendance) MarshalGQL(w io.Writer) {
-	s := e.String()
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
-			io.WriteString(w, strconv.Quote(s))
-			return
-		}
-	}
-	io.WriteString(w, `"`)
-	io.WriteString(w, s)
-	io.WriteString(w, `"`)
+	gqljson.WriteQuoted(w, e.String())
 }
 
 // UnmarshalGQL implements graphql.Unmarshaler interface.
@@ -384,16 +366,7 @@ func (e *Attendance) UnmarshalGQL(val interface{}) error {
 
 // MarshalGQL implements graphql.Marshaler interface.
 func (e Status) MarshalGQL(w io.Writer) {
-	s := e.String()
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
-			io.WriteString(w, strconv.Quote(s))
-			return
-		}
-	}
-	io.WriteString(w, `"`)
-	io.WriteString(w, s)
-	io.WriteString(w, `"`)
+	gqljson.WriteQuoted(w, e.String())
 }
 
 // UnmarshalGQL implements graphql.Unmarshaler interface.

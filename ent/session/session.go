@@ -5,7 +5,7 @@ package session
 import (
 	"fmt"
 	"io"
-	"strconv"
+	"launchgraph/internal/gqljson"
 	"time"
 
 	"entgo.io/ent"
@@ -307,16 +307,7 @@ func newGuidelineSetsStep() *sqlgraph.Step {
 
 // MarshalGQL implements graphql.Marshaler interface.
 func (e Kind) MarshalGQL(w io.Writer) {
-	s := e.String()
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
-			io.WriteString(w, strconv.Quote(s))
-			return
-		}
-	}
-	io.WriteString(w, `"`)
-	io.WriteString(w, s)
-	io.WriteString(w, `"`)
+	gqljson.WriteQuoted(w, e.String())
 }
 
 // UnmarshalGQL implements graphql.Unmarshaler interface.
