@@ -18,8 +18,8 @@ import (
 
 // Every row of a result is scanned into the first row's targets when assignValues copies
 // out of all of them (rowscan.tmpl): each entity still gets its own row, NULLs included,
-// a page still reads its totalCount and writes its cursors, and a column a modifier adds (kept per row, so scanned
-// into new targets) still holds each row's value.
+// a page still reads its totalCount and writes its cursors, and a column a modifier adds
+// (kept per row, so scanned into new targets) still holds each row's value.
 func TestRowsScannedIntoReusedTargets(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := privacy.DecisionContext(context.Background(), privacy.Allow)

@@ -462,7 +462,7 @@ func (t timeJSON) MarshalGQL(w io.Writer) {
 		_, _ = b.Write(append(out, '"'))
 		return
 	}
-	_, _ = io.WriteString(w, strconv.Quote(time.Time(t).Format(time.RFC3339Nano)))
+	graphql.MarshalTime(time.Time(t)).MarshalGQL(w)
 }
 
 // marshalIntID is graphql.MarshalIntID: the integer's decimal digits, quoted. Into a
