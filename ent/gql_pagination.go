@@ -298,7 +298,7 @@ func (v *auditentryPagerValues) CursorValue() any { return v.pager.cursorValues(
 
 // EncodeMsgpack writes the cursor's values as msgpack writes them.
 func (v *auditentryPagerValues) EncodeMsgpack(enc *msgpack.Encoder) error {
-	return enc.Encode(v.pager.cursorValues(v.node))
+	return enc.Encode(v.CursorValue())
 }
 
 func (p *auditentryPager) applyCursors(query *AuditEntryQuery, after, before *Cursor) (*AuditEntryQuery, error) {
@@ -749,7 +749,7 @@ func (v *formatPagerValues) CursorValue() any { return v.pager.cursorValues(v.no
 
 // EncodeMsgpack writes the cursor's values as msgpack writes them.
 func (v *formatPagerValues) EncodeMsgpack(enc *msgpack.Encoder) error {
-	return enc.Encode(v.pager.cursorValues(v.node))
+	return enc.Encode(v.CursorValue())
 }
 
 func (p *formatPager) applyCursors(query *FormatQuery, after, before *Cursor) (*FormatQuery, error) {
@@ -1200,7 +1200,7 @@ func (v *guidelinesetPagerValues) CursorValue() any { return v.pager.cursorValue
 
 // EncodeMsgpack writes the cursor's values as msgpack writes them.
 func (v *guidelinesetPagerValues) EncodeMsgpack(enc *msgpack.Encoder) error {
-	return enc.Encode(v.pager.cursorValues(v.node))
+	return enc.Encode(v.CursorValue())
 }
 
 func (p *guidelinesetPager) applyCursors(query *GuidelineSetQuery, after, before *Cursor) (*GuidelineSetQuery, error) {
@@ -1651,7 +1651,7 @@ func (v *launchPagerValues) CursorValue() any { return v.pager.cursorValues(v.no
 
 // EncodeMsgpack writes the cursor's values as msgpack writes them.
 func (v *launchPagerValues) EncodeMsgpack(enc *msgpack.Encoder) error {
-	return enc.Encode(v.pager.cursorValues(v.node))
+	return enc.Encode(v.CursorValue())
 }
 
 func (p *launchPager) applyCursors(query *LaunchQuery, after, before *Cursor) (*LaunchQuery, error) {
@@ -2159,7 +2159,7 @@ func (v *notificationPagerValues) CursorValue() any { return v.pager.cursorValue
 
 // EncodeMsgpack writes the cursor's values as msgpack writes them.
 func (v *notificationPagerValues) EncodeMsgpack(enc *msgpack.Encoder) error {
-	return enc.Encode(v.pager.cursorValues(v.node))
+	return enc.Encode(v.CursorValue())
 }
 
 func (p *notificationPager) applyCursors(query *NotificationQuery, after, before *Cursor) (*NotificationQuery, error) {
@@ -2648,7 +2648,7 @@ func (v *objectivePagerValues) CursorValue() any { return v.pager.cursorValues(v
 
 // EncodeMsgpack writes the cursor's values as msgpack writes them.
 func (v *objectivePagerValues) EncodeMsgpack(enc *msgpack.Encoder) error {
-	return enc.Encode(v.pager.cursorValues(v.node))
+	return enc.Encode(v.CursorValue())
 }
 
 func (p *objectivePager) applyCursors(query *ObjectiveQuery, after, before *Cursor) (*ObjectiveQuery, error) {
@@ -3099,7 +3099,7 @@ func (v *regionPagerValues) CursorValue() any { return v.pager.cursorValues(v.no
 
 // EncodeMsgpack writes the cursor's values as msgpack writes them.
 func (v *regionPagerValues) EncodeMsgpack(enc *msgpack.Encoder) error {
-	return enc.Encode(v.pager.cursorValues(v.node))
+	return enc.Encode(v.CursorValue())
 }
 
 func (p *regionPager) applyCursors(query *RegionQuery, after, before *Cursor) (*RegionQuery, error) {
@@ -3550,7 +3550,7 @@ func (v *registrantPagerValues) CursorValue() any { return v.pager.cursorValues(
 
 // EncodeMsgpack writes the cursor's values as msgpack writes them.
 func (v *registrantPagerValues) EncodeMsgpack(enc *msgpack.Encoder) error {
-	return enc.Encode(v.pager.cursorValues(v.node))
+	return enc.Encode(v.CursorValue())
 }
 
 func (p *registrantPager) applyCursors(query *RegistrantQuery, after, before *Cursor) (*RegistrantQuery, error) {
@@ -4021,7 +4021,7 @@ func (v *sessionPagerValues) CursorValue() any { return v.pager.cursorValues(v.n
 
 // EncodeMsgpack writes the cursor's values as msgpack writes them.
 func (v *sessionPagerValues) EncodeMsgpack(enc *msgpack.Encoder) error {
-	return enc.Encode(v.pager.cursorValues(v.node))
+	return enc.Encode(v.CursorValue())
 }
 
 func (p *sessionPager) applyCursors(query *SessionQuery, after, before *Cursor) (*SessionQuery, error) {
@@ -4510,7 +4510,7 @@ func (v *speakerPagerValues) CursorValue() any { return v.pager.cursorValues(v.n
 
 // EncodeMsgpack writes the cursor's values as msgpack writes them.
 func (v *speakerPagerValues) EncodeMsgpack(enc *msgpack.Encoder) error {
-	return enc.Encode(v.pager.cursorValues(v.node))
+	return enc.Encode(v.CursorValue())
 }
 
 func (p *speakerPager) applyCursors(query *SpeakerQuery, after, before *Cursor) (*SpeakerQuery, error) {

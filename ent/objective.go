@@ -140,9 +140,7 @@ func (_m *Objective) assignValues(columns []string, values []any) error {
 				if v, first := c.take(); first {
 					_m.selectValues.Set(columns[i], v)
 				}
-				continue
 			}
-			_m.selectValues.Set(columns[i], values[i])
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}

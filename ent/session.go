@@ -243,9 +243,7 @@ func (_m *Session) assignValues(columns []string, values []any) error {
 				if v, first := c.take(); first {
 					_m.selectValues.Set(columns[i], v)
 				}
-				continue
 			}
-			_m.selectValues.Set(columns[i], values[i])
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
